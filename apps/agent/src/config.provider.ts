@@ -1,0 +1,5 @@
+import type { AgentConfig } from '@berth/config';
+
+export const AGENT_CONFIG = Symbol('AGENT_CONFIG');
+export const DRIVER = Symbol('DRIVER');
+export type { AgentConfig };

@@ -1,0 +1,72 @@
+import type { ContainerId, Resources } from '@berth/domain';
+
+/** What a driver needs to make a machine: the desired spec as the API gave it. */
+export interface MachineSpec {
+  readonly id: ContainerId;
+  readonly image: string;
+  readonly command: readonly string[] | null;
+  readonly env: Readonly<Record<string, string>>;
+  readonly resources: Resources;
+  readonly restartPolicy: string;
+}
+
+export type MachineStatus =
+  | { readonly state: 'absent' }
+  | { readonly state: 'created' }
+  | { readonly state: 'running'; readonly startedAt: Date }
+  | { readonly state: 'stopped'; readonly exitCode: number | null; readonly finishedAt: Date };
+
+export interface LogLine {
+  readonly at: Date;
+  readonly stream: 'stdout' | 'stderr';
+  readonly text: string;
+}
+
+export interface DriverCapabilities {
+  readonly [key: string]: unknown;
+  /** true for drivers that run nothing real (hollow); every output of theirs says so. */
+  readonly simulation: boolean;
+}
+
+/** A machine that stopped by itself (its workload exited, or it crashed), as the driver saw it. */
+export interface MachineExit {
+  readonly id: ContainerId;
+  readonly exitCode: number | null;
+  readonly at: Date;
+}
+
+/** A fault that retrying will not mend (bad image, impossible spec). Other errors are retried. */
+export class TerminalDriverError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'TerminalDriverError';
+  }
+}
+
+/**
+ * The only way the agent touches machines. Every method is idempotent: creating an existing machine,
+ * starting a running one, stopping a stopped one or deleting an absent one succeeds and changes nothing.
+ */
+export interface Driver {
+  readonly name: string;
+  capabilities(): DriverCapabilities;
+  /** Prepares the machine without starting it. */
+  create(spec: MachineSpec): Promise<void>;
+  start(id: ContainerId): Promise<void>;
+  /** Asks the workload to stop, and kills it when it has not stopped after `timeoutMs`. */
+  stop(id: ContainerId, timeoutMs: number): Promise<void>;
+  kill(id: ContainerId): Promise<void>;
+  /** Removes the machine and everything it had on the host. */
+  delete(id: ContainerId): Promise<void>;
+  status(id: ContainerId): Promise<MachineStatus>;
+  logs(id: ContainerId, opts?: { tail?: number }): Promise<LogLine[]>;
+  /** Ids of every machine this driver has on the host. */
+  list(): Promise<ContainerId[]>;
+  /** Called when a machine stops by itself. */
+  onExit(listener: (exit: MachineExit) => void): void;
+  /** Releases what the driver holds; machines are left as they are. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,78 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { loadAgentConfig } from '@berth/config';
+import { AgentModule } from './agent.module';
+import { DRIVER } from './config.provider';
+import type { Driver } from './drivers/driver';
+import { startHealthServer } from './health/health-server';
+import { createAgentLogger } from './logger';
+import { ContainerJobsProcessor } from './processors/container-jobs.processor';
+import { MachineExitsListener } from './processors/machine-exits.listener';
+import { HeartbeatService } from './reporter/heartbeat.service';
+import { RegistrationService } from './reporter/registration.service';
+import { ResyncService } from './runner/resync.service';
+
+/** Retries start-up steps that need the API: the agent may start before the API is up. */
+async function untilDone<T>(what: string, log: (m: string) => void, step: () => Promise<T>): Promise<T> {
+  for (let delay = 250; ; delay = Math.min(delay * 2, 5000)) {
+    try {
+      return await step();
+    } catch (err) {
+      log(`${what} failed, retrying in ${delay} ms: ${err instanceof Error ? err.message : String(err)}`);
+      await sleep(delay);
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const config = loadAgentConfig();
+  const logger = createAgentLogger(config.logLevel, config.host.name);
+  const app = await NestFactory.createApplicationContext(AgentModule.forConfig(config), { logger });
+  const driver = app.get<Driver>(DRIVER);
+  if (driver.capabilities().simulation) {
+    logger.warn(`driver "${driver.name}" is a SIMULATION: machines are records, nothing runs`, 'agent');
+  }
+  const warn = (m: string): void => {
+    logger.warn(m, 'agent');
+  };
+  const registration = app.get(RegistrationService);
+  const hostId = await untilDone('registration', warn, () => registration.ensureRegistered());
+  const heartbeat = app.get(HeartbeatService);
+  heartbeat.start();
+  await untilDone('resync', warn, () => app.get(ResyncService).resync());
+  app.get(MachineExitsListener).listen();
+  const processor = app.get(ContainerJobsProcessor);
+  processor.start(hostId);
+  const health = await startHealthServer(config.healthPort, () => ({
+    hostId,
+    driver: driver.name,
+    ...driver.capabilities(),
+  }));
+  logger.log(
+    `agent for host ${config.host.name} (${hostId}) ready; health on 127.0.0.1:${health.port}`,
+    'agent',
+  );
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal}: finishing jobs in hand, then stopping`, 'agent');
+    void (async () => {
+      await processor.stop();
+      await heartbeat.stop();
+      health.server.close();
+      await driver.close();
+      await app.close();
+      process.exit(0);
+    })();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,81 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { HostId } from '@berth/domain';
+import { agentQueueName, isOperationKind, parseContainerJob } from '@berth/queue';
+import { ApiError } from '../api-client/api-error';
+import { AGENT_CONFIG, type AgentConfig } from '../config.provider';
+import { TerminalDriverError } from '../drivers/driver';
+import { EventReporterService } from '../reporter/event-reporter.service';
+import { ContainerRunnerService } from '../runner/container-runner.service';
+
+/**
+ * Consumes `agent.<hostId>`. Transient faults are thrown so that BullMQ retries with backoff; a
+ * terminal fault (or the last attempt) is reported as `agent.failed`, which fails the operation.
+ */
+@Injectable()
+export class ContainerJobsProcessor {
+  private readonly log = new Logger(ContainerJobsProcessor.name);
+  private worker: Worker | null = null;
+  private connection: Redis | null = null;
+
+  constructor(
+    @Inject(AGENT_CONFIG) private readonly config: AgentConfig,
+    private readonly runner: ContainerRunnerService,
+    private readonly reporter: EventReporterService,
+  ) {}
+
+  start(hostId: HostId): void {
+    this.connection = new Redis(this.config.redisUrl, { maxRetriesPerRequest: null });
+    this.connection.on('error', (err) => this.log.warn(`redis: ${err.message}`));
+    this.worker = new Worker(agentQueueName(hostId), (job) => this.process(job), {
+      connection: this.connection,
+      prefix: this.config.queuePrefix,
+      concurrency: this.config.concurrency,
+    });
+    this.worker.on('failed', (job, err) =>
+      this.log.warn(`${job?.name ?? '?'} ${job?.id ?? ''} failed: ${err.message}`),
+    );
+    this.log.log(`consuming ${agentQueueName(hostId)}`);
+  }
+
+  async stop(): Promise<void> {
+    await this.worker?.close();
+    this.connection?.disconnect();
+  }
+
+  private async process(job: Job): Promise<string> {
+    if (!isOperationKind(job.name)) throw new UnrecoverableError(`unknown job ${job.name}`);
+    let payload;
+    try {
+      payload = parseContainerJob(job.data);
+    } catch (err) {
+      throw new UnrecoverableError(`malformed job ${job.id ?? ''}: ${String(err)}`);
+    }
+    try {
+      return await this.runner.handle(job.name, payload);
+    } catch (err) {
+      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      const terminal = err instanceof TerminalDriverError || (err instanceof ApiError && err.permanent);
+      if (!terminal && !lastAttempt) throw err;
+      const error =
+        err instanceof TerminalDriverError
+          ? { code: err.code, message: err.message }
+          : { code: 'agent/failed', message: err instanceof Error ? err.message : String(err) };
+      this.log.error(`${job.name} ${payload.containerId} failed for good: ${error.message}`);
+      try {
+        await this.reporter.report(payload.containerId, {
+          event: 'agent.failed',
+          at: new Date(),
+          generation: payload.generation,
+          operationId: payload.operationId,
+          error,
+        });
+      } catch (reportErr) {
+        // The API is unreachable too: retrying the job is the only way left to tell it.
+        if (!lastAttempt) throw reportErr;
+      }
+      throw new UnrecoverableError(error.message);
+    }
+  }
+}

@@ -1,0 +1,38 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { AgentEventName, AgentEventResult } from '@berth/contracts';
+import type { ContainerId, OperationId } from '@berth/domain';
+import { ApiClientService } from '../api-client/api-client.service';
+
+export interface ObservedChange {
+  readonly event: AgentEventName;
+  /** The host's own clock when the change happened. */
+  readonly at: Date;
+  readonly generation: number;
+  readonly operationId?: OperationId;
+  readonly exitCode?: number | null;
+  readonly error?: { code: string; message: string };
+}
+
+/**
+ * Sends what the host observed to the API. A failure is thrown: inside a job, BullMQ retries the whole
+ * (idempotent) job; outside one, the caller decides. The API ignores duplicates and stale reports.
+ */
+@Injectable()
+export class EventReporterService {
+  private readonly log = new Logger(EventReporterService.name);
+
+  constructor(private readonly api: ApiClientService) {}
+
+  async report(id: ContainerId, change: ObservedChange): Promise<AgentEventResult> {
+    const result = await this.api.report(id, {
+      event: change.event,
+      at: change.at.toISOString(),
+      generation: change.generation,
+      ...(change.operationId ? { operationId: change.operationId } : {}),
+      ...(change.exitCode !== undefined && change.exitCode !== null ? { exitCode: change.exitCode } : {}),
+      ...(change.error ? { error: change.error } : {}),
+    });
+    this.log.log(`${id}: reported ${change.event}${result.applied ? '' : ' (no change)'} -> ${result.state}`);
+    return result;
+  }
+}

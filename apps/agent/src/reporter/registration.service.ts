@@ -1,0 +1,53 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { HostId } from '@berth/domain';
+import { ApiClientService } from '../api-client/api-client.service';
+import { ApiError } from '../api-client/api-error';
+import { AGENT_CONFIG, DRIVER, type AgentConfig } from '../config.provider';
+import type { Driver } from '../drivers/driver';
+import { HostIdentityStore } from '../state/host-identity.store';
+
+export const AGENT_VERSION = '0.1.0';
+
+/** Makes sure the host is registered and its stored token still works. */
+@Injectable()
+export class RegistrationService {
+  private readonly log = new Logger(RegistrationService.name);
+
+  constructor(
+    @Inject(AGENT_CONFIG) private readonly config: AgentConfig,
+    @Inject(DRIVER) private readonly driver: Driver,
+    private readonly api: ApiClientService,
+    private readonly identity: HostIdentityStore,
+  ) {}
+
+  async ensureRegistered(): Promise<HostId> {
+    const stored = await this.identity.load();
+    if (stored) {
+      try {
+        await this.api.heartbeat({
+          at: new Date().toISOString(),
+          machines: (await this.driver.list()).length,
+        });
+        return stored.hostId;
+      } catch (err) {
+        if (!(err instanceof ApiError && err.status === 401)) throw err;
+        this.log.warn('stored host token was refused; registering again');
+      }
+    }
+    return this.register();
+  }
+
+  async register(): Promise<HostId> {
+    const res = await this.api.register({
+      name: this.config.host.name,
+      address: this.config.host.address,
+      capacity: this.config.host.capacity,
+      driver: this.driver.name,
+      capabilities: this.driver.capabilities(),
+      agentVersion: AGENT_VERSION,
+    });
+    await this.identity.save(res.hostId as HostId, res.token);
+    this.log.log(`registered as ${res.hostId}, consuming ${res.queue}`);
+    return res.hostId as HostId;
+  }
+}

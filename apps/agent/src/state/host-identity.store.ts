@@ -1,0 +1,54 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import type { HostId } from '@berth/domain';
+import { AGENT_CONFIG, type AgentConfig } from '../config.provider';
+
+interface StoredIdentity {
+  readonly hostId: HostId;
+  readonly token: string;
+  readonly apiUrl: string;
+}
+
+/**
+ * The host's id and token, kept in the state dir (mode 600) so that a restarted agent is the same
+ * host. Lost or rejected, the agent registers again with the join token and gets a new token.
+ */
+@Injectable()
+export class HostIdentityStore {
+  private current: StoredIdentity | null = null;
+
+  constructor(@Inject(AGENT_CONFIG) private readonly config: AgentConfig) {}
+
+  private get file(): string {
+    return path.join(this.config.stateDir, 'host.json');
+  }
+
+  async load(): Promise<StoredIdentity | null> {
+    try {
+      const parsed = JSON.parse(await readFile(this.file, 'utf8')) as StoredIdentity;
+      this.current = parsed.apiUrl === this.config.apiUrl ? parsed : null;
+    } catch {
+      this.current = null;
+    }
+    return this.current;
+  }
+
+  async save(hostId: HostId, token: string): Promise<void> {
+    await mkdir(this.config.stateDir, { recursive: true, mode: 0o700 });
+    const tmp = `${this.file}.tmp`;
+    this.current = { hostId, token, apiUrl: this.config.apiUrl };
+    await writeFile(tmp, JSON.stringify(this.current), { mode: 0o600 });
+    await rename(tmp, this.file);
+  }
+
+  hostId(): HostId {
+    if (!this.current) throw new Error('the host is not registered yet');
+    return this.current.hostId;
+  }
+
+  token(): string {
+    if (!this.current) throw new Error('the host is not registered yet');
+    return this.current.token;
+  }
+}

@@ -1,0 +1,72 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { dataSourceOptions } from '@berth/db';
+import { ApiKeysController } from './api-keys/api-keys.controller';
+import { ApiKeysService } from './api-keys/api-keys.service';
+import { AuthStrategiesService } from './auth/auth-strategies.service';
+import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { IdempotencyInterceptor } from './common/idempotency.interceptor';
+import { IdempotencyService } from './common/idempotency.service';
+import { API_CONFIG, type ApiConfig } from './config.provider';
+import { ContainersController } from './containers/containers.controller';
+import { ContainersService } from './containers/containers.service';
+import { AgentController } from './control/agent.controller';
+import { ContainerReportsService } from './control/container-reports.service';
+import { ControlWorkerService } from './control/control-worker.service';
+import { HostReaperService } from './control/host-reaper.service';
+import { OperationReconcilerService } from './control/operation-reconciler.service';
+import { HealthController } from './health/health.controller';
+import { HostsController } from './hosts/hosts.controller';
+import { HostsService } from './hosts/hosts.service';
+import { MetricsController } from './metrics/metrics.controller';
+import { OperationsController } from './operations/operations.controller';
+import { OperationsService } from './operations/operations.service';
+import { AgentQueuesService } from './queue/agent-queues.service';
+import { TenantsController } from './tenants/tenants.controller';
+import { TenantsService } from './tenants/tenants.service';
+
+@Module({})
+export class AppModule {
+  /** The whole API, given its parsed configuration (no module reads the environment itself). */
+  static forConfig(
+    config: ApiConfig,
+    opts: { backgroundJobs: boolean } = { backgroundJobs: true },
+  ): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl)),
+        TerminusModule.forRoot({ logger: false }),
+      ],
+      controllers: [
+        TenantsController,
+        ApiKeysController,
+        HostsController,
+        ContainersController,
+        OperationsController,
+        AgentController,
+        HealthController,
+        MetricsController,
+      ],
+      providers: [
+        { provide: API_CONFIG, useValue: config },
+        { provide: APP_FILTER, useClass: AllExceptionsFilter },
+        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
+        IdempotencyService,
+        AuthStrategiesService,
+        AgentQueuesService,
+        TenantsService,
+        ApiKeysService,
+        HostsService,
+        ContainersService,
+        OperationsService,
+        ContainerReportsService,
+        HostReaperService,
+        OperationReconcilerService,
+        ...(opts.backgroundJobs ? [ControlWorkerService] : []),
+      ],
+    };
+  }
+}

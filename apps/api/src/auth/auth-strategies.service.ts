@@ -1,0 +1,75 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import passport from 'passport';
+import { DataSource } from 'typeorm';
+import { ApiKeyRepository, HostEntity, TenantEntity } from '@berth/db';
+import { DomainError } from '@berth/domain';
+import { API_CONFIG, type ApiConfig } from '../config.provider';
+import { HeaderBearerStrategy } from './header-bearer.strategy';
+import type { Principal } from './principal';
+import { sameSecret, verifySecret } from './secret-hasher';
+import { parseToken } from './tokens';
+import { VerifiedTokenCache } from './verified-token-cache';
+
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+/**
+ * Registers berth's four Passport strategies: `operator` (admin token from config), `tenant` (API keys),
+ * `agent` (per-host tokens) and `agent-join` (the join token an agent presents to register its host).
+ */
+@Injectable()
+export class AuthStrategiesService implements OnModuleInit {
+  private readonly cache = new VerifiedTokenCache();
+
+  constructor(
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+    private readonly ds: DataSource,
+  ) {}
+
+  onModuleInit(): void {
+    passport.use(new HeaderBearerStrategy('operator', (t) => Promise.resolve(this.verifyOperator(t))));
+    passport.use(new HeaderBearerStrategy('agent-join', (t) => Promise.resolve(this.verifyJoin(t))));
+    passport.use(new HeaderBearerStrategy('tenant', (t) => this.verifyTenant(t)));
+    passport.use(new HeaderBearerStrategy('agent', (t) => this.verifyAgent(t)));
+  }
+
+  verifyOperator(token: string): Principal | null {
+    return sameSecret(token, this.config.operatorToken) ? { kind: 'operator' } : null;
+  }
+
+  verifyJoin(token: string): Principal | null {
+    return sameSecret(token, this.config.agentJoinToken) ? { kind: 'agent-join' } : null;
+  }
+
+  async verifyTenant(token: string): Promise<Principal | null> {
+    const parsed = parseToken('bk', token);
+    if (!parsed) return null;
+    const key = await new ApiKeyRepository(this.ds.manager).findActiveByPrefix(parsed.prefix);
+    if (!key) return null;
+    if (!this.cache.has(token, key.id)) {
+      if (!(await verifySecret(parsed.secret, key.secretHash))) return null;
+      this.cache.remember(token, key.id);
+    }
+    const tenant = await this.ds.manager.findOne(TenantEntity, { where: { id: key.tenantId } });
+    if (!tenant) return null;
+    if (tenant.state === 'suspended') {
+      throw new DomainError('tenant/suspended', 'this tenant is suspended; contact the operator');
+    }
+    const now = new Date();
+    if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+      await this.ds.query('UPDATE api_keys SET last_used_at = $2 WHERE id = $1', [key.id, now]);
+    }
+    return { kind: 'tenant', tenantId: key.tenantId, keyId: key.id };
+  }
+
+  async verifyAgent(token: string): Promise<Principal | null> {
+    const parsed = parseToken('bh', token);
+    if (!parsed) return null;
+    const host = await this.ds.manager.findOne(HostEntity, { where: { tokenPrefix: parsed.prefix } });
+    if (!host) return null;
+    if (!this.cache.has(token, host.id)) {
+      if (!(await verifySecret(parsed.secret, host.tokenHash))) return null;
+      this.cache.remember(token, host.id);
+    }
+    return { kind: 'agent', hostId: host.id };
+  }
+}

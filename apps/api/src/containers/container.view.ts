@@ -1,0 +1,25 @@
+import type { ContainerView } from '@berth/contracts';
+import type { ContainerEntity } from '@berth/db';
+
+export function containerView(c: ContainerEntity): ContainerView {
+  return {
+    id: c.id,
+    name: c.name,
+    image: c.image,
+    command: c.command,
+    env: c.env,
+    labels: c.labels,
+    size: c.size,
+    resources: { vcpu: c.vcpu, memoryMib: c.memoryMib, diskGib: c.diskGib },
+    restartPolicy: c.restartPolicy,
+    state: c.state,
+    exitCode: c.exitCode,
+    stateReason: c.stateReason,
+    hostId: c.hostId,
+    generation: c.generation,
+    createdAt: c.createdAt.toISOString(),
+    stateChangedAt: c.stateChangedAt.toISOString(),
+    startedAt: c.startedAt?.toISOString() ?? null,
+    finishedAt: c.finishedAt?.toISOString() ?? null,
+  };
+}

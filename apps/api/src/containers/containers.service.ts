@@ -1,0 +1,236 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
+import type { AcceptedView, ContainerView, Page } from '@berth/contracts';
+import { ContainerEntity, ContainerRepository, inTransaction, type OperationEntity } from '@berth/db';
+import {
+  containerHoldsCapacity,
+  DEFAULT_SIZE,
+  DomainError,
+  fitsWithin,
+  hostAcceptsWork,
+  newId,
+  parseRestartPolicy,
+  formatRestartPolicy,
+  placeContainer,
+  sizeResources,
+  subtractResources,
+  transitionContainer,
+  validateLabels,
+  type ContainerEvent,
+  type OperationKind,
+  type TenantId,
+} from '@berth/domain';
+import { API_CONFIG, type ApiConfig } from '../config.provider';
+import { decodeCursor, DEFAULT_PAGE_LIMIT, pageOf } from '../common/pagination';
+import { loadHostSnapshots } from '../hosts/host-snapshots';
+import { finishOperation, openOperation, supersedeOpenOperations } from '../operations/operation-ledger';
+import { operationView } from '../operations/operation.view';
+import { AgentQueuesService } from '../queue/agent-queues.service';
+import { containerView } from './container.view';
+import type { CreateContainerDto } from './dto/create-container.dto';
+import type { ListContainersDto } from './dto/list-containers.dto';
+
+type Action = Extract<ContainerEvent, 'start' | 'stop' | 'restart' | 'delete'>;
+
+const OPERATION_OF: Record<Action, OperationKind> = {
+  start: 'container.start',
+  stop: 'container.stop',
+  restart: 'container.restart',
+  delete: 'container.delete',
+};
+
+/**
+ * The tenant's containers. Every change writes the container and its operation in one transaction,
+ * then enqueues the operation's job (ids and generation only) on the host's queue.
+ */
+@Injectable()
+export class ContainersService {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly queues: AgentQueuesService,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+  ) {}
+
+  async create(tenantId: TenantId, dto: CreateContainerDto): Promise<AcceptedView<ContainerView>> {
+    const restartPolicy = formatRestartPolicy(parseRestartPolicy(dto.restartPolicy ?? 'no'));
+    const labels = dto.labels ?? {};
+    validateLabels(labels);
+    const size = dto.size ?? DEFAULT_SIZE;
+    const resources = sizeResources(size);
+    const id = newId('ctr');
+    const name =
+      dto.name ??
+      `${dto.image.split(/[/:@]/).filter(Boolean).slice(-2, -1)[0] ?? 'ctr'}-${randomBytes(3).toString('hex')}`;
+
+    const { container, op } = await this.withNameGuard(name, () =>
+      inTransaction(this.ds, async (em) => {
+        if (await new ContainerRepository(em).findByName(tenantId, name)) throw nameTaken(name);
+        const { snapshots } = await loadHostSnapshots(em, { lock: true });
+        const hostId = placeContainer(snapshots, resources, this.config.placementPolicy);
+        const now = new Date();
+        const container = await em.save(
+          em.create(ContainerEntity, {
+            id,
+            tenantId,
+            name,
+            image: dto.image,
+            command: dto.command ?? null,
+            env: dto.env ?? {},
+            labels,
+            size,
+            vcpu: resources.vcpu,
+            memoryMib: resources.memoryMib,
+            diskGib: resources.diskGib,
+            restartPolicy,
+            state: 'pending',
+            generation: 1,
+            hostId,
+            exitCode: null,
+            stateReason: null,
+            stateChangedAt: now,
+            lastReportAt: null,
+            startedAt: null,
+            finishedAt: null,
+            createdAt: now,
+            updatedAt: now,
+          }),
+        );
+        const op = await openOperation(em, {
+          tenantId,
+          kind: 'container.create',
+          targetId: id,
+          hostId,
+          generation: 1,
+        });
+        return { container, op };
+      }),
+    );
+    await this.queues.enqueue(op);
+    return { operation: operationView(op), data: containerView(container) };
+  }
+
+  async list(tenantId: TenantId, q: ListContainersDto): Promise<Page<ContainerView>> {
+    const after = decodeCursor(q.cursor);
+    const labels = Object.fromEntries(
+      (q.label ?? []).map((l) => {
+        const i = l.indexOf('=');
+        return [l.slice(0, i), l.slice(i + 1)];
+      }),
+    );
+    const result = await new ContainerRepository(this.ds.manager).list(
+      tenantId,
+      { ...(q.state ? { states: q.state } : {}), ...(q.name !== undefined ? { name: q.name } : {}), labels },
+      { limit: q.limit ?? DEFAULT_PAGE_LIMIT, ...(after ? { after } : {}) },
+    );
+    return pageOf(result, containerView, (c) => c.id);
+  }
+
+  async get(tenantId: TenantId, id: string): Promise<ContainerView> {
+    const c = await new ContainerRepository(this.ds.manager).findByRef(tenantId, id);
+    if (!c) throw containerNotFound(id);
+    return containerView(c);
+  }
+
+  /**
+   * start, stop, restart or delete. Raises the generation (so that older jobs are skipped), supersedes
+   * operations in flight, and checks the host still has room when the container comes back to life.
+   */
+  async act(
+    tenantId: TenantId,
+    id: string,
+    action: Action,
+    opts: { force?: boolean } = {},
+  ): Promise<AcceptedView<ContainerView>> {
+    const { container, op, enqueue } = await inTransaction(this.ds, async (em) => {
+      const c = await new ContainerRepository(em).lockByRef(tenantId, id);
+      if (!c) throw containerNotFound(id);
+      if (action === 'delete' && !opts.force && containerHoldsCapacity(c.state)) {
+        throw new DomainError(
+          'container/invalid_state',
+          `container ${c.name} is ${c.state}; stop it first, or delete with force=true to kill it`,
+          { state: c.state },
+        );
+      }
+      const next = transitionContainer(c.state, action);
+      if ((action === 'start' || action === 'restart') && !containerHoldsCapacity(c.state)) {
+        await this.reserveOnOwnHost(em, c);
+      }
+      await supersedeOpenOperations(em, c.id);
+      c.generation += 1;
+      c.state = next;
+      c.stateChangedAt = new Date();
+      c.updatedAt = c.stateChangedAt;
+      if (next === 'starting' || next === 'restarting') {
+        c.exitCode = null;
+        c.stateReason = null;
+      }
+      await em.save(c);
+      const op = await openOperation(em, {
+        tenantId,
+        kind: OPERATION_OF[action],
+        targetId: c.id,
+        hostId: c.hostId,
+        generation: c.generation,
+      });
+      // A lost host can do nothing: deleting there ends at once, and the agent clears up if it returns.
+      if (next === 'deleted') {
+        await finishOperation(em, op, 'succeeded');
+        return { container: c, op, enqueue: false };
+      }
+      return { container: c, op, enqueue: true };
+    });
+    if (enqueue) await this.queues.enqueue(op);
+    return { operation: operationView(op), data: containerView(container) };
+  }
+
+  /** Start of a stopped container: it lives on its host (its writable layer is there), so that host must have room. */
+  private async reserveOnOwnHost(em: EntityManager, c: ContainerEntity): Promise<void> {
+    if (!c.hostId) throw new DomainError('host/not_ready', `container ${c.name} has no host`);
+    const { hosts, snapshots } = await loadHostSnapshots(em, { lock: true, onlyIds: [c.hostId] });
+    const host = hosts[0];
+    const snap = snapshots[0];
+    if (!host || !snap || !hostAcceptsWork(host.state)) {
+      throw new DomainError(
+        'host/not_ready',
+        `the host of container ${c.name} is ${host?.state ?? 'gone'}; it cannot be started now`,
+      );
+    }
+    const free = subtractResources(snap.capacity, snap.reserved);
+    const need = { vcpu: c.vcpu, memoryMib: c.memoryMib, diskGib: 0 };
+    if (!fitsWithin(need, free)) {
+      throw new DomainError(
+        'capacity/unavailable',
+        `the host of container ${c.name} has no room for ${c.vcpu} vCPU and ${c.memoryMib} MiB now; try again later`,
+      );
+    }
+  }
+
+  /** Turns the unique index's error into `container/name_taken` when two creates race for one name. */
+  private async withNameGuard<T>(name: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      if (
+        err instanceof QueryFailedError &&
+        (err.driverError as { constraint?: string }).constraint === 'containers_tenant_name_uq'
+      ) {
+        throw nameTaken(name);
+      }
+      throw err;
+    }
+  }
+}
+
+function containerNotFound(id: string): DomainError {
+  return new DomainError('container/not_found', `container ${id} does not exist`);
+}
+
+function nameTaken(name: string): DomainError {
+  return new DomainError(
+    'container/name_taken',
+    `a container named ${name} already exists; pick another name or delete it`,
+  );
+}
+
+export type { OperationEntity };

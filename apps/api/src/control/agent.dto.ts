@@ -1,0 +1,114 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
+import type { AgentEventName } from '@berth/contracts';
+
+export class CapacityDto {
+  @ApiProperty() @IsInt() @Min(1) @Max(4096) vcpu!: number;
+  @ApiProperty() @IsInt() @Min(64) @Max(64 * 1024 * 1024) memoryMib!: number;
+  @ApiProperty() @IsInt() @Min(1) @Max(1024 * 1024) diskGib!: number;
+}
+
+export class RegisterHostDto {
+  @ApiProperty({ example: 'host-1' })
+  @IsString()
+  @Matches(/^[a-z0-9][a-z0-9.-]{0,62}$/i, { message: 'name must be letters, digits, dots and dashes' })
+  name!: string;
+
+  @ApiProperty({ example: '10.0.0.5' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(255)
+  address!: string;
+
+  @ApiProperty({ type: CapacityDto })
+  @ValidateNested()
+  @Type(() => CapacityDto)
+  capacity!: CapacityDto;
+
+  @ApiProperty({ example: 'hollow' })
+  @IsString()
+  @Matches(/^[a-z0-9-]{1,32}$/)
+  driver!: string;
+
+  @ApiProperty({ type: 'object', additionalProperties: true })
+  @IsObject()
+  capabilities!: Record<string, unknown>;
+
+  @ApiProperty({ example: '0.1.0' })
+  @IsString()
+  @MaxLength(64)
+  agentVersion!: string;
+}
+
+export class HeartbeatDto {
+  @ApiProperty({ description: "The host's own clock" })
+  @IsISO8601({ strict: true })
+  at!: string;
+
+  @ApiProperty()
+  @IsInt()
+  @Min(0)
+  machines!: number;
+}
+
+export class AgentErrorDto {
+  @ApiProperty() @IsString() @MaxLength(100) code!: string;
+  @ApiProperty() @IsString() @MaxLength(4000) message!: string;
+}
+
+const AGENT_EVENTS: readonly AgentEventName[] = [
+  'agent.creating',
+  'agent.running',
+  'agent.stopped',
+  'agent.exited',
+  'agent.failed',
+  'agent.deleted',
+];
+
+export class AgentEventDto {
+  @ApiProperty({ enum: AGENT_EVENTS })
+  @IsIn(AGENT_EVENTS as string[])
+  event!: AgentEventName;
+
+  @ApiProperty({ description: "When it happened, by the host's own clock" })
+  @IsISO8601({ strict: true })
+  at!: string;
+
+  @ApiProperty()
+  @IsInt()
+  @Min(0)
+  generation!: number;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  operationId?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsInt()
+  @Min(-255)
+  @Max(255)
+  exitCode?: number;
+
+  @ApiPropertyOptional({ type: AgentErrorDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => AgentErrorDto)
+  error?: AgentErrorDto;
+}

@@ -1,0 +1,70 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { Queue, Worker, type Job } from 'bullmq';
+import { CONTROL_JOBS, CONTROL_QUEUE } from '@berth/queue';
+import { API_CONFIG, type ApiConfig } from '../config.provider';
+import { AgentQueuesService } from '../queue/agent-queues.service';
+import { HostReaperService } from './host-reaper.service';
+import { OperationReconcilerService } from './operation-reconciler.service';
+
+/**
+ * Runs the periodic control-plane jobs through BullMQ job schedulers on the `control` queue, so that
+ * with several API processes each tick runs once, on whichever process takes it.
+ */
+@Injectable()
+export class ControlWorkerService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger(ControlWorkerService.name);
+  private queue?: Queue;
+  private worker?: Worker;
+
+  constructor(
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+    private readonly queues: AgentQueuesService,
+    private readonly reaper: HostReaperService,
+    private readonly reconciler: OperationReconcilerService,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const opts = { connection: this.queues.connection, prefix: this.config.queuePrefix };
+    this.queue = new Queue(CONTROL_QUEUE, opts);
+    const jobOpts = { removeOnComplete: true, removeOnFail: 100 };
+    await this.queue.upsertJobScheduler(
+      CONTROL_JOBS.reapHosts,
+      { every: this.config.reaperIntervalMs },
+      { name: CONTROL_JOBS.reapHosts, opts: jobOpts },
+    );
+    await this.queue.upsertJobScheduler(
+      CONTROL_JOBS.reconcileOperations,
+      { every: this.config.reconcileIntervalMs },
+      { name: CONTROL_JOBS.reconcileOperations, opts: jobOpts },
+    );
+    this.worker = new Worker(CONTROL_QUEUE, (job) => this.run(job), {
+      connection: this.queues.connection.duplicate(),
+      prefix: this.config.queuePrefix,
+      concurrency: 1,
+    });
+    this.worker.on('failed', (job, err) => this.log.warn(`${job?.name ?? 'job'} failed: ${err.message}`));
+  }
+
+  private async run(job: Job): Promise<unknown> {
+    switch (job.name) {
+      case CONTROL_JOBS.reapHosts:
+        return { lost: await this.reaper.reap() };
+      case CONTROL_JOBS.reconcileOperations:
+        return { requeued: await this.reconciler.reconcile() };
+      default:
+        this.log.warn(`unknown control job ${job.name}`);
+        return null;
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.worker?.close();
+    await this.queue?.close();
+  }
+}

@@ -1,0 +1,88 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { ContainerEntity, HostEntity, inTransaction, OperationEntity } from '@berth/db';
+import { nextContainerState, nextHostState, type HostId } from '@berth/domain';
+import { API_CONFIG, type ApiConfig } from '../config.provider';
+import { metrics } from '../metrics/metrics.registry';
+import { finishOperation } from '../operations/operation-ledger';
+
+/**
+ * Marks hosts lost when their heartbeats stop, and their containers with them. A lost container's
+ * state change is dated at the host's last heartbeat (its own clock): the last moment it was known
+ * to run, which is where billing closes its interval.
+ */
+@Injectable()
+export class HostReaperService {
+  private readonly log = new Logger(HostReaperService.name);
+
+  constructor(
+    private readonly ds: DataSource,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+  ) {}
+
+  /** Returns the ids of the hosts it marked lost. Safe to run concurrently and repeatedly. */
+  async reap(): Promise<HostId[]> {
+    const stale: { id: HostId }[] = await this.ds.query(
+      `SELECT id FROM hosts WHERE state IN ('ready', 'draining')
+        AND last_heartbeat_at < now() - make_interval(secs => $1::double precision / 1000) ORDER BY id`,
+      [this.config.hostLostAfterMs],
+    );
+    const lost: HostId[] = [];
+    for (const { id } of stale) {
+      if (await this.markLost(id)) lost.push(id);
+    }
+    return lost;
+  }
+
+  private markLost(hostId: HostId): Promise<boolean> {
+    return inTransaction(this.ds, async (em) => {
+      const host = await em
+        .createQueryBuilder(HostEntity, 'h')
+        .setLock('pessimistic_write')
+        .where('h.id = :id', { id: hostId })
+        .getOne();
+      if (!host) return false;
+      // Re-check under the lock: a heartbeat may have landed since the scan.
+      const deadline = Date.now() - this.config.hostLostAfterMs;
+      const next = nextHostState(host.state, 'heartbeat.missed');
+      if (next === null || host.lastHeartbeatAt.getTime() >= deadline) return false;
+      host.state = next;
+      host.stateChangedAt = new Date();
+      await em.save(host);
+      const lastSeen = host.lastHeartbeatHostAt ?? host.lastHeartbeatAt;
+      const containers = await em
+        .createQueryBuilder(ContainerEntity, 'c')
+        .setLock('pessimistic_write')
+        .where(`c.host_id = :hostId AND c.state <> 'deleted'`, { hostId })
+        .orderBy('c.id', 'ASC')
+        .getMany();
+      for (const c of containers) {
+        const to = nextContainerState(c.state, 'host.lost');
+        if (to === null) continue;
+        c.state = to;
+        c.stateChangedAt = lastSeen;
+        c.stateReason = `host ${host.name} stopped answering`;
+        c.updatedAt = new Date();
+        await em.save(c);
+        const open = await em
+          .createQueryBuilder(OperationEntity, 'o')
+          .setLock('pessimistic_write')
+          .where(`o.target_id = :id AND o.state IN ('pending', 'running')`, { id: c.id })
+          .getMany();
+        for (const op of open) {
+          if (to === 'deleted' && op.kind === 'container.delete') await finishOperation(em, op, 'succeeded');
+          else
+            await finishOperation(em, op, 'failed', {
+              code: 'host/lost',
+              message: `host ${host.name} stopped answering`,
+            });
+        }
+      }
+      metrics.hostsLost.inc();
+      this.log.warn(
+        `host ${host.name} (${host.id}) lost: no heartbeat since ${host.lastHeartbeatAt.toISOString()}; ${containers.length} containers affected`,
+      );
+      return true;
+    });
+  }
+}

@@ -1,0 +1,18 @@
+import type { HostView } from '@berth/contracts';
+import type { HostEntity } from '@berth/db';
+import { ZERO_RESOURCES, type Resources } from '@berth/domain';
+import { capacityOf } from './host-snapshots';
+
+export function hostView(h: HostEntity, reserved: Resources = ZERO_RESOURCES): HostView {
+  return {
+    id: h.id,
+    name: h.name,
+    address: h.address,
+    state: h.state,
+    capacity: capacityOf(h),
+    reserved: { ...reserved },
+    driver: h.driver,
+    capabilities: h.capabilities,
+    lastHeartbeatAt: h.lastHeartbeatAt.toISOString(),
+  };
+}

@@ -1,0 +1,87 @@
+import type { EntityManager } from 'typeorm';
+import { OperationEntity } from '@berth/db';
+import {
+  newId,
+  nextOperationState,
+  type ContainerState,
+  type HostId,
+  type OperationKind,
+  type OperationState,
+  type TenantId,
+} from '@berth/domain';
+import { metrics } from '../metrics/metrics.registry';
+
+/**
+ * Writes and finishes operations. Always called inside the transaction that changes the object the
+ * operation acts on, so that the object and its operation never disagree.
+ */
+export async function openOperation(
+  em: EntityManager,
+  o: { tenantId: TenantId; kind: OperationKind; targetId: string; hostId: HostId | null; generation: number },
+): Promise<OperationEntity> {
+  const now = new Date();
+  return em.save(
+    em.create(OperationEntity, {
+      id: newId('op'),
+      ...o,
+      state: 'pending',
+      errorCode: null,
+      errorMessage: null,
+      enqueueCount: 0,
+      createdAt: now,
+      updatedAt: now,
+      startedAt: null,
+      completedAt: null,
+    }),
+  );
+}
+
+/** A new action on an object replaces the ones still in flight: they end as `superseded`. */
+export async function supersedeOpenOperations(em: EntityManager, targetId: string): Promise<void> {
+  const open = await em
+    .createQueryBuilder(OperationEntity, 'o')
+    .setLock('pessimistic_write')
+    .where(`o.target_id = :targetId AND o.state IN ('pending', 'running')`, { targetId })
+    .getMany();
+  for (const op of open) await finishOperation(em, op, 'superseded');
+}
+
+export async function markOperationRunning(em: EntityManager, op: OperationEntity): Promise<void> {
+  if (op.state !== 'pending') return;
+  op.state = 'running';
+  op.startedAt = new Date();
+  op.updatedAt = op.startedAt;
+  await em.save(op);
+}
+
+export async function finishOperation(
+  em: EntityManager,
+  op: OperationEntity,
+  state: Extract<OperationState, 'succeeded' | 'failed' | 'superseded'>,
+  error?: { code: string; message: string },
+): Promise<void> {
+  if (nextOperationState(op.state, state) === null) return;
+  const now = new Date();
+  op.state = state;
+  op.completedAt = now;
+  op.updatedAt = now;
+  op.errorCode = error?.code ?? null;
+  op.errorMessage = error?.message ?? null;
+  await em.save(op);
+  metrics.operations.inc({ kind: op.kind, state });
+}
+
+/** Whether a container in `state` means that an operation of `kind` did what it was asked. */
+export function operationGoalReached(kind: OperationKind, state: ContainerState): boolean {
+  switch (kind) {
+    case 'container.create':
+    case 'container.start':
+    case 'container.restart':
+      // A workload that ran and already exited was still started.
+      return state === 'running' || state === 'exited';
+    case 'container.stop':
+      return state === 'stopped' || state === 'exited';
+    case 'container.delete':
+      return state === 'deleted';
+  }
+}

@@ -1,0 +1,93 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { OperationEntity } from '@berth/db';
+import { isId, type ContainerId, type HostId } from '@berth/domain';
+import { AGENT_JOB_OPTIONS, agentQueueName, containerJobId, type ContainerJob } from '@berth/queue';
+import { API_CONFIG, type ApiConfig } from '../config.provider';
+import { metrics } from '../metrics/metrics.registry';
+
+export type JobPresence = 'missing' | 'waiting' | 'active' | 'completed' | 'failed' | 'other';
+
+/**
+ * The producer side of the per-host queues `agent.<hostId>`. Jobs carry ids and a generation only.
+ * Enqueueing happens after the transaction that wrote the operation commits; when it fails, the
+ * operation stays pending in Postgres and the reconciler enqueues it again.
+ */
+@Injectable()
+export class AgentQueuesService implements OnModuleDestroy {
+  private readonly log = new Logger(AgentQueuesService.name);
+  readonly connection: Redis;
+  private readonly queues = new Map<string, Queue>();
+
+  constructor(@Inject(API_CONFIG) private readonly config: ApiConfig) {
+    this.connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
+    this.connection.on('error', (err) => this.log.warn(`redis: ${err.message}`));
+  }
+
+  queueFor(hostId: HostId): Queue {
+    const name = agentQueueName(hostId);
+    let q = this.queues.get(name);
+    if (!q) {
+      q = new Queue(name, { connection: this.connection, prefix: this.config.queuePrefix });
+      this.queues.set(name, q);
+    }
+    return q;
+  }
+
+  /** Adds the operation's job; a job with the same deterministic id already in Redis makes this a no-op. */
+  async enqueue(op: OperationEntity): Promise<boolean> {
+    if (!op.hostId || !isId('ctr', op.targetId)) return false;
+    const job: ContainerJob = { containerId: op.targetId, operationId: op.id, generation: op.generation };
+    try {
+      await this.queueFor(op.hostId).add(op.kind, job, { ...AGENT_JOB_OPTIONS, jobId: this.jobId(op) });
+      return true;
+    } catch (err) {
+      metrics.enqueueFailures.inc();
+      this.log.warn(`could not enqueue ${op.id} (${op.kind}); the reconciler will retry: ${String(err)}`);
+      return false;
+    }
+  }
+
+  async presence(op: OperationEntity): Promise<JobPresence> {
+    if (!op.hostId) return 'missing';
+    const job = await this.queueFor(op.hostId).getJob(this.jobId(op));
+    if (!job) return 'missing';
+    const state = await job.getState();
+    switch (state) {
+      case 'waiting':
+      case 'delayed':
+      case 'prioritized':
+      case 'waiting-children':
+        return 'waiting';
+      case 'active':
+        return 'active';
+      case 'completed':
+        return 'completed';
+      case 'failed':
+        return 'failed';
+      default:
+        return 'other';
+    }
+  }
+
+  /** Removes a finished job so that the same deterministic id can be enqueued again. */
+  async removeFinished(op: OperationEntity): Promise<void> {
+    if (!op.hostId) return;
+    const job = await this.queueFor(op.hostId).getJob(this.jobId(op));
+    await job?.remove();
+  }
+
+  async ping(): Promise<void> {
+    await this.connection.ping();
+  }
+
+  private jobId(op: OperationEntity): string {
+    return containerJobId(op.kind, op.targetId as ContainerId, op.generation);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    this.connection.disconnect();
+  }
+}

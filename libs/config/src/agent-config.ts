@@ -1,0 +1,80 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { z } from 'zod';
+import { type Env, intFromEnv, parseEnv, processEnv, secretFromEnv } from './env';
+
+const agentSchema = z.object({
+  BERTH_API_URL: z.string().url().default('http://127.0.0.1:8080'),
+  REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  BERTH_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9_-]{1,32}$/i)
+    .default('berth'),
+  BERTH_AGENT_JOIN_TOKEN: secretFromEnv('BERTH_AGENT_JOIN_TOKEN'),
+  BERTH_HOST_NAME: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{0,62}$/i, 'host names are letters, digits, dots and dashes')
+    .default(os.hostname()),
+  BERTH_HOST_ADDRESS: z.string().default('127.0.0.1'),
+  BERTH_HOST_VCPU: intFromEnv(os.cpus().length, 1),
+  BERTH_HOST_MEMORY_MIB: intFromEnv(Math.floor(os.totalmem() / 1024 / 1024), 64),
+  BERTH_HOST_DISK_GIB: intFromEnv(100, 1),
+  BERTH_DRIVER: z.enum(['hollow']).default('hollow'),
+  BERTH_HOLLOW_BOOT_DELAY_MS: intFromEnv(300),
+  BERTH_HEARTBEAT_INTERVAL_MS: intFromEnv(3_000, 100),
+  BERTH_AGENT_CONCURRENCY: intFromEnv(4, 1),
+  BERTH_STOP_TIMEOUT_MS: intFromEnv(10_000, 0),
+  BERTH_STATE_DIR: z.string().optional(),
+  BERTH_AGENT_HEALTH_PORT: intFromEnv(0),
+  BERTH_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type DriverName = 'hollow';
+
+export interface AgentConfig {
+  readonly apiUrl: string;
+  readonly redisUrl: string;
+  readonly queuePrefix: string;
+  readonly joinToken: string;
+  readonly host: {
+    readonly name: string;
+    readonly address: string;
+    readonly capacity: { readonly vcpu: number; readonly memoryMib: number; readonly diskGib: number };
+  };
+  readonly driver: DriverName;
+  readonly hollowBootDelayMs: number;
+  readonly heartbeatIntervalMs: number;
+  readonly concurrency: number;
+  readonly stopTimeoutMs: number;
+  readonly stateDir: string;
+  /** 0 picks a free port; the agent logs the one it got. */
+  readonly healthPort: number;
+  readonly logLevel: string;
+}
+
+export function loadAgentConfig(env: Env = processEnv()): AgentConfig {
+  const e = parseEnv(agentSchema, env, 'agent');
+  return {
+    apiUrl: e.BERTH_API_URL.replace(/\/+$/, ''),
+    redisUrl: e.REDIS_URL,
+    queuePrefix: e.BERTH_QUEUE_PREFIX,
+    joinToken: e.BERTH_AGENT_JOIN_TOKEN,
+    host: {
+      name: e.BERTH_HOST_NAME,
+      address: e.BERTH_HOST_ADDRESS,
+      capacity: {
+        vcpu: e.BERTH_HOST_VCPU,
+        memoryMib: e.BERTH_HOST_MEMORY_MIB,
+        diskGib: e.BERTH_HOST_DISK_GIB,
+      },
+    },
+    driver: e.BERTH_DRIVER,
+    hollowBootDelayMs: e.BERTH_HOLLOW_BOOT_DELAY_MS,
+    heartbeatIntervalMs: e.BERTH_HEARTBEAT_INTERVAL_MS,
+    concurrency: e.BERTH_AGENT_CONCURRENCY,
+    stopTimeoutMs: e.BERTH_STOP_TIMEOUT_MS,
+    stateDir: e.BERTH_STATE_DIR ?? path.resolve('.data', 'agent', e.BERTH_HOST_NAME),
+    healthPort: e.BERTH_AGENT_HEALTH_PORT,
+    logLevel: e.BERTH_LOG_LEVEL,
+  };
+}

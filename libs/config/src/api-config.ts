@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { type Env, intFromEnv, parseEnv, processEnv, secretFromEnv } from './env';
+
+const apiSchema = z.object({
+  BERTH_HTTP_HOST: z.string().default('127.0.0.1'),
+  BERTH_HTTP_PORT: intFromEnv(8080),
+  BERTH_PUBLIC_URL: z.string().url().optional(),
+  DATABASE_URL: z.string().default('postgres://berth:berth@127.0.0.1:5432/berth'),
+  REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  BERTH_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9_-]{1,32}$/i)
+    .default('berth'),
+  BERTH_OPERATOR_TOKEN: secretFromEnv('BERTH_OPERATOR_TOKEN'),
+  BERTH_AGENT_JOIN_TOKEN: secretFromEnv('BERTH_AGENT_JOIN_TOKEN'),
+  BERTH_HOST_LOST_AFTER_MS: intFromEnv(15_000, 1000),
+  BERTH_REAPER_INTERVAL_MS: intFromEnv(2_000, 100),
+  BERTH_RECONCILE_INTERVAL_MS: intFromEnv(5_000, 100),
+  BERTH_RECONCILE_GRACE_MS: intFromEnv(10_000, 0),
+  BERTH_OPERATION_WAIT_MAX_S: intFromEnv(60, 1),
+  BERTH_PLACEMENT_POLICY: z.enum(['spread', 'binpack']).default('spread'),
+  BERTH_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface ApiConfig {
+  readonly http: { readonly host: string; readonly port: number; readonly publicUrl: string };
+  readonly databaseUrl: string;
+  readonly redisUrl: string;
+  /** BullMQ key prefix: lets several berth stacks share one Redis (tests do). */
+  readonly queuePrefix: string;
+  readonly operatorToken: string;
+  readonly agentJoinToken: string;
+  readonly hostLostAfterMs: number;
+  readonly reaperIntervalMs: number;
+  readonly reconcileIntervalMs: number;
+  readonly reconcileGraceMs: number;
+  readonly operationWaitMaxS: number;
+  readonly placementPolicy: 'spread' | 'binpack';
+  readonly logLevel: string;
+}
+
+export function loadApiConfig(env: Env = processEnv()): ApiConfig {
+  const e = parseEnv(apiSchema, env, 'api');
+  return {
+    http: {
+      host: e.BERTH_HTTP_HOST,
+      port: e.BERTH_HTTP_PORT,
+      publicUrl: e.BERTH_PUBLIC_URL ?? `http://${e.BERTH_HTTP_HOST}:${e.BERTH_HTTP_PORT}`,
+    },
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    queuePrefix: e.BERTH_QUEUE_PREFIX,
+    operatorToken: e.BERTH_OPERATOR_TOKEN,
+    agentJoinToken: e.BERTH_AGENT_JOIN_TOKEN,
+    hostLostAfterMs: e.BERTH_HOST_LOST_AFTER_MS,
+    reaperIntervalMs: e.BERTH_REAPER_INTERVAL_MS,
+    reconcileIntervalMs: e.BERTH_RECONCILE_INTERVAL_MS,
+    reconcileGraceMs: e.BERTH_RECONCILE_GRACE_MS,
+    operationWaitMaxS: e.BERTH_OPERATION_WAIT_MAX_S,
+    placementPolicy: e.BERTH_PLACEMENT_POLICY,
+    logLevel: e.BERTH_LOG_LEVEL,
+  };
+}

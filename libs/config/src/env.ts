@@ -1,0 +1,31 @@
+import { z } from 'zod';
+
+/**
+ * Helpers shared by the app configs. Environment variables are strings; these turn them into typed
+ * values with defaults, and make every problem a readable message naming the variable.
+ */
+export const intFromEnv = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+
+export const boolFromEnv = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+export const secretFromEnv = (name: string) =>
+  z.string({ error: `${name} is required` }).min(24, `${name} must be at least 24 characters`);
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Parses `env` with `schema`, throwing one error that lists every bad variable. */
+export function parseEnv<S extends z.ZodType>(schema: S, env: Env, appName: string): z.output<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(env)'}: ${issue.message}`);
+  throw new Error(`invalid ${appName} configuration:\n${lines.join('\n')}`);
+}
+
+/** The process environment, read here and nowhere else (DESIGN.md: config is parsed once). */
+export function processEnv(): Env {
+  return process.env;
+}

@@ -1,0 +1,3 @@
+export * from './env';
+export * from './api-config';
+export * from './agent-config';

@@ -1,0 +1,152 @@
+/**
+ * Request and response shapes shared by the api, the agent, the CLI and the dashboard. Plain types:
+ * the api validates with its DTO classes, clients read these.
+ */
+import type { ContainerState, HostState, OperationKind, OperationState, SizeName } from '@berth/domain';
+
+export interface ErrorBody {
+  readonly error: {
+    readonly code: string;
+    readonly message: string;
+    readonly requestId: string;
+    readonly details?: unknown;
+  };
+}
+
+export interface Page<T> {
+  readonly data: T[];
+  /** Pass as `cursor` to get the next page; null on the last page. */
+  readonly nextCursor: string | null;
+}
+
+export interface TenantView {
+  readonly id: string;
+  readonly name: string;
+  readonly state: 'active' | 'suspended';
+  readonly createdAt: string;
+  readonly suspendedAt: string | null;
+}
+
+export interface ApiKeyView {
+  readonly id: string;
+  readonly name: string;
+  readonly prefix: string;
+  readonly createdAt: string;
+  readonly lastUsedAt: string | null;
+  readonly revokedAt: string | null;
+}
+
+/** Returned once, when a key is created: `secret` is never shown again. */
+export interface CreatedApiKeyView extends ApiKeyView {
+  readonly secret: string;
+}
+
+export interface HostView {
+  readonly id: string;
+  readonly name: string;
+  readonly address: string;
+  readonly state: HostState;
+  readonly capacity: { vcpu: number; memoryMib: number; diskGib: number };
+  readonly reserved: { vcpu: number; memoryMib: number; diskGib: number };
+  readonly driver: string;
+  readonly capabilities: Record<string, unknown>;
+  readonly lastHeartbeatAt: string;
+}
+
+export interface ContainerView {
+  readonly id: string;
+  readonly name: string;
+  readonly image: string;
+  readonly command: string[] | null;
+  readonly env: Record<string, string>;
+  readonly labels: Record<string, string>;
+  readonly size: SizeName;
+  readonly resources: { vcpu: number; memoryMib: number; diskGib: number };
+  readonly restartPolicy: string;
+  readonly state: ContainerState;
+  readonly exitCode: number | null;
+  readonly stateReason: string | null;
+  readonly hostId: string | null;
+  readonly generation: number;
+  readonly createdAt: string;
+  readonly stateChangedAt: string;
+  readonly startedAt: string | null;
+  readonly finishedAt: string | null;
+}
+
+export interface OperationView {
+  readonly id: string;
+  readonly kind: OperationKind;
+  readonly state: OperationState;
+  readonly targetId: string;
+  readonly error: { code: string; message: string } | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly completedAt: string | null;
+}
+
+/** Body of a `202 Accepted`: the object as it is now and the operation that will change it. */
+export interface AcceptedView<T> {
+  readonly operation: OperationView;
+  readonly data: T;
+}
+
+// ---- agent-facing contracts ----
+
+export interface RegisterHostRequest {
+  readonly name: string;
+  readonly address: string;
+  readonly capacity: { vcpu: number; memoryMib: number; diskGib: number };
+  readonly driver: string;
+  readonly capabilities: Record<string, unknown>;
+  readonly agentVersion: string;
+}
+
+export interface RegisterHostResponse {
+  readonly hostId: string;
+  /** The host's own bearer token; only its hash is stored. */
+  readonly token: string;
+  readonly queue: string;
+}
+
+export interface HeartbeatRequest {
+  readonly at: string;
+  readonly machines: number;
+}
+
+export interface HeartbeatResponse {
+  readonly hostId: string;
+  readonly state: HostState;
+}
+
+/** What the agent needs to run a container: the desired spec, current state and generation. */
+export interface AgentContainerSpec {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly name: string;
+  readonly image: string;
+  readonly command: string[] | null;
+  readonly env: Record<string, string>;
+  readonly resources: { vcpu: number; memoryMib: number; diskGib: number };
+  readonly restartPolicy: string;
+  readonly state: ContainerState;
+  readonly generation: number;
+}
+
+export type AgentEventName =
+  'agent.creating' | 'agent.running' | 'agent.stopped' | 'agent.exited' | 'agent.failed' | 'agent.deleted';
+
+/** A state change observed on the host, stamped with the host's own clock. */
+export interface AgentEventReport {
+  readonly event: AgentEventName;
+  readonly at: string;
+  readonly generation: number;
+  readonly operationId?: string;
+  readonly exitCode?: number;
+  readonly error?: { code: string; message: string };
+}
+
+export interface AgentEventResult {
+  readonly applied: boolean;
+  readonly state: ContainerState;
+}

@@ -1,0 +1,54 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { HostId, HostState } from '@berth/domain';
+
+@Entity({ name: 'hosts' })
+export class HostEntity {
+  @PrimaryColumn({ type: 'text' })
+  id!: HostId;
+
+  @Column({ type: 'text', unique: true })
+  name!: string;
+
+  @Column({ type: 'text' })
+  address!: string;
+
+  @Column({ type: 'text' })
+  state!: HostState;
+
+  @Column({ name: 'capacity_vcpu', type: 'integer' })
+  capacityVcpu!: number;
+
+  @Column({ name: 'capacity_memory_mib', type: 'integer' })
+  capacityMemoryMib!: number;
+
+  @Column({ name: 'capacity_disk_gib', type: 'integer' })
+  capacityDiskGib!: number;
+
+  @Column({ type: 'text' })
+  driver!: string;
+
+  @Column({ type: 'jsonb' })
+  capabilities!: Record<string, unknown>;
+
+  @Column({ name: 'agent_version', type: 'text' })
+  agentVersion!: string;
+
+  @Column({ name: 'token_prefix', type: 'text' })
+  tokenPrefix!: string;
+
+  @Column({ name: 'token_hash', type: 'text' })
+  tokenHash!: string;
+
+  @Column({ name: 'registered_at', type: 'timestamptz' })
+  registeredAt!: Date;
+
+  @Column({ name: 'last_heartbeat_at', type: 'timestamptz' })
+  lastHeartbeatAt!: Date;
+
+  /** The agent's own clock at its last heartbeat: where intervals of a lost host are closed. */
+  @Column({ name: 'last_heartbeat_host_at', type: 'timestamptz', nullable: true })
+  lastHeartbeatHostAt!: Date | null;
+
+  @Column({ name: 'state_changed_at', type: 'timestamptz' })
+  stateChangedAt!: Date;
+}

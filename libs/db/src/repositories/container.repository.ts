@@ -1,0 +1,101 @@
+import type { EntityManager } from 'typeorm';
+import { isId, type ContainerId, type ContainerState, type HostId, type TenantId } from '@berth/domain';
+import { ContainerEntity } from '../entities/container.entity';
+
+export interface ContainerFilter {
+  readonly states?: readonly ContainerState[];
+  readonly name?: string;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly includeDeleted?: boolean;
+}
+
+export interface PageRequest {
+  readonly limit: number;
+  /** The last id of the previous page: ids sort by creation time. */
+  readonly after?: string;
+}
+
+/**
+ * Containers of one tenant. Every method takes the tenant id: there is no way to build a query for a
+ * tenant's containers without it (DESIGN.md, "Tenancy"). Host-side reads live in `HostContainerRepository`.
+ */
+export class ContainerRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  /** By id, or by name when `ref` is not a container id (as the Docker CLI lets people do). */
+  findByRef(tenantId: TenantId, ref: string): Promise<ContainerEntity | null> {
+    return this.byRef(tenantId, ref, false);
+  }
+
+  /** As findByRef, and locks the row for the rest of the transaction; the caller must be inside one. */
+  lockByRef(tenantId: TenantId, ref: string): Promise<ContainerEntity | null> {
+    return this.byRef(tenantId, ref, true);
+  }
+
+  private byRef(tenantId: TenantId, ref: string, lock: boolean): Promise<ContainerEntity | null> {
+    const qb = this.em
+      .createQueryBuilder(ContainerEntity, 'c')
+      .where('c.tenant_id = :tenantId', { tenantId })
+      .andWhere(isId('ctr', ref) ? 'c.id = :ref' : 'c.name = :ref', { ref })
+      .andWhere(`c.state <> 'deleted'`);
+    if (lock) qb.setLock('pessimistic_write');
+    return qb.getOne();
+  }
+
+  findByName(tenantId: TenantId, name: string): Promise<ContainerEntity | null> {
+    return this.em
+      .createQueryBuilder(ContainerEntity, 'c')
+      .where('c.tenant_id = :tenantId AND c.name = :name', { tenantId, name })
+      .andWhere(`c.state <> 'deleted'`)
+      .getOne();
+  }
+
+  /** One page in id order, plus whether more follow. */
+  async list(
+    tenantId: TenantId,
+    filter: ContainerFilter,
+    page: PageRequest,
+  ): Promise<{ items: ContainerEntity[]; more: boolean }> {
+    const qb = this.em
+      .createQueryBuilder(ContainerEntity, 'c')
+      .where('c.tenant_id = :tenantId', { tenantId });
+    if (filter.states && filter.states.length > 0)
+      qb.andWhere('c.state IN (:...states)', { states: filter.states });
+    else if (!filter.includeDeleted) qb.andWhere(`c.state <> 'deleted'`);
+    if (filter.name !== undefined) qb.andWhere('c.name = :name', { name: filter.name });
+    if (filter.labels && Object.keys(filter.labels).length > 0) {
+      qb.andWhere('c.labels @> :labels::jsonb', { labels: JSON.stringify(filter.labels) });
+    }
+    if (page.after !== undefined) qb.andWhere('c.id > :after', { after: page.after });
+    const rows = await qb
+      .orderBy('c.id', 'ASC')
+      .limit(page.limit + 1)
+      .getMany();
+    return { items: rows.slice(0, page.limit), more: rows.length > page.limit };
+  }
+}
+
+/** What a host's agent may read: the containers placed on that host, and no others. */
+export class HostContainerRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  findOnHost(hostId: HostId, id: ContainerId | string): Promise<ContainerEntity | null> {
+    return this.em.findOne(ContainerEntity, { where: { hostId, id: id as ContainerId } });
+  }
+
+  lockOnHost(hostId: HostId, id: string): Promise<ContainerEntity | null> {
+    return this.em
+      .createQueryBuilder(ContainerEntity, 'c')
+      .setLock('pessimistic_write')
+      .where('c.host_id = :hostId AND c.id = :id', { hostId, id })
+      .getOne();
+  }
+
+  listLiveOnHost(hostId: HostId): Promise<ContainerEntity[]> {
+    return this.em
+      .createQueryBuilder(ContainerEntity, 'c')
+      .where(`c.host_id = :hostId AND c.state <> 'deleted'`, { hostId })
+      .orderBy('c.id', 'ASC')
+      .getMany();
+  }
+}

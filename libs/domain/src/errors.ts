@@ -1,0 +1,63 @@
+// Coded errors (DESIGN.md "Errors"). Domain code throws a DomainError with a stable code; one
+// filter at the HTTP edge maps the code to a status and the body { error: { code, message } }.
+// Codes are part of the public API: clients branch on them, so rename none, only add.
+
+export const ERROR_STATUS = {
+  'request/invalid': 400,
+  'request/malformed': 400,
+  'request/payload_too_large': 413,
+  'request/unsupported_media_type': 415,
+  'request/method_not_allowed': 405,
+  'route/not_found': 404,
+  'auth/unauthenticated': 401,
+  'auth/forbidden': 403,
+  'tenant/suspended': 403,
+  'tenant/not_found': 404,
+  'api_key/not_found': 404,
+  'host/not_found': 404,
+  'host/not_ready': 409,
+  'container/not_found': 404,
+  'container/name_taken': 409,
+  'container/invalid_state': 409,
+  'operation/not_found': 404,
+  'idempotency/key_reused': 409,
+  'idempotency/in_progress': 409,
+  'capacity/unavailable': 409,
+  'quota/exceeded': 403,
+  internal: 500,
+  unavailable: 503,
+} as const satisfies Record<string, number>;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export const ERROR_CODES: readonly ErrorCode[] = Object.freeze(Object.keys(ERROR_STATUS) as ErrorCode[]);
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(ERROR_STATUS, value);
+}
+
+/**
+ * An expected failure with a code a client can act on. `message` is shown to the client, so it
+ * must be a sentence a person understands and must not leak other tenants' data; `details`
+ * carries structured context (also returned to the client) such as the offending field.
+ */
+export class DomainError extends Error {
+  override readonly name = 'DomainError';
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Readonly<Record<string, unknown>>,
+  ) {
+    super(message);
+  }
+
+  /** The HTTP status for this error's code. */
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+}
+
+export function isDomainError(e: unknown): e is DomainError {
+  return e instanceof DomainError;
+}

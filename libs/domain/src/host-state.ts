@@ -1,0 +1,75 @@
+/*
+ * Host state machine.
+ *
+ *                 heartbeat                               heartbeat
+ *                +---------+                             +---------+
+ *                |         v          drain              |         v
+ *             +-----------------+ ------------------> +------------------+
+ *   register  |      ready      |                     |     draining     |
+ *   --------> |  accepts work   | <------------------ |  keeps running   |
+ *             +-----------------+       undrain       |  containers, no  |
+ *                |          ^                         |  new placements  |
+ *   heartbeat.   |          | heartbeat               +------------------+
+ *   missed       v          |                                |
+ *             +-----------------+     heartbeat.missed        |
+ *             |      lost       | <---------------------------+
+ *             +-----------------+
+ *
+ * A lost host that heartbeats again comes back ready, even if it was draining before: losing
+ * it already moved its containers to lost, and an operator who still wants it drained drains it
+ * again. A lost host cannot be drained, nor can a host be drained twice.
+ * Anything not drawn is refused with host/not_ready.
+ */
+import { DomainError } from './errors';
+
+export const HOST_STATES = ['ready', 'lost', 'draining'] as const;
+export type HostState = (typeof HOST_STATES)[number];
+
+export const HOST_EVENTS = ['heartbeat', 'heartbeat.missed', 'drain', 'undrain'] as const;
+export type HostEvent = (typeof HOST_EVENTS)[number];
+
+export const HOST_TRANSITIONS: {
+  readonly [S in HostState]: Readonly<Partial<Record<HostEvent, HostState>>>;
+} = {
+  ready: { heartbeat: 'ready', 'heartbeat.missed': 'lost', drain: 'draining' },
+  lost: { heartbeat: 'ready' },
+  draining: { heartbeat: 'draining', 'heartbeat.missed': 'lost', undrain: 'ready' },
+};
+
+export function isHostState(value: unknown): value is HostState {
+  return typeof value === 'string' && (HOST_STATES as readonly string[]).includes(value);
+}
+
+export function isHostEvent(value: unknown): value is HostEvent {
+  return typeof value === 'string' && (HOST_EVENTS as readonly string[]).includes(value);
+}
+
+/** The state after `event`, or null when the event is not allowed in `from`. */
+export function nextHostState(from: HostState, event: HostEvent): HostState | null {
+  return HOST_TRANSITIONS[from][event] ?? null;
+}
+
+function refusal(from: HostState, event: HostEvent): string {
+  switch (event) {
+    case 'heartbeat':
+      return `cannot record a heartbeat: the host is ${from}`;
+    case 'heartbeat.missed':
+      return `cannot mark the host lost: it is already ${from}`;
+    case 'drain':
+      return `cannot drain host: it is ${from}`;
+    case 'undrain':
+      return `cannot undrain host: it is ${from}, not draining`;
+  }
+}
+
+/** The state after `event`, or throws DomainError('host/not_ready') with details { state, event }. */
+export function transitionHost(from: HostState, event: HostEvent): HostState {
+  const to = nextHostState(from, event);
+  if (to === null) throw new DomainError('host/not_ready', refusal(from, event), { state: from, event });
+  return to;
+}
+
+/** Only a ready host gets new containers; a draining one keeps what it has. */
+export function hostAcceptsWork(state: HostState): boolean {
+  return state === 'ready';
+}

@@ -1,0 +1,20 @@
+import type { ContainerId, HostId, OperationKind } from '@berth/domain';
+
+/** The API's own queue: periodic control-plane jobs (host reaper, operation reconciler). */
+export const CONTROL_QUEUE = 'control';
+
+/** Control-queue job names. */
+export const CONTROL_JOBS = { reapHosts: 'hosts.reap', reconcileOperations: 'operations.reconcile' } as const;
+
+/** One queue per host; only that host's agent consumes it. BullMQ forbids ':' in names, so '.' separates. */
+export function agentQueueName(hostId: HostId): string {
+  return `agent.${hostId}`;
+}
+
+/**
+ * Deterministic job id: the same operation enqueued twice (by the API and by the reconciler after a
+ * crash) is one job in Redis.
+ */
+export function containerJobId(kind: OperationKind, containerId: ContainerId, generation: number): string {
+  return `${kind}.${containerId}.g${generation}`;
+}

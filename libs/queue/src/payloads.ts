@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { isId, OPERATION_KINDS, type ContainerId, type OperationId, type OperationKind } from '@berth/domain';
+
+/**
+ * A job carries ids and the generation only, never the spec: the agent fetches the current desired
+ * state from the API, so a job that waited in Redis can never act on stale data.
+ */
+export const containerJobSchema = z.object({
+  containerId: z.string().refine((v): v is ContainerId => isId('ctr', v), 'not a container id'),
+  operationId: z.string().refine((v): v is OperationId => isId('op', v), 'not an operation id'),
+  generation: z.number().int().nonnegative(),
+});
+
+export interface ContainerJob {
+  readonly containerId: ContainerId;
+  readonly operationId: OperationId;
+  readonly generation: number;
+}
+
+export function parseContainerJob(data: unknown): ContainerJob {
+  return containerJobSchema.parse(data);
+}
+
+export function isOperationKind(name: string): name is OperationKind {
+  return (OPERATION_KINDS as readonly string[]).includes(name);
+}
+
+/** Retries with backoff for transient faults; finished jobs are kept briefly for inspection. */
+export const AGENT_JOB_OPTIONS = {
+  attempts: 6,
+  backoff: { type: 'exponential', delay: 500 },
+  removeOnComplete: { age: 3600, count: 5000 },
+  removeOnFail: { age: 24 * 3600 },
+} as const;

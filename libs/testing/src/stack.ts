@@ -1,0 +1,131 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { createTestDatabase, requiredEnv } from './databases';
+import { freePort } from './free-port';
+import { TestHttpClient } from './http-client';
+import { startProcess, waitFor, type StartedProcess } from './processes';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const API_MAIN = path.join(ROOT, 'dist/apps/api/src/main.js');
+const AGENT_MAIN = path.join(ROOT, 'dist/apps/agent/src/main.js');
+
+export interface AgentOptions {
+  readonly name: string;
+  readonly env?: Record<string, string>;
+}
+
+export interface RunningAgent {
+  readonly name: string;
+  readonly stateDir: string;
+  process: StartedProcess;
+}
+
+/**
+ * A real berth stack for one test file: its own database (copied from the migrated template), its
+ * own queue prefix in the shared test Redis, the compiled API and agents as separate processes.
+ * `stop()` ends every process it started, by pid, and drops the database.
+ */
+export class TestStack {
+  readonly operatorToken = `op_${randomBytes(24).toString('hex')}`;
+  readonly joinToken = `join_${randomBytes(24).toString('hex')}`;
+  readonly queuePrefix = `t${randomBytes(4).toString('hex')}`;
+  readonly agents = new Map<string, RunningAgent>();
+  api!: StartedProcess;
+  apiUrl = '';
+  databaseUrl = '';
+  private dropDatabase: () => Promise<void> = () => Promise.resolve();
+  private readonly stateRoot = mkdtempSync(path.join(tmpdir(), 'berth-agents-'));
+
+  constructor(
+    readonly label: string,
+    private readonly apiEnv: Record<string, string> = {},
+  ) {}
+
+  get redisUrl(): string {
+    return requiredEnv('BERTH_TEST_REDIS_URL');
+  }
+
+  get operator(): TestHttpClient {
+    return new TestHttpClient(this.apiUrl, this.operatorToken);
+  }
+
+  anonymous(): TestHttpClient {
+    return new TestHttpClient(this.apiUrl);
+  }
+
+  async start(): Promise<this> {
+    const db = await createTestDatabase();
+    this.databaseUrl = db.url;
+    this.dropDatabase = db.drop;
+    const port = await freePort();
+    this.apiUrl = `http://127.0.0.1:${port}`;
+    this.api = startProcess(`${this.label}-api`, process.execPath, [API_MAIN], {
+      env: {
+        PATH: process.env.PATH,
+        DATABASE_URL: this.databaseUrl,
+        REDIS_URL: this.redisUrl,
+        BERTH_QUEUE_PREFIX: this.queuePrefix,
+        BERTH_HTTP_PORT: String(port),
+        BERTH_OPERATOR_TOKEN: this.operatorToken,
+        BERTH_AGENT_JOIN_TOKEN: this.joinToken,
+        BERTH_HOST_LOST_AFTER_MS: '4000',
+        BERTH_REAPER_INTERVAL_MS: '500',
+        BERTH_RECONCILE_INTERVAL_MS: '1000',
+        BERTH_RECONCILE_GRACE_MS: '2000',
+        ...this.apiEnv,
+      },
+    });
+    await waitFor(`${this.label} api /readyz`, async () => {
+      if (this.api.child.exitCode !== null) throw new Error(`api exited:\n${this.api.output()}`);
+      return (await this.anonymous().get('/readyz')).status === 200;
+    });
+    return this;
+  }
+
+  /** Starts (or restarts, keeping its state dir) an agent and waits until its host is ready. */
+  async startAgent(opts: AgentOptions): Promise<RunningAgent> {
+    const stateDir = path.join(this.stateRoot, opts.name);
+    const proc = startProcess(`${this.label}-agent-${opts.name}`, process.execPath, [AGENT_MAIN], {
+      env: {
+        PATH: process.env.PATH,
+        BERTH_API_URL: this.apiUrl,
+        REDIS_URL: this.redisUrl,
+        BERTH_QUEUE_PREFIX: this.queuePrefix,
+        BERTH_AGENT_JOIN_TOKEN: this.joinToken,
+        BERTH_HOST_NAME: opts.name,
+        BERTH_HOST_VCPU: '8',
+        BERTH_HOST_MEMORY_MIB: '16384',
+        BERTH_HOST_DISK_GIB: '200',
+        BERTH_STATE_DIR: stateDir,
+        BERTH_HEARTBEAT_INTERVAL_MS: '500',
+        BERTH_HOLLOW_BOOT_DELAY_MS: '200',
+        ...opts.env,
+      },
+    });
+    const agent: RunningAgent = { name: opts.name, stateDir, process: proc };
+    this.agents.set(opts.name, agent);
+    await waitFor(`agent ${opts.name} to be ready`, () => {
+      if (proc.child.exitCode !== null) throw new Error(`agent exited:\n${proc.output()}`);
+      return Promise.resolve(proc.output().includes('ready; health on'));
+    });
+    return agent;
+  }
+
+  /** A new tenant with its first API key, through the operator API. */
+  async tenant(name = 'tenant'): Promise<{ id: string; key: string; http: TestHttpClient }> {
+    const res = await this.operator.post('/v1/admin/tenants', { name });
+    if (res.status !== 201)
+      throw new Error(`could not create tenant: ${res.status} ${JSON.stringify(res.body)}`);
+    const key = res.body.apiKey.secret as string;
+    return { id: res.body.tenant.id as string, key, http: new TestHttpClient(this.apiUrl, key) };
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.agents.values()].map((a) => a.process.stop()));
+    await this.api?.stop();
+    await this.dropDatabase().catch(() => undefined);
+    rmSync(this.stateRoot, { recursive: true, force: true });
+  }
+}
