@@ -29,3 +29,12 @@ export function parseEnv<S extends z.ZodType>(schema: S, env: Env, appName: stri
 export function processEnv(): Env {
   return process.env;
 }
+
+/** Only what migrations need, so that `npm run migrate` works without the API's secrets. */
+export function loadDatabaseUrl(env: Env = processEnv()): string {
+  return parseEnv(
+    z.object({ DATABASE_URL: z.string().default('postgres://berth:berth@127.0.0.1:5432/berth') }),
+    env,
+    'migrate',
+  ).DATABASE_URL;
+}

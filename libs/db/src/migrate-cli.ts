@@ -1,8 +1,8 @@
-import { loadApiConfig } from '@berth/config';
+import { loadDatabaseUrl } from '@berth/config';
 import { runMigrations } from './migrate';
 
 /** `npm run migrate`: applies pending migrations to the database the API is configured for. */
-runMigrations(loadApiConfig().databaseUrl).then(
+runMigrations(loadDatabaseUrl()).then(
   (applied) => {
     console.log(applied.length > 0 ? `applied: ${applied.join(', ')}` : 'database is up to date');
   },

@@ -59,7 +59,12 @@ export function startProcess(
   const stop = async (graceMs = 10_000) => {
     if (ended) return;
     process.kill(pid, 'SIGTERM');
-    const done = await Promise.race([exited.then(() => true), sleep(graceMs).then(() => false)]);
+    const grace = new AbortController();
+    const done = await Promise.race([
+      exited.then(() => true),
+      sleep(graceMs, false, { signal: grace.signal }).catch(() => false),
+    ]);
+    grace.abort(); // no timer may outlive the test
     if (!done && !ended) {
       process.kill(pid, 'SIGKILL');
       await exited;

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# `npm run up`: everything berth needs on a fresh Debian machine with Node, then the API and one agent.
+# Ctrl-C stops both (Postgres and Redis keep running; their data stays).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-deps.sh
+bash scripts/npm-install.sh
+bash scripts/services.sh
+npm run -s build
+
+mkdir -p .data
+if [ ! -f .data/secrets.env ]; then
+  umask 077
+  {
+    echo "BERTH_OPERATOR_TOKEN=$(node -e "console.log(require('crypto').randomBytes(24).toString('hex'))")"
+    echo "BERTH_AGENT_JOIN_TOKEN=$(node -e "console.log(require('crypto').randomBytes(24).toString('hex'))")"
+  } > .data/secrets.env
+fi
+set -a
+# shellcheck disable=SC1091
+. .data/secrets.env
+: "${DATABASE_URL:=postgres://berth:berth@127.0.0.1:${BERTH_PGPORT:-5432}/berth}"
+: "${REDIS_URL:=redis://127.0.0.1:${BERTH_REDIS_PORT:-6379}}"
+: "${BERTH_HTTP_PORT:=8080}"
+: "${BERTH_AGENT_HEALTH_PORT:=8081}"
+set +a
+
+npm run -s migrate
+
+URL="http://127.0.0.1:${BERTH_HTTP_PORT}"
+mkdir -p .data/logs
+node dist/apps/api/src/main.js >>.data/logs/api.log 2>&1 &
+API_PID=$!
+AGENT_PID=""
+stop() {
+  [ -n "$AGENT_PID" ] && kill "$AGENT_PID" 2>/dev/null || true
+  kill "$API_PID" 2>/dev/null || true
+  wait 2>/dev/null || true
+}
+trap stop EXIT INT TERM
+
+for _ in $(seq 1 100); do
+  curl -fsS "$URL/readyz" >/dev/null 2>&1 && break
+  kill -0 "$API_PID" 2>/dev/null || { echo "the API did not start; see .data/logs/api.log" >&2; tail -20 .data/logs/api.log >&2; exit 1; }
+  sleep 0.2
+done
+node dist/apps/agent/src/main.js >>.data/logs/agent.log 2>&1 &
+AGENT_PID=$!
+
+cat <<MSG
+
+berth is up at $URL   (API docs: $URL/v1/openapi.json; logs in .data/logs/)
+One agent runs this host with the 'hollow' driver: a SIMULATION (machines are records, nothing
+runs) until the microVM driver lands.
+
+Your operator token is BERTH_OPERATOR_TOKEN in .data/secrets.env. Create a tenant and its first API key:
+
+  . .data/secrets.env
+  curl -s -X POST $URL/v1/admin/tenants -H "Authorization: Bearer \$BERTH_OPERATOR_TOKEN" \\
+       -H 'content-type: application/json' -d '{"name":"me"}'
+
+The answer's apiKey.secret is the tenant's key (shown once). Then, for example:
+
+  curl -s -X POST $URL/v1/containers -H "Authorization: Bearer <key>" \\
+       -H 'content-type: application/json' -d '{"image":"busybox:latest"}'
+
+Ctrl-C stops the API and the agent.
+MSG
+wait "$API_PID"
