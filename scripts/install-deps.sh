@@ -7,6 +7,15 @@ set -euo pipefail
 declare -A NEED=(
   [pg_ctlcluster]=postgresql
   [redis-server]=redis-server
+  # images (apps/agent/src/images): pull, unpack, EROFS root filesystems
+  [umoci]=umoci
+  [mkfs.erofs]=erofs-utils
+  [zstd]=zstd
+  # tests: a real registry and images built without Docker (libs/testing/src/registry.ts)
+  [docker-registry]=docker-registry
+  [skopeo]=skopeo
+  [busybox]=busybox-static
+  [htpasswd]=apache2-utils
 )
 
 missing=()

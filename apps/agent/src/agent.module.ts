@@ -1,7 +1,11 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Logger, Module, type DynamicModule } from '@nestjs/common';
 import type { AgentConfig } from '@berth/config';
 import { ApiClientService } from './api-client/api-client.service';
-import { AGENT_CONFIG, DRIVER } from './config.provider';
+import { AGENT_CONFIG, DRIVER, IMAGE_STORE } from './config.provider';
+import { ImageStore } from './images';
+import { LogShipperService } from './reporter/log-shipper.service';
+import { ImageHook } from './runner/image.hook';
+import { ImagePullService } from './runner/image-pull.service';
 import { createDriver } from './drivers/driver.factory';
 import { ContainerJobsProcessor } from './processors/container-jobs.processor';
 import { MachineExitsListener } from './processors/machine-exits.listener';
@@ -16,14 +20,22 @@ import { HostIdentityStore } from './state/host-identity.store';
 @Module({})
 export class AgentModule {
   static forConfig(config: AgentConfig): DynamicModule {
-    // Image, volume and network hooks join this list as those parts land; the hollow driver needs none.
-    const hooks: ContainerHook[] = [];
+    const imageStore = new ImageStore(config.imageCacheDir);
     return {
       module: AgentModule,
       providers: [
         { provide: AGENT_CONFIG, useValue: config },
-        { provide: DRIVER, useFactory: () => createDriver(config) },
-        { provide: CONTAINER_HOOKS, useValue: hooks },
+        { provide: DRIVER, useFactory: () => createDriver(config, (m) => new Logger('driver').log(m)) },
+        { provide: IMAGE_STORE, useValue: imageStore },
+        ImageHook,
+        {
+          // In order: image, then (as they land) volumes and network. The hollow simulation needs none.
+          provide: CONTAINER_HOOKS,
+          useFactory: (image: ImageHook): ContainerHook[] => (config.driver === 'hollow' ? [] : [image]),
+          inject: [ImageHook],
+        },
+        ImagePullService,
+        LogShipperService,
         HostIdentityStore,
         ApiClientService,
         EventReporterService,

@@ -3,3 +3,4 @@ import type { AgentConfig } from '@berth/config';
 export const AGENT_CONFIG = Symbol('AGENT_CONFIG');
 export const DRIVER = Symbol('DRIVER');
 export type { AgentConfig };
+export const IMAGE_STORE = Symbol('IMAGE_STORE');

@@ -10,6 +10,7 @@ import { createAgentLogger } from './logger';
 import { ContainerJobsProcessor } from './processors/container-jobs.processor';
 import { MachineExitsListener } from './processors/machine-exits.listener';
 import { HeartbeatService } from './reporter/heartbeat.service';
+import { LogShipperService } from './reporter/log-shipper.service';
 import { RegistrationService } from './reporter/registration.service';
 import { ResyncService } from './runner/resync.service';
 
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
   heartbeat.start();
   await untilDone('resync', warn, () => app.get(ResyncService).resync());
   app.get(MachineExitsListener).listen();
+  app.get(LogShipperService).listen();
   const processor = app.get(ContainerJobsProcessor);
   processor.start(hostId);
   const health = await startHealthServer(config.healthPort, () => ({

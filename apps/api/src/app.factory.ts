@@ -1,9 +1,11 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { LogController } from 'fastify';
+import { LogController, type FastifyInstance } from 'fastify';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { ApiConfig } from '@berth/config';
+import { DomainError } from '@berth/domain';
 import { AppModule } from './app.module';
+import { frameworkErrors, rejectNulBytes } from './common/request-guards';
 import { createValidationPipe } from './common/validation.pipe';
 import { requestIdFor } from './common/request-id';
 import { createRootLogger, PinoNestLogger } from './logger';
@@ -27,13 +29,16 @@ export async function buildApp(
     genReqId: requestIdFor,
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     bodyLimit: 1024 * 1024,
+    frameworkErrors,
   });
   const routes: string[] = [];
   const fastify = adapter.getInstance();
+  acceptJsonBodiesOnly(fastify);
   fastify.addHook('onRoute', (r) => {
     const methods = Array.isArray(r.method) ? r.method : [r.method];
     for (const m of methods) if (m !== 'HEAD') routes.push(`${m} ${r.url}`);
   });
+  fastify.addHook('preHandler', rejectNulBytes);
   fastify.addHook('onSend', async (req, reply) => {
     void reply.header('x-request-id', req.id);
   });
@@ -46,7 +51,8 @@ export async function buildApp(
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forConfig(config, { backgroundJobs: opts.backgroundJobs ?? true }),
     adapter,
-    { logger: new PinoNestLogger(logger), bufferLogs: false },
+    // Nest's own body parsers would also accept form bodies; the API speaks JSON only (see below).
+    { logger: new PinoNestLogger(logger), bufferLogs: false, bodyParser: false },
   );
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
@@ -54,4 +60,32 @@ export async function buildApp(
   const document = buildOpenApiDocument(app);
   fastify.get('/v1/openapi.json', (_req, reply) => reply.send(document));
   return { app, routes };
+}
+
+/**
+ * Bodies are JSON or nothing: any other content type is `415`, instead of a form or a text body reaching
+ * validation as something else. A body that is not JSON is `400 request/malformed`; the parser throws the
+ * coded error itself because Nest turns Fastify's own parse errors into bare HTTP exceptions, losing their code.
+ */
+function acceptJsonBodiesOnly(fastify: FastifyInstance): void {
+  const { onProtoPoisoning, onConstructorPoisoning } = fastify.initialConfig;
+  const parseJson = fastify.getDefaultJsonParser(
+    onProtoPoisoning ?? 'error',
+    onConstructorPoisoning ?? 'error',
+  );
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body: string, done) => {
+    // Fastify's default parser answers through the callback (it returns nothing to await).
+    void parseJson(req, body, (err, value) => {
+      if (!err) {
+        done(null, value);
+        return;
+      }
+      const message =
+        body.length === 0
+          ? 'the request body is empty but its content-type is application/json: send a JSON object, or no content-type'
+          : 'the request body is not valid JSON';
+      done(new DomainError('request/malformed', message), undefined);
+    });
+  });
 }

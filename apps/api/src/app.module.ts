@@ -10,9 +10,12 @@ import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { IdempotencyInterceptor } from './common/idempotency.interceptor';
 import { IdempotencyService } from './common/idempotency.service';
 import { API_CONFIG, type ApiConfig } from './config.provider';
+import { ContainerExecService } from './containers/container-exec.service';
+import { ContainerLogsService } from './containers/container-logs.service';
 import { ContainersController } from './containers/containers.controller';
 import { ContainersService } from './containers/containers.service';
 import { AgentController } from './control/agent.controller';
+import { AgentWorkService } from './control/agent-work.service';
 import { ContainerReportsService } from './control/container-reports.service';
 import { ControlWorkerService } from './control/control-worker.service';
 import { HostReaperService } from './control/host-reaper.service';
@@ -20,10 +23,14 @@ import { OperationReconcilerService } from './control/operation-reconciler.servi
 import { HealthController } from './health/health.controller';
 import { HostsController } from './hosts/hosts.controller';
 import { HostsService } from './hosts/hosts.service';
+import { ImagesController } from './images/images.controller';
+import { ImagesService } from './images/images.service';
 import { MetricsController } from './metrics/metrics.controller';
 import { OperationsController } from './operations/operations.controller';
 import { OperationsService } from './operations/operations.service';
 import { AgentQueuesService } from './queue/agent-queues.service';
+import { RegistryCredentialsController } from './registry-credentials/registry-credentials.controller';
+import { RegistryCredentialsService } from './registry-credentials/registry-credentials.service';
 import { TenantsController } from './tenants/tenants.controller';
 import { TenantsService } from './tenants/tenants.service';
 
@@ -45,6 +52,8 @@ export class AppModule {
         ApiKeysController,
         HostsController,
         ContainersController,
+        ImagesController,
+        RegistryCredentialsController,
         OperationsController,
         AgentController,
         HealthController,
@@ -61,8 +70,13 @@ export class AppModule {
         ApiKeysService,
         HostsService,
         ContainersService,
+        ContainerExecService,
+        ContainerLogsService,
+        ImagesService,
+        RegistryCredentialsService,
         OperationsService,
         ContainerReportsService,
+        AgentWorkService,
         HostReaperService,
         OperationReconcilerService,
         ...(opts.backgroundJobs ? [ControlWorkerService] : []),

@@ -19,17 +19,22 @@ const agentSchema = z.object({
   BERTH_HOST_VCPU: intFromEnv(os.cpus().length, 1),
   BERTH_HOST_MEMORY_MIB: intFromEnv(Math.floor(os.totalmem() / 1024 / 1024), 64),
   BERTH_HOST_DISK_GIB: intFromEnv(100, 1),
-  BERTH_DRIVER: z.enum(['hollow']).default('hollow'),
+  BERTH_DRIVER: z.enum(['qemu', 'hollow']).default('qemu'),
+  BERTH_GUEST_KERNEL: z.string().default('/var/cache/berth/current/vmlinux'),
+  BERTH_GUEST_INITRD: z.string().default('/var/cache/berth/current/initramfs.cpio'),
+  BERTH_QEMU_ACCEL: z.enum(['auto', 'kvm', 'tcg']).default('auto'),
+  BERTH_BOOT_TIMEOUT_MS: intFromEnv(120_000, 1000),
   BERTH_HOLLOW_BOOT_DELAY_MS: intFromEnv(300),
   BERTH_HEARTBEAT_INTERVAL_MS: intFromEnv(3_000, 100),
   BERTH_AGENT_CONCURRENCY: intFromEnv(4, 1),
   BERTH_STOP_TIMEOUT_MS: intFromEnv(10_000, 0),
   BERTH_STATE_DIR: z.string().optional(),
+  BERTH_IMAGE_CACHE_DIR: z.string().optional(),
   BERTH_AGENT_HEALTH_PORT: intFromEnv(0),
   BERTH_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-export type DriverName = 'hollow';
+export type DriverName = 'qemu' | 'hollow';
 
 export interface AgentConfig {
   readonly apiUrl: string;
@@ -42,11 +47,20 @@ export interface AgentConfig {
     readonly capacity: { readonly vcpu: number; readonly memoryMib: number; readonly diskGib: number };
   };
   readonly driver: DriverName;
+  readonly qemu: {
+    readonly kernel: string;
+    readonly initrd: string;
+    /** auto: a short KVM test boot decides (see accel-probe.ts). */
+    readonly accel: 'auto' | 'kvm' | 'tcg';
+    readonly bootTimeoutMs: number;
+  };
   readonly hollowBootDelayMs: number;
   readonly heartbeatIntervalMs: number;
   readonly concurrency: number;
   readonly stopTimeoutMs: number;
   readonly stateDir: string;
+  /** Pulled images' root filesystems, by digest; may be shared by agents on one machine. */
+  readonly imageCacheDir: string;
   /** 0 picks a free port; the agent logs the one it got. */
   readonly healthPort: number;
   readonly logLevel: string;
@@ -69,11 +83,20 @@ export function loadAgentConfig(env: Env = processEnv()): AgentConfig {
       },
     },
     driver: e.BERTH_DRIVER,
+    qemu: {
+      kernel: e.BERTH_GUEST_KERNEL,
+      initrd: e.BERTH_GUEST_INITRD,
+      accel: e.BERTH_QEMU_ACCEL,
+      bootTimeoutMs: e.BERTH_BOOT_TIMEOUT_MS,
+    },
     hollowBootDelayMs: e.BERTH_HOLLOW_BOOT_DELAY_MS,
     heartbeatIntervalMs: e.BERTH_HEARTBEAT_INTERVAL_MS,
     concurrency: e.BERTH_AGENT_CONCURRENCY,
     stopTimeoutMs: e.BERTH_STOP_TIMEOUT_MS,
     stateDir: e.BERTH_STATE_DIR ?? path.resolve('.data', 'agent', e.BERTH_HOST_NAME),
+    imageCacheDir:
+      e.BERTH_IMAGE_CACHE_DIR ??
+      path.join(e.BERTH_STATE_DIR ?? path.resolve('.data', 'agent', e.BERTH_HOST_NAME), 'images'),
     healthPort: e.BERTH_AGENT_HEALTH_PORT,
     logLevel: e.BERTH_LOG_LEVEL,
   };

@@ -1,3 +1,4 @@
+import { hkdfSync } from 'node:crypto';
 import { z } from 'zod';
 import { type Env, intFromEnv, parseEnv, processEnv, secretFromEnv } from './env';
 
@@ -13,6 +14,10 @@ const apiSchema = z.object({
     .default('berth'),
   BERTH_OPERATOR_TOKEN: secretFromEnv('BERTH_OPERATOR_TOKEN'),
   BERTH_AGENT_JOIN_TOKEN: secretFromEnv('BERTH_AGENT_JOIN_TOKEN'),
+  BERTH_SECRETS_KEY: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/i, 'BERTH_SECRETS_KEY must be 32 bytes as 64 hex digits')
+    .optional(),
   BERTH_HOST_LOST_AFTER_MS: intFromEnv(15_000, 1000),
   BERTH_REAPER_INTERVAL_MS: intFromEnv(2_000, 100),
   BERTH_RECONCILE_INTERVAL_MS: intFromEnv(5_000, 100),
@@ -30,6 +35,11 @@ export interface ApiConfig {
   readonly queuePrefix: string;
   readonly operatorToken: string;
   readonly agentJoinToken: string;
+  /**
+   * Encrypts stored secrets (registry passwords). When unset it is derived from the operator token, so
+   * set it before rotating that token.
+   */
+  readonly secretsKey: Buffer;
   readonly hostLostAfterMs: number;
   readonly reaperIntervalMs: number;
   readonly reconcileIntervalMs: number;
@@ -52,6 +62,9 @@ export function loadApiConfig(env: Env = processEnv()): ApiConfig {
     queuePrefix: e.BERTH_QUEUE_PREFIX,
     operatorToken: e.BERTH_OPERATOR_TOKEN,
     agentJoinToken: e.BERTH_AGENT_JOIN_TOKEN,
+    secretsKey: e.BERTH_SECRETS_KEY
+      ? Buffer.from(e.BERTH_SECRETS_KEY, 'hex')
+      : Buffer.from(hkdfSync('sha256', e.BERTH_OPERATOR_TOKEN, 'berth', 'secrets-key', 32)),
     hostLostAfterMs: e.BERTH_HOST_LOST_AFTER_MS,
     reaperIntervalMs: e.BERTH_REAPER_INTERVAL_MS,
     reconcileIntervalMs: e.BERTH_RECONCILE_INTERVAL_MS,

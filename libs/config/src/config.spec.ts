@@ -32,7 +32,8 @@ describe('loadAgentConfig', () => {
     });
     expect(c.apiUrl).toBe('http://127.0.0.1:1234');
     expect(c.stateDir).toMatch(/\.data\/agent\/host-a$/);
-    expect(c.driver).toBe('hollow');
+    expect(c.driver).toBe('qemu');
+    expect(c.qemu.accel).toBe('auto');
   });
 
   it('rejects a host name with spaces', () => {

@@ -80,6 +80,8 @@ export interface OperationView {
   readonly state: OperationState;
   readonly targetId: string;
   readonly error: { code: string; message: string } | null;
+  /** The latest progress of a long step (an image pull), or null. */
+  readonly progress: Record<string, unknown> | null;
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly completedAt: string | null;
@@ -149,4 +151,83 @@ export interface AgentEventReport {
 export interface AgentEventResult {
   readonly applied: boolean;
   readonly state: ContainerState;
+}
+
+// ---- images, registry credentials, exec, logs ----
+
+export interface ImageView {
+  readonly id: string;
+  readonly reference: string;
+  readonly state: 'pulling' | 'ready' | 'failed';
+  readonly digest: string | null;
+  readonly sizeBytes: number | null;
+  readonly config: Record<string, unknown> | null;
+  readonly error: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface RegistryCredentialView {
+  readonly registry: string;
+  readonly username: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface ExecResultView {
+  readonly operation: OperationView;
+  /** null while the command has not finished (the wait ran out). */
+  readonly exitCode: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** One line of a container's output, as `GET /v1/containers/:ref/logs` streams them (NDJSON). */
+export interface LogLineView {
+  readonly at: string;
+  readonly stream: 'stdout' | 'stderr';
+  readonly text: string;
+}
+
+export interface AgentExecSpec {
+  readonly operationId: string;
+  readonly containerId: string;
+  readonly command: string[];
+  readonly env: string[];
+  readonly workdir: string | null;
+  readonly user: string | null;
+  readonly timeoutMs: number;
+}
+
+export interface AgentExecResult {
+  readonly exitCode?: number;
+  readonly stdout?: string;
+  readonly stderr?: string;
+  readonly error?: { code: string; message: string };
+}
+
+export interface AgentImageSpec {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly reference: string;
+  readonly operationId: string | null;
+}
+
+export interface AgentImageResult {
+  readonly digest?: string;
+  readonly sizeBytes?: number;
+  readonly config?: Record<string, unknown>;
+  readonly error?: { code: string; message: string };
+}
+
+export interface RegistryCredentials {
+  readonly username: string;
+  readonly password: string;
+}
+
+export interface OperationProgressReport {
+  readonly phase: string;
+  readonly bytesDone?: number;
+  readonly bytesTotal?: number;
+  readonly message?: string;
 }

@@ -89,6 +89,8 @@ describe('OPERATION_KINDS', () => {
       'container.stop',
       'container.restart',
       'container.delete',
+      'container.exec',
+      'image.pull',
     ]);
     for (const k of OPERATION_KINDS) {
       expect(k).toMatch(/^[a-z]+\.[a-z]+$/);

@@ -22,6 +22,8 @@ export const OPERATION_KINDS = [
   'container.stop',
   'container.restart',
   'container.delete',
+  'container.exec',
+  'image.pull',
 ] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 

@@ -18,3 +18,14 @@ export function agentQueueName(hostId: HostId): string {
 export function containerJobId(kind: OperationKind, containerId: ContainerId, generation: number): string {
   return `${kind}.${containerId}.g${generation}`;
 }
+
+/**
+ * A container's output on its way from the agent to the API: a Redis stream per container, capped.
+ * The agent also keeps the full log on the host; this is the delivery path for `logs` and `logs -f`.
+ */
+export function logStreamKey(prefix: string, containerId: ContainerId | string): string {
+  return `${prefix}:logs:${containerId}`;
+}
+
+/** How many lines each container's log stream keeps in Redis (older ones stay in the host's file). */
+export const LOG_STREAM_MAX_LEN = 10_000;

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { isId, OPERATION_KINDS, type ContainerId, type OperationId, type OperationKind } from '@berth/domain';
+import {
+  isId,
+  OPERATION_KINDS,
+  type ContainerId,
+  type ImageId,
+  type OperationId,
+  type OperationKind,
+} from '@berth/domain';
 
 /**
  * A job carries ids and the generation only, never the spec: the agent fetches the current desired
@@ -32,3 +39,22 @@ export const AGENT_JOB_OPTIONS = {
   removeOnComplete: { age: 3600, count: 5000 },
   removeOnFail: { age: 24 * 3600 },
 } as const;
+
+/** `image.pull`: which image record to pull, and the operation that follows it. */
+export const imageJobSchema = z.object({
+  imageId: z.string().refine((v): v is ImageId => isId('img', v), 'not an image id'),
+  operationId: z.string().refine((v): v is OperationId => isId('op', v), 'not an operation id'),
+});
+
+export interface ImageJob {
+  readonly imageId: ImageId;
+  readonly operationId: OperationId;
+}
+
+export function parseImageJob(data: unknown): ImageJob {
+  return imageJobSchema.parse(data);
+}
+
+export function imageJobId(imageId: ImageId, operationId: OperationId): string {
+  return `image.pull.${imageId}.${operationId}`;
+}

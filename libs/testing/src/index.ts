@@ -4,3 +4,5 @@ export * from './http-client';
 export * from './processes';
 export * from './services';
 export * from './stack';
+export * from './guest';
+export * from './registry';

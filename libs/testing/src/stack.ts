@@ -13,6 +13,11 @@ const AGENT_MAIN = path.join(ROOT, 'dist/apps/agent/src/main.js');
 
 export interface AgentOptions {
   readonly name: string;
+  /**
+   * Control-plane suites run the `hollow` simulation (the default here); real-VM suites pass `qemu`
+   * and the guest kernel and initramfs (see `guestAssets()`).
+   */
+  readonly driver?: 'hollow' | 'qemu';
   readonly env?: Record<string, string>;
 }
 
@@ -101,6 +106,7 @@ export class TestStack {
         BERTH_STATE_DIR: stateDir,
         BERTH_HEARTBEAT_INTERVAL_MS: '500',
         BERTH_HOLLOW_BOOT_DELAY_MS: '200',
+        BERTH_DRIVER: opts.driver ?? 'hollow',
         ...opts.env,
       },
     });

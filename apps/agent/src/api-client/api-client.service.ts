@@ -1,5 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type {
+  AgentExecResult,
+  AgentExecSpec,
+  AgentImageResult,
+  AgentImageSpec,
+  OperationProgressReport,
+  RegistryCredentials,
   AgentContainerSpec,
   AgentEventReport,
   AgentEventResult,
@@ -55,6 +61,59 @@ export class ApiClientService {
       `/v1/agent/containers/${encodeURIComponent(id)}/events`,
       this.identity.token(),
       event,
+    );
+  }
+
+  execSpec(operationId: string): Promise<AgentExecSpec> {
+    return this.call('GET', `/v1/agent/execs/${encodeURIComponent(operationId)}`, this.identity.token());
+  }
+
+  execResult(operationId: string, result: AgentExecResult): Promise<void> {
+    return this.call(
+      'POST',
+      `/v1/agent/execs/${encodeURIComponent(operationId)}/result`,
+      this.identity.token(),
+      result,
+    );
+  }
+
+  imageSpec(imageId: string): Promise<AgentImageSpec> {
+    return this.call('GET', `/v1/agent/images/${encodeURIComponent(imageId)}`, this.identity.token());
+  }
+
+  imageResult(imageId: string, operationId: string, result: AgentImageResult): Promise<void> {
+    return this.call(
+      'POST',
+      `/v1/agent/images/${encodeURIComponent(imageId)}/result`,
+      this.identity.token(),
+      {
+        operationId,
+        ...result,
+      },
+    );
+  }
+
+  /** The tenant's stored login for `registry`, or undefined when it has none. */
+  async registryCredentials(tenantId: string, registry: string): Promise<RegistryCredentials | undefined> {
+    const q = new URLSearchParams({ tenantId, registry });
+    try {
+      return await this.call<RegistryCredentials>(
+        'GET',
+        `/v1/agent/registry-credentials?${q.toString()}`,
+        this.identity.token(),
+      );
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) return undefined;
+      throw err;
+    }
+  }
+
+  progress(operationId: string, report: OperationProgressReport): Promise<void> {
+    return this.call(
+      'POST',
+      `/v1/agent/operations/${encodeURIComponent(operationId)}/progress`,
+      this.identity.token(),
+      report,
     );
   }
 

@@ -1,13 +1,40 @@
 import type { ContainerId, Resources } from '@berth/domain';
 
-/** What a driver needs to make a machine: the desired spec as the API gave it. */
+/** The parts of an OCI image config that decide how the workload runs. */
+export interface ImageRunConfig {
+  readonly entrypoint: readonly string[];
+  readonly cmd: readonly string[];
+  readonly env: readonly string[];
+  readonly workdir: string;
+  readonly user: string;
+}
+
+/** What a driver needs to make a machine: the desired spec as the API gave it, plus what hooks prepared. */
 export interface MachineSpec {
   readonly id: ContainerId;
+  /** The container's name; the guest's hostname. */
+  readonly name: string;
   readonly image: string;
   readonly command: readonly string[] | null;
   readonly env: Readonly<Record<string, string>>;
   readonly resources: Resources;
   readonly restartPolicy: string;
+  /** Set by the image hook: the image's read-only root filesystem and its config. */
+  readonly rootfs?: { readonly path: string; readonly config: ImageRunConfig };
+}
+
+export interface ExecRequest {
+  readonly args: readonly string[];
+  readonly env?: readonly string[];
+  readonly workdir?: string;
+  readonly user?: string;
+  readonly timeoutMs: number;
+}
+
+export interface ExecResult {
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
 }
 
 export type MachineStatus =
@@ -63,10 +90,14 @@ export interface Driver {
   delete(id: ContainerId): Promise<void>;
   status(id: ContainerId): Promise<MachineStatus>;
   logs(id: ContainerId, opts?: { tail?: number }): Promise<LogLine[]>;
+  /** Runs a process beside the workload of a running machine and collects its output. */
+  exec(id: ContainerId, req: ExecRequest): Promise<ExecResult>;
   /** Ids of every machine this driver has on the host. */
   list(): Promise<ContainerId[]>;
-  /** Called when a machine stops by itself. */
+  /** Called when a machine stops by itself (not when stop, kill or delete stopped it). */
   onExit(listener: (exit: MachineExit) => void): void;
+  /** Called with each piece of workload output as it arrives. */
+  onOutput(listener: (id: ContainerId, line: LogLine) => void): void;
   /** Releases what the driver holds; machines are left as they are. */
   close(): Promise<void>;
 }

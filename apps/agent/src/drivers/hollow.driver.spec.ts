@@ -3,6 +3,7 @@ import { HollowDriver } from './hollow.driver';
 
 const spec = () => ({
   id: newId('ctr'),
+  name: 'c1',
   image: 'busybox',
   command: null,
   env: {},

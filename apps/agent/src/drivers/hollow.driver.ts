@@ -1,6 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ContainerId } from '@berth/domain';
-import type { Driver, DriverCapabilities, LogLine, MachineExit, MachineSpec, MachineStatus } from './driver';
+import type {
+  Driver,
+  DriverCapabilities,
+  ExecRequest,
+  ExecResult,
+  LogLine,
+  MachineExit,
+  MachineSpec,
+  MachineStatus,
+} from './driver';
 
 interface HollowMachine {
   spec: MachineSpec;
@@ -70,6 +79,20 @@ export class HollowDriver implements Driver {
   logs(id: ContainerId, opts: { tail?: number } = {}): Promise<LogLine[]> {
     const lines = this.machines.get(id)?.logs ?? [];
     return Promise.resolve(opts.tail !== undefined ? lines.slice(-opts.tail) : [...lines]);
+  }
+
+  exec(id: ContainerId, req: ExecRequest): Promise<ExecResult> {
+    const m = this.get(id);
+    if (m.status.state !== 'running') throw new Error(`hollow machine ${id} is not running`);
+    return Promise.resolve({
+      exitCode: 0,
+      stdout: `${SIMULATION_NOTE} would run: ${req.args.join(' ')}\n`,
+      stderr: '',
+    });
+  }
+
+  onOutput(): void {
+    // hollow machines produce no workload output
   }
 
   list(): Promise<ContainerId[]> {

@@ -2,12 +2,14 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { HostId } from '@berth/domain';
-import { agentQueueName, isOperationKind, parseContainerJob } from '@berth/queue';
+import { agentQueueName, isOperationKind, parseContainerJob, parseImageJob } from '@berth/queue';
 import { ApiError } from '../api-client/api-error';
 import { AGENT_CONFIG, type AgentConfig } from '../config.provider';
 import { TerminalDriverError } from '../drivers/driver';
+import { isImageError } from '../images';
 import { EventReporterService } from '../reporter/event-reporter.service';
 import { ContainerRunnerService } from '../runner/container-runner.service';
+import { ImagePullService } from '../runner/image-pull.service';
 
 /**
  * Consumes `agent.<hostId>`. Transient faults are thrown so that BullMQ retries with backoff; a
@@ -23,6 +25,7 @@ export class ContainerJobsProcessor {
     @Inject(AGENT_CONFIG) private readonly config: AgentConfig,
     private readonly runner: ContainerRunnerService,
     private readonly reporter: EventReporterService,
+    private readonly images: ImagePullService,
   ) {}
 
   start(hostId: HostId): void {
@@ -46,6 +49,16 @@ export class ContainerJobsProcessor {
 
   private async process(job: Job): Promise<string> {
     if (!isOperationKind(job.name)) throw new UnrecoverableError(`unknown job ${job.name}`);
+    if (job.name === 'image.pull') {
+      let imageJob;
+      try {
+        imageJob = parseImageJob(job.data);
+      } catch (err) {
+        throw new UnrecoverableError(`malformed job ${job.id ?? ''}: ${String(err)}`);
+      }
+      await this.images.pull(imageJob, job.attemptsMade + 1 >= (job.opts.attempts ?? 1));
+      return 'done';
+    }
     let payload;
     try {
       payload = parseContainerJob(job.data);
@@ -56,10 +69,13 @@ export class ContainerJobsProcessor {
       return await this.runner.handle(job.name, payload);
     } catch (err) {
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      const terminal = err instanceof TerminalDriverError || (err instanceof ApiError && err.permanent);
+      const terminal =
+        err instanceof TerminalDriverError ||
+        (err instanceof ApiError && err.permanent) ||
+        (isImageError(err) && err.terminal);
       if (!terminal && !lastAttempt) throw err;
       const error =
-        err instanceof TerminalDriverError
+        err instanceof TerminalDriverError || isImageError(err)
           ? { code: err.code, message: err.message }
           : { code: 'agent/failed', message: err instanceof Error ? err.message : String(err) };
       this.log.error(`${job.name} ${payload.containerId} failed for good: ${error.message}`);

@@ -3,6 +3,7 @@ import { ApiClientService } from '../api-client/api-client.service';
 import { DRIVER } from '../config.provider';
 import type { Driver, MachineExit } from '../drivers/driver';
 import { EventReporterService } from '../reporter/event-reporter.service';
+import { ContainerRunnerService } from '../runner/container-runner.service';
 
 /** Reports machines that stop by themselves (the workload exited) as `agent.exited`. */
 @Injectable()
@@ -13,6 +14,7 @@ export class MachineExitsListener {
     @Inject(DRIVER) private readonly driver: Driver,
     private readonly api: ApiClientService,
     private readonly reporter: EventReporterService,
+    private readonly runner: ContainerRunnerService,
   ) {}
 
   listen(): void {
@@ -27,11 +29,14 @@ export class MachineExitsListener {
   private async onExit(exit: MachineExit): Promise<void> {
     const spec = await this.api.containerSpec(exit.id);
     if (!spec) return;
-    await this.reporter.report(exit.id, {
+    const result = await this.reporter.report(exit.id, {
       event: 'agent.exited',
       at: exit.at,
       generation: spec.generation,
       exitCode: exit.exitCode,
     });
+    if (result.state === 'exited' && (await this.runner.restartAfterExit(exit.id, exit.exitCode))) {
+      this.log.log(`${exit.id}: restarted under its restart policy ${spec.restartPolicy}`);
+    }
   }
 }

@@ -1,5 +1,11 @@
-import type { ContainerId } from '@berth/domain';
+import type { ContainerId, OperationId, TenantId } from '@berth/domain';
 import type { MachineSpec } from '../drivers/driver';
+
+/** Who the work is for and which operation to report progress on. */
+export interface HookContext {
+  readonly tenantId: TenantId;
+  readonly operationId?: OperationId;
+}
 
 /**
  * One step of bringing a container up on the host, run in a fixed order before the machine is
@@ -8,7 +14,8 @@ import type { MachineSpec } from '../drivers/driver';
  */
 export interface ContainerHook {
   readonly name: string;
-  prepare(spec: MachineSpec): Promise<void>;
+  /** Returns what it adds to the machine spec (the image's root filesystem, disks, network). */
+  prepare(spec: MachineSpec, ctx: HookContext): Promise<Partial<MachineSpec>>;
   release(id: ContainerId): Promise<void>;
 }
 

@@ -1,14 +1,25 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AgentContainerSpec } from '@berth/contracts';
-import type { ContainerId, OperationKind } from '@berth/domain';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  parseRestartPolicy,
+  shouldRestart,
+  type ContainerId,
+  type OperationId,
+  type OperationKind,
+  type TenantId,
+} from '@berth/domain';
 import type { ContainerJob } from '@berth/queue';
 import { ApiClientService } from '../api-client/api-client.service';
 import { AGENT_CONFIG, DRIVER, type AgentConfig } from '../config.provider';
-import type { Driver, MachineSpec } from '../drivers/driver';
+import { TerminalDriverError, type Driver, type MachineSpec } from '../drivers/driver';
 import { EventReporterService } from '../reporter/event-reporter.service';
 import { CONTAINER_HOOKS, type ContainerHook } from './container-hook';
 
 export type JobOutcome = 'done' | 'stale' | 'gone';
+
+const RESTART_BASE_DELAY_MS = 500;
+const RESTART_MAX_DELAY_MS = 30_000;
 
 /**
  * Carries out one container job: fetches the desired spec, skips it when a newer generation exists,
@@ -18,6 +29,8 @@ export type JobOutcome = 'done' | 'stale' | 'gone';
 @Injectable()
 export class ContainerRunnerService {
   private readonly log = new Logger(ContainerRunnerService.name);
+  /** Policy restarts since the last user start, per container (reset when the agent restarts). */
+  private readonly restarts = new Map<ContainerId, number>();
 
   constructor(
     @Inject(AGENT_CONFIG) private readonly config: AgentConfig,
@@ -28,6 +41,7 @@ export class ContainerRunnerService {
   ) {}
 
   async handle(kind: OperationKind, job: ContainerJob): Promise<JobOutcome> {
+    if (kind === 'container.exec') return this.exec(job);
     const spec = await this.api.containerSpec(job.containerId);
     if (!spec) return 'gone';
     if (job.generation < spec.generation) {
@@ -42,13 +56,15 @@ export class ContainerRunnerService {
       case 'container.create':
       case 'container.start': {
         await this.reporter.report(id, { ...base, event: 'agent.creating', at: new Date() });
-        await this.bringUp(spec);
+        this.restarts.delete(id);
+        await this.bringUp(spec, job.operationId);
         await this.reportRunning(id, base);
         return 'done';
       }
       case 'container.restart': {
         await this.driver.stop(id, this.config.stopTimeoutMs);
-        await this.bringUp(spec);
+        this.restarts.delete(id);
+        await this.bringUp(spec, job.operationId);
         await this.reportRunning(id, base);
         return 'done';
       }
@@ -62,10 +78,56 @@ export class ContainerRunnerService {
       }
       case 'container.delete': {
         await this.tearDown(id);
+        this.restarts.delete(id);
         await this.reporter.report(id, { ...base, event: 'agent.deleted', at: new Date() });
         return 'done';
       }
+      case 'image.pull':
+        throw new Error('image.pull is not a container job');
     }
+  }
+
+  /**
+   * Applies the restart policy to a workload that exited by itself: boots the machine again (its
+   * writable layer kept) after a growing delay, and reports it running. Returns whether it restarted.
+   */
+  async restartAfterExit(id: ContainerId, exitCode: number | null): Promise<boolean> {
+    const spec = await this.api.containerSpec(id);
+    if (!spec || spec.state !== 'exited') return false;
+    const policy = parseRestartPolicy(spec.restartPolicy);
+    const count = this.restarts.get(id) ?? 0;
+    if (!shouldRestart(policy, exitCode ?? 137, count)) return false;
+    this.restarts.set(id, count + 1);
+    await sleep(Math.min(RESTART_BASE_DELAY_MS * 2 ** count, RESTART_MAX_DELAY_MS));
+    const again = await this.api.containerSpec(id);
+    // A user action (stop, delete, start) since the exit takes precedence over the policy.
+    if (!again || again.state !== 'exited' || again.generation !== spec.generation) return false;
+    await this.driver.start(id);
+    await this.reportRunning(id, { generation: spec.generation });
+    return true;
+  }
+
+  /** Runs an exec at most once: BullMQ gives exec jobs a single attempt, and results are reported, not thrown. */
+  private async exec(job: ContainerJob): Promise<JobOutcome> {
+    const exec = await this.api.execSpec(job.operationId);
+    await this.api.progress(job.operationId, { phase: 'running' });
+    try {
+      const r = await this.driver.exec(job.containerId, {
+        args: exec.command,
+        env: exec.env,
+        ...(exec.workdir ? { workdir: exec.workdir } : {}),
+        ...(exec.user ? { user: exec.user } : {}),
+        timeoutMs: exec.timeoutMs,
+      });
+      await this.api.execResult(job.operationId, r);
+    } catch (err) {
+      const error =
+        err instanceof TerminalDriverError
+          ? { code: err.code, message: err.message }
+          : { code: 'exec/failed', message: err instanceof Error ? err.message : String(err) };
+      await this.api.execResult(job.operationId, { error });
+    }
+    return 'done';
   }
 
   /** Removes the machine and releases what the hooks prepared, in reverse order. */
@@ -75,16 +137,17 @@ export class ContainerRunnerService {
     for (const hook of [...this.hooks].reverse()) await hook.release(id);
   }
 
-  private async bringUp(spec: AgentContainerSpec): Promise<void> {
-    const machine = machineSpecOf(spec);
-    for (const hook of this.hooks) await hook.prepare(machine);
+  private async bringUp(spec: AgentContainerSpec, operationId: OperationId): Promise<void> {
+    let machine = machineSpecOf(spec);
+    const ctx = { tenantId: spec.tenantId as TenantId, operationId };
+    for (const hook of this.hooks) machine = { ...machine, ...(await hook.prepare(machine, ctx)) };
     await this.driver.create(machine);
     await this.driver.start(machine.id);
   }
 
   private async reportRunning(
     id: ContainerId,
-    base: { generation: number; operationId: ContainerJob['operationId'] },
+    base: { generation: number; operationId?: OperationId },
   ): Promise<void> {
     const status = await this.driver.status(id);
     if (status.state === 'running') {
@@ -106,6 +169,7 @@ export class ContainerRunnerService {
 export function machineSpecOf(spec: AgentContainerSpec): MachineSpec {
   return {
     id: spec.id as ContainerId,
+    name: spec.name,
     image: spec.image,
     command: spec.command,
     env: spec.env,

@@ -1,6 +1,9 @@
-import { Body, Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type {
+  AgentExecSpec,
+  AgentImageSpec,
+  RegistryCredentials,
   AgentContainerSpec,
   AgentEventResult,
   HeartbeatResponse,
@@ -10,7 +13,16 @@ import { AgentAuthGuard, AgentJoinAuthGuard } from '../auth/guards';
 import { CurrentAgent } from '../auth/principal.decorator';
 import type { AgentPrincipal } from '../auth/principal';
 import { HostsService } from '../hosts/hosts.service';
-import { AgentEventDto, HeartbeatDto, RegisterHostDto } from './agent.dto';
+import {
+  AgentCredentialsQueryDto,
+  AgentEventDto,
+  AgentExecResultDto,
+  AgentImageResultDto,
+  AgentProgressDto,
+  HeartbeatDto,
+  RegisterHostDto,
+} from './agent.dto';
+import { AgentWorkService } from './agent-work.service';
 import { ContainerReportsService } from './container-reports.service';
 
 /** Endpoints for host agents only. A host sees and reports on the containers placed on it, no others. */
@@ -21,6 +33,7 @@ export class AgentController {
   constructor(
     private readonly hosts: HostsService,
     private readonly reports: ContainerReportsService,
+    private readonly work: AgentWorkService,
   ) {}
 
   @Post('register')
@@ -63,5 +76,66 @@ export class AgentController {
     @Body() dto: AgentEventDto,
   ): Promise<AgentEventResult> {
     return this.reports.report(a.hostId, id, dto);
+  }
+
+  @Get('execs/:operationId')
+  @UseGuards(AgentAuthGuard)
+  @ApiOperation({ summary: 'The command of an exec queued for this host' })
+  execSpec(@CurrentAgent() a: AgentPrincipal, @Param('operationId') id: string): Promise<AgentExecSpec> {
+    return this.work.execSpec(a.hostId, id);
+  }
+
+  @Post('execs/:operationId/result')
+  @HttpCode(204)
+  @UseGuards(AgentAuthGuard)
+  @ApiOperation({ summary: "An exec's exit code and output" })
+  execResult(
+    @CurrentAgent() a: AgentPrincipal,
+    @Param('operationId') id: string,
+    @Body() dto: AgentExecResultDto,
+  ): Promise<void> {
+    return this.work.execResult(a.hostId, id, dto);
+  }
+
+  @Get('images/:id')
+  @UseGuards(AgentAuthGuard)
+  @ApiOperation({ summary: 'An image pull queued for this host' })
+  imageSpec(@CurrentAgent() a: AgentPrincipal, @Param('id') id: string): Promise<AgentImageSpec> {
+    return this.work.imageSpec(a.hostId, id);
+  }
+
+  @Post('images/:id/result')
+  @HttpCode(204)
+  @UseGuards(AgentAuthGuard)
+  @ApiOperation({ summary: 'What a pull found: digest, size and config, or the error' })
+  imageResult(
+    @CurrentAgent() a: AgentPrincipal,
+    @Param('id') id: string,
+    @Body() dto: AgentImageResultDto,
+  ): Promise<void> {
+    const { operationId, ...result } = dto;
+    return this.work.imageResult(a.hostId, id, operationId, result);
+  }
+
+  @Get('registry-credentials')
+  @UseGuards(AgentAuthGuard)
+  @ApiOperation({ summary: "A tenant's registry login, for a host that has that tenant's work" })
+  credentials(
+    @CurrentAgent() a: AgentPrincipal,
+    @Query() q: AgentCredentialsQueryDto,
+  ): Promise<RegistryCredentials> {
+    return this.work.registryCredentials(a.hostId, q.tenantId, q.registry);
+  }
+
+  @Post('operations/:operationId/progress')
+  @HttpCode(204)
+  @UseGuards(AgentAuthGuard)
+  @ApiOperation({ summary: 'Progress of a long step (image pull); marks the operation running' })
+  progress(
+    @CurrentAgent() a: AgentPrincipal,
+    @Param('operationId') id: string,
+    @Body() dto: AgentProgressDto,
+  ): Promise<void> {
+    return this.work.progress(a.hostId, id, dto);
   }
 }

@@ -112,3 +112,43 @@ export class AgentEventDto {
   @Type(() => AgentErrorDto)
   error?: AgentErrorDto;
 }
+
+export class AgentExecResultDto {
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(-1) @Max(255) exitCode?: number;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2 * 1024 * 1024) stdout?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2 * 1024 * 1024) stderr?: string;
+
+  @ApiPropertyOptional({ type: AgentErrorDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => AgentErrorDto)
+  error?: AgentErrorDto;
+}
+
+export class AgentImageResultDto {
+  @ApiProperty() @IsString() @MaxLength(64) operationId!: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @Matches(/^sha256:[0-9a-f]{64}$/) digest?: string;
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) sizeBytes?: number;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  @IsOptional()
+  @IsObject()
+  config?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ type: AgentErrorDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => AgentErrorDto)
+  error?: AgentErrorDto;
+}
+
+export class AgentProgressDto {
+  @ApiProperty({ example: 'downloading' }) @IsString() @MaxLength(32) phase!: string;
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) bytesDone?: number;
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) bytesTotal?: number;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500) message?: string;
+}
+
+export class AgentCredentialsQueryDto {
+  @ApiProperty() @IsString() @MaxLength(64) tenantId!: string;
+  @ApiProperty() @IsString() @MaxLength(255) registry!: string;
+}

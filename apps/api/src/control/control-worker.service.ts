@@ -12,6 +12,9 @@ import { AgentQueuesService } from '../queue/agent-queues.service';
 import { HostReaperService } from './host-reaper.service';
 import { OperationReconcilerService } from './operation-reconciler.service';
 
+/** The schedules are re-asserted every this many of the longer control interval. */
+const SCHEDULE_GUARD_FACTOR = 5;
+
 /**
  * Runs the periodic control-plane jobs through BullMQ job schedulers on the `control` queue, so that
  * with several API processes each tick runs once, on whichever process takes it.
@@ -21,6 +24,7 @@ export class ControlWorkerService implements OnApplicationBootstrap, OnApplicati
   private readonly log = new Logger(ControlWorkerService.name);
   private queue?: Queue;
   private worker?: Worker;
+  private scheduleGuard?: NodeJS.Timeout;
 
   constructor(
     @Inject(API_CONFIG) private readonly config: ApiConfig,
@@ -32,23 +36,40 @@ export class ControlWorkerService implements OnApplicationBootstrap, OnApplicati
   async onApplicationBootstrap(): Promise<void> {
     const opts = { connection: this.queues.connection, prefix: this.config.queuePrefix };
     this.queue = new Queue(CONTROL_QUEUE, opts);
-    const jobOpts = { removeOnComplete: true, removeOnFail: 100 };
-    await this.queue.upsertJobScheduler(
-      CONTROL_JOBS.reapHosts,
-      { every: this.config.reaperIntervalMs },
-      { name: CONTROL_JOBS.reapHosts, opts: jobOpts },
+    await this.upsertSchedules(this.queue);
+    // The schedules live in Redis, so a Redis that lost its data (or was flushed) would silently stop the
+    // reaper and the reconciler, the very jobs that recover lost work. Upserting is idempotent (an
+    // existing schedule keeps its next run), so re-asserting them now and then costs little.
+    const queue = this.queue;
+    this.scheduleGuard = setInterval(
+      () => {
+        this.upsertSchedules(queue).catch((err: unknown) =>
+          this.log.warn(`could not re-assert the control schedules: ${String(err)}`),
+        );
+      },
+      SCHEDULE_GUARD_FACTOR * Math.max(this.config.reaperIntervalMs, this.config.reconcileIntervalMs),
     );
-    await this.queue.upsertJobScheduler(
-      CONTROL_JOBS.reconcileOperations,
-      { every: this.config.reconcileIntervalMs },
-      { name: CONTROL_JOBS.reconcileOperations, opts: jobOpts },
-    );
+    this.scheduleGuard.unref();
     this.worker = new Worker(CONTROL_QUEUE, (job) => this.run(job), {
       connection: this.queues.connection.duplicate(),
       prefix: this.config.queuePrefix,
       concurrency: 1,
     });
     this.worker.on('failed', (job, err) => this.log.warn(`${job?.name ?? 'job'} failed: ${err.message}`));
+  }
+
+  private async upsertSchedules(queue: Queue): Promise<void> {
+    const jobOpts = { removeOnComplete: true, removeOnFail: 100 };
+    await queue.upsertJobScheduler(
+      CONTROL_JOBS.reapHosts,
+      { every: this.config.reaperIntervalMs },
+      { name: CONTROL_JOBS.reapHosts, opts: jobOpts },
+    );
+    await queue.upsertJobScheduler(
+      CONTROL_JOBS.reconcileOperations,
+      { every: this.config.reconcileIntervalMs },
+      { name: CONTROL_JOBS.reconcileOperations, opts: jobOpts },
+    );
   }
 
   private async run(job: Job): Promise<unknown> {
@@ -64,6 +85,7 @@ export class ControlWorkerService implements OnApplicationBootstrap, OnApplicati
   }
 
   async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.scheduleGuard);
     await this.worker?.close();
     await this.queue?.close();
   }

@@ -1,9 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { OperationEntity } from '@berth/db';
+import { inTransaction, OperationEntity } from '@berth/db';
 import type { OperationId } from '@berth/domain';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 import { metrics } from '../metrics/metrics.registry';
+import { finishOperation } from '../operations/operation-ledger';
 import { AgentQueuesService } from '../queue/agent-queues.service';
 
 const BATCH = 200;
@@ -37,6 +38,16 @@ export class OperationReconcilerService {
     for (const op of stale) {
       const presence = await this.queues.presence(op);
       if (presence === 'waiting' || presence === 'active') continue;
+      if (op.kind === 'container.exec' && op.state === 'running') {
+        // An exec is run at most once: the command may have run and its result been lost.
+        await inTransaction(this.ds, (em) =>
+          finishOperation(em, op, 'failed', {
+            code: 'exec/lost',
+            message: 'the host stopped reporting on this command',
+          }),
+        );
+        continue;
+      }
       if (presence === 'completed' || presence === 'failed') await this.queues.removeFinished(op);
       if (await this.queues.enqueue(op)) {
         await this.ds.query(

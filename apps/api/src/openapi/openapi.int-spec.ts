@@ -115,7 +115,9 @@ describe('OpenAPI document (in-process api)', () => {
   });
 
   it('documents no route that does not exist, and leaves out the probes', () => {
-    const registered = new Set(routes.map((r) => r.replace(/ (.*)$/, (_m, u: string) => ` ${toOpenApiPath(u)}`)));
+    const registered = new Set(
+      routes.map((r) => r.replace(/ (.*)$/, (_m, u: string) => ` ${toOpenApiPath(u)}`)),
+    );
     for (const [p, item] of Object.entries<Record<string, unknown>>(doc.paths ?? {})) {
       for (const m of HTTP_METHODS) {
         if (item[m]) expect(registered).toContain(`${m.toUpperCase()} ${p}`);

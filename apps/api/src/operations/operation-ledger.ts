@@ -25,6 +25,7 @@ export async function openOperation(
       id: newId('op'),
       ...o,
       state: 'pending',
+      progress: null,
       errorCode: null,
       errorMessage: null,
       enqueueCount: 0,
@@ -83,5 +84,9 @@ export function operationGoalReached(kind: OperationKind, state: ContainerState)
       return state === 'stopped' || state === 'exited';
     case 'container.delete':
       return state === 'deleted';
+    case 'container.exec':
+    case 'image.pull':
+      // These finish through their own result reports, never through a container state.
+      return false;
   }
 }

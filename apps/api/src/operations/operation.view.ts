@@ -8,6 +8,7 @@ export function operationView(o: OperationEntity): OperationView {
     state: o.state,
     targetId: o.targetId,
     error: o.errorCode ? { code: o.errorCode, message: o.errorMessage ?? '' } : null,
+    progress: o.progress,
     createdAt: o.createdAt.toISOString(),
     updatedAt: o.updatedAt.toISOString(),
     completedAt: o.completedAt?.toISOString() ?? null,

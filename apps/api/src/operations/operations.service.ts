@@ -22,9 +22,15 @@ export class OperationsService {
    * With `waitSeconds`, holds the request until the operation is done or the time is up (capped by
    * config), then answers with the operation as it is: a timeout is not an error, the state says it.
    */
-  async get(tenantId: TenantId, id: string, waitSeconds = 0, signal?: AbortSignal): Promise<OperationView> {
+  async get(
+    tenantId: TenantId,
+    id: string,
+    waitSeconds = 0,
+    signal?: AbortSignal,
+    maxWaitSeconds = this.config.operationWaitMaxS,
+  ): Promise<OperationView> {
     const repo = new OperationRepository(this.ds.manager);
-    const deadline = Date.now() + Math.min(waitSeconds, this.config.operationWaitMaxS) * 1000;
+    const deadline = Date.now() + Math.min(waitSeconds, maxWaitSeconds) * 1000;
     let delay = POLL_MS;
     for (;;) {
       const op = await repo.findById(tenantId, id);

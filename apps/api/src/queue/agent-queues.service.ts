@@ -2,8 +2,15 @@ import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { OperationEntity } from '@berth/db';
-import { isId, type ContainerId, type HostId } from '@berth/domain';
-import { AGENT_JOB_OPTIONS, agentQueueName, containerJobId, type ContainerJob } from '@berth/queue';
+import { isId, type ContainerId, type HostId, type ImageId } from '@berth/domain';
+import {
+  AGENT_JOB_OPTIONS,
+  agentQueueName,
+  containerJobId,
+  imageJobId,
+  type ContainerJob,
+  type ImageJob,
+} from '@berth/queue';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 import { metrics } from '../metrics/metrics.registry';
 
@@ -37,10 +44,17 @@ export class AgentQueuesService implements OnModuleDestroy {
 
   /** Adds the operation's job; a job with the same deterministic id already in Redis makes this a no-op. */
   async enqueue(op: OperationEntity): Promise<boolean> {
-    if (!op.hostId || !isId('ctr', op.targetId)) return false;
-    const job: ContainerJob = { containerId: op.targetId, operationId: op.id, generation: op.generation };
+    if (!op.hostId) return false;
+    const job = this.payload(op);
+    if (!job) return false;
     try {
-      await this.queueFor(op.hostId).add(op.kind, job, { ...AGENT_JOB_OPTIONS, jobId: this.jobId(op) });
+      // A command must not run twice because a report was lost: execs get one attempt.
+      const attempts = op.kind === 'container.exec' ? { attempts: 1 } : {};
+      await this.queueFor(op.hostId).add(op.kind, job, {
+        ...AGENT_JOB_OPTIONS,
+        ...attempts,
+        jobId: this.jobId(op),
+      });
       return true;
     } catch (err) {
       metrics.enqueueFailures.inc();
@@ -82,7 +96,19 @@ export class AgentQueuesService implements OnModuleDestroy {
     await this.connection.ping();
   }
 
+  private payload(op: OperationEntity): ContainerJob | ImageJob | null {
+    if (op.kind === 'image.pull') {
+      return isId('img', op.targetId) ? { imageId: op.targetId, operationId: op.id } : null;
+    }
+    return isId('ctr', op.targetId)
+      ? { containerId: op.targetId, operationId: op.id, generation: op.generation }
+      : null;
+  }
+
   private jobId(op: OperationEntity): string {
+    if (op.kind === 'image.pull') return imageJobId(op.targetId as ImageId, op.id);
+    // An exec is one job per operation; container actions one per generation.
+    if (op.kind === 'container.exec') return `container.exec.${op.id}`;
     return containerJobId(op.kind, op.targetId as ContainerId, op.generation);
   }
 

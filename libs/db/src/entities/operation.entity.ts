@@ -35,6 +35,10 @@ export class OperationEntity {
   @Column({ name: 'enqueue_count', type: 'integer' })
   enqueueCount!: number;
 
+  /** What the agent last said about a long step (an image pull): phase and bytes. */
+  @Column({ type: 'jsonb', nullable: true })
+  progress!: Record<string, unknown> | null;
+
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -1,0 +1,93 @@
+import * as path from 'node:path';
+
+export type Accel = 'kvm' | 'tcg';
+
+export interface QemuMachine {
+  readonly name: string;
+  readonly dir: string;
+  readonly vcpu: number;
+  readonly memoryMib: number;
+  readonly kernel: string;
+  readonly initrd: string;
+  readonly accel: Accel;
+  /** Block devices in order; the guest finds them by serial, not by position. */
+  readonly disks: readonly { readonly serial: string; readonly file: string; readonly readOnly: boolean }[];
+  readonly taps?: readonly { readonly ifname: string; readonly mac: string }[];
+  readonly extraKernelArgs?: readonly string[];
+}
+
+export const QMP_SOCKET = 'qmp.sock';
+export const AGENT_SOCKET = 'agent.sock';
+export const CONSOLE_LOG = 'console.log';
+export const PID_FILE = 'qemu.pid';
+
+/**
+ * Kernel command line. Under TCG microvm has no kvmclock, HPET or PM timer, and the kernel hangs
+ * calibrating the TSC unless told its rate (../shared/notes/microvm-on-these-machines.md, section 2).
+ */
+export function kernelCommandLine(accel: Accel, extra: readonly string[] = []): string {
+  const base = ['console=ttyS0', 'panic=-1', 'quiet', 'mitigations=off', 'reboot=t'];
+  const tcg = accel === 'tcg' ? ['tsc_early_khz=2000000', 'tsc=reliable'] : [];
+  return [...base, ...tcg, ...extra].join(' ');
+}
+
+/**
+ * The QEMU command line of one microVM: the `microvm` machine type, an uncompressed kernel booted
+ * directly (PVH), berth-init as initramfs, virtio-mmio disks, a virtio-serial port for the agent
+ * channel and a QMP socket. Everything the VM needs lives in `dir`.
+ */
+export function qemuArgs(m: QemuMachine): string[] {
+  const inDir = (f: string) => path.join(m.dir, f);
+  const args = [
+    '-name',
+    `berth-${m.name},process=berth-${m.name}`,
+    '-accel',
+    m.accel === 'kvm' ? 'kvm' : 'tcg,tb-size=32',
+    '-M',
+    'microvm',
+    ...(m.accel === 'kvm' ? ['-cpu', 'host'] : []),
+    '-m',
+    `${m.memoryMib}M`,
+    '-smp',
+    String(m.vcpu),
+    '-nodefaults',
+    '-no-user-config',
+    '-nographic',
+    '-no-reboot',
+    '-kernel',
+    m.kernel,
+    '-initrd',
+    m.initrd,
+    '-append',
+    kernelCommandLine(m.accel, m.extraKernelArgs),
+    '-serial',
+    `file:${inDir(CONSOLE_LOG)}`,
+    '-qmp',
+    `unix:${inDir(QMP_SOCKET)},server=on,wait=off`,
+    '-pidfile',
+    inDir(PID_FILE),
+    '-device',
+    'virtio-serial-device',
+    '-chardev',
+    `socket,id=agent,path=${inDir(AGENT_SOCKET)},server=on,wait=off`,
+    '-device',
+    'virtserialport,chardev=agent,name=berth.0',
+  ];
+  m.disks.forEach((d, i) => {
+    args.push(
+      '-drive',
+      `id=disk${i},file=${d.file},format=raw,if=none${d.readOnly ? ',readonly=on' : ''}`,
+      '-device',
+      `virtio-blk-device,drive=disk${i},serial=${d.serial}`,
+    );
+  });
+  (m.taps ?? []).forEach((t, i) => {
+    args.push(
+      '-netdev',
+      `tap,id=net${i},ifname=${t.ifname},script=no,downscript=no`,
+      '-device',
+      `virtio-net-device,netdev=net${i},mac=${t.mac}`,
+    );
+  });
+  return args;
+}

@@ -1,0 +1,43 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { ImageJob } from '@berth/queue';
+import { ApiClientService } from '../api-client/api-client.service';
+import { IMAGE_STORE } from '../config.provider';
+import { isImageError, parseImageReference, type ImageStore } from '../images';
+import { ProgressReporter } from '../reporter/progress-reporter';
+
+/**
+ * `image.pull`: pulls a tenant's image into this host's cache and tells the API what it found.
+ * Image errors that a retry would meet again are reported; the rest are thrown for BullMQ to retry.
+ */
+@Injectable()
+export class ImagePullService {
+  constructor(
+    @Inject(IMAGE_STORE) private readonly store: ImageStore,
+    private readonly api: ApiClientService,
+  ) {}
+
+  async pull(job: ImageJob, lastAttempt: boolean): Promise<void> {
+    const spec = await this.api.imageSpec(job.imageId);
+    const progress = new ProgressReporter(this.api, job.operationId);
+    try {
+      const registry = parseImageReference(spec.reference).registry;
+      const creds = await this.api.registryCredentials(spec.tenantId, registry);
+      progress.update({ phase: 'resolving' });
+      const image = await this.store.ensure(spec.reference, creds, (p) => progress.update(p));
+      await progress.flush();
+      await this.api.imageResult(job.imageId, job.operationId, {
+        digest: image.digest,
+        sizeBytes: image.sizeBytes,
+        config: { ...image.config },
+      });
+    } catch (err) {
+      await progress.flush();
+      const terminal = isImageError(err) && err.terminal;
+      if (!terminal && !lastAttempt) throw err;
+      const error = isImageError(err)
+        ? { code: err.code, message: err.message }
+        : { code: 'image/pull_failed', message: err instanceof Error ? err.message : String(err) };
+      await this.api.imageResult(job.imageId, job.operationId, { error });
+    }
+  }
+}

@@ -1,0 +1,45 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ApiClientService } from '../api-client/api-client.service';
+import type { ImageRunConfig, MachineSpec } from '../drivers/driver';
+import { IMAGE_STORE } from '../config.provider';
+import { parseImageReference, type ImageConfig, type ImageStore } from '../images';
+import { ProgressReporter } from '../reporter/progress-reporter';
+import type { ContainerHook, HookContext } from './container-hook';
+
+export function runConfigOf(c: ImageConfig): ImageRunConfig {
+  return {
+    entrypoint: c.entrypoint,
+    cmd: c.cmd,
+    env: Object.entries(c.env).map(([k, v]) => `${k}=${v}`),
+    workdir: c.workdir,
+    user: c.user,
+  };
+}
+
+/**
+ * First hook: makes sure the container's image is on this host (pulling it with the tenant's registry
+ * login when it has one, with progress on the operation) and hands the driver its root filesystem.
+ * The cache is shared by digest, so release leaves it alone.
+ */
+@Injectable()
+export class ImageHook implements ContainerHook {
+  readonly name = 'image';
+
+  constructor(
+    @Inject(IMAGE_STORE) private readonly store: ImageStore,
+    private readonly api: ApiClientService,
+  ) {}
+
+  async prepare(spec: MachineSpec, ctx: HookContext): Promise<Partial<MachineSpec>> {
+    const registry = parseImageReference(spec.image).registry;
+    const creds = await this.api.registryCredentials(ctx.tenantId, registry);
+    const progress = ctx.operationId ? new ProgressReporter(this.api, ctx.operationId) : null;
+    const image = await this.store.ensure(spec.image, creds, (p) => progress?.update(p));
+    await progress?.flush();
+    return { rootfs: { path: image.rootfsPath, config: runConfigOf(image.config) } };
+  }
+
+  release(): Promise<void> {
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,74 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { RegistryCredentials, RegistryCredentialView } from '@berth/contracts';
+import { RegistryCredentialEntity } from '@berth/db';
+import { DomainError, type TenantId } from '@berth/domain';
+import { SecretBox } from '../common/secret-box';
+import { API_CONFIG, type ApiConfig } from '../config.provider';
+
+function view(c: RegistryCredentialEntity): RegistryCredentialView {
+  return {
+    registry: c.registry,
+    username: c.username,
+    createdAt: c.createdAt.toISOString(),
+    updatedAt: c.updatedAt.toISOString(),
+  };
+}
+
+/** A tenant's logins for private registries: passwords encrypted at rest, never returned to the tenant. */
+@Injectable()
+export class RegistryCredentialsService {
+  private readonly box: SecretBox;
+
+  constructor(
+    private readonly ds: DataSource,
+    @Inject(API_CONFIG) config: ApiConfig,
+  ) {
+    this.box = new SecretBox(config.secretsKey);
+  }
+
+  /** Creates or replaces the login for `registry`. */
+  async put(
+    tenantId: TenantId,
+    registry: string,
+    username: string,
+    password: string,
+  ): Promise<RegistryCredentialView> {
+    const now = new Date();
+    const existing = await this.ds.manager.findOne(RegistryCredentialEntity, {
+      where: { tenantId, registry },
+    });
+    const row =
+      existing ?? this.ds.manager.create(RegistryCredentialEntity, { tenantId, registry, createdAt: now });
+    row.username = username;
+    row.secretCiphertext = this.box.seal(password, `${tenantId}|${registry}`);
+    row.updatedAt = now;
+    return view(await this.ds.manager.save(row));
+  }
+
+  async list(tenantId: TenantId): Promise<RegistryCredentialView[]> {
+    const rows = await this.ds.manager.find(RegistryCredentialEntity, {
+      where: { tenantId },
+      order: { registry: 'ASC' },
+    });
+    return rows.map(view);
+  }
+
+  async remove(tenantId: TenantId, registry: string): Promise<RegistryCredentialView> {
+    const row = await this.ds.manager.findOne(RegistryCredentialEntity, { where: { tenantId, registry } });
+    if (!row)
+      throw new DomainError('registry_credential/not_found', `no login is stored for registry ${registry}`);
+    await this.ds.manager.delete(RegistryCredentialEntity, { tenantId, registry });
+    return view(row);
+  }
+
+  /** For the agent that pulls on the tenant's behalf; null when the tenant stored none. */
+  async reveal(tenantId: TenantId, registry: string): Promise<RegistryCredentials | null> {
+    const row = await this.ds.manager.findOne(RegistryCredentialEntity, { where: { tenantId, registry } });
+    if (!row) return null;
+    return {
+      username: row.username,
+      password: this.box.open(row.secretCiphertext, `${tenantId}|${registry}`),
+    };
+  }
+}
