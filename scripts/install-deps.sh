@@ -14,14 +14,22 @@ declare -A NEED=(
   # tests: a real registry and images built without Docker (libs/testing/src/registry.ts)
   [docker-registry]=docker-registry
   [skopeo]=skopeo
-  [busybox]=busybox-static
   [htpasswd]=apache2-utils
+  # the microVM driver (apps/agent/src/drivers/qemu) and its guest assets (scripts/build-guest-*.sh)
+  [qemu-system-x86_64]=qemu-system-x86
+  [mkfs.ext4]=e2fsprogs
+  [cpio]=cpio
+  [gcc]=gcc
 )
 
 missing=()
 for cmd in "${!NEED[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${NEED[$cmd]}")
 done
+# The guest needs a static busybox (test images are built from it); the dynamic `busybox` package also
+# provides the command, so ask dpkg.
+dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
+dpkg -s libc6-dev >/dev/null 2>&1 || missing+=(libc6-dev)
 # postgres server binaries (the client alone is not enough)
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
 

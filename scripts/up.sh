@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/npm-install.sh
 bash scripts/services.sh
+bash scripts/guest-assets.sh
 npm run -s build
 
 mkdir -p .data
@@ -51,8 +52,8 @@ AGENT_PID=$!
 cat <<MSG
 
 berth is up at $URL   (API docs: $URL/v1/openapi.json; logs in .data/logs/)
-One agent runs this host with the 'hollow' driver: a SIMULATION (machines are records, nothing
-runs) until the microVM driver lands.
+One agent runs this host: each container is a QEMU microVM (KVM when a test boot shows it works,
+TCG otherwise; the agent's log says which). BERTH_DRIVER=hollow runs the simulation instead.
 
 Your operator token is BERTH_OPERATOR_TOKEN in .data/secrets.env. Create a tenant and its first API key:
 
@@ -63,7 +64,10 @@ Your operator token is BERTH_OPERATOR_TOKEN in .data/secrets.env. Create a tenan
 The answer's apiKey.secret is the tenant's key (shown once). Then, for example:
 
   curl -s -X POST $URL/v1/containers -H "Authorization: Bearer <key>" \\
-       -H 'content-type: application/json' -d '{"image":"busybox:latest"}'
+       -H 'content-type: application/json' -d '{"image":"<registry>/<image>:<tag>","command":["echo","hi"]}'
+
+Images come from an OCI registry you can reach (this machine reaches no public one): for a local one,
+see "Images" in the README.
 
 Ctrl-C stops the API and the agent.
 MSG

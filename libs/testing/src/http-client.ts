@@ -8,7 +8,7 @@ export interface HttpResult<T = any> {
 export class TestHttpClient {
   constructor(
     readonly baseUrl: string,
-    private readonly token?: string,
+    readonly token?: string,
   ) {}
 
   as(token: string): TestHttpClient {
