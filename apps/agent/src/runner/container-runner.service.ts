@@ -138,11 +138,20 @@ export class ContainerRunnerService {
   }
 
   private async bringUp(spec: AgentContainerSpec, operationId: OperationId): Promise<void> {
+    const t0 = Date.now();
+    const timeline: Record<string, number> = {};
     let machine = machineSpecOf(spec);
     const ctx = { tenantId: spec.tenantId as TenantId, operationId };
-    for (const hook of this.hooks) machine = { ...machine, ...(await hook.prepare(machine, ctx)) };
+    for (const hook of this.hooks) {
+      machine = { ...machine, ...(await hook.prepare(machine, ctx)) };
+      timeline[hook.name] = Date.now() - t0;
+    }
     await this.driver.create(machine);
+    timeline.created = Date.now() - t0;
     await this.driver.start(machine.id);
+    timeline.started = Date.now() - t0;
+    // Milliseconds from the start of bring-up, per step; bench/boot.bench.ts reads this line.
+    this.log.log(`job-timeline ${JSON.stringify({ id: spec.id, operationId, ...timeline })}`);
   }
 
   private async reportRunning(

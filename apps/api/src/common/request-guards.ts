@@ -10,7 +10,11 @@ function send(
   message: string,
 ): void {
   const body: ErrorBody = { error: { code, message, requestId: req.id } };
-  void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
+  void reply
+    .status(status)
+    .header('x-request-id', req.id)
+    .header('content-type', 'application/json; charset=utf-8')
+    .send(body);
 }
 
 function containsNul(value: unknown, depth = 0): boolean {

@@ -148,6 +148,8 @@ export class QemuDriver implements Driver {
     for (const f of [AGENT_SOCKET, QMP_SOCKET, PID_FILE]) await rm(m.files.file(f), { force: true });
 
     m.quiet = true;
+    const t0 = Date.now();
+    const timeline: Record<string, number> = {};
     try {
       const args = qemuArgs({
         name: id,
@@ -189,9 +191,12 @@ export class QemuDriver implements Driver {
       const failed = gone.promise.then(async () => {
         throw new Error(`qemu exited during boot: ${await this.tail(m, 'qemu.log')}`);
       });
+      timeline.spawned = Date.now() - t0;
       m.channel = await Promise.race([GuestChannel.connect(m.files.file(AGENT_SOCKET)), failed]);
+      timeline.channel = Date.now() - t0;
       this.attach(m, m.channel);
       await Promise.race([m.channel.waitReady(this.opts.bootTimeoutMs), failed]);
+      timeline.guestReady = Date.now() - t0;
       const started = this.waitFor(
         m.channel,
         (msg) => (msg.kind === 'started' || msg.kind === 'exit') && msg.id === 0,
