@@ -17,9 +17,17 @@ describe('hostile input', () => {
 
   afterAll(() => stack.stop());
 
-  function expectCoded(res: { status: number; body: any; headers: Headers }, status: number, code: string): void {
+  function expectCoded(
+    res: { status: number; body: any; headers: Headers },
+    status: number,
+    code: string,
+  ): void {
     expect(res.status).toBe(status);
-    expect(res.body.error).toMatchObject({ code, message: expect.any(String), requestId: res.headers.get('x-request-id') });
+    expect(res.body.error).toMatchObject({
+      code,
+      message: expect.any(String),
+      requestId: res.headers.get('x-request-id'),
+    });
   }
 
   it.each([
@@ -38,7 +46,11 @@ describe('hostile input', () => {
 
   it('refuses NUL bytes inside JSON strings and keys', async () => {
     expectCoded(await tenant.post('/v1/keys', { name: 'a\u0000b' }), 400, 'request/invalid');
-    expectCoded(await tenant.post('/v1/containers', { image: 'busybox', env: { ['A\u0000']: 'x' } }), 400, 'request/invalid');
+    expectCoded(
+      await tenant.post('/v1/containers', { image: 'busybox', env: { ['A\u0000']: 'x' } }),
+      400,
+      'request/invalid',
+    );
     expectCoded(await stack.operator.post('/v1/admin/tenants/%00/suspend'), 400, 'request/invalid');
   });
 

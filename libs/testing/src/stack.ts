@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createTestDatabase, requiredEnv } from './databases';
@@ -7,7 +7,15 @@ import { freePort } from './free-port';
 import { TestHttpClient } from './http-client';
 import { startProcess, waitFor, type StartedProcess } from './processes';
 
-const ROOT = path.resolve(__dirname, '../../..');
+/** The repository root, whether this runs from source (jest) or compiled into dist/ (benchmarks). */
+function repoRoot(): string {
+  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+  }
+  throw new Error('cannot find the repository root');
+}
+
+const ROOT = repoRoot();
 const API_MAIN = path.join(ROOT, 'dist/apps/api/src/main.js');
 const AGENT_MAIN = path.join(ROOT, 'dist/apps/agent/src/main.js');
 

@@ -151,7 +151,7 @@ export class ContainerRunnerService {
     await this.driver.start(machine.id);
     timeline.started = Date.now() - t0;
     // Milliseconds from the start of bring-up, per step; bench/boot.bench.ts reads this line.
-    this.log.log(`job-timeline ${JSON.stringify({ id: spec.id, operationId, ...timeline })}`);
+    this.log.log(`job-timeline ${JSON.stringify({ id: spec.id, operationId, at: t0, ...timeline })}`);
   }
 
   private async reportRunning(

@@ -211,9 +211,11 @@ export class QemuDriver implements Driver {
       if ((await within(Promise.race([started, failed]), 30_000)) === TIMED_OUT) {
         throw new Error('the guest did not start the workload within 30 s');
       }
+      timeline.workloadStarted = Date.now() - t0;
       if (m.state.phase === 'running')
         await this.save(m, { ...m.state, startedAt: new Date().toISOString() });
-      this.log(`${id}: running (pid ${pid}, ${this.opts.accel})`);
+      // Milliseconds from spawning QEMU; bench/boot.bench.ts reads this line.
+      this.log(`boot-timeline ${JSON.stringify({ id, pid, accel: this.opts.accel, at: t0, ...timeline })}`);
     } catch (err) {
       await this.forceStop(m, null);
       throw err;
