@@ -23,6 +23,9 @@ interface Owned {
   readonly containerId: string;
   readonly containerName: string;
   readonly operationId: string;
+  readonly imageId: string;
+  readonly imageReference: string;
+  readonly registry: string;
 }
 
 interface Case {
@@ -31,6 +34,8 @@ interface Case {
   readonly label: string;
   readonly method: 'GET' | 'POST' | 'DELETE';
   readonly path: string;
+  /** A valid body, so that only ownership can make the request fail. */
+  readonly body?: unknown;
   readonly code: string;
 }
 
@@ -115,8 +120,53 @@ function crossTenantCases(a: Owned): Case[] {
         path: `${base}?force=true`,
         code: 'container/not_found',
       },
+      {
+        route: 'POST /v1/containers/{ref}/exec',
+        label: `exec in container by ${how}`,
+        method: 'POST',
+        path: `${base}/exec`,
+        body: { command: ['true'] },
+        code: 'container/not_found',
+      },
+      {
+        route: 'GET /v1/containers/{ref}/logs',
+        label: `logs of container by ${how}`,
+        method: 'GET',
+        path: `${base}/logs?tail=10`,
+        code: 'container/not_found',
+      },
     );
   }
+  // Images are named by id or by reference.
+  for (const [how, ref] of [
+    ['id', a.imageId],
+    ['reference', a.imageReference],
+  ] as const) {
+    const path = `/v1/images/${encodeURIComponent(ref)}`;
+    cases.push(
+      {
+        route: 'GET /v1/images/{ref}',
+        label: `show image by ${how}`,
+        method: 'GET',
+        path,
+        code: 'image/not_found',
+      },
+      {
+        route: 'DELETE /v1/images/{ref}',
+        label: `remove image by ${how}`,
+        method: 'DELETE',
+        path,
+        code: 'image/not_found',
+      },
+    );
+  }
+  cases.push({
+    route: 'DELETE /v1/registry-credentials/{registry}',
+    label: 'forget registry login',
+    method: 'DELETE',
+    path: `/v1/registry-credentials/${encodeURIComponent(a.registry)}`,
+    code: 'registry_credential/not_found',
+  });
   return cases;
 }
 
@@ -162,6 +212,31 @@ function foreignRoutes(
       method: 'POST',
       path: `/v1/agent/containers/${a.containerId}/events`,
       body: { event: 'exited', exitCode: 137, at: new Date().toISOString(), generation: 1 },
+    },
+    { route: 'GET /v1/agent/execs/{operationId}', method: 'GET', path: `/v1/agent/execs/${a.operationId}` },
+    {
+      route: 'POST /v1/agent/execs/{operationId}/result',
+      method: 'POST',
+      path: `/v1/agent/execs/${a.operationId}/result`,
+      body: { exitCode: 0, stdout: 'forged' },
+    },
+    { route: 'GET /v1/agent/images/{id}', method: 'GET', path: `/v1/agent/images/${a.imageId}` },
+    {
+      route: 'POST /v1/agent/images/{id}/result',
+      method: 'POST',
+      path: `/v1/agent/images/${a.imageId}/result`,
+      body: { operationId: a.operationId, error: { code: 'x', message: 'forged' } },
+    },
+    {
+      route: 'GET /v1/agent/registry-credentials',
+      method: 'GET',
+      path: `/v1/agent/registry-credentials?tenantId=${a.tenantId}&registry=${encodeURIComponent(a.registry)}`,
+    },
+    {
+      route: 'POST /v1/agent/operations/{operationId}/progress',
+      method: 'POST',
+      path: `/v1/agent/operations/${a.operationId}/progress`,
+      body: { phase: 'forged' },
     },
   ];
 }
@@ -227,12 +302,31 @@ describe('cross-tenant isolation and credentials (api + agent processes)', () =>
     expect(done.body).toMatchObject({ state: 'succeeded', error: null });
     expect((await a.http.get(`/v1/containers/${created.body.data.id}`)).body.state).toBe('running');
 
+    // An image record and a stored registry login. The reference points at a closed loopback port, so
+    // the pull fails without any traffic leaving the machine; the record exists all the same.
+    const registry = '127.0.0.1:9';
+    const imageReference = `${registry}/tenant-a/private:1`;
+    const pulled = await a.http.post('/v1/images/pull', { image: imageReference });
+    expect(pulled.status).toBe(202);
+    const login = await a.http.post('/v1/registry-credentials', {
+      registry,
+      username: 'a',
+      password: 'a-secret',
+    });
+    expect(login.status).toBe(200);
+    // Let the pull end (it retries an unreachable registry with backoff) so that A's operations hold still.
+    const pullDone = await a.http.get(`/v1/operations/${pulled.body.operation.id}?wait=60`);
+    expect(pullDone.body).toMatchObject({ state: 'failed', error: { code: 'image/registry_unreachable' } });
+
     owned = {
       tenantId: a.id,
       keyId: extra.body.id,
       containerId: created.body.data.id,
       containerName: CREATE_BODY.name,
       operationId: created.body.operation.id,
+      imageId: pulled.body.data.id,
+      imageReference,
+      registry,
     };
 
     // B has objects of its own, so that its lists are not trivially empty.
