@@ -133,6 +133,8 @@ export interface AgentContainerSpec {
   readonly restartPolicy: string;
   readonly state: ContainerState;
   readonly generation: number;
+  /** Network interfaces in order (eth0, eth1, ...); empty until networks land on the API. */
+  readonly nics?: AgentNic[];
 }
 
 export type AgentEventName =
@@ -230,4 +232,98 @@ export interface OperationProgressReport {
   readonly bytesDone?: number;
   readonly bytesTotal?: number;
   readonly message?: string;
+}
+
+// ---- networks, security groups, floating IPs (issue 5) ----
+
+export interface NetworkView {
+  readonly id: string;
+  readonly name: string;
+  readonly cidr: string;
+  readonly gateway: string;
+  /** Every tenant has one network named `default`, made on first use; containers join it unless told otherwise. */
+  readonly isDefault: boolean;
+  readonly createdAt: string;
+}
+
+export interface SecurityRuleView {
+  readonly id: string;
+  readonly direction: 'ingress' | 'egress';
+  readonly protocol: 'tcp' | 'udp' | 'icmp' | 'all';
+  readonly portFrom: number | null;
+  readonly portTo: number | null;
+  /** Exactly one of cidr and remoteGroupId is set. */
+  readonly cidr: string | null;
+  readonly remoteGroupId: string | null;
+}
+
+export interface SecurityGroupView {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string;
+  readonly rules: SecurityRuleView[];
+  readonly createdAt: string;
+}
+
+export interface FloatingIpView {
+  readonly id: string;
+  readonly address: string;
+  readonly name: string | null;
+  readonly containerId: string | null;
+  readonly createdAt: string;
+}
+
+/** One network interface of a container, as the agent wires it: a tap on the network's bridge. */
+export interface AgentNic {
+  readonly networkId: string;
+  readonly vni: number;
+  readonly ip: string;
+  readonly prefixLength: number;
+  readonly gateway: string;
+  readonly mac: string;
+  readonly mtu: number;
+}
+
+/** A firewall rule with remote groups already expanded to addresses. */
+export interface AgentRule {
+  readonly protocol: 'tcp' | 'udp' | 'icmp' | 'all';
+  readonly portFrom: number | null;
+  readonly portTo: number | null;
+  readonly cidrs: string[];
+}
+
+export interface AgentNetwork {
+  readonly id: string;
+  readonly vni: number;
+  readonly cidr: string;
+  readonly gateway: string;
+  readonly mtu: number;
+  /** Underlay addresses of the other hosts that have containers on this network (the VXLAN flood list). */
+  readonly peers: string[];
+  /** Every live container on the network, for the guests' /etc/hosts. */
+  readonly members: { readonly name: string; readonly ip: string }[];
+}
+
+export interface AgentPort {
+  readonly containerId: string;
+  readonly networkId: string;
+  readonly ip: string;
+  readonly mac: string;
+  /** Effective rules: with no security group, ingress from the container's own networks and all egress. */
+  readonly ingress: AgentRule[];
+  readonly egress: AgentRule[];
+}
+
+export interface AgentFloatingIp {
+  readonly address: string;
+  readonly containerId: string;
+  readonly privateIp: string;
+}
+
+/** Everything the host's data plane should be, recomputed by the API on every request. */
+export interface AgentDataplane {
+  readonly hostId: string;
+  readonly networks: AgentNetwork[];
+  readonly ports: AgentPort[];
+  readonly floatingIps: AgentFloatingIp[];
 }
