@@ -55,6 +55,7 @@ struct spec {
   char *envs[MAX_ITEMS];
   int nenvs;
   char *workdir, *user, *hostname, *time_ms, *root_ro, *root_rw, *hosts, *resolv;
+  char *path, *content;
   char *nets[16];
   int nnets;
   char *mounts[32]; /* "dev\0path\0fstype" */
@@ -282,12 +283,14 @@ static int parse_spec(unsigned char *buf, uint32_t len, struct spec *s) {
       case T_MOUNT: if (s->nmounts < 32) s->mounts[s->nmounts++] = v; break;
       case T_HOSTS: s->hosts = v; break;
       case T_RESOLV: s->resolv = v; break;
+      case T_PATH: s->path = v; break;
+      case T_CONTENT: s->content = v; break;
       default: break; /* unknown tags are skipped: newer agents may send more */
     }
     off += 5 + l;
   }
   s->args[s->nargs] = NULL;
-  return s->nargs > 0 ? 0 : -1;
+  return s->nargs > 0 || s->path ? 0 : -1;
 }
 
 /* ---------- the machine ---------- */
@@ -324,10 +327,19 @@ static int link_up(int sock, const char *ifname) {
   return ioctl(sock, SIOCSIFFLAGS, &ifr);
 }
 
-/* "ifname addr/prefix [gateway]" */
+static int set_mtu(int sock, const char *ifname, int mtu) {
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname);
+  ifr.ifr_mtu = mtu;
+  return ioctl(sock, SIOCSIFMTU, &ifr);
+}
+
+/* "ifname addr/prefix [gateway [mtu]]", gateway "-" for none */
 static void configure_net(const char *desc) {
   char ifname[IFNAMSIZ] = {0}, cidr[64] = {0}, gw[64] = {0};
-  if (sscanf(desc, "%15s %63s %63s", ifname, cidr, gw) < 2) {
+  int mtu = 0;
+  if (sscanf(desc, "%15s %63s %63s %d", ifname, cidr, gw, &mtu) < 2) {
     say(G_LOG, 0, "bad network spec: %s", desc);
     return;
   }
@@ -336,6 +348,8 @@ static void configure_net(const char *desc) {
   char *slash = strchr(cidr, '/');
   int prefix = slash ? atoi(slash + 1) : 32;
   if (slash) *slash = 0;
+  if (strcmp(gw, "-") == 0) gw[0] = 0;
+  if (mtu > 0 && set_mtu(sock, ifname, mtu) != 0) say(G_LOG, 0, "mtu %d on %s: %s", mtu, ifname, strerror(errno));
   struct in_addr addr, mask;
   if (inet_pton(AF_INET, cidr, &addr) != 1 || prefix_to_mask(prefix, &mask) != 0 ||
       set_addr(sock, ifname, SIOCSIFADDR, addr) != 0 || set_addr(sock, ifname, SIOCSIFNETMASK, mask) != 0 ||
@@ -603,6 +617,19 @@ static void handle_frame(uint8_t type, uint32_t id, unsigned char *payload, uint
     case H_POWEROFF:
       power_off();
       break;
+    case H_WRITE_FILE: {
+      struct spec f;
+      if (parse_spec(payload, len, &f) == 0 && f.path && f.path[0] == '/' && !strstr(f.path, "..")) {
+        char dst[4096], tmp[4200];
+        snprintf(dst, sizeof dst, NEWROOT "%s", f.path);
+        snprintf(tmp, sizeof tmp, "%s.berth-tmp", dst);
+        write_file(tmp, f.content ? f.content : "");
+        if (rename(tmp, dst) != 0) say(G_LOG, 0, "write %s: %s", f.path, strerror(errno));
+      } else {
+        say(G_LOG, 0, "WRITE_FILE needs an absolute path without ..");
+      }
+      break;
+    }
     default:
       break;
   }

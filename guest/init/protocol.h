@@ -30,6 +30,7 @@ enum {
   H_EXEC = 11,     /* payload: TLVs (ARG, ENV, WORKDIR, USER) of a process to run beside the workload */
   H_SIGNAL = 12,   /* payload: signal:u32le, sent to the process group of id */
   H_POWEROFF = 13, /* no payload: sync and power off now */
+  H_WRITE_FILE = 14, /* payload: TLVs PATH and CONTENT: replace a file inside the container (e.g. /etc/hosts) */
 };
 
 /* TLV tags */
@@ -42,10 +43,12 @@ enum {
   T_TIME_MS = 6,  /* host wall clock, ms since the epoch, as decimal text: the guest sets its clock from it */
   T_ROOT_RO = 7,  /* block device with the image's read-only root filesystem (erofs) */
   T_ROOT_RW = 8,  /* block device with the container's writable layer (ext4) */
-  T_NET = 9,      /* "ifname addr/prefix [gateway]": configure and bring up an interface */
+  T_NET = 9,      /* "ifname addr/prefix [gateway [mtu]]" ("-" for no gateway): configure and bring up an interface */
   T_MOUNT = 10,   /* "device\0path\0fstype": mount a block device (volumes) at path inside the container */
   T_HOSTS = 11,   /* the container's /etc/hosts contents */
   T_RESOLV = 12,  /* the container's /etc/resolv.conf contents */
+  T_PATH = 13,    /* WRITE_FILE: absolute path inside the container */
+  T_CONTENT = 14, /* WRITE_FILE: the file's new contents */
 };
 
 #endif

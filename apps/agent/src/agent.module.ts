@@ -1,7 +1,10 @@
 import { Logger, Module, type DynamicModule } from '@nestjs/common';
 import type { AgentConfig } from '@berth/config';
 import { ApiClientService } from './api-client/api-client.service';
-import { AGENT_CONFIG, DRIVER, IMAGE_STORE } from './config.provider';
+import { AGENT_CONFIG, DRIVER, IMAGE_STORE, NETWORK } from './config.provider';
+import { LinuxNetworkDriver } from './drivers/network/linux-network.driver';
+import { DataplaneSyncService } from './reporter/dataplane-sync.service';
+import { NetworkHook } from './runner/network.hook';
 import { ImageStore } from './images';
 import { LogShipperService } from './reporter/log-shipper.service';
 import { ImageHook } from './runner/image.hook';
@@ -27,13 +30,27 @@ export class AgentModule {
         { provide: AGENT_CONFIG, useValue: config },
         { provide: DRIVER, useFactory: () => createDriver(config, (m) => new Logger('driver').log(m)) },
         { provide: IMAGE_STORE, useValue: imageStore },
-        ImageHook,
         {
-          // In order: image, then (as they land) volumes and network. The hollow simulation needs none.
-          provide: CONTAINER_HOOKS,
-          useFactory: (image: ImageHook): ContainerHook[] => (config.driver === 'hollow' ? [] : [image]),
-          inject: [ImageHook],
+          provide: NETWORK,
+          useFactory: () =>
+            new LinuxNetworkDriver({
+              netns: config.network.netns,
+              localAddress: config.host.address,
+              underlayIface: config.network.underlayIface,
+              publicIface: config.network.publicIface,
+              log: (m) => new Logger('network').log(m),
+            }),
         },
+        ImageHook,
+        NetworkHook,
+        {
+          // In order: image, then (as they land) volumes, then network. The hollow simulation needs none.
+          provide: CONTAINER_HOOKS,
+          useFactory: (image: ImageHook, network: NetworkHook): ContainerHook[] =>
+            config.driver === 'hollow' ? [] : [image, network],
+          inject: [ImageHook, NetworkHook],
+        },
+        DataplaneSyncService,
         ImagePullService,
         LogShipperService,
         HostIdentityStore,

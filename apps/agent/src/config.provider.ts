@@ -4,3 +4,4 @@ export const AGENT_CONFIG = Symbol('AGENT_CONFIG');
 export const DRIVER = Symbol('DRIVER');
 export type { AgentConfig };
 export const IMAGE_STORE = Symbol('IMAGE_STORE');
+export const NETWORK = Symbol('NETWORK');

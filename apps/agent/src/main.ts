@@ -9,6 +9,7 @@ import { startHealthServer } from './health/health-server';
 import { createAgentLogger } from './logger';
 import { ContainerJobsProcessor } from './processors/container-jobs.processor';
 import { MachineExitsListener } from './processors/machine-exits.listener';
+import { DataplaneSyncService } from './reporter/dataplane-sync.service';
 import { HeartbeatService } from './reporter/heartbeat.service';
 import { LogShipperService } from './reporter/log-shipper.service';
 import { RegistrationService } from './reporter/registration.service';
@@ -44,6 +45,9 @@ async function main(): Promise<void> {
   await untilDone('resync', warn, () => app.get(ResyncService).resync());
   app.get(MachineExitsListener).listen();
   app.get(LogShipperService).listen();
+  // The hollow simulation has no data plane to keep.
+  const dataplane = config.driver === 'hollow' ? null : app.get(DataplaneSyncService);
+  await dataplane?.start();
   const processor = app.get(ContainerJobsProcessor);
   processor.start(hostId);
   const health = await startHealthServer(config.healthPort, () => ({
@@ -64,6 +68,7 @@ async function main(): Promise<void> {
     void (async () => {
       await processor.stop();
       await heartbeat.stop();
+      await dataplane?.stop();
       health.server.close();
       await driver.close();
       await app.close();

@@ -29,6 +29,19 @@ const agentSchema = z.object({
   BERTH_AGENT_CONCURRENCY: intFromEnv(4, 1),
   BERTH_STOP_TIMEOUT_MS: intFromEnv(10_000, 0),
   BERTH_STATE_DIR: z.string().optional(),
+  BERTH_HOST_NETNS: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/)
+    .optional(),
+  BERTH_UNDERLAY_IFACE: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,15}$/)
+    .optional(),
+  BERTH_PUBLIC_IFACE: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,15}$/)
+    .optional(),
+  BERTH_DATAPLANE_SYNC_MS: intFromEnv(3_000, 100),
   BERTH_IMAGE_CACHE_DIR: z.string().optional(),
   BERTH_AGENT_HEALTH_PORT: intFromEnv(0),
   BERTH_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -59,6 +72,14 @@ export interface AgentConfig {
   readonly concurrency: number;
   readonly stopTimeoutMs: number;
   readonly stateDir: string;
+  readonly network: {
+    /** The host's network namespace (tests run hosts as namespaces); null on a real host. */
+    readonly netns: string | null;
+    readonly underlayIface: string | null;
+    /** Floating IPs and outbound NAT leave here; null: this host has no public side. */
+    readonly publicIface: string | null;
+    readonly syncIntervalMs: number;
+  };
   /** Pulled images' root filesystems, by digest; may be shared by agents on one machine. */
   readonly imageCacheDir: string;
   /** 0 picks a free port; the agent logs the one it got. */
@@ -97,6 +118,12 @@ export function loadAgentConfig(env: Env = processEnv()): AgentConfig {
     imageCacheDir:
       e.BERTH_IMAGE_CACHE_DIR ??
       path.join(e.BERTH_STATE_DIR ?? path.resolve('.data', 'agent', e.BERTH_HOST_NAME), 'images'),
+    network: {
+      netns: e.BERTH_HOST_NETNS ?? null,
+      underlayIface: e.BERTH_UNDERLAY_IFACE ?? null,
+      publicIface: e.BERTH_PUBLIC_IFACE ?? null,
+      syncIntervalMs: e.BERTH_DATAPLANE_SYNC_MS,
+    },
     healthPort: e.BERTH_AGENT_HEALTH_PORT,
     logLevel: e.BERTH_LOG_LEVEL,
   };

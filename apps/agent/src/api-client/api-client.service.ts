@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type {
+  AgentDataplane,
   AgentExecResult,
   AgentExecSpec,
   AgentImageResult,
@@ -106,6 +107,10 @@ export class ApiClientService {
       if (err instanceof ApiError && err.status === 404) return undefined;
       throw err;
     }
+  }
+
+  dataplane(): Promise<AgentDataplane> {
+    return this.call('GET', '/v1/agent/dataplane', this.identity.token());
   }
 
   progress(operationId: string, report: OperationProgressReport): Promise<void> {

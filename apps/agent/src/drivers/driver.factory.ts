@@ -26,6 +26,7 @@ export async function createDriver(config: AgentConfig, log: (m: string) => void
         initrd,
         accel,
         bootTimeoutMs: config.qemu.bootTimeoutMs,
+        netns: config.network.netns,
         log,
       });
       await driver.adopt();

@@ -1,3 +1,4 @@
+import type { AgentNic } from '@berth/contracts';
 import type { ContainerId, Resources } from '@berth/domain';
 
 /** The parts of an OCI image config that decide how the workload runs. */
@@ -19,8 +20,23 @@ export interface MachineSpec {
   readonly env: Readonly<Record<string, string>>;
   readonly resources: Resources;
   readonly restartPolicy: string;
+  /** The container's network interfaces as the API allocated them (addresses, MACs, VNIs). */
+  readonly nics?: readonly AgentNic[];
   /** Set by the image hook: the image's read-only root filesystem and its config. */
   readonly rootfs?: { readonly path: string; readonly config: ImageRunConfig };
+  /** Set by the network hook: one tap per interface, in guest order (eth0, eth1, ...). */
+  readonly interfaces?: readonly MachineInterface[];
+  /** Set by the network hook: the guest's /etc/hosts (its networks' containers by name). */
+  readonly hostsFile?: string;
+}
+
+export interface MachineInterface {
+  readonly tap: string;
+  readonly mac: string;
+  readonly address: string;
+  readonly prefixLength: number;
+  readonly gateway: string;
+  readonly mtu: number;
 }
 
 export interface ExecRequest {
@@ -92,6 +108,8 @@ export interface Driver {
   logs(id: ContainerId, opts?: { tail?: number }): Promise<LogLine[]>;
   /** Runs a process beside the workload of a running machine and collects its output. */
   exec(id: ContainerId, req: ExecRequest): Promise<ExecResult>;
+  /** Replaces a file inside a running machine (the agent keeps /etc/hosts current); a no-op when it is not running. */
+  writeFile(id: ContainerId, path: string, content: string): Promise<void>;
   /** Ids of every machine this driver has on the host. */
   list(): Promise<ContainerId[]>;
   /** Called when a machine stops by itself (not when stop, kill or delete stopped it). */

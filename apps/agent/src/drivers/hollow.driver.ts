@@ -91,6 +91,10 @@ export class HollowDriver implements Driver {
     });
   }
 
+  writeFile(): Promise<void> {
+    return Promise.resolve(); // a record has no files
+  }
+
   onOutput(): void {
     // hollow machines produce no workload output
   }

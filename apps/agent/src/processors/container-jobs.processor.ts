@@ -10,6 +10,10 @@ import { isImageError } from '../images';
 import { EventReporterService } from '../reporter/event-reporter.service';
 import { ContainerRunnerService } from '../runner/container-runner.service';
 import { ImagePullService } from '../runner/image-pull.service';
+import { DataplaneSyncService } from '../reporter/dataplane-sync.service';
+
+/** Job name the API uses to nudge a host's data plane (libs/queue names it once it lands there). */
+const HOST_SYNC_JOB = 'host.sync';
 
 /**
  * Consumes `agent.<hostId>`. Transient faults are thrown so that BullMQ retries with backoff; a
@@ -26,6 +30,7 @@ export class ContainerJobsProcessor {
     private readonly runner: ContainerRunnerService,
     private readonly reporter: EventReporterService,
     private readonly images: ImagePullService,
+    private readonly dataplane: DataplaneSyncService,
   ) {}
 
   start(hostId: HostId): void {
@@ -48,6 +53,11 @@ export class ContainerJobsProcessor {
   }
 
   private async process(job: Job): Promise<string> {
+    if (job.name === HOST_SYNC_JOB) {
+      // The API changed this host's data plane (a container, a rule, a floating IP): converge now.
+      await this.dataplane.syncNow();
+      return 'done';
+    }
     if (!isOperationKind(job.name)) throw new UnrecoverableError(`unknown job ${job.name}`);
     if (job.name === 'image.pull') {
       let imageJob;

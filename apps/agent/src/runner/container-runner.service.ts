@@ -184,5 +184,6 @@ export function machineSpecOf(spec: AgentContainerSpec): MachineSpec {
     env: spec.env,
     resources: spec.resources,
     restartPolicy: spec.restartPolicy,
+    ...(spec.nics ? { nics: spec.nics } : {}),
   };
 }

@@ -5,6 +5,7 @@ import {
   encodePoweroff,
   encodeSignal,
   encodeStart,
+  encodeWriteFile,
   GuestFrameDecoder,
   type GuestMessage,
   type ProcessSpec,
@@ -94,6 +95,10 @@ export class GuestChannel extends EventEmitter<GuestChannelEvents> {
 
   signal(id: number, signal: number): void {
     if (!this.closed) this.socket.write(encodeSignal(id, signal));
+  }
+
+  writeFile(path: string, content: string): void {
+    if (!this.closed) this.socket.write(encodeWriteFile(path, content));
   }
 
   poweroff(): void {

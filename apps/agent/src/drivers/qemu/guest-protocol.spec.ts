@@ -2,6 +2,7 @@ import {
   encodeExec,
   encodeFrame,
   encodeStart,
+  encodeWriteFile,
   GuestFrame,
   GuestFrameDecoder,
   HostFrame,
@@ -48,6 +49,17 @@ describe('guest protocol', () => {
       [Tag.rootRw, '/dev/vdb'],
       [Tag.mount, '/dev/vdc\0/data\0ext4'],
     ]);
+  });
+
+  it('frames WRITE_FILE with a path and content, and refuses relative or climbing paths', () => {
+    const f = encodeWriteFile('/etc/hosts', '10.0.0.2 web\n');
+    expect(f.readUInt8(0)).toBe(HostFrame.writeFile);
+    expect(tlvs(f.subarray(9))).toEqual([
+      [Tag.path, '/etc/hosts'],
+      [Tag.content, '10.0.0.2 web\n'],
+    ]);
+    expect(() => encodeWriteFile('etc/hosts', '')).toThrow();
+    expect(() => encodeWriteFile('/etc/../root/x', '')).toThrow();
   });
 
   it('refuses NUL inside values and empty commands', () => {

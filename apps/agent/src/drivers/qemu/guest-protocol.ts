@@ -9,7 +9,7 @@ export const PROTOCOL_VERSION = 1;
 export const MAX_FRAME = 4 * 1024 * 1024;
 
 export const GuestFrame = { ready: 1, output: 2, exit: 3, started: 4, error: 5, log: 6 } as const;
-export const HostFrame = { start: 10, exec: 11, signal: 12, poweroff: 13 } as const;
+export const HostFrame = { start: 10, exec: 11, signal: 12, poweroff: 13, writeFile: 14 } as const;
 export const Tag = {
   arg: 1,
   env: 2,
@@ -23,6 +23,8 @@ export const Tag = {
   mount: 10,
   hosts: 11,
   resolv: 12,
+  path: 13,
+  content: 14,
 } as const;
 
 export type GuestMessage =
@@ -110,6 +112,12 @@ export function encodeSignal(id: number, signal: number): Buffer {
   const p = Buffer.alloc(4);
   p.writeUInt32LE(signal, 0);
   return encodeFrame(HostFrame.signal, id, p);
+}
+
+/** Replaces a file inside the running container (the agent keeps /etc/hosts current this way). */
+export function encodeWriteFile(path: string, content: string): Buffer {
+  if (!path.startsWith('/') || path.includes('..')) throw new Error('the path must be absolute, without ..');
+  return encodeFrame(HostFrame.writeFile, 0, Buffer.concat([tlv(Tag.path, path), tlv(Tag.content, content)]));
 }
 
 export function encodePoweroff(): Buffer {

@@ -34,6 +34,8 @@ export interface QemuDriverOptions {
   /** From QEMU's start to the guest's init announcing itself; generous, TCG boots slow down under load. */
   readonly bootTimeoutMs: number;
   readonly qemuBinary?: string;
+  /** Runs QEMU inside this network namespace (the host's, in tests), where its taps are. */
+  readonly netns?: string | null;
   readonly log?: (message: string) => void;
 }
 
@@ -163,6 +165,7 @@ export class QemuDriver implements Driver {
           { serial: 'berth-root', file: spec.rootfs.path, readOnly: true },
           { serial: 'berth-rw', file: m.files.file('rw.ext4'), readOnly: false },
         ],
+        taps: (spec.interfaces ?? []).map((i) => ({ ifname: i.tap, mac: i.mac })),
       });
       const out = openSync(m.files.file('qemu.log'), 'a');
       const child = spawn(this.opts.qemuBinary ?? 'qemu-system-x86_64', args, {
@@ -207,6 +210,10 @@ export class QemuDriver implements Driver {
         rootReadOnlyDevice: 'serial:berth-root',
         rootWritableDevice: 'serial:berth-rw',
         timeMs: Date.now(),
+        networks: (spec.interfaces ?? []).map(
+          (n, i) => `eth${i} ${n.address}/${n.prefixLength} ${n.gateway} ${n.mtu}`,
+        ),
+        ...(spec.hostsFile ? { hosts: spec.hostsFile } : {}),
       });
       if ((await within(Promise.race([started, failed]), 30_000)) === TIMED_OUT) {
         throw new Error('the guest did not start the workload within 30 s');
@@ -313,6 +320,12 @@ export class QemuDriver implements Driver {
     } finally {
       m.execs.delete(execId);
     }
+  }
+
+  async writeFile(id: ContainerId, path: string, content: string): Promise<void> {
+    const m = this.machines.get(id);
+    if (m?.state.phase === 'running' && m.channel && !m.channel.isClosed) m.channel.writeFile(path, content);
+    return Promise.resolve();
   }
 
   async list(): Promise<ContainerId[]> {

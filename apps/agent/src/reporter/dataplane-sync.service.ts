@@ -1,0 +1,110 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { AgentDataplane } from '@berth/contracts';
+import type { ContainerId } from '@berth/domain';
+import { ApiClientService } from '../api-client/api-client.service';
+import { AGENT_CONFIG, DRIVER, NETWORK, type AgentConfig } from '../config.provider';
+import type { Driver } from '../drivers/driver';
+import { tapName } from '../drivers/network/device-names';
+import type { LinuxNetworkDriver } from '../drivers/network/linux-network.driver';
+import { renderRuleset } from '../drivers/network/nft-ruleset';
+import { hostsFileFor } from '../runner/hosts-file';
+
+/**
+ * Makes the host's data plane what the API says it should be: networks (bridges, VXLAN flood lists),
+ * taps, the firewall (one atomic nft ruleset), floating IP addresses, and each running guest's
+ * /etc/hosts. Runs every few seconds and when the API nudges the host (`host.sync`); each pass
+ * converges from whatever is there, so a missed nudge or a crash only delays.
+ */
+@Injectable()
+export class DataplaneSyncService {
+  private readonly log = new Logger(DataplaneSyncService.name);
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private lastRuleset: string | null = null;
+  private readonly lastHosts = new Map<ContainerId, string>();
+
+  constructor(
+    @Inject(AGENT_CONFIG) private readonly config: AgentConfig,
+    @Inject(NETWORK) private readonly net: LinuxNetworkDriver,
+    @Inject(DRIVER) private readonly driver: Driver,
+    private readonly api: ApiClientService,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.net.init();
+    await this.syncNow().catch((err: unknown) =>
+      this.log.warn(`first data-plane sync failed: ${String(err)}`),
+    );
+    this.timer = setInterval(() => {
+      this.syncNow().catch((err: unknown) => this.log.warn(`data-plane sync failed: ${String(err)}`));
+    }, this.config.network.syncIntervalMs);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  /** One pass; a request during a pass runs one more pass after it, never two at once. */
+  syncNow(): Promise<void> {
+    // The hollow simulation has no data plane: it must never touch the machine's real network.
+    if (this.config.driver === 'hollow') return Promise.resolve();
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.apply(await this.api.dataplane());
+        } while (this.again);
+      } finally {
+        this.running = null;
+      }
+    })();
+    return this.running;
+  }
+
+  private async apply(dp: AgentDataplane): Promise<void> {
+    for (const n of dp.networks) {
+      await this.net.ensureNetwork(n);
+      await this.net.setPeers(n.vni, n.peers);
+    }
+    const wantedTaps = new Set(dp.ports.map((p) => tapName(p.containerId, p.networkId)));
+    for (const tap of await this.net.presentTaps()) if (!wantedTaps.has(tap)) await this.net.removeTap(tap);
+    const wantedVnis = new Set(dp.networks.map((n) => n.vni));
+    for (const vni of await this.net.presentNetworks())
+      if (!wantedVnis.has(vni)) await this.net.removeNetwork(vni);
+
+    if (dp.ports.length === 0 && dp.floatingIps.length === 0) {
+      if (this.lastRuleset !== '') await this.net.removeFirewall();
+      this.lastRuleset = '';
+    } else {
+      const ruleset = renderRuleset(dp, this.net.publicIface);
+      if (ruleset !== this.lastRuleset) {
+        await this.net.applyFirewall(ruleset);
+        this.lastRuleset = ruleset;
+      }
+    }
+    await this.net.setFloatingAddresses(dp.floatingIps.map((f) => f.address));
+
+    // Keep each running guest's /etc/hosts in step with its networks' members.
+    const byContainer = new Map<ContainerId, string[]>();
+    for (const p of dp.ports)
+      byContainer.set(p.containerId as ContainerId, [
+        ...(byContainer.get(p.containerId as ContainerId) ?? []),
+        p.networkId,
+      ]);
+    for (const [id, networkIds] of byContainer) {
+      const hosts = hostsFileFor(networkIds, dp.networks);
+      if (this.lastHosts.get(id) === hosts) continue;
+      if ((await this.driver.status(id)).state !== 'running') continue;
+      await this.driver.writeFile(id, '/etc/hosts', hosts);
+      this.lastHosts.set(id, hosts);
+    }
+    for (const id of this.lastHosts.keys()) if (!byContainer.has(id)) this.lastHosts.delete(id);
+  }
+}

@@ -1,0 +1,87 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import type { ContainerId } from '@berth/domain';
+import { ApiClientService } from '../api-client/api-client.service';
+import { AGENT_CONFIG, NETWORK, type AgentConfig } from '../config.provider';
+import type { MachineInterface, MachineSpec } from '../drivers/driver';
+import { tapName } from '../drivers/network/device-names';
+import type { LinuxNetworkDriver } from '../drivers/network/linux-network.driver';
+import type { ContainerHook } from './container-hook';
+import { hostsFileFor } from './hosts-file';
+
+/**
+ * Wires a container's interfaces before its VM starts: the network's bridge and VXLAN on this host
+ * (with the current peers), and a tap per interface. Remembers the taps it made, so that release can
+ * remove them once the container is gone; the data-plane sync removes any it missed.
+ */
+@Injectable()
+export class NetworkHook implements ContainerHook {
+  readonly name = 'network';
+
+  constructor(
+    @Inject(AGENT_CONFIG) private readonly config: AgentConfig,
+    @Inject(NETWORK) private readonly net: LinuxNetworkDriver,
+    private readonly api: ApiClientService,
+  ) {}
+
+  async prepare(spec: MachineSpec): Promise<Partial<MachineSpec>> {
+    const nics = spec.nics ?? [];
+    if (nics.length === 0) return {};
+    const dp = await this.api.dataplane();
+    const interfaces: MachineInterface[] = [];
+    for (const nic of nics) {
+      const known = dp.networks.find((n) => n.id === nic.networkId);
+      await this.net.ensureNetwork({
+        vni: nic.vni,
+        cidr: `${nic.gateway}/${nic.prefixLength}`,
+        gateway: nic.gateway,
+        mtu: nic.mtu,
+      });
+      if (known) await this.net.setPeers(nic.vni, known.peers);
+      const tap = tapName(spec.id, nic.networkId);
+      await this.net.ensureTap(tap, nic.vni, nic.mtu);
+      interfaces.push({
+        tap,
+        mac: nic.mac,
+        address: nic.ip,
+        prefixLength: nic.prefixLength,
+        gateway: nic.gateway,
+        mtu: nic.mtu,
+      });
+    }
+    await this.remember(
+      spec.id,
+      interfaces.map((i) => i.tap),
+    );
+    return {
+      interfaces,
+      hostsFile: hostsFileFor(
+        nics.map((n) => n.networkId),
+        dp.networks,
+      ),
+    };
+  }
+
+  async release(id: ContainerId): Promise<void> {
+    for (const tap of await this.recall(id)) await this.net.removeTap(tap);
+    await rm(this.file(id), { force: true });
+  }
+
+  private file(id: ContainerId): string {
+    return path.join(this.config.stateDir, 'taps', `${id}.json`);
+  }
+
+  private async remember(id: ContainerId, taps: string[]): Promise<void> {
+    await mkdir(path.dirname(this.file(id)), { recursive: true });
+    await writeFile(this.file(id), JSON.stringify(taps));
+  }
+
+  private async recall(id: ContainerId): Promise<string[]> {
+    try {
+      return JSON.parse(await readFile(this.file(id), 'utf8')) as string[];
+    } catch {
+      return [];
+    }
+  }
+}
