@@ -26,6 +26,14 @@ interface Owned {
   readonly imageId: string;
   readonly imageReference: string;
   readonly registry: string;
+  readonly networkId: string;
+  readonly networkName: string;
+  readonly groupId: string;
+  readonly groupName: string;
+  readonly ruleId: string;
+  readonly fipId: string;
+  readonly fipAddress: string;
+  readonly fipName: string;
 }
 
 interface Case {
@@ -135,6 +143,129 @@ function crossTenantCases(a: Owned): Case[] {
         path: `${base}/logs?tail=10`,
         code: 'container/not_found',
       },
+      {
+        route: 'POST /v1/containers/{ref}/security-groups',
+        label: `attach a security group to container by ${how}`,
+        method: 'POST',
+        path: `${base}/security-groups`,
+        body: { group: a.groupId },
+        code: 'container/not_found',
+      },
+      {
+        route: 'DELETE /v1/containers/{ref}/security-groups/{group}',
+        label: `detach a security group from container by ${how}`,
+        method: 'DELETE',
+        path: `${base}/security-groups/${a.groupId}`,
+        code: 'container/not_found',
+      },
+    );
+  }
+  // Networks are named by id or by name.
+  for (const [how, ref] of [
+    ['id', a.networkId],
+    ['name', a.networkName],
+  ] as const) {
+    const path = `/v1/networks/${encodeURIComponent(ref)}`;
+    cases.push(
+      {
+        route: 'GET /v1/networks/{ref}',
+        label: `show network by ${how}`,
+        method: 'GET',
+        path,
+        code: 'network/not_found',
+      },
+      {
+        route: 'DELETE /v1/networks/{ref}',
+        label: `delete network by ${how}`,
+        method: 'DELETE',
+        path,
+        code: 'network/not_found',
+      },
+    );
+  }
+  // Security groups are named by id or by name; their rules only through them.
+  for (const [how, ref] of [
+    ['id', a.groupId],
+    ['name', a.groupName],
+  ] as const) {
+    const path = `/v1/security-groups/${encodeURIComponent(ref)}`;
+    cases.push(
+      {
+        route: 'GET /v1/security-groups/{ref}',
+        label: `show security group by ${how}`,
+        method: 'GET',
+        path,
+        code: 'security_group/not_found',
+      },
+      {
+        route: 'DELETE /v1/security-groups/{ref}',
+        label: `delete security group by ${how}`,
+        method: 'DELETE',
+        path,
+        code: 'security_group/not_found',
+      },
+      {
+        route: 'POST /v1/security-groups/{ref}/rules',
+        label: `add a rule to security group by ${how}`,
+        method: 'POST',
+        path: `${path}/rules`,
+        body: { direction: 'ingress', protocol: 'all', cidr: '0.0.0.0/0' },
+        code: 'security_group/not_found',
+      },
+      {
+        route: 'DELETE /v1/security-groups/{ref}/rules/{ruleId}',
+        label: `remove a rule of security group by ${how}`,
+        method: 'DELETE',
+        path: `${path}/rules/${a.ruleId}`,
+        code: 'security_group/not_found',
+      },
+    );
+  }
+  // Floating IPs are named by id, by address or by name.
+  for (const [how, ref] of [
+    ['id', a.fipId],
+    ['address', a.fipAddress],
+    ['name', a.fipName],
+  ] as const) {
+    const path = `/v1/fips/${encodeURIComponent(ref)}`;
+    cases.push(
+      {
+        route: 'GET /v1/fips/{ref}',
+        label: `show floating IP by ${how}`,
+        method: 'GET',
+        path,
+        code: 'fip/not_found',
+      },
+      {
+        route: 'POST /v1/fips/{ref}/name',
+        label: `rename floating IP by ${how}`,
+        method: 'POST',
+        path: `${path}/name`,
+        body: { name: 'stolen' },
+        code: 'fip/not_found',
+      },
+      {
+        route: 'POST /v1/fips/{ref}/attach',
+        label: `attach floating IP by ${how}`,
+        method: 'POST',
+        path: `${path}/attach`,
+        body: { container: a.containerId },
+        code: 'fip/not_found',
+      },
+      {
+        route: 'POST /v1/fips/{ref}/detach',
+        label: `detach floating IP by ${how}`,
+        method: 'POST',
+        path: `${path}/detach`,
+        code: 'fip/not_found',
+      },
+      {
+        route: 'DELETE /v1/fips/{ref}',
+        label: `release floating IP by ${how}`,
+        method: 'DELETE',
+        path,
+        code: 'fip/not_found',
+      },
     );
   }
   // Images are named by id or by reference.
@@ -206,6 +337,7 @@ function foreignRoutes(
     },
     { route: 'POST /v1/agent/heartbeat', method: 'POST', path: '/v1/agent/heartbeat', body: {} },
     { route: 'GET /v1/agent/containers', method: 'GET', path: '/v1/agent/containers' },
+    { route: 'GET /v1/agent/dataplane', method: 'GET', path: '/v1/agent/dataplane' },
     { route: 'GET /v1/agent/containers/{id}', method: 'GET', path: `/v1/agent/containers/${a.containerId}` },
     {
       route: 'POST /v1/agent/containers/{id}/events',
@@ -265,14 +397,21 @@ function expectError(res: HttpResult, status: number, code: string): void {
 }
 
 describe('cross-tenant isolation and credentials (api + agent processes)', () => {
-  const stack = new TestStack('cross-tenant');
+  const stack = new TestStack('cross-tenant', { BERTH_FIP_POOL: '203.0.113.0/29' });
   let a: { id: string; key: string; http: TestHttpClient };
   let b: { id: string; key: string; http: TestHttpClient };
   let owned: Owned;
   let extraKeySecret: string;
   let doc: any;
   /** A's objects as A saw them before B tried anything. */
-  let before: { container: unknown; operations: unknown; keys: unknown };
+  let before: {
+    container: unknown;
+    operations: unknown;
+    keys: unknown;
+    network: unknown;
+    group: unknown;
+    fip: unknown;
+  };
 
   const CREATE_BODY = {
     image: 'busybox:latest',
@@ -318,6 +457,20 @@ describe('cross-tenant isolation and credentials (api + agent processes)', () =>
     const pullDone = await a.http.get(`/v1/operations/${pulled.body.operation.id}?wait=60`);
     expect(pullDone.body).toMatchObject({ state: 'failed', error: { code: 'image/registry_unreachable' } });
 
+    // A network, a security group with a rule, and a floating IP pointed at A's container.
+    const network = await a.http.post('/v1/networks', { name: 'a-net', cidr: '10.77.0.0/24' });
+    expect(network.status).toBe(201);
+    const group = await a.http.post('/v1/security-groups', {
+      name: 'a-sg',
+      rules: [{ direction: 'ingress', protocol: 'tcp', portFrom: 443, cidr: '0.0.0.0/0' }],
+    });
+    expect(group.status).toBe(201);
+    const rule = group.body.rules.find((r: any) => r.direction === 'ingress');
+    const fip = await a.http.post('/v1/fips', { name: 'a-fip' });
+    expect(fip.status).toBe(201);
+    const attached = await a.http.post(`/v1/fips/${fip.body.id}/attach`, { container: created.body.data.id });
+    expect(attached.status).toBe(200);
+
     owned = {
       tenantId: a.id,
       keyId: extra.body.id,
@@ -327,6 +480,14 @@ describe('cross-tenant isolation and credentials (api + agent processes)', () =>
       imageId: pulled.body.data.id,
       imageReference,
       registry,
+      networkId: network.body.id,
+      networkName: 'a-net',
+      groupId: group.body.id,
+      groupName: 'a-sg',
+      ruleId: rule.id,
+      fipId: fip.body.id,
+      fipAddress: fip.body.address,
+      fipName: 'a-fip',
     };
 
     // B has objects of its own, so that its lists are not trivially empty.
@@ -346,6 +507,9 @@ describe('cross-tenant isolation and credentials (api + agent processes)', () =>
       container: (await a.http.get(`/v1/containers/${owned.containerId}`)).body,
       operations: (await a.http.get('/v1/operations')).body,
       keys: keyFacts((await a.http.get('/v1/keys')).body),
+      network: (await a.http.get(`/v1/networks/${owned.networkId}`)).body,
+      group: (await a.http.get(`/v1/security-groups/${owned.groupId}`)).body,
+      fip: (await a.http.get(`/v1/fips/${owned.fipId}`)).body,
     };
   });
 
@@ -391,7 +555,20 @@ describe('cross-tenant isolation and credentials (api + agent processes)', () =>
     });
 
     it("never lists A's objects, with or without filters", async () => {
-      const secretsOfA = [owned.keyId, owned.containerId, owned.containerName, owned.operationId, 'tenant-a'];
+      const secretsOfA = [
+        owned.keyId,
+        owned.containerId,
+        owned.containerName,
+        owned.operationId,
+        'tenant-a',
+        owned.networkId,
+        owned.networkName,
+        owned.groupId,
+        owned.groupName,
+        owned.fipId,
+        owned.fipAddress,
+        owned.fipName,
+      ];
       const lists = [
         '/v1/keys',
         '/v1/containers',
@@ -400,6 +577,9 @@ describe('cross-tenant isolation and credentials (api + agent processes)', () =>
         `/v1/containers?state=running&label=owner=tenant-a&name=${owned.containerName}`,
         '/v1/operations',
         `/v1/operations?targetId=${owned.containerId}`,
+        '/v1/networks',
+        '/v1/security-groups',
+        '/v1/fips',
       ];
       for (const path of lists) {
         const res = await b.http.get(path);
@@ -424,6 +604,10 @@ describe('cross-tenant isolation and credentials (api + agent processes)', () =>
       expect(container.body).toEqual(before.container);
       expect((await a.http.get('/v1/operations')).body).toEqual(before.operations);
       expect(keyFacts((await a.http.get('/v1/keys')).body)).toEqual(before.keys);
+      expect((await a.http.get(`/v1/networks/${owned.networkId}`)).body).toEqual(before.network);
+      expect((await a.http.get(`/v1/security-groups/${owned.groupId}`)).body).toEqual(before.group);
+      expect((await a.http.get(`/v1/fips/${owned.fipId}`)).body).toEqual(before.fip);
+      expect((before.fip as { containerId: string }).containerId).toBe(owned.containerId);
 
       const key = await a.http.get(`/v1/keys/${owned.keyId}`);
       expect(key.body).toMatchObject({ id: owned.keyId, revokedAt: null });

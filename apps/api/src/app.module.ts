@@ -17,20 +17,28 @@ import { ContainersService } from './containers/containers.service';
 import { AgentController } from './control/agent.controller';
 import { AgentWorkService } from './control/agent-work.service';
 import { ContainerReportsService } from './control/container-reports.service';
+import { DataplaneService } from './control/dataplane.service';
 import { ControlWorkerService } from './control/control-worker.service';
 import { HostReaperService } from './control/host-reaper.service';
 import { OperationReconcilerService } from './control/operation-reconciler.service';
+import { FloatingIpsController } from './floating-ips/floating-ips.controller';
+import { FloatingIpsService } from './floating-ips/floating-ips.service';
 import { HealthController } from './health/health.controller';
 import { HostsController } from './hosts/hosts.controller';
 import { HostsService } from './hosts/hosts.service';
 import { ImagesController } from './images/images.controller';
 import { ImagesService } from './images/images.service';
 import { MetricsController } from './metrics/metrics.controller';
+import { NetworksController } from './networks/networks.controller';
+import { NetworksService } from './networks/networks.service';
 import { OperationsController } from './operations/operations.controller';
 import { OperationsService } from './operations/operations.service';
 import { AgentQueuesService } from './queue/agent-queues.service';
 import { RegistryCredentialsController } from './registry-credentials/registry-credentials.controller';
 import { RegistryCredentialsService } from './registry-credentials/registry-credentials.service';
+import { ContainerSecurityGroupsController } from './security-groups/container-security-groups.controller';
+import { SecurityGroupsController } from './security-groups/security-groups.controller';
+import { SecurityGroupsService } from './security-groups/security-groups.service';
 import { TenantsController } from './tenants/tenants.controller';
 import { TenantsService } from './tenants/tenants.service';
 
@@ -52,6 +60,10 @@ export class AppModule {
         ApiKeysController,
         HostsController,
         ContainersController,
+        ContainerSecurityGroupsController,
+        NetworksController,
+        SecurityGroupsController,
+        FloatingIpsController,
         ImagesController,
         RegistryCredentialsController,
         OperationsController,
@@ -75,7 +87,11 @@ export class AppModule {
         ImagesService,
         RegistryCredentialsService,
         OperationsService,
+        NetworksService,
+        SecurityGroupsService,
+        FloatingIpsService,
         ContainerReportsService,
+        DataplaneService,
         AgentWorkService,
         HostReaperService,
         OperationReconcilerService,

@@ -1,6 +1,25 @@
 import { hkdfSync } from 'node:crypto';
 import { z } from 'zod';
+import {
+  isDomainError,
+  parseAddressPool,
+  validateNetworkCidr,
+  type Cidr,
+  type Ipv4Range,
+} from '@berth/domain';
 import { type Env, intFromEnv, parseEnv, processEnv, secretFromEnv } from './env';
+
+/** Turns a domain parser's coded error into a zod issue on the variable, so every bad variable is listed. */
+function parsedBy<T>(parse: (text: string) => T) {
+  return (text: string, ctx: z.RefinementCtx): T => {
+    try {
+      return parse(text);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: isDomainError(err) ? err.message : String(err) });
+      return z.NEVER;
+    }
+  };
+}
 
 const apiSchema = z.object({
   BERTH_HTTP_HOST: z.string().default('127.0.0.1'),
@@ -25,6 +44,14 @@ const apiSchema = z.object({
   BERTH_OPERATION_WAIT_MAX_S: intFromEnv(60, 1),
   BERTH_PLACEMENT_POLICY: z.enum(['spread', 'binpack']).default('spread'),
   BERTH_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  BERTH_FIP_POOL: z.string().default('').transform(parsedBy(parseAddressPool)),
+  BERTH_FIP_QUOTA: intFromEnv(5, 0),
+  // 1500 on the underlay minus VXLAN's 50 bytes (outer IPv4, UDP, VXLAN and Ethernet headers).
+  BERTH_NETWORK_MTU: z.coerce.number().int().min(576).max(9000).default(1450),
+  BERTH_DEFAULT_NETWORK_CIDR: z
+    .string()
+    .default('10.240.0.0/24')
+    .transform(parsedBy((t) => validateNetworkCidr(t, 'BERTH_DEFAULT_NETWORK_CIDR'))),
 });
 
 export interface ApiConfig {
@@ -47,6 +74,17 @@ export interface ApiConfig {
   readonly operationWaitMaxS: number;
   readonly placementPolicy: 'spread' | 'binpack';
   readonly logLevel: string;
+  /** Public addresses tenants may allocate as floating IPs, sorted; empty when the operator set none. */
+  readonly fipPool: readonly Ipv4Range[];
+  /** Floating IPs one tenant may hold at once. */
+  readonly fipQuota: number;
+  /** MTU of every tenant network's NICs: the underlay's MTU minus the VXLAN overhead. */
+  readonly networkMtu: number;
+  /**
+   * Where networks created without a cidr start looking for a free block of this size (blocks are unique
+   * across tenants; see apps/api/src/networks/network-ledger.ts).
+   */
+  readonly defaultNetworkCidr: Cidr;
 }
 
 export function loadApiConfig(env: Env = processEnv()): ApiConfig {
@@ -72,5 +110,9 @@ export function loadApiConfig(env: Env = processEnv()): ApiConfig {
     operationWaitMaxS: e.BERTH_OPERATION_WAIT_MAX_S,
     placementPolicy: e.BERTH_PLACEMENT_POLICY,
     logLevel: e.BERTH_LOG_LEVEL,
+    fipPool: e.BERTH_FIP_POOL,
+    fipQuota: e.BERTH_FIP_QUOTA,
+    networkMtu: e.BERTH_NETWORK_MTU,
+    defaultNetworkCidr: e.BERTH_DEFAULT_NETWORK_CIDR,
   };
 }

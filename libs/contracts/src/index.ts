@@ -72,6 +72,22 @@ export interface ContainerView {
   readonly stateChangedAt: string;
   readonly startedAt: string | null;
   readonly finishedAt: string | null;
+  /**
+   * The container's NICs in order (eth0 first): empty once it is deleted. The API always sends it;
+   * optional only so that clients written before networks still type-check.
+   */
+  readonly networks?: ContainerNicView[];
+  /** Ids of the security groups attached, in the order they were attached (always sent, as `networks`). */
+  readonly securityGroups?: string[];
+}
+
+/** One NIC of a container: its address on one of the tenant's networks. */
+export interface ContainerNicView {
+  readonly networkId: string;
+  /** The network's name. */
+  readonly name: string;
+  readonly ip: string;
+  readonly mac: string;
 }
 
 export interface OperationView {

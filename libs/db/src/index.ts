@@ -5,3 +5,6 @@ export * from './transaction';
 export * from './repositories/container.repository';
 export * from './repositories/operation.repository';
 export * from './repositories/api-key.repository';
+export * from './repositories/network.repository';
+export * from './repositories/security-group.repository';
+export * from './repositories/floating-ip.repository';

@@ -48,6 +48,7 @@ describe('ID_PREFIXES', () => {
       'net',
       'fip',
       'sg',
+      'sgr',
       'op',
       'use',
     ]);
@@ -224,10 +225,12 @@ describe('isId', () => {
     },
   );
 
-  it('does not confuse prefixes that share letters (s, sg, snap)', () => {
+  it('does not confuse prefixes that share letters (s, sg, sgr, snap)', () => {
     expect(isId('sg', `snap_${body}`)).toBe(false);
     expect(isId('snap', `sg_${body}`)).toBe(false);
     expect(isId('op', `ops_${body}`)).toBe(false);
+    expect(isId('sg', `sgr_${body}`)).toBe(false);
+    expect(isId('sgr', `sg_${body}`)).toBe(false);
   });
 
   it('accepts every id newId makes and only for its own prefix', () => {

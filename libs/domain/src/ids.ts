@@ -15,6 +15,7 @@ export const ID_PREFIXES = [
   'net',
   'fip',
   'sg',
+  'sgr',
   'op',
   'use',
 ] as const;
@@ -33,6 +34,7 @@ export type SnapshotId = Id<'snap'>;
 export type NetworkId = Id<'net'>;
 export type FloatingIpId = Id<'fip'>;
 export type SecurityGroupId = Id<'sg'>;
+export type SecurityRuleId = Id<'sgr'>;
 export type OperationId = Id<'op'>;
 export type UsageId = Id<'use'>;
 

@@ -51,6 +51,34 @@ const EXPECTED_VALUES = [
   'isValidContainerName',
   'LABEL_KEY_PATTERN',
   'validateLabels',
+  // IPv4, CIDR blocks, pools
+  'parseIpv4',
+  'isIpv4',
+  'formatIpv4',
+  'parseCidr',
+  'tryParseCidr',
+  'formatCidr',
+  'cidrContains',
+  'cidrsOverlap',
+  'hostCount',
+  'nthHost',
+  'gatewayOf',
+  'broadcastOf',
+  'lowestFreeHost',
+  'validateNetworkCidr',
+  'nextFreeCidr',
+  'PRIVATE_RANGES',
+  'parseAddressPool',
+  'lowestFreeInPool',
+  // MACs
+  'newMac',
+  'isValidMac',
+  'isLocalUnicastMac',
+  // security rules
+  'RULE_DIRECTIONS',
+  'RULE_PROTOCOLS',
+  'validateSecurityRule',
+  'effectiveRules',
 ] as const;
 
 describe('@berth/domain', () => {
@@ -75,6 +103,7 @@ describe('@berth/domain', () => {
       domain.NetworkId,
       domain.FloatingIpId,
       domain.SecurityGroupId,
+      domain.SecurityRuleId,
       domain.OperationId,
       domain.UsageId,
       domain.ErrorCode,
@@ -89,6 +118,14 @@ describe('@berth/domain', () => {
       domain.PlacementPolicy,
       domain.HostSnapshot,
       domain.RestartPolicy,
+      domain.Cidr,
+      domain.Ipv4Range,
+      domain.RuleDirection,
+      domain.RuleProtocol,
+      domain.SecurityRuleSpec,
+      domain.GroupRule,
+      domain.FirewallRule,
+      domain.EffectiveRules,
     ][] = [];
     expect(types).toEqual([]);
   });

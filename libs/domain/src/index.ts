@@ -8,3 +8,6 @@ export * from './operation-state';
 export * from './placement';
 export * from './restart-policy';
 export * from './container-name';
+export * from './ipv4';
+export * from './mac';
+export * from './security-rules';

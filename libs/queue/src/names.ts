@@ -20,6 +20,18 @@ export function containerJobId(kind: OperationKind, containerId: ContainerId, ge
 }
 
 /**
+ * `host.sync` on `agent.<hostId>`: "your data plane changed; fetch GET /v1/agent/dataplane and apply it".
+ * Not an operation (nothing waits on it and it has no generation): the payload is `{ hostId }`, and the
+ * job id is the same for every nudge of a host, so nudges that arrive while one waits collapse into it.
+ * The agent also polls, so a lost nudge only delays a change.
+ */
+export const HOST_SYNC_JOB = 'host.sync';
+
+export function hostSyncJobId(hostId: HostId): string {
+  return `${HOST_SYNC_JOB}.${hostId}`;
+}
+
+/**
  * A container's output on its way from the agent to the API: a Redis stream per container, capped.
  * The agent also keeps the full log on the host; this is the delivery path for `logs` and `logs -f`.
  */

@@ -3,6 +3,7 @@ import {
   isId,
   OPERATION_KINDS,
   type ContainerId,
+  type HostId,
   type ImageId,
   type OperationId,
   type OperationKind,
@@ -58,3 +59,24 @@ export function parseImageJob(data: unknown): ImageJob {
 export function imageJobId(imageId: ImageId, operationId: OperationId): string {
   return `image.pull.${imageId}.${operationId}`;
 }
+
+/** `host.sync`: which host's data plane to refresh (see HOST_SYNC_JOB). */
+export const hostSyncJobSchema = z.object({
+  hostId: z.string().refine((v): v is HostId => isId('hst', v), 'not a host id'),
+});
+
+export interface HostSyncJob {
+  readonly hostId: HostId;
+}
+
+export function parseHostSyncJob(data: unknown): HostSyncJob {
+  return hostSyncJobSchema.parse(data);
+}
+
+/** Nudges collapse (one waiting job per host) and leave nothing behind, finished or failed. */
+export const HOST_SYNC_JOB_OPTIONS = {
+  attempts: 3,
+  backoff: { type: 'exponential', delay: 500 },
+  removeOnComplete: true,
+  removeOnFail: true,
+} as const;

@@ -1,6 +1,6 @@
 import { newId } from '@berth/domain';
-import { agentQueueName, containerJobId } from './names';
-import { parseContainerJob } from './payloads';
+import { agentQueueName, containerJobId, HOST_SYNC_JOB, hostSyncJobId } from './names';
+import { parseContainerJob, parseHostSyncJob } from './payloads';
 
 describe('queue names', () => {
   it('builds per-host queue names and deterministic job ids without colons', () => {
@@ -25,5 +25,22 @@ describe('parseContainerJob', () => {
     expect(() =>
       parseContainerJob({ containerId: newId('ctr'), operationId: newId('op'), generation: -1 }),
     ).toThrow();
+  });
+});
+
+describe('host.sync', () => {
+  it('has one deterministic job id per host, without colons', () => {
+    const host = newId('hst');
+    expect(HOST_SYNC_JOB).toBe('host.sync');
+    expect(hostSyncJobId(host)).toBe(`host.sync.${host}`);
+    expect(hostSyncJobId(host)).not.toContain(':');
+    expect(hostSyncJobId(host)).not.toBe(hostSyncJobId(newId('hst')));
+  });
+
+  it('carries a host id only', () => {
+    const job = { hostId: newId('hst') };
+    expect(parseHostSyncJob(job)).toEqual(job);
+    expect(() => parseHostSyncJob({ hostId: newId('ctr') })).toThrow();
+    expect(() => parseHostSyncJob({})).toThrow();
   });
 });

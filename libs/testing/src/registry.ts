@@ -1,5 +1,14 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, copyFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { freePort } from './free-port';
@@ -193,6 +202,18 @@ function baseRootfs(root: string, files: Readonly<Record<string, string>> | unde
     'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n',
   );
   writeFileSync(path.join(root, 'etc', 'group'), 'root:x:0:\napp:x:1000:\nnogroup:x:65534:\n');
+  // Static busybox still resolves names through glibc's NSS, which loads libnss_files at run time: with
+  // it (and the loader it needs) a container finds its peers in /etc/hosts, as images with a libc do.
+  for (const lib of [
+    '/lib/x86_64-linux-gnu/libnss_files.so.2',
+    '/lib/x86_64-linux-gnu/libc.so.6',
+    '/lib64/ld-linux-x86-64.so.2',
+  ]) {
+    if (!existsSync(lib)) continue;
+    mkdirSync(path.join(root, path.dirname(lib)), { recursive: true });
+    copyFileSync(lib, path.join(root, lib));
+  }
+  writeFileSync(path.join(root, 'etc', 'nsswitch.conf'), 'hosts: files dns\n');
   if (files) writeFiles(root, files);
 }
 

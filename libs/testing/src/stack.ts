@@ -1,5 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createTestDatabase, requiredEnv } from './databases';
@@ -45,6 +46,8 @@ export class TestStack {
   readonly joinToken = `join_${randomBytes(24).toString('hex')}`;
   readonly queuePrefix = `t${randomBytes(4).toString('hex')}`;
   readonly agents = new Map<string, RunningAgent>();
+  /** Network namespaces made for agents' hosts, removed by stop(). */
+  private readonly namespaces: string[] = [];
   api!: StartedProcess;
   apiUrl = '';
   databaseUrl = '';
@@ -100,6 +103,10 @@ export class TestStack {
   /** Starts (or restarts, keeping its state dir) an agent and waits until its host is ready. */
   async startAgent(opts: AgentOptions): Promise<RunningAgent> {
     const stateDir = path.join(this.stateRoot, opts.name);
+    // A real agent wires its host's network (bridges, taps, nftables). Unless the test gives the host a
+    // namespace of its own, make one: no test touches the machine's own network.
+    const netns =
+      opts.driver === 'qemu' && !opts.env?.BERTH_HOST_NETNS ? this.hostNamespace(opts.name) : null;
     const proc = startProcess(`${this.label}-agent-${opts.name}`, process.execPath, [AGENT_MAIN], {
       env: {
         PATH: process.env.PATH,
@@ -115,6 +122,7 @@ export class TestStack {
         BERTH_HEARTBEAT_INTERVAL_MS: '500',
         BERTH_HOLLOW_BOOT_DELAY_MS: '200',
         BERTH_DRIVER: opts.driver ?? 'hollow',
+        ...(netns ? { BERTH_HOST_NETNS: netns } : {}),
         ...opts.env,
       },
     });
@@ -136,10 +144,50 @@ export class TestStack {
     return { id: res.body.tenant.id as string, key, http: new TestHttpClient(this.apiUrl, key) };
   }
 
+  private hostNamespace(agentName: string): string {
+    const name = `bt${this.queuePrefix.slice(1)}-${agentName}`.slice(0, 40);
+    if (!this.namespaces.includes(name)) {
+      execFileSync('ip', ['netns', 'add', name]);
+      execFileSync('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
+      this.namespaces.push(name);
+    }
+    return name;
+  }
+
   async stop(): Promise<void> {
     await Promise.all([...this.agents.values()].map((a) => a.process.stop()));
+    // VMs outlive their agent by design (a restarted agent adopts them); at the end of a test, none may.
+    for (const pid of qemuPidsUnder(this.stateRoot)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+    for (const ns of this.namespaces.splice(0)) {
+      try {
+        execFileSync('ip', ['netns', 'del', ns]);
+      } catch {
+        // already gone
+      }
+    }
     await this.api?.stop();
     await this.dropDatabase().catch(() => undefined);
     rmSync(this.stateRoot, { recursive: true, force: true });
   }
+}
+
+/** QEMU processes whose command line points under `dir`. */
+function qemuPidsUnder(dir: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (cmd.includes('qemu-system') && cmd.includes(dir)) pids.push(Number(entry));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return pids;
 }

@@ -2,7 +2,13 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { HostId } from '@berth/domain';
-import { agentQueueName, isOperationKind, parseContainerJob, parseImageJob } from '@berth/queue';
+import {
+  agentQueueName,
+  HOST_SYNC_JOB,
+  isOperationKind,
+  parseContainerJob,
+  parseImageJob,
+} from '@berth/queue';
 import { ApiError } from '../api-client/api-error';
 import { AGENT_CONFIG, type AgentConfig } from '../config.provider';
 import { TerminalDriverError } from '../drivers/driver';
@@ -11,9 +17,6 @@ import { EventReporterService } from '../reporter/event-reporter.service';
 import { ContainerRunnerService } from '../runner/container-runner.service';
 import { ImagePullService } from '../runner/image-pull.service';
 import { DataplaneSyncService } from '../reporter/dataplane-sync.service';
-
-/** Job name the API uses to nudge a host's data plane (libs/queue names it once it lands there). */
-const HOST_SYNC_JOB = 'host.sync';
 
 /**
  * Consumes `agent.<hostId>`. Transient faults are thrown so that BullMQ retries with backoff; a

@@ -1,7 +1,9 @@
 import type { ContainerView } from '@berth/contracts';
 import type { ContainerEntity } from '@berth/db';
+import { NO_NETWORKING, type ContainerNetworking } from '../networks/container-networking';
 
-export function containerView(c: ContainerEntity): ContainerView {
+/** The container as its tenant sees it; `net` from loadContainerNetworking (nothing for a deleted one). */
+export function containerView(c: ContainerEntity, net: ContainerNetworking = NO_NETWORKING): ContainerView {
   return {
     id: c.id,
     name: c.name,
@@ -21,5 +23,7 @@ export function containerView(c: ContainerEntity): ContainerView {
     stateChangedAt: c.stateChangedAt.toISOString(),
     startedAt: c.startedAt?.toISOString() ?? null,
     finishedAt: c.finishedAt?.toISOString() ?? null,
+    networks: net.networks,
+    securityGroups: net.securityGroups,
   };
 }

@@ -24,6 +24,17 @@ import {
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 import { decodeCursor, DEFAULT_PAGE_LIMIT, pageOf } from '../common/pagination';
 import { loadHostSnapshots } from '../hosts/host-snapshots';
+import {
+  allocateNics,
+  attachGroups,
+  hostsAffectedByContainers,
+  loadContainerNetworking,
+  networkingOf,
+  NO_NETWORKING,
+  releaseContainerNetworking,
+  resolveGroups,
+} from '../networks/container-networking';
+import { resolveNetworksForCreate } from '../networks/network-ledger';
 import { finishOperation, openOperation, supersedeOpenOperations } from '../operations/operation-ledger';
 import { operationView } from '../operations/operation.view';
 import { AgentQueuesService } from '../queue/agent-queues.service';
@@ -63,9 +74,18 @@ export class ContainersService {
       dto.name ??
       `${dto.image.split(/[/:@]/).filter(Boolean).slice(-2, -1)[0] ?? 'ctr'}-${randomBytes(3).toString('hex')}`;
 
-    const { container, op } = await this.withNameGuard(name, () =>
+    const { container, op, net, nudge } = await this.withNameGuard(name, () =>
       inTransaction(this.ds, async (em) => {
         if (await new ContainerRepository(em).findByName(tenantId, name)) throw nameTaken(name);
+        // Networks and groups first: a wrong name fails before any host is locked. Both stay locked
+        // against deletion until this transaction ends.
+        const networks = await resolveNetworksForCreate(
+          em,
+          tenantId,
+          dto.networks,
+          this.config.defaultNetworkCidr,
+        );
+        const groups = await resolveGroups(em, tenantId, dto.securityGroups ?? []);
         const { snapshots } = await loadHostSnapshots(em, { lock: true });
         const hostId = placeContainer(snapshots, resources, this.config.placementPolicy);
         const now = new Date();
@@ -96,6 +116,12 @@ export class ContainersService {
             updatedAt: now,
           }),
         );
+        await allocateNics(em, id, networks);
+        await attachGroups(
+          em,
+          id,
+          groups.map((g) => g.id),
+        );
         const op = await openOperation(em, {
           tenantId,
           kind: 'container.create',
@@ -103,11 +129,18 @@ export class ContainersService {
           hostId,
           generation: 1,
         });
-        return { container, op };
+        return {
+          container,
+          op,
+          net: await networkingOf(em, id),
+          nudge: await hostsAffectedByContainers(em, [id]),
+        };
       }),
     );
     await this.queues.enqueue(op);
-    return { operation: operationView(op), data: containerView(container) };
+    // Its peers learn its name and address, and the hosts whose rules name its groups its address.
+    await this.queues.nudgeHosts(nudge);
+    return { operation: operationView(op), data: containerView(container, net) };
   }
 
   async list(tenantId: TenantId, q: ListContainersDto): Promise<Page<ContainerView>> {
@@ -123,13 +156,21 @@ export class ContainersService {
       { ...(q.state ? { states: q.state } : {}), ...(q.name !== undefined ? { name: q.name } : {}), labels },
       { limit: q.limit ?? DEFAULT_PAGE_LIMIT, ...(after ? { after } : {}) },
     );
-    return pageOf(result, containerView, (c) => c.id);
+    const nets = await loadContainerNetworking(
+      this.ds.manager,
+      result.items.map((c) => c.id),
+    );
+    return pageOf(
+      result,
+      (c) => containerView(c, nets.get(c.id) ?? NO_NETWORKING),
+      (c) => c.id,
+    );
   }
 
   async get(tenantId: TenantId, id: string): Promise<ContainerView> {
     const c = await new ContainerRepository(this.ds.manager).findByRef(tenantId, id);
     if (!c) throw containerNotFound(id);
-    return containerView(c);
+    return containerView(c, await networkingOf(this.ds.manager, c.id));
   }
 
   /**
@@ -142,7 +183,7 @@ export class ContainersService {
     action: Action,
     opts: { force?: boolean } = {},
   ): Promise<AcceptedView<ContainerView>> {
-    const { container, op, enqueue } = await inTransaction(this.ds, async (em) => {
+    const { container, op, enqueue, net, nudge } = await inTransaction(this.ds, async (em) => {
       const c = await new ContainerRepository(em).lockByRef(tenantId, id);
       if (!c) throw containerNotFound(id);
       if (action === 'delete' && !opts.force && containerHoldsCapacity(c.state)) {
@@ -176,12 +217,15 @@ export class ContainersService {
       // A lost host can do nothing: deleting there ends at once, and the agent clears up if it returns.
       if (next === 'deleted') {
         await finishOperation(em, op, 'succeeded');
-        return { container: c, op, enqueue: false };
+        const nudge = await hostsAffectedByContainers(em, [c.id]);
+        await releaseContainerNetworking(em, c.id);
+        return { container: c, op, enqueue: false, net: NO_NETWORKING, nudge };
       }
-      return { container: c, op, enqueue: true };
+      return { container: c, op, enqueue: true, net: await networkingOf(em, c.id), nudge: [] };
     });
     if (enqueue) await this.queues.enqueue(op);
-    return { operation: operationView(op), data: containerView(container) };
+    await this.queues.nudgeHosts(nudge);
+    return { operation: operationView(op), data: containerView(container, net) };
   }
 
   /** Start of a stopped container: it lives on its host (its writable layer is there), so that host must have room. */

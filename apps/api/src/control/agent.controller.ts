@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type {
+  AgentDataplane,
   AgentExecSpec,
   AgentImageSpec,
   RegistryCredentials,
@@ -24,6 +25,7 @@ import {
 } from './agent.dto';
 import { AgentWorkService } from './agent-work.service';
 import { ContainerReportsService } from './container-reports.service';
+import { DataplaneService } from './dataplane.service';
 
 /** Endpoints for host agents only. A host sees and reports on the containers placed on it, no others. */
 @ApiTags('agent')
@@ -34,6 +36,7 @@ export class AgentController {
     private readonly hosts: HostsService,
     private readonly reports: ContainerReportsService,
     private readonly work: AgentWorkService,
+    private readonly dataplane: DataplaneService,
   ) {}
 
   @Post('register')
@@ -76,6 +79,16 @@ export class AgentController {
     @Body() dto: AgentEventDto,
   ): Promise<AgentEventResult> {
     return this.reports.report(a.hostId, id, dto);
+  }
+
+  @Get('dataplane')
+  @UseGuards(AgentAuthGuard)
+  @ApiOperation({
+    summary:
+      "This host's data plane as it should be: networks (VNI, peers, members), ports with effective rules, floating IPs",
+  })
+  dataplaneOf(@CurrentAgent() a: AgentPrincipal): Promise<AgentDataplane> {
+    return this.dataplane.forHost(a.hostId);
   }
 
   @Get('execs/:operationId')

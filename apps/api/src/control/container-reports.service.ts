@@ -1,25 +1,39 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import type { AgentContainerSpec, AgentEventReport, AgentEventResult } from '@berth/contracts';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { AgentContainerSpec, AgentEventReport, AgentEventResult, AgentNic } from '@berth/contracts';
 import { HostContainerRepository, inTransaction, OperationEntity, type ContainerEntity } from '@berth/db';
-import { DomainError, nextContainerState, type HostId } from '@berth/domain';
+import { DomainError, nextContainerState, parseCidr, type ContainerId, type HostId } from '@berth/domain';
+import { API_CONFIG, type ApiConfig } from '../config.provider';
+import { hostsAffectedByContainers, releaseContainerNetworking } from '../networks/container-networking';
 import { finishOperation, markOperationRunning, operationGoalReached } from '../operations/operation-ledger';
+import { AgentQueuesService } from '../queue/agent-queues.service';
 
 /** The agent's side of containers: reading desired specs and applying what the host observed. */
 @Injectable()
 export class ContainerReportsService {
   private readonly log = new Logger(ContainerReportsService.name);
 
-  constructor(private readonly ds: DataSource) {}
+  constructor(
+    private readonly ds: DataSource,
+    private readonly queues: AgentQueuesService,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+  ) {}
 
   async spec(hostId: HostId, containerId: string): Promise<AgentContainerSpec> {
     const c = await new HostContainerRepository(this.ds.manager).findOnHost(hostId, containerId);
     if (!c) throw new DomainError('container/not_found', `container ${containerId} is not on this host`);
-    return specOf(c);
+    const nics = await nicsOf(this.ds.manager, [c.id], this.config.networkMtu);
+    return specOf(c, nics.get(c.id) ?? []);
   }
 
   async listOnHost(hostId: HostId): Promise<AgentContainerSpec[]> {
-    return (await new HostContainerRepository(this.ds.manager).listLiveOnHost(hostId)).map(specOf);
+    const containers = await new HostContainerRepository(this.ds.manager).listLiveOnHost(hostId);
+    const nics = await nicsOf(
+      this.ds.manager,
+      containers.map((c) => c.id),
+      this.config.networkMtu,
+    );
+    return containers.map((c) => specOf(c, nics.get(c.id) ?? []));
   }
 
   /**
@@ -27,8 +41,19 @@ export class ContainerReportsService {
    * from the current state (a duplicate, or one overtaken by a user action) changes nothing, and a
    * report older (by the host's clock) than the last one applied is ignored.
    */
-  report(hostId: HostId, containerId: string, r: AgentEventReport): Promise<AgentEventResult> {
+  async report(hostId: HostId, containerId: string, r: AgentEventReport): Promise<AgentEventResult> {
+    const { result, nudge } = await this.apply(hostId, containerId, r);
+    await this.queues.nudgeHosts(nudge);
+    return result;
+  }
+
+  private apply(
+    hostId: HostId,
+    containerId: string,
+    r: AgentEventReport,
+  ): Promise<{ result: AgentEventResult; nudge: HostId[] }> {
     return inTransaction(this.ds, async (em) => {
+      let nudge: HostId[] = [];
       const c = await new HostContainerRepository(em).lockOnHost(hostId, containerId);
       if (!c) throw new DomainError('container/not_found', `container ${containerId} is not on this host`);
       const at = new Date(r.at);
@@ -40,6 +65,11 @@ export class ContainerReportsService {
           applyState(c, next, at, r);
           await em.save(c);
           applied = true;
+          if (next === 'deleted') {
+            // Its peers drop it from their host entries and flood lists, and its addresses are free.
+            nudge = await hostsAffectedByContainers(em, [c.id]);
+            await releaseContainerNetworking(em, c.id);
+          }
         }
       }
       if (r.operationId) {
@@ -66,7 +96,7 @@ export class ContainerReportsService {
           }
         }
       }
-      return { applied, state: c.state };
+      return { result: { applied, state: c.state }, nudge };
     });
   }
 }
@@ -97,7 +127,45 @@ function applyState(c: ContainerEntity, next: ContainerEntity['state'], at: Date
   }
 }
 
-function specOf(c: ContainerEntity): AgentContainerSpec {
+/** Each container's NICs in order (eth0 first), as the agent wires them. */
+async function nicsOf(
+  em: EntityManager,
+  containerIds: readonly ContainerId[],
+  mtu: number,
+): Promise<Map<ContainerId, AgentNic[]>> {
+  const out = new Map<ContainerId, AgentNic[]>();
+  if (containerIds.length === 0) return out;
+  const rows: {
+    container_id: ContainerId;
+    network_id: string;
+    vni: number;
+    cidr: string;
+    gateway: string;
+    ip: string;
+    mac: string;
+  }[] = await em.query(
+    `SELECT a.container_id, a.network_id, n.vni, n.cidr, n.gateway, a.ip, a.mac
+       FROM ip_allocations a JOIN networks n ON n.id = a.network_id
+      WHERE a.container_id = ANY($1)
+      ORDER BY a.container_id, a.nic_index`,
+    [containerIds],
+  );
+  for (const r of rows) {
+    const nic: AgentNic = {
+      networkId: r.network_id,
+      vni: r.vni,
+      ip: r.ip,
+      prefixLength: parseCidr(r.cidr).prefix,
+      gateway: r.gateway,
+      mac: r.mac,
+      mtu,
+    };
+    out.set(r.container_id, [...(out.get(r.container_id) ?? []), nic]);
+  }
+  return out;
+}
+
+function specOf(c: ContainerEntity, nics: AgentNic[]): AgentContainerSpec {
   return {
     id: c.id,
     tenantId: c.tenantId,
@@ -109,5 +177,6 @@ function specOf(c: ContainerEntity): AgentContainerSpec {
     restartPolicy: c.restartPolicy,
     state: c.state,
     generation: c.generation,
+    nics,
   };
 }

@@ -4,7 +4,9 @@ import { ContainerEntity, HostEntity, inTransaction, OperationEntity } from '@be
 import { nextContainerState, nextHostState, type HostId } from '@berth/domain';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 import { metrics } from '../metrics/metrics.registry';
+import { hostsAffectedByContainers, releaseContainerNetworking } from '../networks/container-networking';
 import { finishOperation } from '../operations/operation-ledger';
+import { AgentQueuesService } from '../queue/agent-queues.service';
 
 /**
  * Marks hosts lost when their heartbeats stop, and their containers with them. A lost container's
@@ -17,6 +19,7 @@ export class HostReaperService {
 
   constructor(
     private readonly ds: DataSource,
+    private readonly queues: AgentQueuesService,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
@@ -34,18 +37,26 @@ export class HostReaperService {
     return lost;
   }
 
-  private markLost(hostId: HostId): Promise<boolean> {
+  private async markLost(hostId: HostId): Promise<boolean> {
+    const { lost, nudge } = await this.markLostInTransaction(hostId);
+    // Containers that ended `deleted` left their networks: their peers on other hosts are told.
+    await this.queues.nudgeHosts(nudge.filter((h) => h !== hostId));
+    return lost;
+  }
+
+  private markLostInTransaction(hostId: HostId): Promise<{ lost: boolean; nudge: HostId[] }> {
     return inTransaction(this.ds, async (em) => {
+      const nudge: HostId[] = [];
       const host = await em
         .createQueryBuilder(HostEntity, 'h')
         .setLock('pessimistic_write')
         .where('h.id = :id', { id: hostId })
         .getOne();
-      if (!host) return false;
+      if (!host) return { lost: false, nudge };
       // Re-check under the lock: a heartbeat may have landed since the scan.
       const deadline = Date.now() - this.config.hostLostAfterMs;
       const next = nextHostState(host.state, 'heartbeat.missed');
-      if (next === null || host.lastHeartbeatAt.getTime() >= deadline) return false;
+      if (next === null || host.lastHeartbeatAt.getTime() >= deadline) return { lost: false, nudge };
       host.state = next;
       host.stateChangedAt = new Date();
       await em.save(host);
@@ -64,6 +75,10 @@ export class HostReaperService {
         c.stateReason = `host ${host.name} stopped answering`;
         c.updatedAt = new Date();
         await em.save(c);
+        if (to === 'deleted') {
+          nudge.push(...(await hostsAffectedByContainers(em, [c.id])));
+          await releaseContainerNetworking(em, c.id);
+        }
         const open = await em
           .createQueryBuilder(OperationEntity, 'o')
           .setLock('pessimistic_write')
@@ -82,7 +97,7 @@ export class HostReaperService {
       this.log.warn(
         `host ${host.name} (${host.id}) lost: no heartbeat since ${host.lastHeartbeatAt.toISOString()}; ${containers.length} containers affected`,
       );
-      return true;
+      return { lost: true, nudge };
     });
   }
 }

@@ -7,8 +7,12 @@ import {
   AGENT_JOB_OPTIONS,
   agentQueueName,
   containerJobId,
+  HOST_SYNC_JOB,
+  HOST_SYNC_JOB_OPTIONS,
+  hostSyncJobId,
   imageJobId,
   type ContainerJob,
+  type HostSyncJob,
   type ImageJob,
 } from '@berth/queue';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
@@ -61,6 +65,29 @@ export class AgentQueuesService implements OnModuleDestroy {
       this.log.warn(`could not enqueue ${op.id} (${op.kind}); the reconciler will retry: ${String(err)}`);
       return false;
     }
+  }
+
+  /**
+   * Tells a host its data plane changed (`host.sync`). Nudges collapse while one waits (deterministic job
+   * id) and vanish once done. Never throws: the agent also polls, so a lost nudge only delays the change.
+   */
+  async nudgeHost(hostId: HostId): Promise<void> {
+    const job: HostSyncJob = { hostId };
+    try {
+      await this.queueFor(hostId).add(HOST_SYNC_JOB, job, {
+        ...HOST_SYNC_JOB_OPTIONS,
+        jobId: hostSyncJobId(hostId),
+      });
+    } catch (err) {
+      this.log.warn(`could not nudge host ${hostId}; its agent's poll will catch up: ${String(err)}`);
+    }
+  }
+
+  /** nudgeHost for each distinct host. */
+  async nudgeHosts(hostIds: Iterable<HostId | null>): Promise<void> {
+    const distinct = new Set<HostId>();
+    for (const id of hostIds) if (id) distinct.add(id);
+    await Promise.all([...distinct].map((id) => this.nudgeHost(id)));
   }
 
   async presence(op: OperationEntity): Promise<JobPresence> {

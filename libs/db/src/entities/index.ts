@@ -1,22 +1,34 @@
 import { ApiKeyEntity } from './api-key.entity';
 import { ContainerEntity } from './container.entity';
+import { ContainerSecurityGroupEntity } from './container-security-group.entity';
 import { ExecEntity } from './exec.entity';
+import { FloatingIpEntity } from './floating-ip.entity';
 import { HostEntity } from './host.entity';
 import { IdempotencyKeyEntity } from './idempotency-key.entity';
 import { ImageEntity } from './image.entity';
+import { IpAllocationEntity } from './ip-allocation.entity';
+import { NetworkEntity } from './network.entity';
 import { OperationEntity } from './operation.entity';
 import { RegistryCredentialEntity } from './registry-credential.entity';
+import { SecurityGroupEntity } from './security-group.entity';
+import { SecurityRuleEntity } from './security-rule.entity';
 import { TenantEntity } from './tenant.entity';
 
 export {
   ApiKeyEntity,
   ContainerEntity,
+  ContainerSecurityGroupEntity,
   ExecEntity,
+  FloatingIpEntity,
   HostEntity,
   IdempotencyKeyEntity,
   ImageEntity,
+  IpAllocationEntity,
+  NetworkEntity,
   OperationEntity,
   RegistryCredentialEntity,
+  SecurityGroupEntity,
+  SecurityRuleEntity,
   TenantEntity,
 };
 export type { ImageState } from './image.entity';
@@ -31,4 +43,10 @@ export const ALL_ENTITIES = [
   ImageEntity,
   RegistryCredentialEntity,
   ExecEntity,
+  NetworkEntity,
+  IpAllocationEntity,
+  SecurityGroupEntity,
+  SecurityRuleEntity,
+  ContainerSecurityGroupEntity,
+  FloatingIpEntity,
 ];

@@ -45,6 +45,8 @@ function prefixOf(cidr: string): number {
  */
 export class LinuxNetworkDriver {
   readonly sh: HostCommands;
+  /** Changes run one at a time: the network hook and the periodic sync both converge the same devices. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly opts: LinuxNetworkOptions) {
     this.sh = new HostCommands(opts.netns);
@@ -61,7 +63,11 @@ export class LinuxNetworkDriver {
     await this.sh.run('sysctl', ['-qw', 'net.bridge.bridge-nf-call-iptables=1']).catch(() => undefined);
   }
 
-  async ensureNetwork(n: Pick<AgentNetwork, 'vni' | 'cidr' | 'gateway' | 'mtu'>): Promise<void> {
+  ensureNetwork(n: Pick<AgentNetwork, 'vni' | 'cidr' | 'gateway' | 'mtu'>): Promise<void> {
+    return this.serial(() => this.ensureNetworkNow(n));
+  }
+
+  private async ensureNetworkNow(n: Pick<AgentNetwork, 'vni' | 'cidr' | 'gateway' | 'mtu'>): Promise<void> {
     const br = bridgeName(n.vni);
     const vx = vxlanName(n.vni);
     const links = await this.links();
@@ -93,7 +99,11 @@ export class LinuxNetworkDriver {
   }
 
   /** The VXLAN flood list: one all-zero FDB entry per peer host. */
-  async setPeers(vni: number, peers: readonly string[]): Promise<void> {
+  setPeers(vni: number, peers: readonly string[]): Promise<void> {
+    return this.serial(() => this.setPeersNow(vni, peers));
+  }
+
+  private async setPeersNow(vni: number, peers: readonly string[]): Promise<void> {
     const vx = vxlanName(vni);
     const entries = await this.fdb(vx);
     const current = new Set(entries.filter((e) => e.mac === FLOOD_MAC && e.dst).map((e) => e.dst!));
@@ -104,18 +114,30 @@ export class LinuxNetworkDriver {
       if (!wanted.has(p)) await this.sh.bridge('fdb', 'del', FLOOD_MAC, 'dev', vx, 'dst', p);
   }
 
-  async removeNetwork(vni: number): Promise<void> {
+  removeNetwork(vni: number): Promise<void> {
+    return this.serial(() => this.removeNetworkNow(vni));
+  }
+
+  private async removeNetworkNow(vni: number): Promise<void> {
     await this.deleteLink(vxlanName(vni));
     await this.deleteLink(bridgeName(vni));
     this.opts.log(`network vni ${vni}: removed`);
   }
 
-  async ensureTap(tap: string, vni: number, mtu: number): Promise<void> {
+  ensureTap(tap: string, vni: number, mtu: number): Promise<void> {
+    return this.serial(() => this.ensureTapNow(tap, vni, mtu));
+  }
+
+  private async ensureTapNow(tap: string, vni: number, mtu: number): Promise<void> {
     if (!(await this.links()).has(tap)) await this.sh.ip('tuntap', 'add', 'dev', tap, 'mode', 'tap');
     await this.sh.ip('link', 'set', tap, 'master', bridgeName(vni), 'mtu', String(mtu), 'up');
   }
 
   removeTap(tap: string): Promise<void> {
+    return this.serial(() => this.removeTapNow(tap));
+  }
+
+  private async removeTapNow(tap: string): Promise<void> {
     return this.deleteLink(tap);
   }
 
@@ -128,11 +150,19 @@ export class LinuxNetworkDriver {
     return [...(await this.links()).keys()].filter((n) => /^tp[0-9a-f]{11}$/.test(n));
   }
 
-  async applyFirewall(script: string): Promise<void> {
+  applyFirewall(script: string): Promise<void> {
+    return this.serial(() => this.applyFirewallNow(script));
+  }
+
+  private async applyFirewallNow(script: string): Promise<void> {
     await this.sh.nft(script);
   }
 
-  async removeFirewall(): Promise<void> {
+  removeFirewall(): Promise<void> {
+    return this.serial(() => this.removeFirewallNow());
+  }
+
+  private async removeFirewallNow(): Promise<void> {
     await this.sh.nft(renderTeardown());
   }
 
@@ -140,7 +170,11 @@ export class LinuxNetworkDriver {
    * Floating IPs as /32 addresses on the public interface (labelled, so ours are told from the host's
    * own), announced with gratuitous ARP so that the upstream learns where an address moved.
    */
-  async setFloatingAddresses(addresses: readonly string[]): Promise<void> {
+  setFloatingAddresses(addresses: readonly string[]): Promise<void> {
+    return this.serial(() => this.setFloatingAddressesNow(addresses));
+  }
+
+  private async setFloatingAddressesNow(addresses: readonly string[]): Promise<void> {
     const pub = this.opts.publicIface;
     if (!pub) return;
     const label = `${pub}:f`.slice(0, 15);
@@ -155,6 +189,12 @@ export class LinuxNetworkDriver {
       await this.sh.run('arping', ['-U', '-c', '1', '-I', pub, '-s', a, a]).catch(() => undefined);
     }
     for (const a of current) if (!wanted.has(a)) await this.sh.ip('addr', 'del', `${a}/32`, 'dev', pub);
+  }
+
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(work, work);
+    this.queue = next.catch(() => undefined);
+    return next;
   }
 
   private async links(): Promise<Map<string, LinkInfo>> {

@@ -12,6 +12,8 @@ export interface MachineState {
   readonly boots: number;
 }
 
+let tmpCounter = 0;
+
 export const INITIAL_STATE: MachineState = {
   phase: 'created',
   pid: null,
@@ -74,7 +76,8 @@ export class MachineFiles {
   }
 
   private async writeJson(name: string, value: unknown): Promise<void> {
-    const tmp = this.file(`${name}.tmp`);
+    // A temp name per write: two saves in flight must not rename each other's file.
+    const tmp = this.file(`${name}.${process.pid}.${++tmpCounter}.tmp`);
     await writeFile(tmp, JSON.stringify(value), { mode: 0o600 });
     await rename(tmp, this.file(name));
   }

@@ -168,10 +168,12 @@ export class QemuDriver implements Driver {
         taps: (spec.interfaces ?? []).map((i) => ({ ifname: i.tap, mac: i.mac })),
       });
       const out = openSync(m.files.file('qemu.log'), 'a');
-      const child = spawn(this.opts.qemuBinary ?? 'qemu-system-x86_64', args, {
-        detached: true,
-        stdio: ['ignore', out, out],
-      });
+      const qemu = this.opts.qemuBinary ?? 'qemu-system-x86_64';
+      // `ip netns exec` enters the host's namespace and execs QEMU: the pid stays QEMU's.
+      const [file, argv] = this.opts.netns
+        ? ['ip', ['netns', 'exec', this.opts.netns, qemu, ...args]]
+        : [qemu, args];
+      const child = spawn(file, argv, { detached: true, stdio: ['ignore', out, out] });
       closeSync(out);
       if (child.pid === undefined) throw new Error('could not start qemu-system-x86_64');
       const pid = child.pid;

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
+  ArrayMinSize,
   IsArray,
   IsIn,
   IsOptional,
@@ -79,4 +80,33 @@ export class CreateContainerDto {
   @IsOptional()
   @IsStringRecord({ keyPattern: /^.{1,63}$/, maxEntries: 64, maxValueLength: 255, what: 'labels' })
   labels?: Record<string, string>;
+
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['default', 'backend'],
+    description:
+      'Networks to join (ids or names), one NIC each in this order (eth0 first); default: your network named "default", made on first use',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(4)
+  @IsString({ each: true })
+  @MinLength(1, { each: true })
+  @MaxLength(64, { each: true })
+  networks?: string[];
+
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['web'],
+    description:
+      "Security groups to attach (ids or names). Without any, ingress is allowed from the container's own networks and all egress is allowed",
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(5)
+  @IsString({ each: true })
+  @MinLength(1, { each: true })
+  @MaxLength(64, { each: true })
+  securityGroups?: string[];
 }

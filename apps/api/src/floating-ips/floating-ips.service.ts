@@ -1,0 +1,246 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, IsNull, QueryFailedError, type EntityManager } from 'typeorm';
+import type { FloatingIpView, Page } from '@berth/contracts';
+import { ContainerRepository, FloatingIpEntity, FloatingIpRepository, inTransaction } from '@berth/db';
+import {
+  DomainError,
+  formatIpv4,
+  isIpv4,
+  lowestFreeInPool,
+  newId,
+  parseIpv4,
+  type HostId,
+  type TenantId,
+} from '@berth/domain';
+import { decodeCursor, DEFAULT_PAGE_LIMIT, pageOf } from '../common/pagination';
+import { API_CONFIG, type ApiConfig } from '../config.provider';
+import { AgentQueuesService } from '../queue/agent-queues.service';
+import { floatingIpView } from './floating-ip.view';
+
+/**
+ * Floating IPs: public addresses from the operator's pool (BERTH_FIP_POOL) that a tenant holds, names,
+ * and points at one of its containers. The container's host installs the DNAT/SNAT for it; the
+ * address follows the container (the host is found again on every data-plane sync) and is detached
+ * when the container is deleted.
+ */
+@Injectable()
+export class FloatingIpsService {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly queues: AgentQueuesService,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+  ) {}
+
+  /** The lowest free pool address, within the tenant's quota. */
+  async allocate(tenantId: TenantId, name?: string): Promise<FloatingIpView> {
+    if (name !== undefined) checkName(name);
+    const fip = await this.withUniqueGuard(name ?? null, () =>
+      inTransaction(this.ds, async (em) => {
+        // One allocation at a time, fleet-wide: the pool and every tenant's quota are read and written
+        // under this lock, so two concurrent allocations can neither share an address nor pass a quota.
+        await em.query(`SELECT pg_advisory_xact_lock(hashtextextended('berth.floating_ips', 0))`);
+        const repo = new FloatingIpRepository(em);
+        const held = await repo.countHeld(tenantId);
+        if (held >= this.config.fipQuota) {
+          throw new DomainError(
+            'quota/exceeded',
+            `you hold ${held} floating IPs, your quota is ${this.config.fipQuota}; release one first`,
+            { quota: this.config.fipQuota },
+          );
+        }
+        if (name !== undefined && (await repo.findByRef(tenantId, name))) throw fipNameTaken(name);
+        if (this.config.fipPool.length === 0) {
+          throw new DomainError('fip/pool_exhausted', 'this berth has no floating IPs configured');
+        }
+        const rows: { address: string }[] = await em.query(
+          `SELECT address FROM floating_ips WHERE released_at IS NULL`,
+        );
+        const used = new Set<number>();
+        for (const r of rows) {
+          const n = parseIpv4(r.address);
+          if (n !== null) used.add(n);
+        }
+        const address = lowestFreeInPool(this.config.fipPool, used);
+        if (address === null) {
+          throw new DomainError('fip/pool_exhausted', 'every floating IP is taken; try again later');
+        }
+        const now = new Date();
+        return em.save(
+          em.create(FloatingIpEntity, {
+            id: newId('fip'),
+            tenantId,
+            address: formatIpv4(address),
+            name: name ?? null,
+            containerId: null,
+            createdAt: now,
+            updatedAt: now,
+            releasedAt: null,
+          }),
+        );
+      }),
+    );
+    return floatingIpView(fip);
+  }
+
+  async list(tenantId: TenantId, limit = DEFAULT_PAGE_LIMIT, cursor?: string): Promise<Page<FloatingIpView>> {
+    const after = decodeCursor(cursor);
+    const result = await new FloatingIpRepository(this.ds.manager).list(tenantId, {
+      limit,
+      ...(after ? { after } : {}),
+    });
+    return pageOf(result, floatingIpView, (f) => f.id);
+  }
+
+  async get(tenantId: TenantId, ref: string): Promise<FloatingIpView> {
+    const f = await new FloatingIpRepository(this.ds.manager).findByRef(tenantId, ref);
+    if (!f) throw fipNotFound(ref);
+    return floatingIpView(f);
+  }
+
+  /** Names (or, with null, unnames) a floating IP. */
+  async rename(tenantId: TenantId, ref: string, name: string | null): Promise<FloatingIpView> {
+    if (name !== null) checkName(name);
+    const fip = await this.withUniqueGuard(name, () =>
+      inTransaction(this.ds, async (em) => {
+        const repo = new FloatingIpRepository(em);
+        const f = await repo.findByRef(tenantId, ref, 'update');
+        if (!f) throw fipNotFound(ref);
+        if (name !== null && name !== f.name && (await repo.findByRef(tenantId, name)))
+          throw fipNameTaken(name);
+        f.name = name;
+        f.updatedAt = new Date();
+        return em.save(f);
+      }),
+    );
+    return floatingIpView(fip);
+  }
+
+  /**
+   * Points the floating IP at a container of the tenant that has a NIC. Attaching it to the container
+   * it is already on changes nothing; a floating IP serves one container, a container has one.
+   */
+  async attach(tenantId: TenantId, ref: string, containerRef: string): Promise<FloatingIpView> {
+    const { fip, hosts } = await this.withUniqueGuard(null, () =>
+      inTransaction(this.ds, async (em) => {
+        // Container first, then the floating IP: the order a container's deletion locks them in.
+        const c = await new ContainerRepository(em).lockByRef(tenantId, containerRef);
+        const f = await new FloatingIpRepository(em).findByRef(tenantId, ref, 'update');
+        if (!f) throw fipNotFound(ref);
+        if (!c) throw new DomainError('container/not_found', `container ${containerRef} does not exist`);
+        if (f.containerId === c.id) return { fip: f, hosts: [] };
+        if (f.containerId !== null) {
+          throw new DomainError(
+            'fip/in_use',
+            `floating IP ${f.address} is attached to another container; detach it first`,
+            { containerId: f.containerId },
+          );
+        }
+        const other = await em.findOne(FloatingIpEntity, {
+          where: { containerId: c.id, releasedAt: IsNull() },
+        });
+        if (other) {
+          throw new DomainError(
+            'container/has_fip',
+            `container ${c.name} already has floating IP ${other.address}; detach it first`,
+            { floatingIp: other.address },
+          );
+        }
+        const nics: unknown[] = await em.query(
+          `SELECT 1 FROM ip_allocations WHERE container_id = $1 LIMIT 1`,
+          [c.id],
+        );
+        if (nics.length === 0) {
+          throw new DomainError(
+            'container/invalid_state',
+            `container ${c.name} has no network interface for a floating IP to reach`,
+          );
+        }
+        f.containerId = c.id;
+        f.updatedAt = new Date();
+        return { fip: await em.save(f), hosts: [c.hostId] };
+      }),
+    );
+    await this.queues.nudgeHosts(hosts);
+    return floatingIpView(fip);
+  }
+
+  /** Detaches the floating IP from its container; detaching a detached one changes nothing. */
+  async detach(tenantId: TenantId, ref: string): Promise<FloatingIpView> {
+    const { fip, hosts } = await inTransaction(this.ds, async (em) => {
+      const f = await new FloatingIpRepository(em).findByRef(tenantId, ref, 'update');
+      if (!f) throw fipNotFound(ref);
+      if (f.containerId === null) return { fip: f, hosts: [] };
+      const hosts = await hostOf(em, f);
+      f.containerId = null;
+      f.updatedAt = new Date();
+      return { fip: await em.save(f), hosts };
+    });
+    await this.queues.nudgeHosts(hosts);
+    return floatingIpView(fip);
+  }
+
+  /** Gives the address back to the pool (billing stops); refused while it is attached. */
+  async release(tenantId: TenantId, ref: string): Promise<FloatingIpView> {
+    const fip = await inTransaction(this.ds, async (em) => {
+      const f = await new FloatingIpRepository(em).findByRef(tenantId, ref, 'update');
+      if (!f) throw fipNotFound(ref);
+      if (f.containerId !== null) {
+        throw new DomainError(
+          'fip/in_use',
+          `floating IP ${f.address} is attached to a container; detach it before releasing it`,
+          { containerId: f.containerId },
+        );
+      }
+      f.releasedAt = new Date();
+      f.updatedAt = f.releasedAt;
+      return em.save(f);
+    });
+    return floatingIpView(fip);
+  }
+
+  /** Turns the partial unique indexes' errors into coded ones when two requests race. */
+  private async withUniqueGuard<T>(name: string | null, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      const constraint =
+        err instanceof QueryFailedError ? (err.driverError as { constraint?: string }).constraint : undefined;
+      if (constraint === 'floating_ips_tenant_name_uq' && name !== null) throw fipNameTaken(name);
+      if (constraint === 'floating_ips_container_uq') {
+        throw new DomainError(
+          'container/has_fip',
+          'the container already has a floating IP; detach it first',
+        );
+      }
+      throw err;
+    }
+  }
+}
+
+async function hostOf(em: EntityManager, f: FloatingIpEntity): Promise<HostId[]> {
+  if (f.containerId === null) return [];
+  const rows: { host_id: HostId | null }[] = await em.query(`SELECT host_id FROM containers WHERE id = $1`, [
+    f.containerId,
+  ]);
+  return rows.map((r) => r.host_id).filter((h): h is HostId => h !== null);
+}
+
+/** Names are looked up after ids and addresses, so a name may not be an address. */
+function checkName(name: string): void {
+  if (isIpv4(name)) {
+    throw new DomainError('request/invalid', `a floating IP's name may not be an address (${name})`, {
+      field: 'name',
+    });
+  }
+}
+
+function fipNotFound(ref: string): DomainError {
+  return new DomainError('fip/not_found', `floating IP ${ref} does not exist`);
+}
+
+function fipNameTaken(name: string): DomainError {
+  return new DomainError(
+    'fip/name_taken',
+    `a floating IP named ${name} already exists; pick another name or release it`,
+  );
+}

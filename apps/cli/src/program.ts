@@ -1,0 +1,112 @@
+import { Command } from 'commander';
+import type { CliContext } from './context';
+import { registerLogin } from './commands/auth/login';
+import { registerLogout } from './commands/auth/logout';
+import { registerCompletion } from './commands/completion/completion';
+import { registerExec } from './commands/container/exec';
+import { registerInspect } from './commands/container/inspect';
+import { registerLogs } from './commands/container/logs';
+import { registerPs } from './commands/container/ps';
+import { registerRestart } from './commands/container/restart';
+import { registerRm } from './commands/container/rm';
+import { registerRun } from './commands/container/run';
+import { registerStart } from './commands/container/start';
+import { registerStop } from './commands/container/stop';
+import { registerWait } from './commands/container/wait';
+import { registerHostsLs } from './commands/hosts/ls';
+import { registerImages } from './commands/image/ls';
+import { registerPull } from './commands/image/pull';
+import { registerRmi } from './commands/image/rm';
+import { registerKeysCreate } from './commands/keys/create';
+import { registerKeysLs } from './commands/keys/ls';
+import { registerKeysRevoke } from './commands/keys/revoke';
+import { registerOperationWait } from './commands/operation/wait';
+import { registerRegistryLs } from './commands/registry/ls';
+import { registerTenantsCreate } from './commands/tenants/create';
+import { registerTenantsLs } from './commands/tenants/ls';
+import { registerTenantsReactivate } from './commands/tenants/reactivate';
+import { registerTenantsSuspend } from './commands/tenants/suspend';
+
+const GETTING_STARTED = `
+Getting started:
+  $ berth login --url http://127.0.0.1:8080        # asks for your API key (bk_...)
+  $ berth pull 127.0.0.1:5000/me/busybox:latest
+  $ berth run -d --name hello --size s1 127.0.0.1:5000/me/busybox sh -c 'while true; do date; sleep 5; done'
+  $ berth ps
+  $ berth logs -f hello
+  $ berth exec hello uname -a
+  $ berth rm -f hello
+
+Every listing takes --json (for scripts) and -q (ids only). Errors print "Error: <code>: <message>"
+and exit 1 (2 for bad flags, 130 after Ctrl-C). BERTH_API_URL and BERTH_API_KEY override the login
+stored in ~/.config/berth/config.json; BERTH_OPERATOR_TOKEN is the operator token for \`berth admin\`.
+`;
+
+/** A command that only groups others: shows its help, exit 1, when called without one. */
+function group(parent: Command, name: string, summary: string): Command {
+  return parent.command(name).summary(summary).description(summary);
+}
+
+/**
+ * The whole command tree. Settings on the root (exitOverride, output, positional options) are set
+ * before any subcommand is added, since commander copies them into each subcommand it creates.
+ */
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command('berth')
+    .description('berth: run OCI images as microVMs on a berth cloud, the way you run them with Docker.')
+    .version(ctx.deps.version, '-v, --version', 'print the version')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => ctx.out.out(s),
+      writeErr: (s) => ctx.out.err(s),
+    })
+    // Flags after `run IMAGE` or `exec CONTAINER` belong to the container's command.
+    .enablePositionalOptions()
+    .showHelpAfterError('(add --help for usage)')
+    .helpCommand('help [command]', 'show help for a command')
+    .addHelpText('after', GETTING_STARTED);
+
+  registerLogin(program, ctx);
+  registerLogout(program, ctx);
+
+  registerRun(program, ctx);
+  registerPs(program, ctx);
+  registerLogs(program, ctx);
+  registerExec(program, ctx);
+  registerStop(program, ctx);
+  registerStart(program, ctx);
+  registerRestart(program, ctx);
+  registerRm(program, ctx);
+  registerInspect(program, ctx);
+  registerWait(program, ctx);
+
+  registerPull(program, ctx);
+  registerImages(program, ctx);
+  registerRmi(program, ctx);
+  const registry = group(
+    program,
+    'registry',
+    'registry logins berth pulls with (add one with `berth login HOST`)',
+  );
+  registerRegistryLs(registry, ctx);
+
+  const keys = group(program, 'keys', 'your API keys');
+  registerKeysCreate(keys, ctx);
+  registerKeysLs(keys, ctx);
+  registerKeysRevoke(keys, ctx);
+
+  const operation = group(program, 'operation', 'follow asynchronous operations (op_...)');
+  registerOperationWait(operation, ctx);
+
+  const admin = group(program, 'admin', 'operator commands: tenants and hosts (needs the operator token)');
+  const tenants = group(admin, 'tenants', 'create, list and suspend tenants');
+  registerTenantsCreate(tenants, ctx);
+  registerTenantsLs(tenants, ctx);
+  registerTenantsSuspend(tenants, ctx);
+  registerTenantsReactivate(tenants, ctx);
+  const hosts = group(admin, 'hosts', 'the fleet');
+  registerHostsLs(hosts, ctx);
+
+  registerCompletion(program, ctx, program);
+  return program;
+}

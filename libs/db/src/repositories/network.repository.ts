@@ -1,0 +1,45 @@
+import type { EntityManager } from 'typeorm';
+import { isId, type TenantId } from '@berth/domain';
+import { NetworkEntity } from '../entities/network.entity';
+import type { PageRequest } from './container.repository';
+
+export type RowLock = 'none' | 'share' | 'update';
+
+/** Live (not deleted) networks of one tenant; every read takes the tenant id. */
+export class NetworkRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  /**
+   * By id, or by name when `ref` is not a network id. `share` keeps the network from being deleted
+   * until the transaction ends (a container is joining it); `update` is taken by the delete itself.
+   */
+  findByRef(tenantId: TenantId, ref: string, lock: RowLock = 'none'): Promise<NetworkEntity | null> {
+    const qb = this.em
+      .createQueryBuilder(NetworkEntity, 'n')
+      .where('n.tenant_id = :tenantId AND n.deleted_at IS NULL', { tenantId })
+      .andWhere(isId('net', ref) ? 'n.id = :ref' : 'n.name = :ref', { ref });
+    if (lock === 'share') qb.setLock('pessimistic_read');
+    if (lock === 'update') qb.setLock('pessimistic_write');
+    return qb.getOne();
+  }
+
+  listAll(tenantId: TenantId): Promise<NetworkEntity[]> {
+    return this.em
+      .createQueryBuilder(NetworkEntity, 'n')
+      .where('n.tenant_id = :tenantId AND n.deleted_at IS NULL', { tenantId })
+      .orderBy('n.id', 'ASC')
+      .getMany();
+  }
+
+  async list(tenantId: TenantId, page: PageRequest): Promise<{ items: NetworkEntity[]; more: boolean }> {
+    const qb = this.em
+      .createQueryBuilder(NetworkEntity, 'n')
+      .where('n.tenant_id = :tenantId AND n.deleted_at IS NULL', { tenantId });
+    if (page.after !== undefined) qb.andWhere('n.id > :after', { after: page.after });
+    const rows = await qb
+      .orderBy('n.id', 'ASC')
+      .limit(page.limit + 1)
+      .getMany();
+    return { items: rows.slice(0, page.limit), more: rows.length > page.limit };
+  }
+}

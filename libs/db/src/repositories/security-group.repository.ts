@@ -1,0 +1,54 @@
+import type { EntityManager } from 'typeorm';
+import { isId, type SecurityGroupId, type TenantId } from '@berth/domain';
+import { SecurityGroupEntity } from '../entities/security-group.entity';
+import { SecurityRuleEntity } from '../entities/security-rule.entity';
+import type { PageRequest } from './container.repository';
+import type { RowLock } from './network.repository';
+
+/** Security groups of one tenant, and their rules; every read takes the tenant id. */
+export class SecurityGroupRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  /** By id, or by name when `ref` is not a group id. */
+  findByRef(tenantId: TenantId, ref: string, lock: RowLock = 'none'): Promise<SecurityGroupEntity | null> {
+    const qb = this.em
+      .createQueryBuilder(SecurityGroupEntity, 'g')
+      .where('g.tenant_id = :tenantId', { tenantId })
+      .andWhere(isId('sg', ref) ? 'g.id = :ref' : 'g.name = :ref', { ref });
+    if (lock === 'share') qb.setLock('pessimistic_read');
+    if (lock === 'update') qb.setLock('pessimistic_write');
+    return qb.getOne();
+  }
+
+  async list(
+    tenantId: TenantId,
+    page: PageRequest,
+  ): Promise<{ items: SecurityGroupEntity[]; more: boolean }> {
+    const qb = this.em
+      .createQueryBuilder(SecurityGroupEntity, 'g')
+      .where('g.tenant_id = :tenantId', { tenantId });
+    if (page.after !== undefined) qb.andWhere('g.id > :after', { after: page.after });
+    const rows = await qb
+      .orderBy('g.id', 'ASC')
+      .limit(page.limit + 1)
+      .getMany();
+    return { items: rows.slice(0, page.limit), more: rows.length > page.limit };
+  }
+
+  /** The rules of the tenant's groups `groupIds`, in creation order. */
+  async rulesOf(
+    tenantId: TenantId,
+    groupIds: readonly SecurityGroupId[],
+  ): Promise<Map<SecurityGroupId, SecurityRuleEntity[]>> {
+    const out = new Map<SecurityGroupId, SecurityRuleEntity[]>(groupIds.map((id) => [id, []]));
+    if (groupIds.length === 0) return out;
+    const rows = await this.em
+      .createQueryBuilder(SecurityRuleEntity, 'r')
+      .innerJoin(SecurityGroupEntity, 'g', 'g.id = r.group_id')
+      .where('g.tenant_id = :tenantId AND r.group_id IN (:...groupIds)', { tenantId, groupIds })
+      .orderBy('r.id', 'ASC')
+      .getMany();
+    for (const r of rows) out.get(r.groupId)?.push(r);
+    return out;
+  }
+}
