@@ -20,6 +20,10 @@ declare -A NEED=(
   [mkfs.ext4]=e2fsprogs
   [cpio]=cpio
   [gcc]=gcc
+  # the host data plane (apps/agent/src/drivers/network): bridges, VXLAN, taps, firewall, floating IPs
+  [ip]=iproute2
+  [nft]=nftables
+  [arping]=iputils-arping
 )
 
 missing=()

@@ -32,7 +32,7 @@ describe('berth CLI (built binary + api + qemu agent + registry)', () => {
   /** Runs `berth args` with a clean environment: HOME, PATH and what the test passes, nothing else. */
   function berth(
     args: readonly string[],
-    opts: { env?: Record<string, string>; stdin?: string; interruptAfterMs?: number } = {},
+    opts: { env?: Record<string, string>; stdin?: string; interruptWhen?: () => Promise<boolean> } = {},
   ): Promise<Ran> {
     return new Promise((resolve, reject) => {
       const child = spawn(process.execPath, [CLI, ...args], {
@@ -44,11 +44,18 @@ describe('berth CLI (built binary + api + qemu agent + registry)', () => {
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
-      // As a terminal's Ctrl-C does: SIGINT to the process.
-      const interrupt =
-        opts.interruptAfterMs === undefined
-          ? undefined
-          : setTimeout(() => child.kill('SIGINT'), opts.interruptAfterMs);
+      // As a terminal's Ctrl-C does: SIGINT to the process, once it is really waiting (on a loaded machine
+      // Node may take seconds to start, and a SIGINT before the CLI's handler exists just kills it).
+      let interrupt: NodeJS.Timeout | undefined;
+      const interruptWhen = opts.interruptWhen;
+      if (interruptWhen) {
+        const poll = (): void => {
+          interrupt = setTimeout(() => {
+            void interruptWhen().then((now) => (now ? child.kill('SIGINT') : poll()), poll);
+          }, 100);
+        };
+        poll();
+      }
       child.on('error', reject);
       child.on('close', (code) => {
         clearTimeout(timer);
@@ -64,6 +71,20 @@ describe('berth CLI (built binary + api + qemu agent + registry)', () => {
     const r = await berth([...args, '--json'], opts);
     if (r.code !== 0) throw new Error(`berth ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
     return JSON.parse(r.stdout);
+  }
+
+  /** How many times the API has answered GET /v1/containers/:ref (the CLI's wait polls it). */
+  async function containerReads(): Promise<number> {
+    const text = (await stack.anonymous().get('/metrics')).body as string;
+    return text
+      .split('\n')
+      .filter(
+        (l) =>
+          l.startsWith('berth_api_http_requests_total{') &&
+          l.includes('method="GET"') &&
+          l.includes('route="/v1/containers/:ref"'),
+      )
+      .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
   }
 
   beforeAll(async () => {
@@ -193,7 +214,10 @@ describe('berth CLI (built binary + api + qemu agent + registry)', () => {
     );
 
     // Ctrl-C during a wait stops the CLI only: the container keeps running, and the CLI says so.
-    const interrupted = await berth(['wait', 'web'], { interruptAfterMs: 1500 });
+    const polls = await containerReads();
+    const interrupted = await berth(['wait', 'web'], {
+      interruptWhen: async () => (await containerReads()) > polls + 1,
+    });
     expect(interrupted.code).toBe(130);
     expect(interrupted.stderr).toContain('Stopped waiting. web keeps running: `berth wait web` waits again.');
     expect(await json(['inspect', 'web'])).toEqual([expect.objectContaining({ state: 'running' })]);

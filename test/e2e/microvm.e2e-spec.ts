@@ -261,7 +261,7 @@ describe('containers as microVMs (api + qemu agent + registry)', () => {
   it('follows logs as they are written', async () => {
     const { id } = await run({
       image,
-      command: ['sh', '-c', 'for i in 1 2 3; do echo tick-$i; sleep 1; done'],
+      command: ['sh', '-c', 'for i in 1 2 3; do echo tick-$i; sleep 1; done; sleep 5; echo late'],
     });
     const res = await fetch(`${stack.apiUrl}/v1/containers/${id}/logs?follow=true`, {
       headers: { authorization: `Bearer ${tenant.token ?? ''}` },
@@ -272,7 +272,9 @@ describe('containers as microVMs (api + qemu agent + registry)', () => {
       .split('\n')
       .filter(Boolean)
       .map((l) => JSON.parse(l).text);
-    expect(texts).toEqual(['tick-1', 'tick-2', 'tick-3']);
+    expect(texts).toEqual(['tick-1', 'tick-2', 'tick-3', 'late']);
+    // During the quiet seconds the API sent blank keep-alive lines, so idle timeouts keep the stream open.
+    expect(body).toMatch(/tick-3"[^\n]*\n\n+\{/);
   });
 
   it('an agent killed while a VM runs and started again leaves no orphan QEMU, and the container is still right', async () => {

@@ -36,7 +36,8 @@ export function parseSince(since: string | undefined): number | undefined {
 
 /**
  * Container output, read from the Redis stream the host's agent writes (the agent keeps the full log
- * on the host). With `follow`, lines are yielded as they arrive until the container stops.
+ * on the host). With `follow`, lines are yielded as they arrive until the container stops; `null`
+ * means "nothing new yet" and becomes a blank keep-alive line, so that idle timeouts do not cut it.
  */
 @Injectable()
 export class ContainerLogsService {
@@ -57,7 +58,7 @@ export class ContainerLogsService {
     c: ContainerEntity,
     opts: { tail?: number; sinceMs?: number; follow: boolean },
     signal: AbortSignal,
-  ): AsyncGenerator<LogLineView> {
+  ): AsyncGenerator<LogLineView | null> {
     const key = logStreamKey(this.config.queuePrefix, c.id);
     const redis = this.queues.connection;
     let entries: StreamEntry[];
@@ -103,6 +104,8 @@ export class ContainerLogsService {
         const current = await this.ds.manager.findOne(ContainerEntity, { where: { id: c.id } });
         if (current && LIVE_STATES.has(current.state)) {
           settledSince = null;
+          // A quiet container would let idle timeouts (clients, proxies) cut the stream: say we are here.
+          yield null;
           continue;
         }
         settledSince ??= Date.now();

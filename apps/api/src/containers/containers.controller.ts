@@ -104,7 +104,7 @@ export class ContainersController {
   @Get(':ref/logs')
   @ApiOperation({
     summary:
-      'Container output as NDJSON lines {at, stream, text}; follow=true streams until the container stops',
+      'Container output as NDJSON lines {at, stream, text}; follow=true streams until the container stops, with blank keep-alive lines while it is quiet',
   })
   async logLines(
     @CurrentTenant() t: TenantPrincipal,
@@ -127,7 +127,7 @@ export class ContainersController {
     );
     const body = Readable.from(
       (async function* () {
-        for await (const line of lines) yield `${JSON.stringify(line)}\n`;
+        for await (const line of lines) yield line === null ? '\n' : `${JSON.stringify(line)}\n`;
       })(),
     );
     await reply

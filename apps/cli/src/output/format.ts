@@ -71,3 +71,15 @@ export function truncate(s: string, max: number, full = false): string {
 export function shellJoin(words: readonly string[]): string {
   return words.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
+
+/** A container's addresses as one table cell: `mynet:10.1.0.2,db:10.2.0.3` (eth0 first), "-" for none. */
+export function containerIps(c: ContainerView): string {
+  const nics = c.networks ?? [];
+  return nics.length > 0 ? nics.map((n) => `${n.name}:${n.ip}`).join(',') : '-';
+}
+
+/** A port range as people write one: `80`, `8000-8080`, or `all` when the rule names no port. */
+export function portRange(from: number | null, to: number | null): string {
+  if (from === null) return 'all';
+  return to === null || to === from ? String(from) : `${from}-${to}`;
+}

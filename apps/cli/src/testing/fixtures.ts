@@ -1,4 +1,11 @@
-import type { ContainerView, ImageView } from '@berth/contracts';
+import type {
+  ContainerView,
+  FloatingIpView,
+  ImageView,
+  NetworkView,
+  SecurityGroupView,
+  SecurityRuleView,
+} from '@berth/contracts';
 import { NOW } from './harness';
 
 /** A container as the API shows one. */
@@ -37,6 +44,54 @@ export function image(over: Partial<ImageView> = {}): ImageView {
     error: null,
     createdAt: NOW.toISOString(),
     updatedAt: NOW.toISOString(),
+    ...over,
+  };
+}
+
+export function network(over: Partial<NetworkView> = {}): NetworkView {
+  return {
+    id: 'net_1',
+    name: 'mynet',
+    cidr: '10.1.0.0/24',
+    gateway: '10.1.0.1',
+    isDefault: false,
+    createdAt: new Date(NOW.getTime() - 120_000).toISOString(),
+    ...over,
+  };
+}
+
+export function rule(over: Partial<SecurityRuleView> = {}): SecurityRuleView {
+  return {
+    id: 'sgr_1',
+    direction: 'ingress',
+    protocol: 'tcp',
+    portFrom: 80,
+    portTo: 80,
+    cidr: '0.0.0.0/0',
+    remoteGroupId: null,
+    ...over,
+  };
+}
+
+/** A new group as the API makes one: "egress all to 0.0.0.0/0" and what `rules` adds. */
+export function securityGroup(over: Partial<SecurityGroupView> = {}): SecurityGroupView {
+  return {
+    id: 'sg_1',
+    name: 'web',
+    description: '',
+    rules: [rule({ id: 'sgr_egress', direction: 'egress', protocol: 'all', portFrom: null, portTo: null })],
+    createdAt: new Date(NOW.getTime() - 120_000).toISOString(),
+    ...over,
+  };
+}
+
+export function floatingIp(over: Partial<FloatingIpView> = {}): FloatingIpView {
+  return {
+    id: 'fip_1',
+    address: '203.0.113.10',
+    name: null,
+    containerId: null,
+    createdAt: new Date(NOW.getTime() - 120_000).toISOString(),
     ...over,
   };
 }

@@ -50,6 +50,18 @@ describe('berth completion', () => {
     expect(bashComplete(res.stdout, ['berth', 'run', '--name', ''])).toEqual([]);
     expect(bashComplete(res.stdout, ['berth', 'completion', ''])).toEqual(['bash', 'zsh']);
     expect(bashComplete(res.stdout, ['berth', 'logs', '--t'])).toEqual(['--tail', '--timestamps']);
+    // Networking nouns come from the same tree.
+    expect(bashComplete(res.stdout, ['berth', 'f'])).toEqual(['fip']);
+    expect(bashComplete(res.stdout, ['berth', 'network', ''])).toEqual(['create', 'ls', 'inspect', 'rm']);
+    expect(bashComplete(res.stdout, ['berth', 'sg', 'rule', ''])).toEqual(['add', 'ls', 'rm']);
+    expect(bashComplete(res.stdout, ['berth', 'sg', 'rule', 'add', 'web', '--proto', ''])).toEqual([
+      'tcp',
+      'udp',
+      'icmp',
+      'all',
+    ]);
+    expect(bashComplete(res.stdout, ['berth', 'fip', 'a'])).toEqual(['allocate', 'attach']);
+    expect(bashComplete(res.stdout, ['berth', 'run', '--s'])).toEqual(['--sg', '--size']);
   });
 
   it('zsh: a compdef script that zsh accepts (when zsh is installed)', async () => {

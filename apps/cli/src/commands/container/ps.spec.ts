@@ -1,5 +1,5 @@
 import { apiError, FakeBerth, runBerth } from '../../testing/harness';
-import { container } from '../../testing/fixtures';
+import { container, floatingIp } from '../../testing/fixtures';
 
 const LIVE = 'pending,creating,starting,running,stopping,restarting';
 
@@ -53,6 +53,39 @@ describe('berth ps', () => {
     const res = await runBerth(['ps', '--filter', 'status=exited', '--json'], { berth });
     expect(berth.requests[0]!.query.state).toBe('exited');
     expect(JSON.parse(res.stdout)).toEqual([expect.objectContaining({ id: 'ctr_1', exitCode: 3 })]);
+  });
+
+  it("-w adds each container's addresses and floating IP", async () => {
+    const berth = new FakeBerth()
+      .on('GET', '/v1/containers', {
+        data: [
+          container({
+            networks: [
+              { networkId: 'net_1', name: 'mynet', ip: '10.1.0.2', mac: '52:54:00:00:00:01' },
+              { networkId: 'net_2', name: 'db', ip: '10.2.0.2', mac: '52:54:00:00:00:02' },
+            ],
+          }),
+          container({ id: 'ctr_2', name: 'other', networks: [] }),
+        ],
+        nextCursor: null,
+      })
+      .on('GET', '/v1/fips', {
+        data: [
+          floatingIp({ containerId: 'ctr_1' }),
+          floatingIp({ id: 'fip_2', address: '203.0.113.11', containerId: null }),
+        ],
+        nextCursor: null,
+      });
+    const res = await runBerth(['ps', '-w'], { berth });
+    expect(res.code).toBe(0);
+    const lines = res.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/\s+STATUS\s+NETWORKS\s+FLOATING IP$/);
+    expect(lines[1]).toMatch(/Up About a minute\s+mynet:10\.1\.0\.2,db:10\.2\.0\.2\s+203\.0\.113\.10$/);
+    expect(lines[2]).toMatch(/^ctr_2\s+other\s.*Up About a minute\s+-\s+-$/);
+    expect(lines[1]!.indexOf('mynet')).toBe(lines[0]!.indexOf('NETWORKS'));
+    // Without -w, no floating IPs are asked for.
+    await runBerth(['ps'], { berth });
+    expect(berth.calls('GET', '/v1/fips')).toHaveLength(1);
   });
 
   it('refuses an unknown filter with exit code 2', async () => {

@@ -67,6 +67,48 @@ describe('berth run', () => {
     expect(berth.requests[0]!.body).toEqual({ image: 'reg.test/me/app:1' });
   });
 
+  it('--net and --sg, each repeatable, become networks and securityGroups in order', async () => {
+    const berth = new FakeBerth().on('POST', '/v1/containers', accepted());
+    const res = await runBerth(
+      [
+        'run',
+        '-d',
+        '--no-wait',
+        '--net',
+        'front',
+        '--sg',
+        'web',
+        '--net',
+        'net_2',
+        '--sg',
+        'ssh',
+        'img',
+        'sh',
+      ],
+      { berth },
+    );
+    expect(res.code).toBe(0);
+    expect(berth.requests[0]!.body).toEqual({
+      image: 'img',
+      command: ['sh'],
+      networks: ['front', 'net_2'],
+      securityGroups: ['web', 'ssh'],
+    });
+  });
+
+  it('an unknown network: the coded error and exit 125', async () => {
+    const berth = new FakeBerth().on(
+      'POST',
+      '/v1/containers',
+      apiError(404, 'network/not_found', 'network nope does not exist'),
+    );
+    const res = await runBerth(['run', '-d', '--net', 'nope', 'img'], { berth });
+    expect(res).toMatchObject({
+      code: 125,
+      stderr: 'Error: network/not_found: network nope does not exist\n',
+    });
+  });
+
   it('-d --json prints the running container', async () => {
     const berth = new FakeBerth()
       .on('POST', '/v1/containers', accepted())

@@ -17,6 +17,8 @@ interface RunOptions {
   readonly env?: string[];
   readonly envFile?: string[];
   readonly label?: string[];
+  readonly net?: string[];
+  readonly sg?: string[];
   readonly size?: string;
   readonly restart?: string;
   readonly rm?: boolean;
@@ -58,6 +60,8 @@ export function runRequest(
     ...(opts.size !== undefined ? { size: opts.size } : {}),
     ...(opts.restart !== undefined ? { restartPolicy: opts.restart } : {}),
     ...(Object.keys(labels).length > 0 ? { labels } : {}),
+    ...(opts.net && opts.net.length > 0 ? { networks: opts.net } : {}),
+    ...(opts.sg && opts.sg.length > 0 ? { securityGroups: opts.sg } : {}),
   };
 }
 
@@ -128,6 +132,12 @@ export function registerRun(parent: Command, ctx: CliContext): Command {
     )
     .option('--env-file <file>', 'read KEY=VALUE lines from a file; repeatable', collect)
     .option('-l, --label <key=value>', 'set a label; repeatable', collect)
+    .option(
+      '--net <network>',
+      'join this network (id or name; eth0 first); repeatable, 1 to 4 (default: your `default` network)',
+      collect,
+    )
+    .option('--sg <group>', 'attach this security group (id or name); repeatable', collect)
     .addOption(new Option('--size <size>', `vCPU and memory (default: ${DEFAULT_SIZE})`).choices(SIZE_NAMES))
     .option('--restart <policy>', 'no, always, on-failure or on-failure:N (default: no)')
     .option('--rm', 'delete the container once it has exited (not with -d)')
@@ -149,5 +159,6 @@ export function registerRun(parent: Command, ctx: CliContext): Command {
     'berth run 127.0.0.1:5000/me/busybox echo hello',
     'berth run -d --name web --size s2 -e PORT=8080 --restart always 127.0.0.1:5000/me/web',
     "berth run --rm --env-file .env 127.0.0.1:5000/me/job sh -c 'exit 3'; echo $?   # 3",
+    'berth run -d --name api --net backend --net frontend --sg web 127.0.0.1:5000/me/api',
   ]);
 }
