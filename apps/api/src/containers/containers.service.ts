@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { AcceptedView, ContainerView, Page } from '@berth/contracts';
 import { ContainerEntity, ContainerRepository, inTransaction, type OperationEntity } from '@berth/db';
 import {
@@ -21,6 +21,7 @@ import {
   type OperationKind,
   type TenantId,
 } from '@berth/domain';
+import { onUniqueViolation } from '../common/unique-violation';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 import { decodeCursor, DEFAULT_PAGE_LIMIT, pageOf } from '../common/pagination';
 import { loadHostSnapshots } from '../hosts/host-snapshots';
@@ -74,68 +75,71 @@ export class ContainersService {
       dto.name ??
       `${dto.image.split(/[/:@]/).filter(Boolean).slice(-2, -1)[0] ?? 'ctr'}-${randomBytes(3).toString('hex')}`;
 
-    const { container, op, net, nudge } = await this.withNameGuard(name, () =>
-      inTransaction(this.ds, async (em) => {
-        if (await new ContainerRepository(em).findByName(tenantId, name)) throw nameTaken(name);
-        // Networks and groups first: a wrong name fails before any host is locked. Both stay locked
-        // against deletion until this transaction ends.
-        const networks = await resolveNetworksForCreate(
-          em,
-          tenantId,
-          dto.networks,
-          this.config.defaultNetworkCidr,
-        );
-        const groups = await resolveGroups(em, tenantId, dto.securityGroups ?? []);
-        const { snapshots } = await loadHostSnapshots(em, { lock: true });
-        const hostId = placeContainer(snapshots, resources, this.config.placementPolicy);
-        const now = new Date();
-        const container = await em.save(
-          em.create(ContainerEntity, {
-            id,
+    const { container, op, net, nudge } = await onUniqueViolation(
+      'containers_tenant_name_uq',
+      () => nameTaken(name),
+      () =>
+        inTransaction(this.ds, async (em) => {
+          if (await new ContainerRepository(em).findByName(tenantId, name)) throw nameTaken(name);
+          // Networks and groups first: a wrong name fails before any host is locked. Both stay locked
+          // against deletion until this transaction ends.
+          const networks = await resolveNetworksForCreate(
+            em,
             tenantId,
-            name,
-            image: dto.image,
-            command: dto.command ?? null,
-            env: dto.env ?? {},
-            labels,
-            size,
-            vcpu: resources.vcpu,
-            memoryMib: resources.memoryMib,
-            diskGib: resources.diskGib,
-            restartPolicy,
-            state: 'pending',
-            generation: 1,
+            dto.networks,
+            this.config.defaultNetworkCidr,
+          );
+          const groups = await resolveGroups(em, tenantId, dto.securityGroups ?? []);
+          const { snapshots } = await loadHostSnapshots(em, { lock: true });
+          const hostId = placeContainer(snapshots, resources, this.config.placementPolicy);
+          const now = new Date();
+          const container = await em.save(
+            em.create(ContainerEntity, {
+              id,
+              tenantId,
+              name,
+              image: dto.image,
+              command: dto.command ?? null,
+              env: dto.env ?? {},
+              labels,
+              size,
+              vcpu: resources.vcpu,
+              memoryMib: resources.memoryMib,
+              diskGib: resources.diskGib,
+              restartPolicy,
+              state: 'pending',
+              generation: 1,
+              hostId,
+              exitCode: null,
+              stateReason: null,
+              stateChangedAt: now,
+              lastReportAt: null,
+              startedAt: null,
+              finishedAt: null,
+              createdAt: now,
+              updatedAt: now,
+            }),
+          );
+          await allocateNics(em, id, networks);
+          await attachGroups(
+            em,
+            id,
+            groups.map((g) => g.id),
+          );
+          const op = await openOperation(em, {
+            tenantId,
+            kind: 'container.create',
+            targetId: id,
             hostId,
-            exitCode: null,
-            stateReason: null,
-            stateChangedAt: now,
-            lastReportAt: null,
-            startedAt: null,
-            finishedAt: null,
-            createdAt: now,
-            updatedAt: now,
-          }),
-        );
-        await allocateNics(em, id, networks);
-        await attachGroups(
-          em,
-          id,
-          groups.map((g) => g.id),
-        );
-        const op = await openOperation(em, {
-          tenantId,
-          kind: 'container.create',
-          targetId: id,
-          hostId,
-          generation: 1,
-        });
-        return {
-          container,
-          op,
-          net: await networkingOf(em, id),
-          nudge: await hostsAffectedByContainers(em, [id]),
-        };
-      }),
+            generation: 1,
+          });
+          return {
+            container,
+            op,
+            net: await networkingOf(em, id),
+            nudge: await hostsAffectedByContainers(em, [id]),
+          };
+        }),
     );
     await this.queues.enqueue(op);
     // Its peers learn its name and address, and the hosts whose rules name its groups its address.
@@ -247,21 +251,6 @@ export class ContainersService {
         'capacity/unavailable',
         `the host of container ${c.name} has no room for ${c.vcpu} vCPU and ${c.memoryMib} MiB now; try again later`,
       );
-    }
-  }
-
-  /** Turns the unique index's error into `container/name_taken` when two creates race for one name. */
-  private async withNameGuard<T>(name: string, work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (err) {
-      if (
-        err instanceof QueryFailedError &&
-        (err.driverError as { constraint?: string }).constraint === 'containers_tenant_name_uq'
-      ) {
-        throw nameTaken(name);
-      }
-      throw err;
     }
   }
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, IsNull, QueryFailedError, type EntityManager } from 'typeorm';
+import { DataSource, IsNull, type EntityManager } from 'typeorm';
 import type { FloatingIpView, Page } from '@berth/contracts';
 import { ContainerRepository, FloatingIpEntity, FloatingIpRepository, inTransaction } from '@berth/db';
 import {
@@ -13,6 +13,7 @@ import {
   type TenantId,
 } from '@berth/domain';
 import { decodeCursor, DEFAULT_PAGE_LIMIT, pageOf } from '../common/pagination';
+import { violatedConstraint } from '../common/unique-violation';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 import { AgentQueuesService } from '../queue/agent-queues.service';
 import { floatingIpView } from './floating-ip.view';
@@ -203,8 +204,7 @@ export class FloatingIpsService {
     try {
       return await work();
     } catch (err) {
-      const constraint =
-        err instanceof QueryFailedError ? (err.driverError as { constraint?: string }).constraint : undefined;
+      const constraint = violatedConstraint(err);
       if (constraint === 'floating_ips_tenant_name_uq' && name !== null) throw fipNameTaken(name);
       if (constraint === 'floating_ips_container_uq') {
         throw new DomainError(

@@ -1,4 +1,5 @@
-import { QueryFailedError, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { onUniqueViolation } from '../common/unique-violation';
 import { NetworkEntity, NetworkRepository } from '@berth/db';
 import {
   cidrsOverlap,
@@ -73,29 +74,24 @@ export async function createNetwork(
     block = free;
   }
   const [{ vni }] = await em.query<[{ vni: number }]>(`SELECT nextval('networks_vni_seq')::integer AS vni`);
-  try {
-    return await em.save(
-      em.create(NetworkEntity, {
-        id: newId('net'),
-        tenantId,
-        name,
-        cidr: formatCidr(block),
-        gateway: formatIpv4(gatewayOf(block)),
-        vni,
-        isDefault: name === DEFAULT_NETWORK_NAME,
-        createdAt: new Date(),
-        deletedAt: null,
-      }),
-    );
-  } catch (err) {
-    if (
-      err instanceof QueryFailedError &&
-      (err.driverError as { constraint?: string }).constraint === 'networks_tenant_name_uq'
-    ) {
-      throw networkNameTaken(name);
-    }
-    throw err;
-  }
+  return onUniqueViolation(
+    'networks_tenant_name_uq',
+    () => networkNameTaken(name),
+    () =>
+      em.save(
+        em.create(NetworkEntity, {
+          id: newId('net'),
+          tenantId,
+          name,
+          cidr: formatCidr(block),
+          gateway: formatIpv4(gatewayOf(block)),
+          vni,
+          isDefault: name === DEFAULT_NETWORK_NAME,
+          createdAt: new Date(),
+          deletedAt: null,
+        }),
+      ),
+  );
 }
 
 /**

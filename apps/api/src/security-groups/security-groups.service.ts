@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { ContainerView, Page, SecurityGroupView } from '@berth/contracts';
 import {
   ContainerRepository,
@@ -21,6 +21,7 @@ import {
   type TenantId,
 } from '@berth/domain';
 import { decodeCursor, DEFAULT_PAGE_LIMIT, pageOf } from '../common/pagination';
+import { onUniqueViolation } from '../common/unique-violation';
 import { containerView } from '../containers/container.view';
 import {
   attachGroups,
@@ -62,21 +63,24 @@ export class SecurityGroupsService {
   async create(tenantId: TenantId, dto: CreateSecurityGroupDto): Promise<SecurityGroupView> {
     const specs = (dto.rules ?? []).map((r, i) => inRule(i, () => toSpec(r)));
     if (!specs.some((s) => s.direction === 'egress')) specs.unshift(DEFAULT_EGRESS);
-    const view = await this.withNameGuard(dto.name, () =>
-      inTransaction(this.ds, async (em) => {
-        if (await new SecurityGroupRepository(em).findByRef(tenantId, dto.name)) throw nameTaken(dto.name);
-        const group = await em.save(
-          em.create(SecurityGroupEntity, {
-            id: newId('sg'),
-            tenantId,
-            name: dto.name,
-            description: dto.description ?? '',
-            createdAt: new Date(),
-          }),
-        );
-        for (const spec of specs) await this.insertRule(em, tenantId, group, spec);
-        return this.viewOf(em, tenantId, group);
-      }),
+    const view = await onUniqueViolation(
+      'security_groups_tenant_name_uq',
+      () => nameTaken(dto.name),
+      () =>
+        inTransaction(this.ds, async (em) => {
+          if (await new SecurityGroupRepository(em).findByRef(tenantId, dto.name)) throw nameTaken(dto.name);
+          const group = await em.save(
+            em.create(SecurityGroupEntity, {
+              id: newId('sg'),
+              tenantId,
+              name: dto.name,
+              description: dto.description ?? '',
+              createdAt: new Date(),
+            }),
+          );
+          for (const spec of specs) await this.insertRule(em, tenantId, group, spec);
+          return this.viewOf(em, tenantId, group);
+        }),
     );
     // A new group has no members: no host enforces it yet.
     return view;
@@ -292,21 +296,6 @@ export class SecurityGroupsService {
   ): Promise<SecurityGroupView> {
     const rules = await new SecurityGroupRepository(em).rulesOf(tenantId, [g.id]);
     return securityGroupView(g, rules.get(g.id) ?? []);
-  }
-
-  /** Turns the unique index's error into `security_group/name_taken` when two creates race for one name. */
-  private async withNameGuard<T>(name: string, work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (err) {
-      if (
-        err instanceof QueryFailedError &&
-        (err.driverError as { constraint?: string }).constraint === 'security_groups_tenant_name_uq'
-      ) {
-        throw nameTaken(name);
-      }
-      throw err;
-    }
   }
 }
 
