@@ -83,7 +83,10 @@ describe('QemuDriver (real microVMs)', () => {
       ]),
     );
     // The exit happened inside start() or just after; either way the QEMU process is gone.
-    const pid = Number(readFileSync(path.join(machinesDir, s.id, 'qemu.pid'), 'utf8'));
+    // (QEMU removes its pidfile when it exits; the driver's state keeps the pid.)
+    const pid = (
+      JSON.parse(readFileSync(path.join(machinesDir, s.id, 'state.json'), 'utf8')) as { pid: number }
+    ).pid;
     await waitFor('qemu to exit', () => Promise.resolve(!isAlive(pid)), 15_000);
   });
 
@@ -94,6 +97,13 @@ describe('QemuDriver (real microVMs)', () => {
     await d.create(polite);
     await d.create(stubborn);
     await Promise.all([d.start(polite.id), d.start(stubborn.id)]);
+    // Each script says it is up after installing its SIGTERM trap: only then is "graceful" defined.
+    for (const [id, line] of [
+      [polite.id, 'polite up'],
+      [stubborn.id, 'stubborn up'],
+    ] as const) {
+      await waitFor(`${line}`, async () => (await d.logs(id)).some((l) => l.text === line), 30_000);
+    }
 
     const ok = await d.exec(stubborn.id, {
       args: ['sh', '-c', 'echo out-$((6*7)); echo err >&2; exit 5'],
@@ -140,7 +150,11 @@ describe('QemuDriver (real microVMs)', () => {
     expect(res.stdout).toBe('still here\n');
     await second.delete(s.id);
     expect(await second.status(s.id)).toEqual({ state: 'absent' });
-    expect(ourQemuCount(machinesDir)).toBe(0);
+    await waitFor(
+      'no QEMU of ours to be left',
+      () => Promise.resolve(ourQemuCount(machinesDir) === 0),
+      15_000,
+    );
   });
 });
 

@@ -69,6 +69,8 @@ interface LiveMachine {
   /** While stop/kill/delete/start is in progress, exits are theirs to report, not the listeners'. */
   quiet: boolean;
   pidWatch: NodeJS.Timeout | null;
+  /** Set by delete(): late events must not write into the removed directory. */
+  deleted: boolean;
   execs: Map<number, PendingExec>;
   nextExecId: number;
   partial: Record<'stdout' | 'stderr', string>;
@@ -182,7 +184,9 @@ export class QemuDriver implements Driver {
       m.workloadExit = deferred<number | null>();
       const gone = m.gone;
       child.once('exit', () => gone.resolve());
-      void gone.promise.then(() => this.onProcessGone(m, pid));
+      void gone.promise
+        .then(() => this.onProcessGone(m, pid))
+        .catch((err: unknown) => this.log(`${id}: ${String(err)}`));
       await this.save(m, {
         ...m.state,
         phase: 'running',
@@ -265,6 +269,7 @@ export class QemuDriver implements Driver {
   async delete(id: ContainerId): Promise<void> {
     await this.kill(id);
     const m = this.machines.get(id);
+    if (m) m.deleted = true;
     m?.channel?.close();
     if (m?.pidWatch) clearInterval(m.pidWatch);
     this.machines.delete(id);
@@ -357,7 +362,9 @@ export class QemuDriver implements Driver {
         m.pidWatch = setInterval(() => {
           if (!alive(pid)) m.gone?.resolve();
         }, 500);
-        void m.gone.promise.then(() => this.onProcessGone(m, pid));
+        void m.gone.promise
+          .then(() => this.onProcessGone(m, pid))
+          .catch((err: unknown) => this.log(`${id}: ${String(err)}`));
         try {
           m.channel = await GuestChannel.connect(m.files.file(AGENT_SOCKET), 5000);
           this.attach(m, m.channel);
@@ -419,6 +426,7 @@ export class QemuDriver implements Driver {
         workloadExit: null,
         quiet: false,
         pidWatch: null,
+        deleted: false,
         execs: new Map(),
         nextExecId: 1,
         partial: { stdout: '', stderr: '' },
@@ -447,6 +455,8 @@ export class QemuDriver implements Driver {
 
   private async save(m: LiveMachine, state: MachineState): Promise<void> {
     m.state = state;
+    // A machine being deleted has no directory to remember anything in.
+    if (m.deleted) return;
     await m.files.saveState(state);
   }
 
