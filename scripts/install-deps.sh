@@ -24,6 +24,8 @@ declare -A NEED=(
   [ip]=iproute2
   [nft]=nftables
   [arping]=iputils-arping
+  [sysctl]=procps
+  [ps]=procps
 )
 
 missing=()
