@@ -4,6 +4,7 @@ import { DRIVER } from '../config.provider';
 import type { Driver, MachineExit } from '../drivers/driver';
 import { EventReporterService } from '../reporter/event-reporter.service';
 import { ContainerRunnerService } from '../runner/container-runner.service';
+import { LogShipperService } from '../reporter/log-shipper.service';
 
 /** Reports machines that stop by themselves (the workload exited) as `agent.exited`. */
 @Injectable()
@@ -15,6 +16,7 @@ export class MachineExitsListener {
     private readonly api: ApiClientService,
     private readonly reporter: EventReporterService,
     private readonly runner: ContainerRunnerService,
+    private readonly logs: LogShipperService,
   ) {}
 
   listen(): void {
@@ -29,6 +31,7 @@ export class MachineExitsListener {
   private async onExit(exit: MachineExit): Promise<void> {
     const spec = await this.api.containerSpec(exit.id);
     if (!spec) return;
+    await this.logs.flush(exit.id);
     const result = await this.reporter.report(exit.id, {
       event: 'agent.exited',
       at: exit.at,

@@ -15,6 +15,8 @@ export class LogShipperService implements OnModuleDestroy {
   private readonly log = new Logger(LogShipperService.name);
   private readonly redis: Redis;
   private warned = false;
+  /** The last shipment in flight per container: flush() waits for it (Redis keeps one connection's order). */
+  private readonly inFlight = new Map<ContainerId, Promise<void>>();
 
   constructor(
     @Inject(AGENT_CONFIG) private readonly config: AgentConfig,
@@ -28,8 +30,16 @@ export class LogShipperService implements OnModuleDestroy {
     this.driver.onOutput((id, line) => this.ship(id, line));
   }
 
+  /**
+   * Resolves once every line received so far for `id` has reached Redis. Reports of a stop or an exit
+   * wait for it, so that whoever sees the new state also sees the last lines (a "bye" before exit).
+   */
+  async flush(id: ContainerId): Promise<void> {
+    await this.inFlight.get(id);
+  }
+
   private ship(id: ContainerId, line: LogLine): void {
-    this.redis
+    const shipped = this.redis
       .xadd(
         logStreamKey(this.config.queuePrefix, id),
         'MAXLEN',
@@ -50,6 +60,10 @@ export class LogShipperService implements OnModuleDestroy {
           this.warned = true;
         },
       );
+    const entry = shipped.then(() => {
+      if (this.inFlight.get(id) === entry) this.inFlight.delete(id);
+    });
+    this.inFlight.set(id, entry);
   }
 
   onModuleDestroy(): void {

@@ -14,6 +14,7 @@ import { ApiClientService } from '../api-client/api-client.service';
 import { AGENT_CONFIG, DRIVER, type AgentConfig } from '../config.provider';
 import { TerminalDriverError, type Driver, type MachineSpec } from '../drivers/driver';
 import { EventReporterService } from '../reporter/event-reporter.service';
+import { LogShipperService } from '../reporter/log-shipper.service';
 import { CONTAINER_HOOKS, type ContainerHook } from './container-hook';
 
 export type JobOutcome = 'done' | 'stale' | 'gone';
@@ -38,6 +39,7 @@ export class ContainerRunnerService {
     @Inject(CONTAINER_HOOKS) private readonly hooks: readonly ContainerHook[],
     private readonly api: ApiClientService,
     private readonly reporter: EventReporterService,
+    private readonly logs: LogShipperService,
   ) {}
 
   async handle(kind: OperationKind, job: ContainerJob): Promise<JobOutcome> {
@@ -73,6 +75,7 @@ export class ContainerRunnerService {
         const status = await this.driver.status(id);
         const exitCode = status.state === 'stopped' ? status.exitCode : null;
         const at = status.state === 'stopped' ? status.finishedAt : new Date();
+        await this.logs.flush(id);
         await this.reporter.report(id, { ...base, event: 'agent.stopped', at, exitCode });
         return 'done';
       }
@@ -163,6 +166,7 @@ export class ContainerRunnerService {
       await this.reporter.report(id, { ...base, event: 'agent.running', at: status.startedAt });
     } else if (status.state === 'stopped') {
       // The workload started and already exited: the start succeeded, the container is exited.
+      await this.logs.flush(id);
       await this.reporter.report(id, {
         ...base,
         event: 'agent.exited',
