@@ -8,6 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { kernelCommandLine } from '../apps/agent/src/drivers/qemu/qemu-args';
 import { runMigrations } from '../libs/db/src/migrate';
 import {
   buildTestImage,
@@ -51,7 +52,8 @@ function bareBoot(kernel: string, initrd: string): Promise<number> {
     '-serial',
     'stdio',
     '-append',
-    'console=ttyS0 panic=-1 quiet mitigations=off reboot=t tsc_early_khz=2000000 tsc=reliable berth.probe',
+    // The same command line the driver boots with, plus the probe flag that makes berth-init stop at once.
+    kernelCommandLine('tcg', ['berth.probe']),
   ];
   return new Promise((resolve, reject) => {
     const child = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'pipe', 'pipe'] });
