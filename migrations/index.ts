@@ -1,10 +1,12 @@
 import { CreateControlPlane1763769600000 } from './1763769600000-create-control-plane';
 import { CreateImagesAndExecs1763776800000 } from './1763776800000-create-images-and-execs';
 import { CreateNetworks1763784000000 } from './1763784000000-create-networks';
+import { CreateVolumes1763791200000 } from './1763791200000-create-volumes';
 
 /** Every migration in order. Listed explicitly so that compiled and test runs load the same classes. */
 export const ALL_MIGRATIONS = [
   CreateControlPlane1763769600000,
   CreateImagesAndExecs1763776800000,
   CreateNetworks1763784000000,
+  CreateVolumes1763791200000,
 ];

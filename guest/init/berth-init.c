@@ -410,7 +410,12 @@ static int setup_root(struct spec *s) {
     const char *fstype = path + strlen(path) + 1;
     char dst[4096], devpath[300];
     snprintf(dst, sizeof dst, NEWROOT "%s", path);
-    mount_or_log(resolve_device(dev, devpath, sizeof devpath), dst, fstype, 0, NULL);
+    /* A volume that is not there must stop the start: the workload would write into its own layer
+     * instead, and the data would be gone with the container. */
+    if (mount_or_log(resolve_device(dev, devpath, sizeof devpath), dst, fstype, 0, NULL) != 0) {
+      say(G_ERROR, 0, "could not mount the volume at %s", path);
+      return -1;
+    }
   }
   return 0;
 }

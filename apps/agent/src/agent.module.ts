@@ -1,7 +1,10 @@
 import { Logger, Module, type DynamicModule } from '@nestjs/common';
 import type { AgentConfig } from '@berth/config';
 import { ApiClientService } from './api-client/api-client.service';
-import { AGENT_CONFIG, DRIVER, IMAGE_STORE, NETWORK } from './config.provider';
+import { AGENT_CONFIG, DRIVER, IMAGE_STORE, NETWORK, VOLUME_BACKEND } from './config.provider';
+import { HostLocalVolumeBackend } from './volumes/host-local.backend';
+import { StorageJobsService } from './volumes/storage-jobs.service';
+import { VolumeHook } from './runner/volume.hook';
 import { LinuxNetworkDriver } from './drivers/network/linux-network.driver';
 import { DataplaneSyncService } from './reporter/dataplane-sync.service';
 import { NetworkHook } from './runner/network.hook';
@@ -31,6 +34,10 @@ export class AgentModule {
         { provide: DRIVER, useFactory: () => createDriver(config, (m) => new Logger('driver').log(m)) },
         { provide: IMAGE_STORE, useValue: imageStore },
         {
+          provide: VOLUME_BACKEND,
+          useValue: new HostLocalVolumeBackend({ dir: config.volumes.dir, capacityGib: config.volumes.capacityGib }),
+        },
+        {
           provide: NETWORK,
           useFactory: () =>
             new LinuxNetworkDriver({
@@ -42,14 +49,17 @@ export class AgentModule {
             }),
         },
         ImageHook,
+        VolumeHook,
         NetworkHook,
         {
-          // In order: image, then (as they land) volumes, then network. The hollow simulation needs none.
+          // In order: image, then volumes, then network. The hollow simulation needs none (its hosts
+          // still keep real volume files: storage jobs run on every driver).
           provide: CONTAINER_HOOKS,
-          useFactory: (image: ImageHook, network: NetworkHook): ContainerHook[] =>
-            config.driver === 'hollow' ? [] : [image, network],
-          inject: [ImageHook, NetworkHook],
+          useFactory: (image: ImageHook, volumes: VolumeHook, network: NetworkHook): ContainerHook[] =>
+            config.driver === 'hollow' ? [] : [image, volumes, network],
+          inject: [ImageHook, VolumeHook, NetworkHook],
         },
+        StorageJobsService,
         DataplaneSyncService,
         ImagePullService,
         LogShipperService,

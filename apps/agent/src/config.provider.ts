@@ -5,3 +5,4 @@ export const DRIVER = Symbol('DRIVER');
 export type { AgentConfig };
 export const IMAGE_STORE = Symbol('IMAGE_STORE');
 export const NETWORK = Symbol('NETWORK');
+export const VOLUME_BACKEND = Symbol('VOLUME_BACKEND');

@@ -14,6 +14,7 @@ import { HeartbeatService } from './reporter/heartbeat.service';
 import { LogShipperService } from './reporter/log-shipper.service';
 import { RegistrationService } from './reporter/registration.service';
 import { ResyncService } from './runner/resync.service';
+import { StorageJobsService } from './volumes/storage-jobs.service';
 
 /** Retries start-up steps that need the API: the agent may start before the API is up. */
 async function untilDone<T>(what: string, log: (m: string) => void, step: () => Promise<T>): Promise<T> {
@@ -43,6 +44,7 @@ async function main(): Promise<void> {
   const heartbeat = app.get(HeartbeatService);
   heartbeat.start();
   await untilDone('resync', warn, () => app.get(ResyncService).resync());
+  await untilDone('storage resync', warn, () => app.get(StorageJobsService).resync());
   app.get(MachineExitsListener).listen();
   app.get(LogShipperService).listen();
   // The hollow simulation has no data plane to keep.

@@ -41,6 +41,11 @@ import { SecurityGroupsController } from './security-groups/security-groups.cont
 import { SecurityGroupsService } from './security-groups/security-groups.service';
 import { TenantsController } from './tenants/tenants.controller';
 import { TenantsService } from './tenants/tenants.service';
+import { SnapshotsController } from './volumes/snapshots.controller';
+import { SnapshotsService } from './volumes/snapshots.service';
+import { StorageWorkService } from './control/storage-work.service';
+import { VolumesController } from './volumes/volumes.controller';
+import { VolumesService } from './volumes/volumes.service';
 
 @Module({})
 export class AppModule {
@@ -64,6 +69,8 @@ export class AppModule {
         NetworksController,
         SecurityGroupsController,
         FloatingIpsController,
+        VolumesController,
+        SnapshotsController,
         ImagesController,
         RegistryCredentialsController,
         OperationsController,
@@ -85,6 +92,9 @@ export class AppModule {
         ContainerExecService,
         ContainerLogsService,
         ImagesService,
+        VolumesService,
+        SnapshotsService,
+        StorageWorkService,
         RegistryCredentialsService,
         OperationsService,
         NetworksService,

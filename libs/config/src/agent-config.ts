@@ -43,6 +43,8 @@ const agentSchema = z.object({
     .optional(),
   BERTH_DATAPLANE_SYNC_MS: intFromEnv(3_000, 100),
   BERTH_IMAGE_CACHE_DIR: z.string().optional(),
+  BERTH_VOLUME_DIR: z.string().optional(),
+  BERTH_VOLUME_CAPACITY_GIB: z.coerce.number().int().min(0).max(1024 * 1024 * 1024).optional(),
   BERTH_AGENT_HEALTH_PORT: intFromEnv(0),
   BERTH_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -80,6 +82,8 @@ export interface AgentConfig {
     readonly publicIface: string | null;
     readonly syncIntervalMs: number;
   };
+  /** The host-local volume pool: volumes and snapshots as files; capacity null: the filesystem's size. */
+  readonly volumes: { readonly dir: string; readonly capacityGib: number | null };
   /** Pulled images' root filesystems, by digest; may be shared by agents on one machine. */
   readonly imageCacheDir: string;
   /** 0 picks a free port; the agent logs the one it got. */
@@ -118,6 +122,12 @@ export function loadAgentConfig(env: Env = processEnv()): AgentConfig {
     imageCacheDir:
       e.BERTH_IMAGE_CACHE_DIR ??
       path.join(e.BERTH_STATE_DIR ?? path.resolve('.data', 'agent', e.BERTH_HOST_NAME), 'images'),
+    volumes: {
+      dir:
+        e.BERTH_VOLUME_DIR ??
+        path.join(e.BERTH_STATE_DIR ?? path.resolve('.data', 'agent', e.BERTH_HOST_NAME), 'volumes'),
+      capacityGib: e.BERTH_VOLUME_CAPACITY_GIB ?? null,
+    },
     network: {
       netns: e.BERTH_HOST_NETNS ?? null,
       underlayIface: e.BERTH_UNDERLAY_IFACE ?? null,

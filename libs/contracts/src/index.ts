@@ -2,7 +2,15 @@
  * Request and response shapes shared by the api, the agent, the CLI and the dashboard. Plain types:
  * the api validates with its DTO classes, clients read these.
  */
-import type { ContainerState, HostState, OperationKind, OperationState, SizeName } from '@berth/domain';
+import type {
+  ContainerState,
+  HostState,
+  OperationKind,
+  OperationState,
+  SizeName,
+  SnapshotState,
+  VolumeState,
+} from '@berth/domain';
 
 export interface ErrorBody {
   readonly error: {
@@ -48,6 +56,8 @@ export interface HostView {
   readonly state: HostState;
   readonly capacity: { vcpu: number; memoryMib: number; diskGib: number };
   readonly reserved: { vcpu: number; memoryMib: number; diskGib: number };
+  /** The host's volume pool: GiB offered, and GiB its volumes and snapshots hold. */
+  readonly volumes: { capacityGib: number; reservedGib: number };
   readonly driver: string;
   readonly capabilities: Record<string, unknown>;
   readonly lastHeartbeatAt: string;
@@ -79,6 +89,50 @@ export interface ContainerView {
   readonly networks?: ContainerNicView[];
   /** Ids of the security groups attached, in the order they were attached (always sent, as `networks`). */
   readonly securityGroups?: string[];
+  /** Volumes mounted into it (always sent, as `networks`). */
+  readonly volumes?: ContainerVolumeView[];
+}
+
+export interface ContainerVolumeView {
+  readonly volumeId: string;
+  readonly name: string;
+  readonly path: string;
+}
+
+export interface VolumeView {
+  readonly id: string;
+  readonly name: string;
+  /** GiB (2^30 bytes), which berth calls GB. */
+  readonly sizeGb: number;
+  readonly state: VolumeState;
+  readonly backend: string;
+  readonly hostId: string | null;
+  /** The container it belongs to (one writer at a time), or null when detached. */
+  readonly attachment: { containerId: string; containerName: string; path: string } | null;
+  readonly sourceSnapshotId: string | null;
+  readonly error: string | null;
+  /** GB-seconds accrued so far (size x seconds since creation, to deletion). */
+  readonly usageGbSeconds: number;
+  readonly createdAt: string;
+  readonly deletedAt: string | null;
+}
+
+export interface SnapshotView {
+  readonly id: string;
+  readonly name: string;
+  readonly volumeId: string;
+  readonly volumeName: string;
+  /** The source volume's size: a restore makes a volume at least this big. */
+  readonly sizeGb: number;
+  readonly state: SnapshotState;
+  /** Bytes stored for it (only what the volume held), once made. */
+  readonly storedBytes: number | null;
+  /** true: taken from a running container (crash-consistent); false: from a detached volume. */
+  readonly live: boolean | null;
+  readonly error: string | null;
+  readonly usageGbSeconds: number;
+  readonly createdAt: string;
+  readonly deletedAt: string | null;
 }
 
 /** One NIC of a container: its address on one of the tenant's networks. */
@@ -114,7 +168,7 @@ export interface AcceptedView<T> {
 export interface RegisterHostRequest {
   readonly name: string;
   readonly address: string;
-  readonly capacity: { vcpu: number; memoryMib: number; diskGib: number };
+  readonly capacity: { vcpu: number; memoryMib: number; diskGib: number; volumeGib?: number };
   readonly driver: string;
   readonly capabilities: Record<string, unknown>;
   readonly agentVersion: string;
@@ -151,6 +205,39 @@ export interface AgentContainerSpec {
   readonly generation: number;
   /** Network interfaces in order (eth0, eth1, ...); empty until networks land on the API. */
   readonly nics?: AgentNic[];
+  /** Volumes to attach, by slot. */
+  readonly volumes?: AgentVolumeMount[];
+}
+
+export interface AgentVolumeMount {
+  readonly volumeId: string;
+  readonly sizeGib: number;
+  readonly backend: string;
+  readonly path: string;
+  /** The virtio-blk serial the guest finds it by (berth-vol<slot>). */
+  readonly serial: string;
+}
+
+/** One piece of storage work queued for a host (`volume.*`, `snapshot.*` jobs carry only the operation id). */
+export interface AgentStorageWork {
+  readonly operationId: string;
+  readonly kind: 'volume.create' | 'volume.delete' | 'snapshot.create' | 'snapshot.delete';
+  readonly volume: { id: string; sizeGib: number; backend: string; sourceSnapshotId: string | null } | null;
+  readonly snapshot: { id: string; volumeId: string; sizeGib: number; backend: string } | null;
+  /** For snapshot.create: the container the volume is attached to, and its disk serial there. */
+  readonly attachedTo: { containerId: string; serial: string } | null;
+}
+
+export interface AgentStorageResult {
+  readonly error?: { code: string; message: string };
+  readonly storedBytes?: number;
+  readonly live?: boolean;
+}
+
+/** Every volume and snapshot that should exist on a host: what the agent keeps, the rest it removes. */
+export interface AgentStorageInventory {
+  readonly volumes: string[];
+  readonly snapshots: string[];
 }
 
 export type AgentEventName =

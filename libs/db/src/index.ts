@@ -8,3 +8,4 @@ export * from './repositories/api-key.repository';
 export * from './repositories/network.repository';
 export * from './repositories/security-group.repository';
 export * from './repositories/floating-ip.repository';
+export * from './repositories/storage.repository';

@@ -11,3 +11,5 @@ export * from './container-name';
 export * from './ipv4';
 export * from './mac';
 export * from './security-rules';
+export * from './volumes';
+export * from './usage';

@@ -24,6 +24,10 @@ export const OPERATION_KINDS = [
   'container.delete',
   'container.exec',
   'image.pull',
+  'volume.create',
+  'volume.delete',
+  'snapshot.create',
+  'snapshot.delete',
 ] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 

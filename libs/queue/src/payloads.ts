@@ -80,3 +80,28 @@ export const HOST_SYNC_JOB_OPTIONS = {
   removeOnComplete: true,
   removeOnFail: true,
 } as const;
+
+/** Storage work (`volume.create|delete`, `snapshot.create|delete`): the agent fetches the rest by operation. */
+export const STORAGE_JOB_KINDS = ['volume.create', 'volume.delete', 'snapshot.create', 'snapshot.delete'] as const;
+export type StorageJobKind = (typeof STORAGE_JOB_KINDS)[number];
+
+export function isStorageJobKind(name: string): name is StorageJobKind {
+  return (STORAGE_JOB_KINDS as readonly string[]).includes(name);
+}
+
+export const storageJobSchema = z.object({
+  operationId: z.string().refine((v): v is OperationId => isId('op', v), 'not an operation id'),
+});
+
+export interface StorageJob {
+  readonly operationId: OperationId;
+}
+
+export function parseStorageJob(data: unknown): StorageJob {
+  return storageJobSchema.parse(data);
+}
+
+/** One job per operation: a retried enqueue of the same operation is the same job. */
+export function storageJobId(kind: StorageJobKind, targetId: string, operationId: OperationId): string {
+  return `${kind}.${targetId}.${operationId}`;
+}

@@ -5,6 +5,9 @@ import type {
   AgentExecSpec,
   AgentImageResult,
   AgentImageSpec,
+  AgentStorageInventory,
+  AgentStorageResult,
+  AgentStorageWork,
   OperationProgressReport,
   RegistryCredentials,
   AgentContainerSpec,
@@ -107,6 +110,23 @@ export class ApiClientService {
       if (err instanceof ApiError && err.status === 404) return undefined;
       throw err;
     }
+  }
+
+  storageWork(operationId: string): Promise<AgentStorageWork> {
+    return this.call('GET', `/v1/agent/storage/${encodeURIComponent(operationId)}`, this.identity.token());
+  }
+
+  storageResult(operationId: string, result: AgentStorageResult): Promise<void> {
+    return this.call(
+      'POST',
+      `/v1/agent/storage/${encodeURIComponent(operationId)}/result`,
+      this.identity.token(),
+      result,
+    );
+  }
+
+  storageInventory(): Promise<AgentStorageInventory> {
+    return this.call('GET', '/v1/agent/storage', this.identity.token());
   }
 
   dataplane(): Promise<AgentDataplane> {

@@ -1,4 +1,4 @@
-import type { AgentNic } from '@berth/contracts';
+import type { AgentNic, AgentVolumeMount } from '@berth/contracts';
 import type { ContainerId, Resources } from '@berth/domain';
 
 /** The parts of an OCI image config that decide how the workload runs. */
@@ -28,6 +28,19 @@ export interface MachineSpec {
   readonly interfaces?: readonly MachineInterface[];
   /** Set by the network hook: the guest's /etc/hosts (its networks' containers by name). */
   readonly hostsFile?: string;
+  /** The container's volumes as the API attached them (by slot). */
+  readonly volumeMounts?: readonly AgentVolumeMount[];
+  /** Set by the volume hook: each volume ready to open, with where the guest mounts it. */
+  readonly volumes?: readonly MachineVolume[];
+}
+
+export interface MachineVolume {
+  /** The virtio-blk serial the guest finds it by. */
+  readonly serial: string;
+  /** Absolute path inside the container. */
+  readonly path: string;
+  /** A raw image file on this host. */
+  readonly file: string;
 }
 
 export interface MachineInterface {
@@ -108,6 +121,12 @@ export interface Driver {
   logs(id: ContainerId, opts?: { tail?: number }): Promise<LogLine[]>;
   /** Runs a process beside the workload of a running machine and collects its output. */
   exec(id: ContainerId, req: ExecRequest): Promise<ExecResult>;
+  /**
+   * Copies one of a running machine's disks (by serial) to `target` (qcow2) while the guest runs:
+   * crash-consistent, as if the power were cut at that instant. false when the machine is not
+   * running. Drivers without real disks (hollow) leave it out.
+   */
+  backupDisk?(id: ContainerId, serial: string, target: string): Promise<boolean>;
   /** Replaces a file inside a running machine (the agent keeps /etc/hosts current); a no-op when it is not running. */
   writeFile(id: ContainerId, path: string, content: string): Promise<void>;
   /** Ids of every machine this driver has on the host. */

@@ -6,8 +6,10 @@ import {
   agentQueueName,
   HOST_SYNC_JOB,
   isOperationKind,
+  isStorageJobKind,
   parseContainerJob,
   parseImageJob,
+  parseStorageJob,
 } from '@berth/queue';
 import { ApiError } from '../api-client/api-error';
 import { AGENT_CONFIG, type AgentConfig } from '../config.provider';
@@ -17,6 +19,7 @@ import { EventReporterService } from '../reporter/event-reporter.service';
 import { ContainerRunnerService } from '../runner/container-runner.service';
 import { ImagePullService } from '../runner/image-pull.service';
 import { DataplaneSyncService } from '../reporter/dataplane-sync.service';
+import { StorageJobsService } from '../volumes/storage-jobs.service';
 
 /**
  * Consumes `agent.<hostId>`. Transient faults are thrown so that BullMQ retries with backoff; a
@@ -34,6 +37,7 @@ export class ContainerJobsProcessor {
     private readonly reporter: EventReporterService,
     private readonly images: ImagePullService,
     private readonly dataplane: DataplaneSyncService,
+    private readonly storage: StorageJobsService,
   ) {}
 
   start(hostId: HostId): void {
@@ -62,6 +66,16 @@ export class ContainerJobsProcessor {
       return 'done';
     }
     if (!isOperationKind(job.name)) throw new UnrecoverableError(`unknown job ${job.name}`);
+    if (isStorageJobKind(job.name)) {
+      let storageJob;
+      try {
+        storageJob = parseStorageJob(job.data);
+      } catch (err) {
+        throw new UnrecoverableError(`malformed job ${job.id ?? ''}: ${String(err)}`);
+      }
+      await this.storage.run(storageJob, job.attemptsMade + 1 >= (job.opts.attempts ?? 1));
+      return 'done';
+    }
     if (job.name === 'image.pull') {
       let imageJob;
       try {

@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { HostId } from '@berth/domain';
 import { ApiClientService } from '../api-client/api-client.service';
 import { ApiError } from '../api-client/api-error';
-import { AGENT_CONFIG, DRIVER, type AgentConfig } from '../config.provider';
+import { AGENT_CONFIG, DRIVER, VOLUME_BACKEND, type AgentConfig } from '../config.provider';
+import type { VolumeBackend } from '../volumes/volume-backend';
 import type { Driver } from '../drivers/driver';
 import { HostIdentityStore } from '../state/host-identity.store';
 
@@ -18,6 +19,7 @@ export class RegistrationService {
     @Inject(DRIVER) private readonly driver: Driver,
     private readonly api: ApiClientService,
     private readonly identity: HostIdentityStore,
+    @Inject(VOLUME_BACKEND) private readonly volumes: VolumeBackend,
   ) {}
 
   async ensureRegistered(): Promise<HostId> {
@@ -41,7 +43,7 @@ export class RegistrationService {
     const res = await this.api.register({
       name: this.config.host.name,
       address: this.config.host.address,
-      capacity: this.config.host.capacity,
+      capacity: { ...this.config.host.capacity, volumeGib: await this.volumes.capacityGib() },
       driver: this.driver.name,
       capabilities: this.driver.capabilities(),
       agentVersion: AGENT_VERSION,

@@ -86,7 +86,11 @@ export class ContainerRunnerService {
         return 'done';
       }
       case 'image.pull':
-        throw new Error('image.pull is not a container job');
+      case 'volume.create':
+      case 'volume.delete':
+      case 'snapshot.create':
+      case 'snapshot.delete':
+        throw new Error(`${kind} is not a container job`);
     }
   }
 
@@ -189,5 +193,6 @@ export function machineSpecOf(spec: AgentContainerSpec): MachineSpec {
     resources: spec.resources,
     restartPolicy: spec.restartPolicy,
     ...(spec.nics ? { nics: spec.nics } : {}),
+    ...(spec.volumes && spec.volumes.length > 0 ? { volumeMounts: spec.volumes } : {}),
   };
 }

@@ -1,9 +1,13 @@
-import type { ContainerView } from '@berth/contracts';
+import type { ContainerView, ContainerVolumeView } from '@berth/contracts';
 import type { ContainerEntity } from '@berth/db';
 import { NO_NETWORKING, type ContainerNetworking } from '../networks/container-networking';
 
 /** The container as its tenant sees it; `net` from loadContainerNetworking (nothing for a deleted one). */
-export function containerView(c: ContainerEntity, net: ContainerNetworking = NO_NETWORKING): ContainerView {
+export function containerView(
+  c: ContainerEntity,
+  net: ContainerNetworking = NO_NETWORKING,
+  volumes: readonly ContainerVolumeView[] = [],
+): ContainerView {
   return {
     id: c.id,
     name: c.name,
@@ -25,5 +29,6 @@ export function containerView(c: ContainerEntity, net: ContainerNetworking = NO_
     finishedAt: c.finishedAt?.toISOString() ?? null,
     networks: net.networks,
     securityGroups: net.securityGroups,
+    volumes: [...volumes],
   };
 }

@@ -11,6 +11,8 @@ import {
   hostAcceptsWork,
   newId,
   parseRestartPolicy,
+  parseVolumeMount,
+  validateVolumeMounts,
   formatRestartPolicy,
   placeContainer,
   sizeResources,
@@ -39,6 +41,15 @@ import { resolveNetworksForCreate } from '../networks/network-ledger';
 import { finishOperation, openOperation, supersedeOpenOperations } from '../operations/operation-ledger';
 import { operationView } from '../operations/operation.view';
 import { AgentQueuesService } from '../queue/agent-queues.service';
+import {
+  attachPlannedVolumes,
+  loadContainerVolumes,
+  lockVolumeHosts,
+  planContainerVolumes,
+  placeWithVolumes,
+  releaseContainerVolumes,
+  volumesOf,
+} from '../volumes/volume-ledger';
 import { containerView } from './container.view';
 import type { CreateContainerDto } from './dto/create-container.dto';
 import type { ListContainersDto } from './dto/list-containers.dto';
@@ -68,6 +79,8 @@ export class ContainersService {
     const restartPolicy = formatRestartPolicy(parseRestartPolicy(dto.restartPolicy ?? 'no'));
     const labels = dto.labels ?? {};
     validateLabels(labels);
+    const mounts = (dto.volumes ?? []).map(parseVolumeMount);
+    validateVolumeMounts(mounts);
     const size = dto.size ?? DEFAULT_SIZE;
     const resources = sizeResources(size);
     const id = newId('ctr');
@@ -75,7 +88,7 @@ export class ContainersService {
       dto.name ??
       `${dto.image.split(/[/:@]/).filter(Boolean).slice(-2, -1)[0] ?? 'ctr'}-${randomBytes(3).toString('hex')}`;
 
-    const { container, op, net, nudge } = await onUniqueViolation(
+    const { container, op, net, vols, nudge } = await onUniqueViolation(
       'containers_tenant_name_uq',
       () => nameTaken(name),
       () =>
@@ -90,8 +103,19 @@ export class ContainersService {
             this.config.defaultNetworkCidr,
           );
           const groups = await resolveGroups(em, tenantId, dto.securityGroups ?? []);
+          // Volumes before hosts (every path that locks both locks them in this order).
+          const plan = await planContainerVolumes(em, tenantId, mounts);
           const { snapshots } = await loadHostSnapshots(em, { lock: true });
-          const hostId = placeContainer(snapshots, resources, this.config.placementPolicy);
+          const hostId =
+            mounts.length === 0
+              ? placeContainer(snapshots, resources, this.config.placementPolicy)
+              : placeWithVolumes(
+                  plan,
+                  snapshots,
+                  plan.missing.length > 0 ? await lockVolumeHosts(em) : [],
+                  resources,
+                  this.config.placementPolicy,
+                );
           const now = new Date();
           const container = await em.save(
             em.create(ContainerEntity, {
@@ -120,6 +144,7 @@ export class ContainersService {
               updatedAt: now,
             }),
           );
+          await attachPlannedVolumes(em, tenantId, id, hostId, plan, mounts);
           await allocateNics(em, id, networks);
           await attachGroups(
             em,
@@ -137,6 +162,7 @@ export class ContainersService {
             container,
             op,
             net: await networkingOf(em, id),
+            vols: await volumesOf(em, id),
             nudge: await hostsAffectedByContainers(em, [id]),
           };
         }),
@@ -144,7 +170,7 @@ export class ContainersService {
     await this.queues.enqueue(op);
     // Its peers learn its name and address, and the hosts whose rules name its groups its address.
     await this.queues.nudgeHosts(nudge);
-    return { operation: operationView(op), data: containerView(container, net) };
+    return { operation: operationView(op), data: containerView(container, net, vols) };
   }
 
   async list(tenantId: TenantId, q: ListContainersDto): Promise<Page<ContainerView>> {
@@ -164,9 +190,13 @@ export class ContainersService {
       this.ds.manager,
       result.items.map((c) => c.id),
     );
+    const vols = await loadContainerVolumes(
+      this.ds.manager,
+      result.items.map((c) => c.id),
+    );
     return pageOf(
       result,
-      (c) => containerView(c, nets.get(c.id) ?? NO_NETWORKING),
+      (c) => containerView(c, nets.get(c.id) ?? NO_NETWORKING, vols.get(c.id) ?? []),
       (c) => c.id,
     );
   }
@@ -174,7 +204,7 @@ export class ContainersService {
   async get(tenantId: TenantId, id: string): Promise<ContainerView> {
     const c = await new ContainerRepository(this.ds.manager).findByRef(tenantId, id);
     if (!c) throw containerNotFound(id);
-    return containerView(c, await networkingOf(this.ds.manager, c.id));
+    return containerView(c, await networkingOf(this.ds.manager, c.id), await volumesOf(this.ds.manager, c.id));
   }
 
   /**
@@ -187,7 +217,7 @@ export class ContainersService {
     action: Action,
     opts: { force?: boolean } = {},
   ): Promise<AcceptedView<ContainerView>> {
-    const { container, op, enqueue, net, nudge } = await inTransaction(this.ds, async (em) => {
+    const { container, op, enqueue, net, vols, nudge } = await inTransaction(this.ds, async (em) => {
       const c = await new ContainerRepository(em).lockByRef(tenantId, id);
       if (!c) throw containerNotFound(id);
       if (action === 'delete' && !opts.force && containerHoldsCapacity(c.state)) {
@@ -223,13 +253,21 @@ export class ContainersService {
         await finishOperation(em, op, 'succeeded');
         const nudge = await hostsAffectedByContainers(em, [c.id]);
         await releaseContainerNetworking(em, c.id);
-        return { container: c, op, enqueue: false, net: NO_NETWORKING, nudge };
+        await releaseContainerVolumes(em, c.id);
+        return { container: c, op, enqueue: false, net: NO_NETWORKING, vols: [], nudge };
       }
-      return { container: c, op, enqueue: true, net: await networkingOf(em, c.id), nudge: [] };
+      return {
+        container: c,
+        op,
+        enqueue: true,
+        net: await networkingOf(em, c.id),
+        vols: await volumesOf(em, c.id),
+        nudge: [],
+      };
     });
     if (enqueue) await this.queues.enqueue(op);
     await this.queues.nudgeHosts(nudge);
-    return { operation: operationView(op), data: containerView(container, net) };
+    return { operation: operationView(op), data: containerView(container, net, vols) };
   }
 
   /** Start of a stopped container: it lives on its host (its writable layer is there), so that host must have room. */

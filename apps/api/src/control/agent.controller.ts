@@ -7,6 +7,8 @@ import type {
   RegistryCredentials,
   AgentContainerSpec,
   AgentEventResult,
+  AgentStorageInventory,
+  AgentStorageWork,
   HeartbeatResponse,
   RegisterHostResponse,
 } from '@berth/contracts';
@@ -20,12 +22,14 @@ import {
   AgentExecResultDto,
   AgentImageResultDto,
   AgentProgressDto,
+  AgentStorageResultDto,
   HeartbeatDto,
   RegisterHostDto,
 } from './agent.dto';
 import { AgentWorkService } from './agent-work.service';
 import { ContainerReportsService } from './container-reports.service';
 import { DataplaneService } from './dataplane.service';
+import { StorageWorkService } from './storage-work.service';
 
 /** Endpoints for host agents only. A host sees and reports on the containers placed on it, no others. */
 @ApiTags('agent')
@@ -37,7 +41,34 @@ export class AgentController {
     private readonly reports: ContainerReportsService,
     private readonly work: AgentWorkService,
     private readonly dataplane: DataplaneService,
+    private readonly storage: StorageWorkService,
   ) {}
+
+  @Get('storage')
+  @UseGuards(AgentAuthGuard)
+  @ApiOperation({ summary: 'Every volume and snapshot this host must keep (it removes the rest)' })
+  storageInventory(@CurrentAgent() a: AgentPrincipal): Promise<AgentStorageInventory> {
+    return this.storage.inventory(a.hostId);
+  }
+
+  @Get('storage/:operationId')
+  @UseGuards(AgentAuthGuard)
+  @ApiOperation({ summary: 'A volume or snapshot operation queued for this host' })
+  storageWork(@CurrentAgent() a: AgentPrincipal, @Param('operationId') id: string): Promise<AgentStorageWork> {
+    return this.storage.work(a.hostId, id);
+  }
+
+  @Post('storage/:operationId/result')
+  @HttpCode(204)
+  @UseGuards(AgentAuthGuard)
+  @ApiOperation({ summary: 'The outcome of a volume or snapshot operation' })
+  storageResult(
+    @CurrentAgent() a: AgentPrincipal,
+    @Param('operationId') id: string,
+    @Body() dto: AgentStorageResultDto,
+  ): Promise<void> {
+    return this.storage.result(a.hostId, id, dto);
+  }
 
   @Post('register')
   @HttpCode(200)

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
+  IsBoolean,
   IsIn,
   IsInt,
   IsISO8601,
@@ -20,6 +21,13 @@ export class CapacityDto {
   @ApiProperty() @IsInt() @Min(1) @Max(4096) vcpu!: number;
   @ApiProperty() @IsInt() @Min(64) @Max(64 * 1024 * 1024) memoryMib!: number;
   @ApiProperty() @IsInt() @Min(1) @Max(1024 * 1024) diskGib!: number;
+
+  @ApiPropertyOptional({ description: "GiB the host's volume pool offers; absent or 0: no volumes" })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(1024 * 1024 * 1024)
+  volumeGib?: number;
 }
 
 export class RegisterHostDto {
@@ -151,4 +159,23 @@ export class AgentProgressDto {
 export class AgentCredentialsQueryDto {
   @ApiProperty() @IsString() @MaxLength(64) tenantId!: string;
   @ApiProperty() @IsString() @MaxLength(255) registry!: string;
+}
+
+export class AgentStorageResultDto {
+  @ApiPropertyOptional({ type: AgentErrorDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => AgentErrorDto)
+  error?: AgentErrorDto;
+
+  @ApiPropertyOptional({ description: 'Bytes the host stores for a new snapshot' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  storedBytes?: number;
+
+  @ApiPropertyOptional({ description: 'Whether a new snapshot was taken from a running machine' })
+  @IsOptional()
+  @IsBoolean()
+  live?: boolean;
 }

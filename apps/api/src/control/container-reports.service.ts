@@ -1,12 +1,19 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { AgentContainerSpec, AgentEventReport, AgentEventResult, AgentNic } from '@berth/contracts';
+import type {
+  AgentContainerSpec,
+  AgentEventReport,
+  AgentEventResult,
+  AgentNic,
+  AgentVolumeMount,
+} from '@berth/contracts';
 import { HostContainerRepository, inTransaction, OperationEntity, type ContainerEntity } from '@berth/db';
 import { DomainError, nextContainerState, parseCidr, type ContainerId, type HostId } from '@berth/domain';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 import { hostsAffectedByContainers, releaseContainerNetworking } from '../networks/container-networking';
 import { finishOperation, markOperationRunning, operationGoalReached } from '../operations/operation-ledger';
 import { AgentQueuesService } from '../queue/agent-queues.service';
+import { agentVolumesOf, releaseContainerVolumes } from '../volumes/volume-ledger';
 
 /** The agent's side of containers: reading desired specs and applying what the host observed. */
 @Injectable()
@@ -23,7 +30,8 @@ export class ContainerReportsService {
     const c = await new HostContainerRepository(this.ds.manager).findOnHost(hostId, containerId);
     if (!c) throw new DomainError('container/not_found', `container ${containerId} is not on this host`);
     const nics = await nicsOf(this.ds.manager, [c.id], this.config.networkMtu);
-    return specOf(c, nics.get(c.id) ?? []);
+    const volumes = await agentVolumesOf(this.ds.manager, [c.id]);
+    return specOf(c, nics.get(c.id) ?? [], volumes.get(c.id) ?? []);
   }
 
   async listOnHost(hostId: HostId): Promise<AgentContainerSpec[]> {
@@ -33,7 +41,11 @@ export class ContainerReportsService {
       containers.map((c) => c.id),
       this.config.networkMtu,
     );
-    return containers.map((c) => specOf(c, nics.get(c.id) ?? []));
+    const volumes = await agentVolumesOf(
+      this.ds.manager,
+      containers.map((c) => c.id),
+    );
+    return containers.map((c) => specOf(c, nics.get(c.id) ?? [], volumes.get(c.id) ?? []));
   }
 
   /**
@@ -69,6 +81,8 @@ export class ContainerReportsService {
             // Its peers drop it from their host entries and flood lists, and its addresses are free.
             nudge = await hostsAffectedByContainers(em, [c.id]);
             await releaseContainerNetworking(em, c.id);
+            // The VM is gone: its volumes may have another writer now.
+            await releaseContainerVolumes(em, c.id);
           }
         }
       }
@@ -165,7 +179,7 @@ async function nicsOf(
   return out;
 }
 
-function specOf(c: ContainerEntity, nics: AgentNic[]): AgentContainerSpec {
+function specOf(c: ContainerEntity, nics: AgentNic[], volumes: AgentVolumeMount[]): AgentContainerSpec {
   return {
     id: c.id,
     tenantId: c.tenantId,
@@ -178,5 +192,6 @@ function specOf(c: ContainerEntity, nics: AgentNic[]): AgentContainerSpec {
     state: c.state,
     generation: c.generation,
     nics,
+    volumes,
   };
 }

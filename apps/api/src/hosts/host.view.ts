@@ -3,7 +3,7 @@ import type { HostEntity } from '@berth/db';
 import { ZERO_RESOURCES, type Resources } from '@berth/domain';
 import { capacityOf } from './host-snapshots';
 
-export function hostView(h: HostEntity, reserved: Resources = ZERO_RESOURCES): HostView {
+export function hostView(h: HostEntity, reserved: Resources = ZERO_RESOURCES, volumeReservedGib = 0): HostView {
   return {
     id: h.id,
     name: h.name,
@@ -11,6 +11,7 @@ export function hostView(h: HostEntity, reserved: Resources = ZERO_RESOURCES): H
     state: h.state,
     capacity: capacityOf(h),
     reserved: { ...reserved },
+    volumes: { capacityGib: h.capacityVolumeGib, reservedGib: volumeReservedGib },
     driver: h.driver,
     capabilities: h.capabilities,
     lastHeartbeatAt: h.lastHeartbeatAt.toISOString(),

@@ -16,6 +16,7 @@ import { issueToken } from '../auth/tokens';
 import { decodeCursor, DEFAULT_PAGE_LIMIT, pageOf } from '../common/pagination';
 import { reservationsByHost } from './host-snapshots';
 import { hostView } from './host.view';
+import { storageReservedByHost } from '../volumes/volume-ledger';
 
 /** Hosts as agents register them and keep them alive. */
 @Injectable()
@@ -56,6 +57,7 @@ export class HostsService {
         capacityVcpu: req.capacity.vcpu,
         capacityMemoryMib: req.capacity.memoryMib,
         capacityDiskGib: req.capacity.diskGib,
+        capacityVolumeGib: req.capacity.volumeGib ?? 0,
         driver: req.driver,
         capabilities: req.capabilities,
         agentVersion: req.agentVersion,
@@ -107,9 +109,13 @@ export class HostsService {
       this.ds.manager,
       items.map((h) => h.id),
     );
+    const pools = await storageReservedByHost(
+      this.ds.manager,
+      items.map((h) => h.id),
+    );
     return pageOf(
       { items, more: rows.length > limit },
-      (h) => hostView(h, reserved.get(h.id)),
+      (h) => hostView(h, reserved.get(h.id), pools.get(h.id)),
       (h) => h.id,
     );
   }

@@ -86,6 +86,10 @@ export function operationGoalReached(kind: OperationKind, state: ContainerState)
       return state === 'deleted';
     case 'container.exec':
     case 'image.pull':
+    case 'volume.create':
+    case 'volume.delete':
+    case 'snapshot.create':
+    case 'snapshot.delete':
       // These finish through their own result reports, never through a container state.
       return false;
   }

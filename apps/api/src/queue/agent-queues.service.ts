@@ -11,9 +11,12 @@ import {
   HOST_SYNC_JOB_OPTIONS,
   hostSyncJobId,
   imageJobId,
+  isStorageJobKind,
+  storageJobId,
   type ContainerJob,
   type HostSyncJob,
   type ImageJob,
+  type StorageJob,
 } from '@berth/queue';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 import { metrics } from '../metrics/metrics.registry';
@@ -123,7 +126,8 @@ export class AgentQueuesService implements OnModuleDestroy {
     await this.connection.ping();
   }
 
-  private payload(op: OperationEntity): ContainerJob | ImageJob | null {
+  private payload(op: OperationEntity): ContainerJob | ImageJob | StorageJob | null {
+    if (isStorageJobKind(op.kind)) return { operationId: op.id };
     if (op.kind === 'image.pull') {
       return isId('img', op.targetId) ? { imageId: op.targetId, operationId: op.id } : null;
     }
@@ -134,6 +138,7 @@ export class AgentQueuesService implements OnModuleDestroy {
 
   private jobId(op: OperationEntity): string {
     if (op.kind === 'image.pull') return imageJobId(op.targetId as ImageId, op.id);
+    if (isStorageJobKind(op.kind)) return storageJobId(op.kind, op.targetId, op.id);
     // An exec is one job per operation; container actions one per generation.
     if (op.kind === 'container.exec') return `container.exec.${op.id}`;
     return containerJobId(op.kind, op.targetId as ContainerId, op.generation);

@@ -24,6 +24,10 @@ export class HostEntity {
   @Column({ name: 'capacity_disk_gib', type: 'integer' })
   capacityDiskGib!: number;
 
+  /** GiB its volume pool offers (0: it serves no volumes). */
+  @Column({ name: 'capacity_volume_gib', type: 'integer' })
+  capacityVolumeGib!: number;
+
   @Column({ type: 'text' })
   driver!: string;
 

@@ -12,7 +12,10 @@ import { OperationEntity } from './operation.entity';
 import { RegistryCredentialEntity } from './registry-credential.entity';
 import { SecurityGroupEntity } from './security-group.entity';
 import { SecurityRuleEntity } from './security-rule.entity';
+import { SnapshotEntity } from './snapshot.entity';
 import { TenantEntity } from './tenant.entity';
+import { UsageIntervalEntity } from './usage-interval.entity';
+import { VolumeEntity } from './volume.entity';
 
 export {
   ApiKeyEntity,
@@ -29,7 +32,10 @@ export {
   RegistryCredentialEntity,
   SecurityGroupEntity,
   SecurityRuleEntity,
+  SnapshotEntity,
   TenantEntity,
+  UsageIntervalEntity,
+  VolumeEntity,
 };
 export type { ImageState } from './image.entity';
 
@@ -49,4 +55,7 @@ export const ALL_ENTITIES = [
   SecurityRuleEntity,
   ContainerSecurityGroupEntity,
   FloatingIpEntity,
+  VolumeEntity,
+  SnapshotEntity,
+  UsageIntervalEntity,
 ];

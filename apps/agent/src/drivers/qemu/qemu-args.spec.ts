@@ -24,8 +24,9 @@ describe('qemuArgs', () => {
     expect(a).toContain('-qmp unix:/var/lib/berth/m/ctr_x/qmp.sock,server=on,wait=off');
     expect(a).toContain('socket,id=agent,path=/var/lib/berth/m/ctr_x/agent.sock,server=on,wait=off');
     expect(a).toContain('virtserialport,chardev=agent,name=berth.0');
-    expect(a).toContain('id=disk0,file=/img/rootfs.erofs,format=raw,if=none,readonly=on');
-    expect(a).toContain('virtio-blk-device,drive=disk1,serial=berth-rw');
+    expect(a).toContain('id=berth-root,file=/img/rootfs.erofs,format=raw,if=none,readonly=on');
+    expect(a).toContain('id=berth-rw,file=/m/rw.ext4,format=raw,if=none,discard=unmap');
+    expect(a).toContain('virtio-blk-device,drive=berth-rw,serial=berth-rw');
     expect(a).not.toContain('-cpu host');
   });
 
@@ -33,6 +34,13 @@ describe('qemuArgs', () => {
     const a = qemuArgs({ ...base, accel: 'kvm' }).join(' ');
     expect(a).toContain('-accel kvm -M microvm -cpu host');
     expect(kernelCommandLine('kvm')).not.toContain('tsc_early_khz');
+  });
+
+  it('names each drive after its serial, so QMP can address a volume for a live snapshot', () => {
+    const disks = [...base.disks, { serial: 'berth-vol0', file: '/pool/volumes/vol_x.raw', readOnly: false }];
+    const a = qemuArgs({ ...base, disks, accel: 'tcg' }).join(' ');
+    expect(a).toContain('-drive id=berth-vol0,file=/pool/volumes/vol_x.raw,format=raw,if=none,discard=unmap');
+    expect(a).toContain('-device virtio-blk-device,drive=berth-vol0,serial=berth-vol0');
   });
 
   it('adds a virtio-net device per tap', () => {

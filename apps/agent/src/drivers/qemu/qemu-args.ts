@@ -73,14 +73,16 @@ export function qemuArgs(m: QemuMachine): string[] {
     '-device',
     'virtserialport,chardev=agent,name=berth.0',
   ];
-  m.disks.forEach((d, i) => {
+  for (const d of m.disks) {
+    // The drive is named after its serial, so QMP commands (a live snapshot) can name it.
+    // Writable disks pass the guest's discards through: deleted data frees the host's sparse file.
     args.push(
       '-drive',
-      `id=disk${i},file=${d.file},format=raw,if=none${d.readOnly ? ',readonly=on' : ''}`,
+      `id=${d.serial},file=${d.file},format=raw,if=none${d.readOnly ? ',readonly=on' : ',discard=unmap'}`,
       '-device',
-      `virtio-blk-device,drive=disk${i},serial=${d.serial}`,
+      `virtio-blk-device,drive=${d.serial},serial=${d.serial}`,
     );
-  });
+  }
   (m.taps ?? []).forEach((t, i) => {
     args.push(
       '-netdev',

@@ -17,6 +17,7 @@ import {
   type MachineStatus,
 } from '../driver';
 import { GuestChannel } from './guest-channel';
+import { QmpClient } from './qmp-client';
 import type { GuestMessage } from './guest-protocol';
 import { INITIAL_STATE, MachineFiles, type MachineState } from './machine-files';
 import { AGENT_SOCKET, PID_FILE, QMP_SOCKET, qemuArgs, type Accel } from './qemu-args';
@@ -166,6 +167,7 @@ export class QemuDriver implements Driver {
         disks: [
           { serial: 'berth-root', file: spec.rootfs.path, readOnly: true },
           { serial: 'berth-rw', file: m.files.file('rw.ext4'), readOnly: false },
+          ...(spec.volumes ?? []).map((v) => ({ serial: v.serial, file: v.file, readOnly: false })),
         ],
         taps: (spec.interfaces ?? []).map((i) => ({ ifname: i.tap, mac: i.mac })),
       });
@@ -220,6 +222,7 @@ export class QemuDriver implements Driver {
           (n, i) => `eth${i} ${n.address}/${n.prefixLength} ${n.gateway} ${n.mtu}`,
         ),
         ...(spec.hostsFile ? { hosts: spec.hostsFile } : {}),
+        mounts: (spec.volumes ?? []).map((v) => ({ device: `serial:${v.serial}`, path: v.path, fstype: 'ext4' })),
       });
       if ((await within(Promise.race([started, failed]), 30_000)) === TIMED_OUT) {
         throw new Error('the guest did not start the workload within 30 s');
@@ -326,6 +329,43 @@ export class QemuDriver implements Driver {
       };
     } finally {
       m.execs.delete(execId);
+    }
+  }
+
+  /**
+   * QMP drive-backup (sync=full) of the disk with this serial into a new qcow2 file: QEMU copies the
+   * disk as it was when the command arrived, diverting the guest's later writes (copy-before-write),
+   * so the copy is crash-consistent and the guest never pauses. qcow2 keeps zero clusters as metadata;
+   * a raw target would be written in full.
+   */
+  async backupDisk(id: ContainerId, serial: string, target: string): Promise<boolean> {
+    const m = this.machines.get(id) ?? (await this.loadIfExists(id));
+    if (!m || m.state.phase !== 'running' || m.state.pid === null || !alive(m.state.pid)) return false;
+    const qmp = await QmpClient.connect(m.files.file(QMP_SOCKET), 5000);
+    const jobId = `backup-${Date.now().toString(36)}`;
+    try {
+      await qmp.execute('drive-backup', {
+        'job-id': jobId,
+        device: serial,
+        sync: 'full',
+        target,
+        format: 'qcow2',
+        mode: 'absolute-paths',
+        'auto-dismiss': false,
+      });
+      for (;;) {
+        const jobs = (await qmp.execute('query-jobs')) as { id: string; status: string; error?: string }[];
+        const job = jobs.find((j) => j.id === jobId);
+        if (!job) throw new Error(`backup job ${jobId} vanished`);
+        if (job.status === 'concluded') {
+          await qmp.execute('job-dismiss', { id: jobId });
+          if (job.error) throw new Error(`backup of ${serial} failed: ${job.error}`);
+          return true;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      qmp.close();
     }
   }
 

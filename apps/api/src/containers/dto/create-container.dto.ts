@@ -10,7 +10,13 @@ import {
   MaxLength,
   MinLength,
 } from 'class-validator';
-import { CONTAINER_NAME_PATTERN, DEFAULT_SIZE, SIZE_NAMES, type SizeName } from '@berth/domain';
+import {
+  CONTAINER_NAME_PATTERN,
+  DEFAULT_SIZE,
+  MAX_VOLUMES_PER_CONTAINER,
+  SIZE_NAMES,
+  type SizeName,
+} from '@berth/domain';
 import { IsStringRecord } from '../../common/string-record.validator';
 
 /** registry/repo[:tag][@digest], as Docker references them; checked loosely here, strictly at pull. */
@@ -95,6 +101,20 @@ export class CreateContainerDto {
   @MinLength(1, { each: true })
   @MaxLength(64, { each: true })
   networks?: string[];
+
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['pgdata:/var/lib/postgresql/data'],
+    description:
+      'Volumes to mount, as name:/path (a volume id works too). A name you have no volume by makes a 10 GB volume. The container runs on the host of its volumes, and each volume has one container at a time',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_VOLUMES_PER_CONTAINER)
+  @IsString({ each: true })
+  @MinLength(3, { each: true })
+  @MaxLength(320, { each: true })
+  volumes?: string[];
 
   @ApiPropertyOptional({
     type: [String],

@@ -1,0 +1,98 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { AgentStorageResult, AgentStorageWork } from '@berth/contracts';
+import type { ContainerId } from '@berth/domain';
+import type { StorageJob } from '@berth/queue';
+import { ApiClientService } from '../api-client/api-client.service';
+import { DRIVER, VOLUME_BACKEND } from '../config.provider';
+import type { Driver } from '../drivers/driver';
+import { TerminalVolumeError, type LiveDisk, type VolumeBackend } from './volume-backend';
+
+/**
+ * Carries out `volume.*` and `snapshot.*` jobs on this host's volume backend and reports the outcome.
+ * Faults a retry would meet again are reported at once; others are thrown for BullMQ to retry, and
+ * reported on the last attempt.
+ */
+@Injectable()
+export class StorageJobsService {
+  private readonly log = new Logger(StorageJobsService.name);
+
+  constructor(
+    @Inject(VOLUME_BACKEND) private readonly backend: VolumeBackend,
+    @Inject(DRIVER) private readonly driver: Driver,
+    private readonly api: ApiClientService,
+  ) {}
+
+  async run(job: StorageJob, lastAttempt: boolean): Promise<void> {
+    const work = await this.api.storageWork(job.operationId);
+    await this.api.progress(job.operationId, { phase: 'running' });
+    let result: AgentStorageResult;
+    try {
+      result = await this.perform(work);
+    } catch (err) {
+      const terminal = err instanceof TerminalVolumeError;
+      if (!terminal && !lastAttempt) throw err;
+      const message = err instanceof Error ? err.message : String(err);
+      this.log.error(`${work.kind} (${job.operationId}) failed for good: ${message}`);
+      result = { error: { code: terminal ? err.code : 'storage/failed', message } };
+    }
+    await this.api.storageResult(job.operationId, result);
+  }
+
+  /**
+   * Run when the agent starts: removes volume and snapshot files the API no longer lists (deleted
+   * while this host was away, or left by a crash), so that a deleted volume's data never lingers.
+   */
+  async resync(): Promise<void> {
+    const wanted = await this.api.storageInventory();
+    const keepVolumes = new Set(wanted.volumes);
+    const keepSnapshots = new Set(wanted.snapshots);
+    const present = await this.backend.inventory();
+    for (const id of present.volumes) {
+      if (keepVolumes.has(id)) continue;
+      this.log.warn(`${id}: volume is deleted; removing its file`);
+      await this.backend.remove(id);
+    }
+    for (const id of present.snapshots) {
+      if (keepSnapshots.has(id)) continue;
+      this.log.warn(`${id}: snapshot is deleted; removing its file`);
+      await this.backend.removeSnapshot(id);
+    }
+  }
+
+  private async perform(work: AgentStorageWork): Promise<AgentStorageResult> {
+    switch (work.kind) {
+      case 'volume.create': {
+        const v = this.required(work.volume, work);
+        if (v.sourceSnapshotId) await this.backend.restore(v.sourceSnapshotId, v);
+        else await this.backend.prepare(v);
+        return {};
+      }
+      case 'volume.delete':
+        await this.backend.remove(this.required(work.volume, work).id);
+        return {};
+      case 'snapshot.create': {
+        const s = this.required(work.snapshot, work);
+        const v = this.required(work.volume, work);
+        const r = await this.backend.snapshot(s.id, v, this.liveDisk(work));
+        return { storedBytes: r.storedBytes, live: r.live };
+      }
+      case 'snapshot.delete':
+        await this.backend.removeSnapshot(this.required(work.snapshot, work).id);
+        return {};
+    }
+  }
+
+  private liveDisk(work: AgentStorageWork): LiveDisk | null {
+    const attached = work.attachedTo;
+    const backup = this.driver.backupDisk?.bind(this.driver);
+    if (!attached || !backup) return null;
+    return { backupTo: (target) => backup(attached.containerId as ContainerId, attached.serial, target) };
+  }
+
+  private required<T>(value: T | null, work: AgentStorageWork): T {
+    if (value === null) {
+      throw new TerminalVolumeError('storage/incomplete', `${work.kind} ${work.operationId} names nothing to act on`);
+    }
+    return value;
+  }
+}

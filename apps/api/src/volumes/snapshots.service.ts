@@ -1,0 +1,254 @@
+import { Injectable } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { AcceptedView, Page, SnapshotView, VolumeView } from '@berth/contracts';
+import {
+  HostEntity,
+  inTransaction,
+  SnapshotEntity,
+  SnapshotRepository,
+  VolumeRepository,
+} from '@berth/db';
+import {
+  DomainError,
+  hostAcceptsWork,
+  newId,
+  nextStorageState,
+  validateVolumeSize,
+  type HostId,
+  type TenantId,
+} from '@berth/domain';
+import { decodeCursor, DEFAULT_PAGE_LIMIT, pageOf } from '../common/pagination';
+import { onUniqueViolation } from '../common/unique-violation';
+import { finishOperation, openOperation } from '../operations/operation-ledger';
+import { operationView } from '../operations/operation.view';
+import { AgentQueuesService } from '../queue/agent-queues.service';
+import { accruedBy, closeUsage } from '../usage/usage-ledger';
+import { snapshotView, volumeView } from './storage.view';
+import { insertVolume, lockVolumeHosts } from './volume-ledger';
+import { volumeNotFound } from './volumes.service';
+
+/**
+ * Snapshots: point-in-time copies of a volume made by its host (crash-consistent while a container
+ * writes to it, through QMP), kept on that host after the volume is gone, and restored into new
+ * volumes there.
+ */
+@Injectable()
+export class SnapshotsService {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly queues: AgentQueuesService,
+  ) {}
+
+  async create(tenantId: TenantId, volumeRef: string, name?: string): Promise<AcceptedView<SnapshotView>> {
+    const snapName = name ?? '';
+    const { snapshot, op } = await onUniqueViolation(
+      'snapshots_tenant_name_uq',
+      () => snapshotNameTaken(snapName),
+      () =>
+        inTransaction(this.ds, async (em) => {
+          const v = await new VolumeRepository(em).findByRef(tenantId, volumeRef, 'share');
+          if (!v || v.state === 'deleted') throw volumeNotFound(volumeRef);
+          if (v.state !== 'available') {
+            throw new DomainError(
+              'volume/not_ready',
+              `volume ${v.name} is ${v.state}; only an available volume can be snapshotted`,
+              { state: v.state },
+            );
+          }
+          await this.requireReadyHost(em, v.hostId, `volume ${v.name}`);
+          const finalName = name ?? `${v.name}-${new Date().toISOString().slice(0, 10)}-${randomBytes(2).toString('hex')}`;
+          if (await new SnapshotRepository(em).findByRef(tenantId, finalName)) throw snapshotNameTaken(finalName);
+          const now = new Date();
+          const snapshot = await em.save(
+            em.create(SnapshotEntity, {
+              id: newId('snap'),
+              tenantId,
+              name: finalName,
+              volumeId: v.id,
+              volumeName: v.name,
+              sizeGib: v.sizeGib,
+              backend: v.backend,
+              hostId: v.hostId,
+              state: 'creating',
+              storedBytes: null,
+              live: null,
+              error: null,
+              createdAt: now,
+              updatedAt: now,
+              deletedAt: null,
+            }),
+          );
+          const op = await openOperation(em, {
+            tenantId,
+            kind: 'snapshot.create',
+            targetId: snapshot.id,
+            hostId: v.hostId,
+            generation: 0,
+          });
+          return { snapshot, op };
+        }),
+    );
+    await this.queues.enqueue(op);
+    return { operation: operationView(op), data: snapshotView(snapshot, 0) };
+  }
+
+  async list(
+    tenantId: TenantId,
+    opts: { volume?: string; limit?: number; cursor?: string } = {},
+  ): Promise<Page<SnapshotView>> {
+    const after = decodeCursor(opts.cursor);
+    let volumeId: string | null = null;
+    if (opts.volume !== undefined) {
+      const v = await new VolumeRepository(this.ds.manager).findByRef(tenantId, opts.volume);
+      if (!v) throw volumeNotFound(opts.volume);
+      volumeId = v.id;
+    }
+    const result = await new SnapshotRepository(this.ds.manager).list(
+      tenantId,
+      { limit: opts.limit ?? DEFAULT_PAGE_LIMIT, ...(after ? { after } : {}) },
+      (qb) => {
+        if (volumeId) qb.andWhere('s.volume_id = :volumeId', { volumeId });
+      },
+    );
+    const usage = await accruedBy(
+      this.ds.manager,
+      result.items.map((s) => s.id),
+    );
+    return pageOf(
+      result,
+      (s) => snapshotView(s, usage.get(s.id) ?? 0),
+      (s) => s.id,
+    );
+  }
+
+  async get(tenantId: TenantId, ref: string): Promise<SnapshotView> {
+    const s = await new SnapshotRepository(this.ds.manager).findByRef(tenantId, ref);
+    if (!s) throw snapshotNotFound(ref);
+    const usage = await accruedBy(this.ds.manager, [s.id]);
+    return snapshotView(s, usage.get(s.id) ?? 0);
+  }
+
+  async delete(tenantId: TenantId, ref: string): Promise<AcceptedView<SnapshotView>> {
+    const { snapshot, op, enqueue } = await inTransaction(this.ds, async (em) => {
+      const s = await new SnapshotRepository(em).findByRef(tenantId, ref, 'update');
+      if (!s || s.state === 'deleted') throw snapshotNotFound(ref);
+      const next = nextStorageState(s.state, 'delete');
+      if (next === null) {
+        throw new DomainError(
+          'snapshot/not_ready',
+          `snapshot ${s.name} is ${s.state}; it can be deleted once its host has finished with it`,
+          { state: s.state },
+        );
+      }
+      const now = new Date();
+      s.state = next;
+      s.updatedAt = now;
+      await em.save(s);
+      await closeUsage(em, s.id, 'snapshot.gib', now);
+      const op = await openOperation(em, {
+        tenantId,
+        kind: 'snapshot.delete',
+        targetId: s.id,
+        hostId: s.hostId,
+        generation: 0,
+      });
+      if (!(await this.hostReady(em, s.hostId))) {
+        s.state = 'deleted';
+        s.deletedAt = now;
+        await em.save(s);
+        await finishOperation(em, op, 'succeeded');
+        return { snapshot: s, op, enqueue: false };
+      }
+      return { snapshot: s, op, enqueue: true };
+    });
+    if (enqueue) await this.queues.enqueue(op);
+    const usage = await accruedBy(this.ds.manager, [snapshot.id]);
+    return { operation: operationView(op), data: snapshotView(snapshot, usage.get(snapshot.id) ?? 0) };
+  }
+
+  /** A new volume with the snapshot's data, on the snapshot's host; larger sizes get a grown filesystem. */
+  async restore(
+    tenantId: TenantId,
+    ref: string,
+    name: string,
+    sizeGib?: number,
+  ): Promise<AcceptedView<VolumeView>> {
+    const { volume, op } = await onUniqueViolation(
+      'volumes_tenant_name_uq',
+      () => new DomainError('volume/name_taken', `a volume named ${name} already exists; pick another name`),
+      () =>
+        inTransaction(this.ds, async (em) => {
+          const s = await new SnapshotRepository(em).findByRef(tenantId, ref, 'share');
+          if (!s || s.state === 'deleted') throw snapshotNotFound(ref);
+          if (s.state !== 'available') {
+            throw new DomainError(
+              'snapshot/not_ready',
+              `snapshot ${s.name} is ${s.state}; only an available snapshot can be restored`,
+              { state: s.state },
+            );
+          }
+          const size = sizeGib ?? s.sizeGib;
+          validateVolumeSize(size);
+          if (size < s.sizeGib) {
+            throw new DomainError(
+              'request/invalid',
+              `snapshot ${s.name} is of a ${s.sizeGib} GB volume; restore it into ${s.sizeGib} GB or more`,
+              { field: 'sizeGb', min: s.sizeGib },
+            );
+          }
+          if (await new VolumeRepository(em).findByRef(tenantId, name)) {
+            throw new DomainError('volume/name_taken', `a volume named ${name} already exists; pick another name`);
+          }
+          await this.requireReadyHost(em, s.hostId, `snapshot ${s.name}`);
+          const pool = (await lockVolumeHosts(em)).find((h) => h.id === s.hostId);
+          if (!pool || pool.reservedGib + size > pool.capacityGib) {
+            throw new DomainError(
+              'capacity/unavailable',
+              `snapshot ${s.name} lives on host ${s.hostId ?? '?'}, which has no room for a ${size} GB volume; a restore is made next to its snapshot`,
+            );
+          }
+          const volume = await insertVolume(em, {
+            tenantId,
+            name,
+            sizeGib: size,
+            hostId: s.hostId as HostId,
+            sourceSnapshotId: s.id,
+          });
+          const op = await openOperation(em, {
+            tenantId,
+            kind: 'volume.create',
+            targetId: volume.id,
+            hostId: volume.hostId,
+            generation: 0,
+          });
+          return { volume, op };
+        }),
+    );
+    await this.queues.enqueue(op);
+    return { operation: operationView(op), data: volumeView(volume, 0) };
+  }
+
+  private async hostReady(em: EntityManager, hostId: HostId | null): Promise<boolean> {
+    const host = hostId ? await em.findOne(HostEntity, { where: { id: hostId } }) : null;
+    return host !== null && hostAcceptsWork(host.state);
+  }
+
+  private async requireReadyHost(em: EntityManager, hostId: HostId | null, what: string): Promise<void> {
+    if (!(await this.hostReady(em, hostId))) {
+      throw new DomainError(
+        'host/not_ready',
+        `${what} lives on host ${hostId ?? '?'}, which is not ready now; try again when it is back`,
+        { hostId },
+      );
+    }
+  }
+}
+
+function snapshotNotFound(ref: string): DomainError {
+  return new DomainError('snapshot/not_found', `snapshot ${ref} does not exist`);
+}
+
+function snapshotNameTaken(name: string): DomainError {
+  return new DomainError('snapshot/name_taken', `a snapshot named ${name} already exists; pick another name`);
+}

@@ -1,0 +1,304 @@
+import type { EntityManager } from 'typeorm';
+import type { AgentVolumeMount, ContainerVolumeView } from '@berth/contracts';
+import { HostEntity, VolumeEntity, VolumeRepository } from '@berth/db';
+import {
+  DEFAULT_VOLUME_GIB,
+  DomainError,
+  formatResources,
+  hostFits,
+  hostAcceptsWork,
+  newId,
+  placeContainer,
+  volumeDeviceSerial,
+  type ContainerId,
+  type HostId,
+  type HostSnapshot,
+  type PlacementPolicy,
+  type Resources,
+  type TenantId,
+  type VolumeHostSnapshot,
+  type VolumeMountRequest,
+} from '@berth/domain';
+import { openUsage } from '../usage/usage-ledger';
+
+/** The only backend so far; see docs/volumes-ceph-rbd.md for the next one. */
+export const HOST_LOCAL_BACKEND = 'host-local';
+
+/** GiB that live volumes and snapshots hold on each host's pool. */
+export async function storageReservedByHost(
+  em: EntityManager,
+  hostIds: readonly HostId[],
+): Promise<Map<HostId, number>> {
+  const out = new Map<HostId, number>();
+  if (hostIds.length === 0) return out;
+  const rows: { host_id: HostId; gib: string }[] = await em.query(
+    `SELECT host_id, SUM(size_gib) AS gib FROM (
+       SELECT host_id, size_gib FROM volumes WHERE host_id = ANY($1) AND state <> 'deleted'
+       UNION ALL
+       SELECT host_id, size_gib FROM snapshots WHERE host_id = ANY($1) AND state <> 'deleted'
+     ) s GROUP BY host_id`,
+    [hostIds],
+  );
+  for (const r of rows) out.set(r.host_id, Number(r.gib));
+  return out;
+}
+
+export function volumeSnapshotsOf(hosts: readonly HostEntity[], reserved: Map<HostId, number>): VolumeHostSnapshot[] {
+  return hosts.map((h) => ({
+    id: h.id,
+    state: h.state,
+    capacityGib: h.capacityVolumeGib,
+    reservedGib: reserved.get(h.id) ?? 0,
+  }));
+}
+
+/** Ready hosts, locked in id order (as loadHostSnapshots locks them), with their pools. */
+export async function lockVolumeHosts(em: EntityManager): Promise<VolumeHostSnapshot[]> {
+  const hosts = await em
+    .createQueryBuilder(HostEntity, 'h')
+    .where(`h.state = 'ready'`)
+    .orderBy('h.id', 'ASC')
+    .setLock('pessimistic_write')
+    .getMany();
+  return volumeSnapshotsOf(
+    hosts,
+    await storageReservedByHost(
+      em,
+      hosts.map((h) => h.id),
+    ),
+  );
+}
+
+/** Writes a new volume row; an empty one is available (and accrues usage) at once. */
+export async function insertVolume(
+  em: EntityManager,
+  v: {
+    tenantId: TenantId;
+    name: string;
+    sizeGib: number;
+    hostId: HostId;
+    sourceSnapshotId?: VolumeEntity['sourceSnapshotId'];
+  },
+): Promise<VolumeEntity> {
+  const now = new Date();
+  const restoring = v.sourceSnapshotId != null;
+  const volume = await em.save(
+    em.create(VolumeEntity, {
+      id: newId('vol'),
+      tenantId: v.tenantId,
+      name: v.name,
+      sizeGib: v.sizeGib,
+      backend: HOST_LOCAL_BACKEND,
+      hostId: v.hostId,
+      state: restoring ? 'creating' : 'available',
+      sourceSnapshotId: v.sourceSnapshotId ?? null,
+      containerId: null,
+      mountPath: null,
+      deviceIndex: null,
+      error: null,
+      createdAt: now,
+      updatedAt: now,
+      deletedAt: null,
+    }),
+  );
+  if (!restoring) await startVolumeUsage(em, volume, now);
+  return volume;
+}
+
+export function startVolumeUsage(em: EntityManager, v: VolumeEntity, at: Date): Promise<void> {
+  return openUsage(em, {
+    tenantId: v.tenantId,
+    resourceType: 'volume',
+    resourceId: v.id,
+    meter: 'volume.gib',
+    quantity: v.sizeGib,
+    at,
+  });
+}
+
+export interface ContainerVolumePlan {
+  /** Volumes that exist, locked, in the order asked. */
+  readonly existing: readonly { volume: VolumeEntity; path: string }[];
+  /** Named volumes that do not exist yet: made with the container, DEFAULT_VOLUME_GIB each. */
+  readonly missing: readonly VolumeMountRequest[];
+  /** The host every existing volume lives on, when there are any. */
+  readonly host: HostId | null;
+}
+
+/**
+ * Looks up a new container's volumes and checks that it may have them: each available, none
+ * belonging to another container (one writer), all on one host. Locks them until the transaction ends.
+ */
+export async function planContainerVolumes(
+  em: EntityManager,
+  tenantId: TenantId,
+  mounts: readonly VolumeMountRequest[],
+): Promise<ContainerVolumePlan> {
+  const repo = new VolumeRepository(em);
+  const existing: { volume: VolumeEntity; path: string }[] = [];
+  const missing: VolumeMountRequest[] = [];
+  for (const m of mounts) {
+    const v = await repo.findByRef(tenantId, m.volume, 'update');
+    if (!v || v.state === 'deleted') {
+      if (m.volume.startsWith('vol_')) {
+        throw new DomainError('volume/not_found', `volume ${m.volume} does not exist`);
+      }
+      missing.push(m);
+      continue;
+    }
+    if (v.state !== 'available') {
+      throw new DomainError(
+        'volume/not_ready',
+        `volume ${v.name} is ${v.state}; only an available volume can be attached`,
+        { volume: v.name, state: v.state },
+      );
+    }
+    if (v.containerId) {
+      throw new DomainError(
+        'volume/in_use',
+        `volume ${v.name} belongs to another container (${v.containerId}); a volume has one writer at a time, so delete that container first`,
+        { volume: v.name, containerId: v.containerId },
+      );
+    }
+    existing.push({ volume: v, path: m.path });
+  }
+  const hosts = new Set(existing.map((e) => e.volume.hostId));
+  if (hosts.size > 1) {
+    throw new DomainError(
+      'volume/host_conflict',
+      `volumes ${existing.map((e) => e.volume.name).join(', ')} live on different hosts, and a container runs on the host of its volumes; use volumes from one host (or snapshot one and restore it next to the others)`,
+      { volumes: existing.map((e) => ({ name: e.volume.name, hostId: e.volume.hostId })) },
+    );
+  }
+  return { existing, missing, host: existing[0]?.volume.hostId ?? null };
+}
+
+/**
+ * The host for a container with volumes: the host of its existing volumes (which must be ready and
+ * have room), or else a host with room for the container and its new volumes. Each failure says why.
+ */
+export function placeWithVolumes(
+  plan: ContainerVolumePlan,
+  hosts: readonly HostSnapshot[],
+  pools: readonly VolumeHostSnapshot[],
+  request: Resources,
+  policy: PlacementPolicy,
+): HostId {
+  const newGib = plan.missing.length * DEFAULT_VOLUME_GIB;
+  const poolHas = (id: HostId) => {
+    const p = pools.find((x) => x.id === id);
+    return p !== undefined && p.reservedGib + newGib <= p.capacityGib;
+  };
+  if (plan.host) {
+    const names = plan.existing.map((e) => e.volume.name).join(', ');
+    const host = hosts.find((h) => h.id === plan.host);
+    if (!host || !hostAcceptsWork(host.state)) {
+      throw new DomainError(
+        'host/not_ready',
+        `volume ${names} lives on host ${plan.host}, which is not ready; a container runs where its volumes are, so it cannot be created until that host is back`,
+        { hostId: plan.host },
+      );
+    }
+    if (!hostFits(host, request)) {
+      throw new DomainError(
+        'capacity/unavailable',
+        `volume ${names} lives on host ${plan.host}, which has no room for ${formatResources(request)} now; a container runs where its volumes are, so free room there (stop or delete a container) or try later`,
+        { hostId: plan.host },
+      );
+    }
+    if (newGib > 0 && !poolHas(host.id)) {
+      throw new DomainError(
+        'capacity/unavailable',
+        `host ${plan.host} (where volume ${names} lives) has no room for ${newGib} GB of new volumes`,
+        { hostId: plan.host },
+      );
+    }
+    return host.id;
+  }
+  if (newGib === 0) return placeContainer(hosts, request, policy);
+  const withRoom = hosts.filter((h) => poolHas(h.id));
+  if (withRoom.length === 0) {
+    throw new DomainError(
+      'capacity/unavailable',
+      `no ready host has room for ${newGib} GB of new volumes (${plan.missing.map((m) => m.volume).join(', ')})`,
+    );
+  }
+  return placeContainer(withRoom, request, policy);
+}
+
+/** Makes the missing volumes on `hostId` and gives every volume of the plan to the container, by slot. */
+export async function attachPlannedVolumes(
+  em: EntityManager,
+  tenantId: TenantId,
+  containerId: ContainerId,
+  hostId: HostId,
+  plan: ContainerVolumePlan,
+  order: readonly VolumeMountRequest[],
+): Promise<void> {
+  const byName = new Map<string, VolumeEntity>();
+  for (const e of plan.existing) {
+    byName.set(e.volume.name, e.volume);
+    byName.set(e.volume.id, e.volume);
+  }
+  for (const m of plan.missing) {
+    byName.set(m.volume, await insertVolume(em, { tenantId, name: m.volume, sizeGib: DEFAULT_VOLUME_GIB, hostId }));
+  }
+  for (const [slot, m] of order.entries()) {
+    const v = byName.get(m.volume);
+    if (!v) continue;
+    v.containerId = containerId;
+    v.mountPath = m.path;
+    v.deviceIndex = slot;
+    v.updatedAt = new Date();
+    await em.save(v);
+  }
+}
+
+/** Once a container is gone (its VM too), its volumes are free for another writer. */
+export async function releaseContainerVolumes(em: EntityManager, containerId: ContainerId): Promise<void> {
+  await em.query(
+    `UPDATE volumes SET container_id = NULL, mount_path = NULL, device_index = NULL, updated_at = now()
+      WHERE container_id = $1`,
+    [containerId],
+  );
+}
+
+/** Each container's volumes as its view shows them, by slot. */
+export async function loadContainerVolumes(
+  em: EntityManager,
+  containerIds: readonly ContainerId[],
+): Promise<Map<ContainerId, ContainerVolumeView[]>> {
+  const out = new Map<ContainerId, ContainerVolumeView[]>();
+  for (const v of await new VolumeRepository(em).attachedTo(containerIds)) {
+    if (!v.containerId || !v.mountPath) continue;
+    const list = out.get(v.containerId) ?? [];
+    list.push({ volumeId: v.id, name: v.name, path: v.mountPath });
+    out.set(v.containerId, list);
+  }
+  return out;
+}
+
+export async function volumesOf(em: EntityManager, containerId: ContainerId): Promise<ContainerVolumeView[]> {
+  return (await loadContainerVolumes(em, [containerId])).get(containerId) ?? [];
+}
+
+/** What the agent attaches: each volume of the containers, by slot. */
+export async function agentVolumesOf(
+  em: EntityManager,
+  containerIds: readonly ContainerId[],
+): Promise<Map<ContainerId, AgentVolumeMount[]>> {
+  const out = new Map<ContainerId, AgentVolumeMount[]>();
+  for (const v of await new VolumeRepository(em).attachedTo(containerIds)) {
+    if (!v.containerId || !v.mountPath || v.deviceIndex === null) continue;
+    const list = out.get(v.containerId) ?? [];
+    list.push({
+      volumeId: v.id,
+      sizeGib: v.sizeGib,
+      backend: v.backend,
+      path: v.mountPath,
+      serial: volumeDeviceSerial(v.deviceIndex),
+    });
+    out.set(v.containerId, list);
+  }
+  return out;
+}

@@ -1,0 +1,152 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { AcceptedView, Page, VolumeView } from '@berth/contracts';
+import { ContainerEntity, HostEntity, inTransaction, VolumeRepository, type VolumeEntity } from '@berth/db';
+import {
+  DEFAULT_VOLUME_GIB,
+  DomainError,
+  hostAcceptsWork,
+  nextStorageState,
+  placeVolume,
+  validateVolumeSize,
+  type TenantId,
+} from '@berth/domain';
+import { decodeCursor, DEFAULT_PAGE_LIMIT, pageOf } from '../common/pagination';
+import { onUniqueViolation } from '../common/unique-violation';
+import { finishOperation, openOperation } from '../operations/operation-ledger';
+import { operationView } from '../operations/operation.view';
+import { AgentQueuesService } from '../queue/agent-queues.service';
+import { accruedBy, closeUsage } from '../usage/usage-ledger';
+import { volumeView } from './storage.view';
+import { insertVolume, lockVolumeHosts } from './volume-ledger';
+
+/**
+ * A tenant's block volumes. An empty volume is available at once: its host makes the sparse file and
+ * formats it when a container first uses it. Deleting one is refused while a container holds it.
+ */
+@Injectable()
+export class VolumesService {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly queues: AgentQueuesService,
+  ) {}
+
+  async create(tenantId: TenantId, name: string, sizeGib = DEFAULT_VOLUME_GIB): Promise<VolumeView> {
+    validateVolumeSize(sizeGib);
+    const volume = await onUniqueViolation(
+      'volumes_tenant_name_uq',
+      () => volumeNameTaken(name),
+      () =>
+        inTransaction(this.ds, async (em) => {
+          if (await new VolumeRepository(em).findByRef(tenantId, name)) throw volumeNameTaken(name);
+          const hostId = placeVolume(await lockVolumeHosts(em), sizeGib);
+          return insertVolume(em, { tenantId, name, sizeGib, hostId });
+        }),
+    );
+    return volumeView(volume, 0);
+  }
+
+  async list(tenantId: TenantId, limit = DEFAULT_PAGE_LIMIT, cursor?: string): Promise<Page<VolumeView>> {
+    const after = decodeCursor(cursor);
+    const result = await new VolumeRepository(this.ds.manager).list(tenantId, {
+      limit,
+      ...(after ? { after } : {}),
+    });
+    const views = await this.views(this.ds.manager, result.items);
+    return pageOf(
+      result,
+      (v) => views.get(v.id) ?? volumeView(v, 0),
+      (v) => v.id,
+    );
+  }
+
+  async get(tenantId: TenantId, ref: string): Promise<VolumeView> {
+    const v = await new VolumeRepository(this.ds.manager).findByRef(tenantId, ref);
+    if (!v) throw volumeNotFound(ref);
+    return (await this.views(this.ds.manager, [v])).get(v.id) ?? volumeView(v, 0);
+  }
+
+  /**
+   * Deletes a detached volume: it stops accruing now, and its host removes the file. On a lost host
+   * it ends at once; the agent removes the file when it comes back (it keeps only what the API lists).
+   */
+  async delete(tenantId: TenantId, ref: string): Promise<AcceptedView<VolumeView>> {
+    const { volume, op, enqueue } = await inTransaction(this.ds, async (em) => {
+      const v = await new VolumeRepository(em).findByRef(tenantId, ref, 'update');
+      if (!v || v.state === 'deleted') throw volumeNotFound(ref);
+      if (v.containerId) {
+        const c = await em.findOne(ContainerEntity, { where: { id: v.containerId } });
+        throw new DomainError(
+          'volume/in_use',
+          `volume ${v.name} is attached to container ${c?.name ?? v.containerId} at ${v.mountPath ?? '?'}; delete the container first`,
+          { containerId: v.containerId },
+        );
+      }
+      const next = nextStorageState(v.state, 'delete');
+      if (next === null) {
+        throw new DomainError(
+          'volume/not_ready',
+          `volume ${v.name} is ${v.state}; it can be deleted once its host has finished with it`,
+          { state: v.state },
+        );
+      }
+      const now = new Date();
+      v.state = next;
+      v.updatedAt = now;
+      await em.save(v);
+      await closeUsage(em, v.id, 'volume.gib', now);
+      const op = await openOperation(em, {
+        tenantId,
+        kind: 'volume.delete',
+        targetId: v.id,
+        hostId: v.hostId,
+        generation: 0,
+      });
+      const host = v.hostId ? await em.findOne(HostEntity, { where: { id: v.hostId } }) : null;
+      if (!host || !hostAcceptsWork(host.state)) {
+        v.state = 'deleted';
+        v.deletedAt = now;
+        await em.save(v);
+        await finishOperation(em, op, 'succeeded');
+        return { volume: v, op, enqueue: false };
+      }
+      return { volume: v, op, enqueue: true };
+    });
+    if (enqueue) await this.queues.enqueue(op);
+    return {
+      operation: operationView(op),
+      data: (await this.views(this.ds.manager, [volume])).get(volume.id) ?? volumeView(volume, 0),
+    };
+  }
+
+  /** Views with usage and the attached container's name, in two queries for any number of volumes. */
+  private async views(em: EntityManager, volumes: readonly VolumeEntity[]): Promise<Map<string, VolumeView>> {
+    const usage = await accruedBy(
+      em,
+      volumes.map((v) => v.id),
+    );
+    const containerIds = volumes.flatMap((v) => (v.containerId ? [v.containerId] : []));
+    const names = new Map<string, string>();
+    if (containerIds.length > 0) {
+      const rows: { id: string; name: string }[] = await em.query(
+        `SELECT id, name FROM containers WHERE id = ANY($1)`,
+        [containerIds],
+      );
+      for (const r of rows) names.set(r.id, r.name);
+    }
+    return new Map(
+      volumes.map((v) => [
+        v.id,
+        volumeView(v, usage.get(v.id) ?? 0, v.containerId ? (names.get(v.containerId) ?? null) : null),
+      ]),
+    );
+  }
+}
+
+export function volumeNotFound(ref: string): DomainError {
+  return new DomainError('volume/not_found', `volume ${ref} does not exist`);
+}
+
+function volumeNameTaken(name: string): DomainError {
+  return new DomainError('volume/name_taken', `a volume named ${name} already exists; pick another name`);
+}
