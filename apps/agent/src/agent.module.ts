@@ -35,7 +35,10 @@ export class AgentModule {
         { provide: IMAGE_STORE, useValue: imageStore },
         {
           provide: VOLUME_BACKEND,
-          useValue: new HostLocalVolumeBackend({ dir: config.volumes.dir, capacityGib: config.volumes.capacityGib }),
+          useValue: new HostLocalVolumeBackend({
+            dir: config.volumes.dir,
+            capacityGib: config.volumes.capacityGib,
+          }),
         },
         {
           provide: NETWORK,

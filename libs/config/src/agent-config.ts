@@ -44,7 +44,12 @@ const agentSchema = z.object({
   BERTH_DATAPLANE_SYNC_MS: intFromEnv(3_000, 100),
   BERTH_IMAGE_CACHE_DIR: z.string().optional(),
   BERTH_VOLUME_DIR: z.string().optional(),
-  BERTH_VOLUME_CAPACITY_GIB: z.coerce.number().int().min(0).max(1024 * 1024 * 1024).optional(),
+  BERTH_VOLUME_CAPACITY_GIB: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1024 * 1024 * 1024)
+    .optional(),
   BERTH_AGENT_HEALTH_PORT: intFromEnv(0),
   BERTH_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

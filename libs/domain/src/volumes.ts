@@ -7,8 +7,7 @@ import type { HostId } from './ids';
 
 /** Volume and snapshot names follow container names (they appear in `-v name:/path`). */
 export const VOLUME_NAME_PATTERN = CONTAINER_NAME_PATTERN;
-export const VOLUME_NAME_RULE =
-  '1 to 63 letters, digits, "_", "." or "-", starting with a letter or digit';
+export const VOLUME_NAME_RULE = '1 to 63 letters, digits, "_", "." or "-", starting with a letter or digit';
 
 /** Sizes are whole GiB (2^30 bytes), which the API and CLI call GB, as Hyper.sh did. */
 export const VOLUME_MIN_GIB = 1;

@@ -82,7 +82,12 @@ export const HOST_SYNC_JOB_OPTIONS = {
 } as const;
 
 /** Storage work (`volume.create|delete`, `snapshot.create|delete`): the agent fetches the rest by operation. */
-export const STORAGE_JOB_KINDS = ['volume.create', 'volume.delete', 'snapshot.create', 'snapshot.delete'] as const;
+export const STORAGE_JOB_KINDS = [
+  'volume.create',
+  'volume.delete',
+  'snapshot.create',
+  'snapshot.delete',
+] as const;
 export type StorageJobKind = (typeof STORAGE_JOB_KINDS)[number];
 
 export function isStorageJobKind(name: string): name is StorageJobKind {

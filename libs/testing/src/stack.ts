@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -142,6 +143,17 @@ export class TestStack {
       throw new Error(`could not create tenant: ${res.status} ${JSON.stringify(res.body)}`);
     const key = res.body.apiKey.secret as string;
     return { id: res.body.tenant.id as string, key, http: new TestHttpClient(this.apiUrl, key) };
+  }
+
+  /** Reads the stack's database directly (what the API stored, e.g. usage intervals). */
+  async sql<T = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> {
+    const client = new Client({ connectionString: this.databaseUrl });
+    await client.connect();
+    try {
+      return (await client.query(text, params)).rows as T[];
+    } finally {
+      await client.end();
+    }
   }
 
   private hostNamespace(agentName: string): string {

@@ -147,7 +147,8 @@ export class HostLocalVolumeBackend implements VolumeBackend {
 
 function checkId(id: string): string {
   // Ids come from the API; this keeps any other string from naming a path outside the pool.
-  if (!ID.test(id)) throw new TerminalVolumeError('volume/bad_id', `"${id.slice(0, 40)}" is not a volume or snapshot id`);
+  if (!ID.test(id))
+    throw new TerminalVolumeError('volume/bad_id', `"${id.slice(0, 40)}" is not a volume or snapshot id`);
   return id;
 }
 

@@ -91,7 +91,10 @@ export class StorageJobsService {
 
   private required<T>(value: T | null, work: AgentStorageWork): T {
     if (value === null) {
-      throw new TerminalVolumeError('storage/incomplete', `${work.kind} ${work.operationId} names nothing to act on`);
+      throw new TerminalVolumeError(
+        'storage/incomplete',
+        `${work.kind} ${work.operationId} names nothing to act on`,
+      );
     }
     return value;
   }

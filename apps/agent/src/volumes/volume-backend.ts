@@ -31,7 +31,11 @@ export interface VolumeBackend {
   prepare(v: VolumeRef): Promise<DriveSource>;
   remove(volumeId: string): Promise<void>;
   /** Copies the volume: through `live` when a running machine has it open, directly otherwise. */
-  snapshot(snapshotId: string, v: VolumeRef, live: LiveDisk | null): Promise<{ storedBytes: number; live: boolean }>;
+  snapshot(
+    snapshotId: string,
+    v: VolumeRef,
+    live: LiveDisk | null,
+  ): Promise<{ storedBytes: number; live: boolean }>;
   removeSnapshot(snapshotId: string): Promise<void>;
   /** Makes volume `v` from a snapshot; a larger volume gets its filesystem grown to fill it. */
   restore(snapshotId: string, v: VolumeRef): Promise<void>;

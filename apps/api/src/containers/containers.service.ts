@@ -204,7 +204,11 @@ export class ContainersService {
   async get(tenantId: TenantId, id: string): Promise<ContainerView> {
     const c = await new ContainerRepository(this.ds.manager).findByRef(tenantId, id);
     if (!c) throw containerNotFound(id);
-    return containerView(c, await networkingOf(this.ds.manager, c.id), await volumesOf(this.ds.manager, c.id));
+    return containerView(
+      c,
+      await networkingOf(this.ds.manager, c.id),
+      await volumesOf(this.ds.manager, c.id),
+    );
   }
 
   /**

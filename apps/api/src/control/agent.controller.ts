@@ -54,7 +54,10 @@ export class AgentController {
   @Get('storage/:operationId')
   @UseGuards(AgentAuthGuard)
   @ApiOperation({ summary: 'A volume or snapshot operation queued for this host' })
-  storageWork(@CurrentAgent() a: AgentPrincipal, @Param('operationId') id: string): Promise<AgentStorageWork> {
+  storageWork(
+    @CurrentAgent() a: AgentPrincipal,
+    @Param('operationId') id: string,
+  ): Promise<AgentStorageWork> {
     return this.storage.work(a.hostId, id);
   }
 

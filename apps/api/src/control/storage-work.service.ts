@@ -52,7 +52,9 @@ export class StorageWorkService {
     return {
       operationId: op.id,
       kind: op.kind,
-      volume: v ? { id: v.id, sizeGib: v.sizeGib, backend: v.backend, sourceSnapshotId: v.sourceSnapshotId } : null,
+      volume: v
+        ? { id: v.id, sizeGib: v.sizeGib, backend: v.backend, sourceSnapshotId: v.sourceSnapshotId }
+        : null,
       snapshot: { id: s.id, volumeId: s.volumeId, sizeGib: s.sizeGib, backend: s.backend },
       attachedTo: attached,
     };
@@ -70,7 +72,10 @@ export class StorageWorkService {
           .where('v.id = :id', { id: op.targetId })
           .getOne();
         if (!v) throw new DomainError('volume/not_found', `volume ${op.targetId} is not on this host`);
-        const next = nextStorageState(v.state, r.error ? 'failed' : op.kind === 'volume.create' ? 'created' : 'deleted');
+        const next = nextStorageState(
+          v.state,
+          r.error ? 'failed' : op.kind === 'volume.create' ? 'created' : 'deleted',
+        );
         if (next !== null) {
           v.state = next;
           v.updatedAt = now;
@@ -86,7 +91,10 @@ export class StorageWorkService {
           .where('s.id = :id', { id: op.targetId })
           .getOne();
         if (!s) throw new DomainError('snapshot/not_found', `snapshot ${op.targetId} is not on this host`);
-        const next = nextStorageState(s.state, r.error ? 'failed' : op.kind === 'snapshot.create' ? 'created' : 'deleted');
+        const next = nextStorageState(
+          s.state,
+          r.error ? 'failed' : op.kind === 'snapshot.create' ? 'created' : 'deleted',
+        );
         if (next !== null) {
           s.state = next;
           s.updatedAt = now;
@@ -119,7 +127,9 @@ export class StorageWorkService {
   async inventory(hostId: HostId): Promise<AgentStorageInventory> {
     const [volumes, snapshots]: [{ id: string }[], { id: string }[]] = await Promise.all([
       this.ds.query(`SELECT id FROM volumes WHERE host_id = $1 AND state <> 'deleted' ORDER BY id`, [hostId]),
-      this.ds.query(`SELECT id FROM snapshots WHERE host_id = $1 AND state <> 'deleted' ORDER BY id`, [hostId]),
+      this.ds.query(`SELECT id FROM snapshots WHERE host_id = $1 AND state <> 'deleted' ORDER BY id`, [
+        hostId,
+      ]),
     ]);
     return { volumes: volumes.map((r) => r.id), snapshots: snapshots.map((r) => r.id) };
   }

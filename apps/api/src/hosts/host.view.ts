@@ -3,7 +3,11 @@ import type { HostEntity } from '@berth/db';
 import { ZERO_RESOURCES, type Resources } from '@berth/domain';
 import { capacityOf } from './host-snapshots';
 
-export function hostView(h: HostEntity, reserved: Resources = ZERO_RESOURCES, volumeReservedGib = 0): HostView {
+export function hostView(
+  h: HostEntity,
+  reserved: Resources = ZERO_RESOURCES,
+  volumeReservedGib = 0,
+): HostView {
   return {
     id: h.id,
     name: h.name,

@@ -1,10 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import {
-  usageIntervalId,
-  type TenantId,
-  type UsageMeter,
-  type UsageResourceType,
-} from '@berth/domain';
+import { usageIntervalId, type TenantId, type UsageMeter, type UsageResourceType } from '@berth/domain';
 
 /**
  * Opens and closes usage intervals. Always called inside the transaction that changes the resource,
@@ -26,7 +21,15 @@ export async function openUsage(
     `INSERT INTO usage_intervals (id, tenant_id, resource_type, resource_id, meter, quantity, started_at, ended_at, created_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, now())
      ON CONFLICT DO NOTHING`,
-    [usageIntervalId(u.resourceId, u.meter, u.at), u.tenantId, u.resourceType, u.resourceId, u.meter, u.quantity, u.at],
+    [
+      usageIntervalId(u.resourceId, u.meter, u.at),
+      u.tenantId,
+      u.resourceType,
+      u.resourceId,
+      u.meter,
+      u.quantity,
+      u.at,
+    ],
   );
 }
 

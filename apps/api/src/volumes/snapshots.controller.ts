@@ -35,7 +35,10 @@ export class SnapshotsController {
   @Delete(':ref')
   @HttpCode(202)
   @ApiOperation({ summary: 'Delete a snapshot' })
-  delete(@CurrentTenant() t: TenantPrincipal, @Param('ref') ref: string): Promise<AcceptedView<SnapshotView>> {
+  delete(
+    @CurrentTenant() t: TenantPrincipal,
+    @Param('ref') ref: string,
+  ): Promise<AcceptedView<SnapshotView>> {
     return this.snapshots.delete(t.tenantId, ref);
   }
 

@@ -2,13 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AcceptedView, Page, SnapshotView, VolumeView } from '@berth/contracts';
-import {
-  HostEntity,
-  inTransaction,
-  SnapshotEntity,
-  SnapshotRepository,
-  VolumeRepository,
-} from '@berth/db';
+import { HostEntity, inTransaction, SnapshotEntity, SnapshotRepository, VolumeRepository } from '@berth/db';
 import {
   DomainError,
   hostAcceptsWork,
@@ -57,8 +51,10 @@ export class SnapshotsService {
             );
           }
           await this.requireReadyHost(em, v.hostId, `volume ${v.name}`);
-          const finalName = name ?? `${v.name}-${new Date().toISOString().slice(0, 10)}-${randomBytes(2).toString('hex')}`;
-          if (await new SnapshotRepository(em).findByRef(tenantId, finalName)) throw snapshotNameTaken(finalName);
+          const finalName =
+            name ?? `${v.name}-${new Date().toISOString().slice(0, 10)}-${randomBytes(2).toString('hex')}`;
+          if (await new SnapshotRepository(em).findByRef(tenantId, finalName))
+            throw snapshotNameTaken(finalName);
           const now = new Date();
           const snapshot = await em.save(
             em.create(SnapshotEntity, {
@@ -133,6 +129,16 @@ export class SnapshotsService {
     const { snapshot, op, enqueue } = await inTransaction(this.ds, async (em) => {
       const s = await new SnapshotRepository(em).findByRef(tenantId, ref, 'update');
       if (!s || s.state === 'deleted') throw snapshotNotFound(ref);
+      const restoring: unknown[] = await em.query(
+        `SELECT 1 FROM volumes WHERE source_snapshot_id = $1 AND state = 'creating' LIMIT 1`,
+        [s.id],
+      );
+      if (restoring.length > 0) {
+        throw new DomainError(
+          'snapshot/not_ready',
+          `a volume is being restored from snapshot ${s.name}; delete it once the restore is done`,
+        );
+      }
       const next = nextStorageState(s.state, 'delete');
       if (next === null) {
         throw new DomainError(
@@ -198,7 +204,10 @@ export class SnapshotsService {
             );
           }
           if (await new VolumeRepository(em).findByRef(tenantId, name)) {
-            throw new DomainError('volume/name_taken', `a volume named ${name} already exists; pick another name`);
+            throw new DomainError(
+              'volume/name_taken',
+              `a volume named ${name} already exists; pick another name`,
+            );
           }
           await this.requireReadyHost(em, s.hostId, `snapshot ${s.name}`);
           const pool = (await lockVolumeHosts(em)).find((h) => h.id === s.hostId);

@@ -43,7 +43,10 @@ export async function storageReservedByHost(
   return out;
 }
 
-export function volumeSnapshotsOf(hosts: readonly HostEntity[], reserved: Map<HostId, number>): VolumeHostSnapshot[] {
+export function volumeSnapshotsOf(
+  hosts: readonly HostEntity[],
+  reserved: Map<HostId, number>,
+): VolumeHostSnapshot[] {
   return hosts.map((h) => ({
     id: h.id,
     state: h.state,
@@ -241,7 +244,10 @@ export async function attachPlannedVolumes(
     byName.set(e.volume.id, e.volume);
   }
   for (const m of plan.missing) {
-    byName.set(m.volume, await insertVolume(em, { tenantId, name: m.volume, sizeGib: DEFAULT_VOLUME_GIB, hostId }));
+    byName.set(
+      m.volume,
+      await insertVolume(em, { tenantId, name: m.volume, sizeGib: DEFAULT_VOLUME_GIB, hostId }),
+    );
   }
   for (const [slot, m] of order.entries()) {
     const v = byName.get(m.volume);

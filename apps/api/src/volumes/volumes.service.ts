@@ -82,6 +82,16 @@ export class VolumesService {
           { containerId: v.containerId },
         );
       }
+      const copying: unknown[] = await em.query(
+        `SELECT 1 FROM snapshots WHERE volume_id = $1 AND state = 'creating' LIMIT 1`,
+        [v.id],
+      );
+      if (copying.length > 0) {
+        throw new DomainError(
+          'volume/in_use',
+          `a snapshot of volume ${v.name} is being made; delete the volume once it is done`,
+        );
+      }
       const next = nextStorageState(v.state, 'delete');
       if (next === null) {
         throw new DomainError(

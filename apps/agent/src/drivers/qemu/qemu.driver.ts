@@ -222,7 +222,11 @@ export class QemuDriver implements Driver {
           (n, i) => `eth${i} ${n.address}/${n.prefixLength} ${n.gateway} ${n.mtu}`,
         ),
         ...(spec.hostsFile ? { hosts: spec.hostsFile } : {}),
-        mounts: (spec.volumes ?? []).map((v) => ({ device: `serial:${v.serial}`, path: v.path, fstype: 'ext4' })),
+        mounts: (spec.volumes ?? []).map((v) => ({
+          device: `serial:${v.serial}`,
+          path: v.path,
+          fstype: 'ext4',
+        })),
       });
       if ((await within(Promise.race([started, failed]), 30_000)) === TIMED_OUT) {
         throw new Error('the guest did not start the workload within 30 s');

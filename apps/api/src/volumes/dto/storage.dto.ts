@@ -1,6 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { DEFAULT_VOLUME_GIB, VOLUME_MAX_GIB, VOLUME_MIN_GIB, VOLUME_NAME_PATTERN, VOLUME_NAME_RULE } from '@berth/domain';
+import {
+  DEFAULT_VOLUME_GIB,
+  VOLUME_MAX_GIB,
+  VOLUME_MIN_GIB,
+  VOLUME_NAME_PATTERN,
+  VOLUME_NAME_RULE,
+} from '@berth/domain';
 
 const NAME_MESSAGE = `name must be ${VOLUME_NAME_RULE}`;
 const SIZE_MESSAGE = `sizeGb must be a whole number from ${VOLUME_MIN_GIB} to ${VOLUME_MAX_GIB}`;
@@ -25,7 +31,10 @@ export class CreateVolumeDto {
 }
 
 export class CreateSnapshotDto {
-  @ApiPropertyOptional({ example: 'pgdata-nightly', description: 'Unique among your snapshots; generated when absent' })
+  @ApiPropertyOptional({
+    example: 'pgdata-nightly',
+    description: 'Unique among your snapshots; generated when absent',
+  })
   @IsOptional()
   @IsString()
   @Matches(VOLUME_NAME_PATTERN, { message: NAME_MESSAGE })
@@ -33,13 +42,14 @@ export class CreateSnapshotDto {
 }
 
 export class RestoreSnapshotDto {
-  @ApiProperty({ example: 'pgdata-restored', description: 'The new volume\'s name' })
+  @ApiProperty({ example: 'pgdata-restored', description: "The new volume's name" })
   @IsString()
   @Matches(VOLUME_NAME_PATTERN, { message: NAME_MESSAGE })
   name!: string;
 
   @ApiPropertyOptional({
-    description: "Size of the new volume in GB; at least the snapshot's (the default); a larger one has its filesystem grown",
+    description:
+      "Size of the new volume in GB; at least the snapshot's (the default); a larger one has its filesystem grown",
   })
   @IsOptional()
   @IsInt({ message: SIZE_MESSAGE })
