@@ -34,6 +34,10 @@ interface Owned {
   readonly fipId: string;
   readonly fipAddress: string;
   readonly fipName: string;
+  readonly volumeId: string;
+  readonly volumeName: string;
+  readonly snapshotId: string;
+  readonly snapshotName: string;
 }
 
 interface Case {
@@ -291,6 +295,74 @@ function crossTenantCases(a: Owned): Case[] {
       },
     );
   }
+  // Volumes and snapshots are named by id or by name.
+  for (const [how, ref] of [
+    ['id', a.volumeId],
+    ['name', a.volumeName],
+  ] as const) {
+    const path = `/v1/volumes/${encodeURIComponent(ref)}`;
+    cases.push(
+      {
+        route: 'GET /v1/volumes/{ref}',
+        label: `show volume by ${how}`,
+        method: 'GET',
+        path,
+        code: 'volume/not_found',
+      },
+      {
+        route: 'DELETE /v1/volumes/{ref}',
+        label: `delete volume by ${how}`,
+        method: 'DELETE',
+        path,
+        code: 'volume/not_found',
+      },
+      {
+        route: 'POST /v1/volumes/{ref}/snapshots',
+        label: `snapshot volume by ${how}`,
+        method: 'POST',
+        path: `${path}/snapshots`,
+        body: {},
+        code: 'volume/not_found',
+      },
+      {
+        route: 'GET /v1/volumes/{ref}/snapshots',
+        label: `list snapshots of volume by ${how}`,
+        method: 'GET',
+        path: `${path}/snapshots`,
+        code: 'volume/not_found',
+      },
+    );
+  }
+  for (const [how, ref] of [
+    ['id', a.snapshotId],
+    ['name', a.snapshotName],
+  ] as const) {
+    const path = `/v1/snapshots/${encodeURIComponent(ref)}`;
+    cases.push(
+      {
+        route: 'GET /v1/snapshots/{ref}',
+        label: `show snapshot by ${how}`,
+        method: 'GET',
+        path,
+        code: 'snapshot/not_found',
+      },
+      {
+        route: 'DELETE /v1/snapshots/{ref}',
+        label: `delete snapshot by ${how}`,
+        method: 'DELETE',
+        path,
+        code: 'snapshot/not_found',
+      },
+      {
+        route: 'POST /v1/snapshots/{ref}/restore',
+        label: `restore snapshot by ${how}`,
+        method: 'POST',
+        path: `${path}/restore`,
+        body: { name: 'stolen-data' },
+        code: 'snapshot/not_found',
+      },
+    );
+  }
   cases.push({
     route: 'DELETE /v1/registry-credentials/{registry}',
     label: 'forget registry login',
@@ -363,6 +435,18 @@ function foreignRoutes(
       route: 'GET /v1/agent/registry-credentials',
       method: 'GET',
       path: `/v1/agent/registry-credentials?tenantId=${a.tenantId}&registry=${encodeURIComponent(a.registry)}`,
+    },
+    { route: 'GET /v1/agent/storage', method: 'GET', path: '/v1/agent/storage' },
+    {
+      route: 'GET /v1/agent/storage/{operationId}',
+      method: 'GET',
+      path: `/v1/agent/storage/${a.operationId}`,
+    },
+    {
+      route: 'POST /v1/agent/storage/{operationId}/result',
+      method: 'POST',
+      path: `/v1/agent/storage/${a.operationId}/result`,
+      body: { error: { code: 'x', message: 'forged' } },
     },
     {
       route: 'POST /v1/agent/operations/{operationId}/progress',
@@ -471,6 +555,15 @@ describe('cross-tenant isolation and credentials (api + agent processes)', () =>
     const attached = await a.http.post(`/v1/fips/${fip.body.id}/attach`, { container: created.body.data.id });
     expect(attached.status).toBe(200);
 
+    // A volume with a snapshot (the host's pool is real, even under the hollow simulation).
+    const volume = await a.http.post('/v1/volumes', { name: 'a-vol', sizeGb: 1 });
+    expect(volume.status).toBe(201);
+    const snapshot = await a.http.post('/v1/volumes/a-vol/snapshots', { name: 'a-snap' });
+    expect(snapshot.status).toBe(202);
+    expect((await a.http.get(`/v1/operations/${snapshot.body.operation.id}?wait=30`)).body.state).toBe(
+      'succeeded',
+    );
+
     owned = {
       tenantId: a.id,
       keyId: extra.body.id,
@@ -488,6 +581,10 @@ describe('cross-tenant isolation and credentials (api + agent processes)', () =>
       fipId: fip.body.id,
       fipAddress: fip.body.address,
       fipName: 'a-fip',
+      volumeId: volume.body.id,
+      volumeName: 'a-vol',
+      snapshotId: snapshot.body.data.id,
+      snapshotName: 'a-snap',
     };
 
     // B has objects of its own, so that its lists are not trivially empty.
@@ -568,6 +665,10 @@ describe('cross-tenant isolation and credentials (api + agent processes)', () =>
         owned.fipId,
         owned.fipAddress,
         owned.fipName,
+        owned.volumeId,
+        owned.volumeName,
+        owned.snapshotId,
+        owned.snapshotName,
       ];
       const lists = [
         '/v1/keys',
@@ -580,6 +681,8 @@ describe('cross-tenant isolation and credentials (api + agent processes)', () =>
         '/v1/networks',
         '/v1/security-groups',
         '/v1/fips',
+        '/v1/volumes',
+        '/v1/snapshots',
       ];
       for (const path of lists) {
         const res = await b.http.get(path);
