@@ -18,6 +18,11 @@ declare -A NEED=(
   # the microVM driver (apps/agent/src/drivers/qemu) and its guest assets (scripts/build-guest-*.sh)
   [qemu-system-x86_64]=qemu-system-x86
   [mkfs.ext4]=e2fsprogs
+  # volumes (apps/agent/src/volumes): sparse ext4 files, qcow2 snapshots, restores grown with resize2fs
+  [qemu-img]=qemu-utils
+  [resize2fs]=e2fsprogs
+  [debugfs]=e2fsprogs
+  [truncate]=coreutils
   [cpio]=cpio
   [gcc]=gcc
   # the host data plane (apps/agent/src/drivers/network): bridges, VXLAN, taps, firewall, floating IPs
