@@ -42,10 +42,19 @@ import { registerSgRm } from './commands/sg/rm';
 import { registerSgRuleAdd } from './commands/sg/rule/add';
 import { registerSgRuleLs } from './commands/sg/rule/ls';
 import { registerSgRuleRm } from './commands/sg/rule/rm';
+import { registerSnapshotCreate } from './commands/snapshot/create';
+import { registerSnapshotInspect } from './commands/snapshot/inspect';
+import { registerSnapshotLs } from './commands/snapshot/ls';
+import { registerSnapshotRestore } from './commands/snapshot/restore';
+import { registerSnapshotRm } from './commands/snapshot/rm';
 import { registerTenantsCreate } from './commands/tenants/create';
 import { registerTenantsLs } from './commands/tenants/ls';
 import { registerTenantsReactivate } from './commands/tenants/reactivate';
 import { registerTenantsSuspend } from './commands/tenants/suspend';
+import { registerVolumeCreate } from './commands/volume/create';
+import { registerVolumeInspect } from './commands/volume/inspect';
+import { registerVolumeLs } from './commands/volume/ls';
+import { registerVolumeRm } from './commands/volume/rm';
 
 const GETTING_STARTED = `
 Getting started:
@@ -136,6 +145,19 @@ export function buildProgram(ctx: CliContext): Command {
   registerFipDetach(fip, ctx);
   registerFipName(fip, ctx);
   registerFipRelease(fip, ctx);
+
+  const volume = group(program, 'volume', 'block volumes: disks that outlive containers (`berth run -v`)');
+  registerVolumeCreate(volume, ctx);
+  registerVolumeLs(volume, ctx);
+  registerVolumeInspect(volume, ctx);
+  registerVolumeRm(volume, ctx);
+
+  const snapshot = group(program, 'snapshot', 'snapshots of volumes, and new volumes restored from them');
+  registerSnapshotCreate(snapshot, ctx);
+  registerSnapshotLs(snapshot, ctx);
+  registerSnapshotInspect(snapshot, ctx);
+  registerSnapshotRm(snapshot, ctx);
+  registerSnapshotRestore(snapshot, ctx);
 
   const keys = group(program, 'keys', 'your API keys');
   registerKeysCreate(keys, ctx);

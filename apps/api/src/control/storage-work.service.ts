@@ -125,12 +125,14 @@ export class StorageWorkService {
 
   /** What the host must keep; it removes any other volume or snapshot file it finds. */
   async inventory(hostId: HostId): Promise<AgentStorageInventory> {
-    const [volumes, snapshots]: [{ id: string }[], { id: string }[]] = await Promise.all([
-      this.ds.query(`SELECT id FROM volumes WHERE host_id = $1 AND state <> 'deleted' ORDER BY id`, [hostId]),
-      this.ds.query(`SELECT id FROM snapshots WHERE host_id = $1 AND state <> 'deleted' ORDER BY id`, [
-        hostId,
-      ]),
-    ]);
+    const volumes: { id: string }[] = await this.ds.query(
+      `SELECT id FROM volumes WHERE host_id = $1 AND state <> 'deleted' ORDER BY id`,
+      [hostId],
+    );
+    const snapshots: { id: string }[] = await this.ds.query(
+      `SELECT id FROM snapshots WHERE host_id = $1 AND state <> 'deleted' ORDER BY id`,
+      [hostId],
+    );
     return { volumes: volumes.map((r) => r.id), snapshots: snapshots.map((r) => r.id) };
   }
 

@@ -5,6 +5,8 @@ import type {
   NetworkView,
   SecurityGroupView,
   SecurityRuleView,
+  SnapshotView,
+  VolumeView,
 } from '@berth/contracts';
 import { NOW } from './harness';
 
@@ -92,6 +94,44 @@ export function floatingIp(over: Partial<FloatingIpView> = {}): FloatingIpView {
     name: null,
     containerId: null,
     createdAt: new Date(NOW.getTime() - 120_000).toISOString(),
+    ...over,
+  };
+}
+
+/** A new, detached volume of the default size. */
+export function volume(over: Partial<VolumeView> = {}): VolumeView {
+  return {
+    id: 'vol_1',
+    name: 'pgdata',
+    sizeGb: 10,
+    state: 'available',
+    backend: 'host-local',
+    hostId: 'hst_1',
+    attachment: null,
+    sourceSnapshotId: null,
+    error: null,
+    usageGbSeconds: 1200,
+    createdAt: new Date(NOW.getTime() - 120_000).toISOString(),
+    deletedAt: null,
+    ...over,
+  };
+}
+
+/** A snapshot of `volume()`, made. */
+export function snapshot(over: Partial<SnapshotView> = {}): SnapshotView {
+  return {
+    id: 'snap_1',
+    name: 'nightly',
+    volumeId: 'vol_1',
+    volumeName: 'pgdata',
+    sizeGb: 10,
+    state: 'available',
+    storedBytes: 1_234_567,
+    live: false,
+    error: null,
+    usageGbSeconds: 600,
+    createdAt: new Date(NOW.getTime() - 60_000).toISOString(),
+    deletedAt: null,
     ...over,
   };
 }

@@ -62,6 +62,22 @@ describe('berth completion', () => {
     ]);
     expect(bashComplete(res.stdout, ['berth', 'fip', 'a'])).toEqual(['allocate', 'attach']);
     expect(bashComplete(res.stdout, ['berth', 'run', '--s'])).toEqual(['--sg', '--size']);
+    // Storage nouns too.
+    expect(bashComplete(res.stdout, ['berth', 'volume', ''])).toEqual(['create', 'ls', 'inspect', 'rm']);
+    expect(bashComplete(res.stdout, ['berth', 'snapshot', ''])).toEqual([
+      'create',
+      'ls',
+      'inspect',
+      'rm',
+      'restore',
+    ]);
+    expect(bashComplete(res.stdout, ['berth', 'snapshot', 'ls', '--'])).toEqual([
+      '--volume',
+      '--json',
+      '--quiet',
+      '--help',
+    ]);
+    expect(bashComplete(res.stdout, ['berth', 'run', '--v'])).toEqual(['--volume']);
   });
 
   it('zsh: a compdef script that zsh accepts (when zsh is installed)', async () => {

@@ -96,6 +96,50 @@ describe('berth run', () => {
     });
   });
 
+  it('-v and --volume, repeatable, become volumes in order, as given', async () => {
+    const berth = new FakeBerth().on('POST', '/v1/containers', accepted());
+    const res = await runBerth(
+      ['run', '-d', '--no-wait', '-v', 'pgdata:/var/lib/data', '--volume', 'vol_2:/srv/', 'img', 'sh', '-v'],
+      { berth },
+    );
+    expect(res.code).toBe(0);
+    expect(berth.requests[0]!.body).toEqual({
+      image: 'img',
+      command: ['sh', '-v'],
+      volumes: ['pgdata:/var/lib/data', 'vol_2:/srv/'],
+    });
+  });
+
+  it('a -v that is not name:/path: a usage error, exit 2, nothing sent', async () => {
+    for (const [spec, why] of [
+      ['pgdata', 'volume "pgdata" must be name:/path'],
+      [':/data', 'volume ":/data" must be name:/path'],
+      ['pg data:/data', 'volume name "pg data" is not valid'],
+      ['pgdata:data', 'mount path "data" must be absolute (start with /)'],
+      ['pgdata:/', 'mount path "/" cannot be /'],
+      ['pgdata:/proc/x', 'mount path "/proc/x" is under /proc'],
+    ] as const) {
+      const res = await runBerth(['run', '-d', '-v', spec, 'img']);
+      expect(res.code).toBe(2);
+      expect(res.stdout).toBe('');
+      expect(res.stderr).toContain(`Error: cli/usage: -v: ${why}`);
+      expect(res.berth.requests).toHaveLength(0);
+    }
+  });
+
+  it('a volume attached to another container: the coded error and exit 125', async () => {
+    const berth = new FakeBerth().on(
+      'POST',
+      '/v1/containers',
+      apiError(409, 'volume/in_use', 'volume pgdata is attached to container db'),
+    );
+    const res = await runBerth(['run', '-d', '-v', 'pgdata:/data', 'img'], { berth });
+    expect(res).toMatchObject({
+      code: 125,
+      stderr: 'Error: volume/in_use: volume pgdata is attached to container db\n',
+    });
+  });
+
   it('an unknown network: the coded error and exit 125', async () => {
     const berth = new FakeBerth().on(
       'POST',

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import type { AcceptedView, ContainerView } from '@berth/contracts';
-import { DEFAULT_SIZE, SIZE_NAMES } from '@berth/domain';
+import { DEFAULT_SIZE, DEFAULT_VOLUME_GIB, DomainError, parseVolumeMount, SIZE_NAMES } from '@berth/domain';
 import { seg } from '../../api/api';
 import { CliError, ExitCode, InterruptedError, UsageError, withInterruptHint } from '../../api/errors';
 import type { CliContext } from '../../context';
@@ -19,6 +19,7 @@ interface RunOptions {
   readonly label?: string[];
   readonly net?: string[];
   readonly sg?: string[];
+  readonly volume?: string[];
   readonly size?: string;
   readonly restart?: string;
   readonly rm?: boolean;
@@ -52,6 +53,8 @@ export function runRequest(
     if (kv) env[kv[0]] = kv[1];
   }
   const labels = Object.fromEntries((opts.label ?? []).map((l) => parseKeyValue(l, 'label')));
+  const volumes = opts.volume ?? [];
+  for (const spec of volumes) checkVolumeMount(spec);
   return {
     image,
     ...(opts.name !== undefined ? { name: opts.name } : {}),
@@ -62,7 +65,18 @@ export function runRequest(
     ...(Object.keys(labels).length > 0 ? { labels } : {}),
     ...(opts.net && opts.net.length > 0 ? { networks: opts.net } : {}),
     ...(opts.sg && opts.sg.length > 0 ? { securityGroups: opts.sg } : {}),
+    ...(volumes.length > 0 ? { volumes } : {}),
   };
+}
+
+/** `-v name:/path`, checked as berth checks it (a volume name, an absolute path of the guest). */
+function checkVolumeMount(spec: string): void {
+  try {
+    parseVolumeMount(spec);
+  } catch (err) {
+    if (err instanceof DomainError) throw new UsageError(`-v: ${err.message}`);
+    throw err;
+  }
 }
 
 async function run(ctx: CliContext, image: string, command: string[], opts: RunOptions): Promise<void> {
@@ -138,6 +152,11 @@ export function registerRun(parent: Command, ctx: CliContext): Command {
       collect,
     )
     .option('--sg <group>', 'attach this security group (id or name); repeatable', collect)
+    .option(
+      '-v, --volume <name:/path>',
+      `mount this volume (id or name) at /path; a name you have no volume by makes a ${DEFAULT_VOLUME_GIB} GB one; repeatable`,
+      collect,
+    )
     .addOption(new Option('--size <size>', `vCPU and memory (default: ${DEFAULT_SIZE})`).choices(SIZE_NAMES))
     .option('--restart <policy>', 'no, always, on-failure or on-failure:N (default: no)')
     .option('--rm', 'delete the container once it has exited (not with -d)')
@@ -160,5 +179,6 @@ export function registerRun(parent: Command, ctx: CliContext): Command {
     'berth run -d --name web --size s2 -e PORT=8080 --restart always 127.0.0.1:5000/me/web',
     "berth run --rm --env-file .env 127.0.0.1:5000/me/job sh -c 'exit 3'; echo $?   # 3",
     'berth run -d --name api --net backend --net frontend --sg web 127.0.0.1:5000/me/api',
+    'berth run -d --name db -v pgdata:/var/lib/postgresql/data 127.0.0.1:5000/me/postgres',
   ]);
 }
