@@ -91,6 +91,10 @@ describe('OPERATION_KINDS', () => {
       'container.delete',
       'container.exec',
       'image.pull',
+      'volume.create',
+      'volume.delete',
+      'snapshot.create',
+      'snapshot.delete',
     ]);
     for (const k of OPERATION_KINDS) {
       expect(k).toMatch(/^[a-z]+\.[a-z]+$/);

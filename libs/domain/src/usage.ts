@@ -33,7 +33,8 @@ export function usageIntervalId(resourceId: string, meter: UsageMeter, startedAt
  */
 export function billableSeconds(start: Date, end: Date): number {
   const ms = end.getTime() - start.getTime();
-  return ms <= 0 ? 0 : Math.ceil(ms / 1000);
+  // Also 0 for an invalid date (NaN): a second that cannot be dated is not billed.
+  return ms > 0 ? Math.ceil(ms / 1000) : 0;
 }
 
 /** quantity x seconds: GB-seconds for storage meters. */

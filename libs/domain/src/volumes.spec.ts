@@ -311,10 +311,10 @@ describe('normaliseMountPath', () => {
     rejects(raw, 'must not contain empty, "." or ".." parts');
   });
 
-  it.each([['/a:b'], ['/data:ro'], ['/a\0b'], ['/a\nb'], ['/a\rb'], ['/data\n']])(
+  it.each([['/a:b'], ['/data:ro'], ['/a\0b'], ['/a\nb'], ['/a\rb'], ['/data\n'], ['/a\tb'], ['/a\x7fb']])(
     'rejects %j, which holds a separator or control character',
     (raw) => {
-      rejects(raw, 'cannot contain ":", NUL or line breaks');
+      rejects(raw, 'cannot contain ":" or control characters');
     },
   );
 
@@ -339,6 +339,8 @@ describe('normaliseMountPath', () => {
     expect(max).toHaveLength(255);
     expect(normaliseMountPath(max)).toBe(max);
     rejects(`/${'a'.repeat(255)}`, 'is longer than 255 characters');
+    // Counted after the trailing slash goes.
+    expect(normaliseMountPath(`${max}/`)).toBe(max);
   });
 
   it('quotes at most 100 characters of the path in its message', () => {

@@ -87,9 +87,10 @@ export function normaliseMountPath(raw: string): string {
     });
   };
   if (!raw.startsWith('/')) fail('must be absolute (start with /)');
-  if (raw.length > 255) fail('is longer than 255 characters');
-  if (/[\0\n\r:]/.test(raw)) fail('cannot contain ":", NUL or line breaks');
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x1f\x7f:]/.test(raw)) fail('cannot contain ":" or control characters');
   const path = raw.length > 1 ? raw.replace(/\/+$/, '') : raw;
+  if (path.length > 255) fail('is longer than 255 characters');
   if (path === '/') fail('cannot be / (the root filesystem is the image)');
   for (const part of path.slice(1).split('/')) {
     if (part === '' || part === '.' || part === '..') fail('must not contain empty, "." or ".." parts');
@@ -179,6 +180,7 @@ export interface VolumeHostSnapshot {
  * of the pool that would be used (lowest first, ties to the lowest id). Throws capacity/unavailable.
  */
 export function placeVolume(hosts: readonly VolumeHostSnapshot[], sizeGib: number): HostId {
+  validateVolumeSize(sizeGib);
   let best: { id: HostId; score: number } | null = null;
   for (const h of hosts) {
     if (!hostAcceptsWork(h.state) || h.capacityGib <= 0) continue;
