@@ -2,6 +2,7 @@ import { CreateControlPlane1763769600000 } from './1763769600000-create-control-
 import { CreateImagesAndExecs1763776800000 } from './1763776800000-create-images-and-execs';
 import { CreateNetworks1763784000000 } from './1763784000000-create-networks';
 import { CreateVolumes1763791200000 } from './1763791200000-create-volumes';
+import { CreateBilling1763798400000 } from './1763798400000-create-billing';
 
 /** Every migration in order. Listed explicitly so that compiled and test runs load the same classes. */
 export const ALL_MIGRATIONS = [
@@ -9,4 +10,5 @@ export const ALL_MIGRATIONS = [
   CreateImagesAndExecs1763776800000,
   CreateNetworks1763784000000,
   CreateVolumes1763791200000,
+  CreateBilling1763798400000,
 ];

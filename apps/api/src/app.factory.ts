@@ -75,6 +75,8 @@ function acceptJsonBodiesOnly(fastify: FastifyInstance): void {
   );
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body: string, done) => {
+    // Kept for the one reader that needs the exact bytes: Stripe's webhook signature covers them.
+    (req as { rawBody?: string }).rawBody = body;
     // Fastify's default parser answers through the callback (it returns nothing to await).
     void parseJson(req, body, (err, value) => {
       if (!err) {

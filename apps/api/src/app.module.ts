@@ -45,6 +45,10 @@ import { SnapshotsController } from './volumes/snapshots.controller';
 import { SnapshotsService } from './volumes/snapshots.service';
 import { StorageWorkService } from './control/storage-work.service';
 import { VolumesController } from './volumes/volumes.controller';
+import { UsageController } from './usage/usage.controller';
+import { UsageService } from './usage/usage.service';
+import { StripeWebhookController } from './billing/stripe-webhook.controller';
+import { StripeWebhookService } from './billing/stripe-webhook.service';
 import { VolumesService } from './volumes/volumes.service';
 
 @Module({})
@@ -71,6 +75,8 @@ export class AppModule {
         FloatingIpsController,
         VolumesController,
         SnapshotsController,
+        UsageController,
+        StripeWebhookController,
         ImagesController,
         RegistryCredentialsController,
         OperationsController,
@@ -95,6 +101,8 @@ export class AppModule {
         VolumesService,
         SnapshotsService,
         StorageWorkService,
+        UsageService,
+        StripeWebhookService,
         RegistryCredentialsService,
         OperationsService,
         NetworksService,

@@ -46,6 +46,7 @@ const apiSchema = z.object({
   BERTH_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BERTH_FIP_POOL: z.string().default('').transform(parsedBy(parseAddressPool)),
   BERTH_FIP_QUOTA: intFromEnv(5, 0),
+  BERTH_STRIPE_WEBHOOK_SECRET: z.string().min(8).optional(),
   // 1500 on the underlay minus VXLAN's 50 bytes (outer IPv4, UDP, VXLAN and Ethernet headers).
   BERTH_NETWORK_MTU: z.coerce.number().int().min(576).max(9000).default(1450),
   BERTH_DEFAULT_NETWORK_CIDR: z
@@ -85,6 +86,8 @@ export interface ApiConfig {
    * across tenants; see apps/api/src/networks/network-ledger.ts).
    */
   readonly defaultNetworkCidr: Cidr;
+  /** Verifies Stripe's webhook signatures; null: no Stripe (ledger only), the webhook answers 503. */
+  readonly stripeWebhookSecret: string | null;
 }
 
 export function loadApiConfig(env: Env = processEnv()): ApiConfig {
@@ -114,5 +117,6 @@ export function loadApiConfig(env: Env = processEnv()): ApiConfig {
     fipQuota: e.BERTH_FIP_QUOTA,
     networkMtu: e.BERTH_NETWORK_MTU,
     defaultNetworkCidr: e.BERTH_DEFAULT_NETWORK_CIDR,
+    stripeWebhookSecret: e.BERTH_STRIPE_WEBHOOK_SECRET ?? null,
   };
 }

@@ -430,3 +430,89 @@ export interface AgentDataplane {
   readonly ports: AgentPort[];
   readonly floatingIps: AgentFloatingIp[];
 }
+
+// ---- usage and billing ----
+
+/** Money is given twice: exact integer nano-dollars (1e-9 USD) for programs, a dollar string for people. */
+export interface UsageLineView {
+  /** The group: a resource id, a size, a resource type, a day (YYYY-MM-DD) or a meter. */
+  readonly key: string;
+  /** What people call it: the container's or volume's name, the size, the date. */
+  readonly label: string;
+  /** For groupBy=container: the resource's type. */
+  readonly resourceType: string | null;
+  /** Seconds of containers and floating IPs. */
+  readonly seconds: number;
+  /** GB-seconds of volumes and snapshots. */
+  readonly gbSeconds: number;
+  readonly amountNanoUsd: number;
+  readonly amountUsd: string;
+}
+
+export interface UsageReportView {
+  readonly from: string;
+  readonly to: string;
+  readonly groupBy: string;
+  readonly currency: 'usd';
+  readonly lines: UsageLineView[];
+  readonly total: { seconds: number; gbSeconds: number; amountNanoUsd: number; amountUsd: string };
+}
+
+export interface LiveUsageItemView {
+  readonly resourceType: string;
+  readonly resourceId: string;
+  readonly name: string;
+  readonly meter: string;
+  /** The container's size, for containers. */
+  readonly size: string | null;
+  /** GB for storage, 1 otherwise. */
+  readonly quantity: number;
+  readonly since: string;
+  readonly ratePerSecondNanoUsd: number;
+  /** What this stretch has accrued so far (a start counts at least 10 seconds). */
+  readonly accruedNanoUsd: number;
+}
+
+export interface LiveUsageView {
+  readonly at: string;
+  readonly periodStart: string;
+  readonly currency: 'usd';
+  /** Everything accrued since the start of the period, up to `at`. */
+  readonly accruedNanoUsd: number;
+  readonly accruedUsd: string;
+  /** What accrues each second now: the sum of the open items' rates. */
+  readonly ratePerSecondNanoUsd: number;
+  readonly ratePerSecondUsd: string;
+  readonly items: LiveUsageItemView[];
+}
+
+export interface InvoiceLineView {
+  readonly meter: string;
+  readonly description: string;
+  readonly unit: 'second' | 'gb-second';
+  readonly quantity: number;
+  /** Per second, or per GB-month for storage. */
+  readonly unitPriceNanoUsd: number;
+  readonly amountNanoUsd: number;
+  readonly amountUsd: string;
+}
+
+export interface InvoiceView {
+  /** The period, YYYY-MM (UTC calendar months). */
+  readonly id: string;
+  readonly periodStart: string;
+  readonly periodEnd: string;
+  /** draft: the period is still running; closed: it has ended. */
+  readonly status: 'draft' | 'closed';
+  readonly currency: 'usd';
+  readonly lines: InvoiceLineView[];
+  readonly totalNanoUsd: number;
+  readonly totalUsd: string;
+}
+
+export interface InvoiceListView {
+  readonly data: InvoiceView[];
+  readonly nextCursor: null;
+  /** past_due: the last payment failed; new containers are refused until one succeeds. */
+  readonly billingStatus: 'active' | 'past_due';
+}

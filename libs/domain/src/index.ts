@@ -13,3 +13,4 @@ export * from './mac';
 export * from './security-rules';
 export * from './volumes';
 export * from './usage';
+export * from './pricing';

@@ -1,14 +1,8 @@
 import { createHash } from 'node:crypto';
 
 import { isId } from './ids';
-import {
-  USAGE_METERS,
-  USAGE_RESOURCE_TYPES,
-  billableSeconds,
-  quantitySeconds,
-  usageIntervalId,
-  type UsageMeter,
-} from './usage';
+import { USAGE_METERS, USAGE_RESOURCE_TYPES, type UsageMeter } from './pricing';
+import { billableSeconds, quantitySeconds, usageIntervalId } from './usage';
 
 const VOL = 'vol_01h8xz3k4m5n6p7q8r9s0t1v2w';
 const SNAP = 'snap_01h8xz3k4m5n6p7q8r9s0t1v2w';
@@ -17,8 +11,22 @@ const at = (ms: number): Date => new Date(T0.getTime() + ms);
 
 describe('usage constants', () => {
   it('lists the meters and resource types', () => {
-    expect([...USAGE_METERS]).toEqual(['volume.gib', 'snapshot.gib']);
-    expect([...USAGE_RESOURCE_TYPES]).toEqual(['volume', 'snapshot']);
+    expect([...USAGE_METERS]).toEqual([
+      'container.s1',
+      'container.s2',
+      'container.s3',
+      'container.s4',
+      'container.m1',
+      'container.m2',
+      'container.m3',
+      'container.l1',
+      'container.l2',
+      'container.l3',
+      'volume.gib',
+      'snapshot.gib',
+      'fip',
+    ]);
+    expect([...USAGE_RESOURCE_TYPES]).toEqual(['container', 'volume', 'snapshot', 'floating_ip']);
   });
 });
 

@@ -2,17 +2,7 @@
 // only names and measures them. Pure.
 import { createHash } from 'node:crypto';
 import type { UsageId } from './ids';
-
-/**
- * What an interval measures, and in what unit its quantity is:
- * - `volume.gib`, `snapshot.gib`: GiB provisioned (a volume) or stored (a snapshot), so quantity x
- *   seconds is GB-seconds.
- */
-export const USAGE_METERS = ['volume.gib', 'snapshot.gib'] as const;
-export type UsageMeter = (typeof USAGE_METERS)[number];
-
-export const USAGE_RESOURCE_TYPES = ['volume', 'snapshot'] as const;
-export type UsageResourceType = (typeof USAGE_RESOURCE_TYPES)[number];
+import { amountFor, meterUnit, sizeOfMeter, type UsageMeter, type UsageResourceType } from './pricing';
 
 /**
  * The interval's id: the same resource, meter and start always give the same id, so a report that
@@ -40,4 +30,119 @@ export function billableSeconds(start: Date, end: Date): number {
 /** quantity x seconds: GB-seconds for storage meters. */
 export function quantitySeconds(quantity: number, start: Date, end: Date): number {
   return quantity * billableSeconds(start, end);
+}
+
+/** One stretch of usage, as rating needs it. */
+export interface UsageIntervalRecord {
+  readonly id: string;
+  readonly resourceType: UsageResourceType;
+  readonly resourceId: string;
+  readonly meter: UsageMeter;
+  /** GB for storage meters, 1 otherwise. */
+  readonly quantity: number;
+  readonly startedAt: Date;
+  /** null: still open, accruing up to `now`. */
+  readonly endedAt: Date | null;
+  /** The least seconds this interval bills (MIN_SECONDS_PER_START for the first stretch of a start). */
+  readonly minSeconds: number;
+}
+
+export interface UsageWindow {
+  readonly from: Date;
+  readonly to: Date;
+}
+
+/**
+ * Billable units of an interval inside a window: whole seconds (rounded up) of its overlap, at least its
+ * minimum when it started inside the window, times its quantity (GB for storage). Units are what a
+ * Stripe meter event carries and what amountFor prices.
+ */
+export function intervalUnits(i: UsageIntervalRecord, window: UsageWindow, now: Date): number {
+  const end = i.endedAt ?? now;
+  const from = i.startedAt > window.from ? i.startedAt : window.from;
+  const to = end < window.to ? end : window.to;
+  let seconds = billableSeconds(from, to);
+  const startsInside = i.startedAt >= window.from && i.startedAt < window.to;
+  if (startsInside && seconds < i.minSeconds) seconds = i.minSeconds;
+  return seconds * i.quantity;
+}
+
+/** All of a closed interval's units: what is sent to Stripe for it. */
+export function totalUnits(i: UsageIntervalRecord & { readonly endedAt: Date }): number {
+  return intervalUnits(i, { from: i.startedAt, to: new Date(8.64e15) }, i.endedAt);
+}
+
+export const USAGE_GROUPINGS = ['container', 'size', 'type', 'day', 'meter'] as const;
+export type UsageGrouping = (typeof USAGE_GROUPINGS)[number];
+
+export interface UsageLine {
+  readonly key: string;
+  /** Seconds of meters priced by the second (containers, floating IPs). */
+  readonly seconds: number;
+  /** GB-seconds of storage meters. */
+  readonly gbSeconds: number;
+  /** Nano-dollars. */
+  readonly amount: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Usage in a window, grouped. Each group's amount is rated per meter on the group's summed units (one
+ * rounding per meter and group), so totals never drift from the lines by rounding. Lines sort by key.
+ *
+ * container: by resource (containers, and each volume, snapshot and floating IP as its own line);
+ * size: by container size, other resources by type; type: by resource type; day: by UTC day (an
+ * interval is split at midnight; its minimum counts on the day it started); meter: by meter.
+ */
+export function rateUsage(
+  intervals: readonly UsageIntervalRecord[],
+  window: UsageWindow,
+  groupBy: UsageGrouping,
+  now: Date,
+): { lines: UsageLine[]; total: number } {
+  const units = new Map<string, Map<UsageMeter, number>>();
+  const add = (key: string, meter: UsageMeter, n: number) => {
+    if (n <= 0) return;
+    const byMeter = units.get(key) ?? new Map<UsageMeter, number>();
+    byMeter.set(meter, (byMeter.get(meter) ?? 0) + n);
+    units.set(key, byMeter);
+  };
+  for (const i of intervals) {
+    if (groupBy === 'day') {
+      const end = i.endedAt ?? now;
+      const last = end < window.to ? end : window.to;
+      let day = Math.floor(Math.max(i.startedAt.getTime(), window.from.getTime()) / DAY_MS) * DAY_MS;
+      for (; day < last.getTime(); day += DAY_MS) {
+        const from = new Date(Math.max(day, window.from.getTime()));
+        const to = new Date(Math.min(day + DAY_MS, window.to.getTime()));
+        add(new Date(day).toISOString().slice(0, 10), i.meter, intervalUnits(i, { from, to }, now));
+      }
+      continue;
+    }
+    const key =
+      groupBy === 'container'
+        ? i.resourceId
+        : groupBy === 'size'
+          ? (sizeOfMeter(i.meter) ?? i.resourceType)
+          : groupBy === 'type'
+            ? i.resourceType
+            : i.meter;
+    add(key, i.meter, intervalUnits(i, window, now));
+  }
+  const lines: UsageLine[] = [];
+  let total = 0;
+  for (const [key, byMeter] of [...units.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    let seconds = 0;
+    let gbSeconds = 0;
+    let amount = 0;
+    for (const [meter, n] of byMeter) {
+      if (meterUnit(meter) === 'gb-second') gbSeconds += n;
+      else seconds += n;
+      amount += amountFor(meter, n);
+    }
+    lines.push({ key, seconds, gbSeconds, amount });
+    total += amount;
+  }
+  return { lines, total };
 }

@@ -6,3 +6,4 @@ export * from './services';
 export * from './stack';
 export * from './guest';
 export * from './registry';
+export * from './fake-stripe';

@@ -50,6 +50,8 @@ import {
   releaseContainerVolumes,
   volumesOf,
 } from '../volumes/volume-ledger';
+import { closeOpenUsage } from '../usage/usage-ledger';
+import { assertInGoodStanding } from '../billing/billing-standing';
 import { containerView } from './container.view';
 import type { CreateContainerDto } from './dto/create-container.dto';
 import type { ListContainersDto } from './dto/list-containers.dto';
@@ -93,6 +95,7 @@ export class ContainersService {
       () => nameTaken(name),
       () =>
         inTransaction(this.ds, async (em) => {
+          await assertInGoodStanding(em, tenantId);
           if (await new ContainerRepository(em).findByName(tenantId, name)) throw nameTaken(name);
           // Networks and groups first: a wrong name fails before any host is locked. Both stay locked
           // against deletion until this transaction ends.
@@ -232,6 +235,7 @@ export class ContainersService {
         );
       }
       const next = transitionContainer(c.state, action);
+      if (action === 'start') await assertInGoodStanding(em, tenantId);
       if ((action === 'start' || action === 'restart') && !containerHoldsCapacity(c.state)) {
         await this.reserveOnOwnHost(em, c);
       }
@@ -258,6 +262,7 @@ export class ContainersService {
         const nudge = await hostsAffectedByContainers(em, [c.id]);
         await releaseContainerNetworking(em, c.id);
         await releaseContainerVolumes(em, c.id);
+        await closeOpenUsage(em, c.id, c.stateChangedAt);
         return { container: c, op, enqueue: false, net: NO_NETWORKING, vols: [], nudge };
       }
       return {

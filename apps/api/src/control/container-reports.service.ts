@@ -14,6 +14,7 @@ import { hostsAffectedByContainers, releaseContainerNetworking } from '../networ
 import { finishOperation, markOperationRunning, operationGoalReached } from '../operations/operation-ledger';
 import { AgentQueuesService } from '../queue/agent-queues.service';
 import { agentVolumesOf, releaseContainerVolumes } from '../volumes/volume-ledger';
+import { closeOpenUsage, openContainerUsage } from '../usage/usage-ledger';
 
 /** The agent's side of containers: reading desired specs and applying what the host observed. */
 @Injectable()
@@ -77,6 +78,9 @@ export class ContainerReportsService {
           applyState(c, next, at, r);
           await em.save(c);
           applied = true;
+          // Usage follows what the host saw, by the host's clock, in this same transaction.
+          if (next === 'running') await openContainerUsage(em, c, at);
+          else await closeOpenUsage(em, c.id, at);
           if (next === 'deleted') {
             // Its peers drop it from their host entries and flood lists, and its addresses are free.
             nudge = await hostsAffectedByContainers(em, [c.id]);

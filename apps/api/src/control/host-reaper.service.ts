@@ -7,6 +7,7 @@ import { metrics } from '../metrics/metrics.registry';
 import { hostsAffectedByContainers, releaseContainerNetworking } from '../networks/container-networking';
 import { finishOperation } from '../operations/operation-ledger';
 import { AgentQueuesService } from '../queue/agent-queues.service';
+import { closeOpenUsage } from '../usage/usage-ledger';
 
 /**
  * Marks hosts lost when their heartbeats stop, and their containers with them. A lost container's
@@ -75,6 +76,8 @@ export class HostReaperService {
         c.stateReason = `host ${host.name} stopped answering`;
         c.updatedAt = new Date();
         await em.save(c);
+        // Nothing after the host's last heartbeat can be vouched for: usage ends there.
+        await closeOpenUsage(em, c.id, lastSeen);
         if (to === 'deleted') {
           nudge.push(...(await hostsAffectedByContainers(em, [c.id])));
           await releaseContainerNetworking(em, c.id);

@@ -16,6 +16,7 @@ import { decodeCursor, DEFAULT_PAGE_LIMIT, pageOf } from '../common/pagination';
 import { violatedConstraint } from '../common/unique-violation';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 import { AgentQueuesService } from '../queue/agent-queues.service';
+import { closeOpenUsage, openUsage } from '../usage/usage-ledger';
 import { floatingIpView } from './floating-ip.view';
 
 /**
@@ -66,7 +67,7 @@ export class FloatingIpsService {
           throw new DomainError('fip/pool_exhausted', 'every floating IP is taken; try again later');
         }
         const now = new Date();
-        return em.save(
+        const saved = await em.save(
           em.create(FloatingIpEntity, {
             id: newId('fip'),
             tenantId,
@@ -78,6 +79,15 @@ export class FloatingIpsService {
             releasedAt: null,
           }),
         );
+        await openUsage(em, {
+          tenantId,
+          resourceType: 'floating_ip',
+          resourceId: saved.id,
+          meter: 'fip',
+          quantity: 1,
+          at: now,
+        });
+        return saved;
       }),
     );
     return floatingIpView(fip);
@@ -194,6 +204,7 @@ export class FloatingIpsService {
       }
       f.releasedAt = new Date();
       f.updatedAt = f.releasedAt;
+      await closeOpenUsage(em, f.id, f.releasedAt);
       return em.save(f);
     });
     return floatingIpView(fip);

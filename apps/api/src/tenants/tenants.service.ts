@@ -19,7 +19,15 @@ export class TenantsService {
   create(name: string): Promise<{ tenant: TenantView; apiKey: CreatedApiKeyView }> {
     return inTransaction(this.ds, async (em) => {
       const tenant = await em.save(
-        em.create(TenantEntity, { id: newId('ten'), name, state: 'active', suspendedAt: null }),
+        em.create(TenantEntity, {
+          id: newId('ten'),
+          name,
+          state: 'active',
+          suspendedAt: null,
+          billingStatus: 'active',
+          billingStatusChangedAt: null,
+          stripeCustomerId: null,
+        }),
       );
       const apiKey = await this.keys.create(tenant.id, 'initial', em);
       return { tenant: tenantView(tenant), apiKey };

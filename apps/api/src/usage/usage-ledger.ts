@@ -1,5 +1,14 @@
 import type { EntityManager } from 'typeorm';
-import { usageIntervalId, type TenantId, type UsageMeter, type UsageResourceType } from '@berth/domain';
+import {
+  containerMeter,
+  MIN_SECONDS_PER_START,
+  usageIntervalId,
+  type ContainerId,
+  type SizeName,
+  type TenantId,
+  type UsageMeter,
+  type UsageResourceType,
+} from '@berth/domain';
 
 /**
  * Opens and closes usage intervals. Always called inside the transaction that changes the resource,
@@ -15,11 +24,12 @@ export async function openUsage(
     meter: UsageMeter;
     quantity: number;
     at: Date;
+    minSeconds?: number;
   },
 ): Promise<void> {
   await em.query(
-    `INSERT INTO usage_intervals (id, tenant_id, resource_type, resource_id, meter, quantity, started_at, ended_at, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, now())
+    `INSERT INTO usage_intervals (id, tenant_id, resource_type, resource_id, meter, quantity, started_at, ended_at, min_seconds, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, now())
      ON CONFLICT DO NOTHING`,
     [
       usageIntervalId(u.resourceId, u.meter, u.at),
@@ -29,8 +39,47 @@ export async function openUsage(
       u.meter,
       u.quantity,
       u.at,
+      u.minSeconds ?? 0,
     ],
   );
+}
+
+/** Ends every open interval of the resource at `at` (never before it started). */
+export async function closeOpenUsage(em: EntityManager, resourceId: string, at: Date): Promise<void> {
+  await em.query(
+    `UPDATE usage_intervals SET ended_at = GREATEST($2::timestamptz, started_at)
+      WHERE resource_id = $1 AND ended_at IS NULL`,
+    [resourceId, at],
+  );
+}
+
+/**
+ * A container started running at `at` (its host's clock): a new interval on its size's meter that
+ * bills at least MIN_SECONDS_PER_START. It never starts before the end of the container's last
+ * interval, so no second is billed twice (a host that comes back after being lost reports the
+ * machine's original start; the seconds it could not vouch for while away are not billed).
+ */
+export async function openContainerUsage(
+  em: EntityManager,
+  c: { id: ContainerId; tenantId: TenantId; size: SizeName },
+  at: Date,
+): Promise<void> {
+  await closeOpenUsage(em, c.id, at);
+  const rows: { last: Date | null }[] = await em.query(
+    `SELECT max(ended_at) AS last FROM usage_intervals WHERE resource_id = $1`,
+    [c.id],
+  );
+  const last = rows[0]?.last ?? null;
+  const start = last && last > at ? last : at;
+  await openUsage(em, {
+    tenantId: c.tenantId,
+    resourceType: 'container',
+    resourceId: c.id,
+    meter: containerMeter(c.size),
+    quantity: 1,
+    at: start,
+    minSeconds: MIN_SECONDS_PER_START,
+  });
 }
 
 /** Ends the resource's open interval on `meter` at `at` (never before it started). */

@@ -2,6 +2,8 @@ import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 import type { TenantId } from '@berth/domain';
 
 export type TenantState = 'active' | 'suspended';
+/** past_due: Stripe reported a failed payment; the tenant cannot start new containers until one succeeds. */
+export type BillingStatus = 'active' | 'past_due';
 
 @Entity({ name: 'tenants' })
 export class TenantEntity {
@@ -19,4 +21,13 @@ export class TenantEntity {
 
   @Column({ name: 'suspended_at', type: 'timestamptz', nullable: true })
   suspendedAt!: Date | null;
+
+  @Column({ name: 'billing_status', type: 'text' })
+  billingStatus!: BillingStatus;
+
+  @Column({ name: 'billing_status_changed_at', type: 'timestamptz', nullable: true })
+  billingStatusChangedAt!: Date | null;
+
+  @Column({ name: 'stripe_customer_id', type: 'text', nullable: true })
+  stripeCustomerId!: string | null;
 }

@@ -28,6 +28,15 @@ export class UsageIntervalEntity {
   @Column({ name: 'ended_at', type: 'timestamptz', nullable: true })
   endedAt!: Date | null;
 
+  @Column({ name: 'min_seconds', type: 'integer' })
+  minSeconds!: number;
+
+  @Column({ name: 'stripe_value', type: 'bigint', nullable: true })
+  stripeValue!: string | null;
+
+  @Column({ name: 'stripe_sent_at', type: 'timestamptz', nullable: true })
+  stripeSentAt!: Date | null;
+
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

@@ -1,0 +1,328 @@
+import Stripe from 'stripe';
+import { startFakeStripe, type FakeStripe } from './fake-stripe';
+
+// Proves the fake Stripe server against the OFFICIAL `stripe` package: if the library can talk to
+// it (encoding, auth, idempotency keys, error mapping, retries, webhook signatures) then berth's
+// billing code, which uses the same library, exercises its real code path in tests.
+
+describe('fake Stripe server, driven by the official stripe package', () => {
+  let fake: FakeStripe;
+  let stripe: Stripe;
+
+  const client = (key: string, maxNetworkRetries = 0): Stripe =>
+    new Stripe(key, {
+      host: fake.host,
+      port: fake.port,
+      protocol: 'http',
+      maxNetworkRetries,
+      telemetry: false,
+    });
+
+  /** The error a promise rejects with (fails the test if it resolves). */
+  async function rejection(p: Promise<unknown>): Promise<Stripe.errors.StripeError> {
+    try {
+      await p;
+    } catch (err) {
+      expect(err).toBeInstanceOf(Stripe.errors.StripeError);
+      return err as Stripe.errors.StripeError;
+    }
+    throw new Error('expected the call to fail');
+  }
+
+  beforeEach(async () => {
+    fake = await startFakeStripe();
+    stripe = client(fake.secretKey);
+  });
+
+  afterEach(async () => {
+    await fake.stop();
+  });
+
+  it('creates and retrieves customers, and replays an Idempotency-Key', async () => {
+    const created = await stripe.customers.create(
+      { name: 'Ada', email: 'ada@example.com', metadata: { tenant: 't-1' } },
+      { idempotencyKey: 'tenant-t-1' },
+    );
+    expect(created.id).toMatch(/^cus_/);
+    expect(created).toMatchObject({ object: 'customer', name: 'Ada', email: 'ada@example.com' });
+    expect(created.metadata).toEqual({ tenant: 't-1' });
+    expect(created.lastResponse.requestId).toMatch(/^req_/);
+
+    const replay = await stripe.customers.create(
+      { name: 'Ada', email: 'ada@example.com', metadata: { tenant: 't-1' } },
+      { idempotencyKey: 'tenant-t-1' },
+    );
+    expect(replay.id).toBe(created.id);
+    expect(replay.lastResponse.headers['idempotent-replayed']).toBe('true');
+    expect(fake.customers()).toEqual([
+      { id: created.id, name: 'Ada', email: 'ada@example.com', metadata: { tenant: 't-1' } },
+    ]);
+
+    // the same key with other parameters is Stripe's idempotency error
+    const conflict = await rejection(
+      stripe.customers.create({ name: 'Bob' }, { idempotencyKey: 'tenant-t-1' }),
+    );
+    expect(conflict).toBeInstanceOf(Stripe.errors.StripeIdempotencyError);
+
+    const got = await stripe.customers.retrieve(created.id);
+    expect(got).toMatchObject({ id: created.id, name: 'Ada' });
+
+    const listed = await stripe.customers.list({ limit: 10 });
+    expect(listed.data.map((c) => c.id)).toEqual([created.id]);
+    expect(listed.has_more).toBe(false);
+
+    const unknown = await rejection(stripe.customers.retrieve('cus_nope'));
+    expect(unknown).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.code).toBe('resource_missing');
+
+    const posts = fake.calls.filter((c) => c.method === 'POST' && c.path === '/v1/customers');
+    expect(posts.map((c) => [c.idempotencyKey, c.status])).toEqual([
+      ['tenant-t-1', 200],
+      ['tenant-t-1', 200],
+      ['tenant-t-1', 400],
+    ]);
+    expect(posts[0]?.params).toEqual({ name: 'Ada', email: 'ada@example.com', metadata: { tenant: 't-1' } });
+  });
+
+  it('creates and lists meters; an event_name can be used once', async () => {
+    const meter = await stripe.billing.meters.create({
+      display_name: 'vCPU seconds',
+      event_name: 'berth_vcpu_seconds',
+      default_aggregation: { formula: 'sum' },
+      customer_mapping: { event_payload_key: 'stripe_customer_id', type: 'by_id' },
+      value_settings: { event_payload_key: 'value' },
+    });
+    expect(meter).toMatchObject({
+      object: 'billing.meter',
+      event_name: 'berth_vcpu_seconds',
+      display_name: 'vCPU seconds',
+      status: 'active',
+      default_aggregation: { formula: 'sum' },
+      customer_mapping: { event_payload_key: 'stripe_customer_id', type: 'by_id' },
+      value_settings: { event_payload_key: 'value' },
+    });
+    expect(meter.id).toMatch(/^mtr_/);
+
+    const listed = await stripe.billing.meters.list({ status: 'active' });
+    expect(listed.data.map((m) => m.id)).toEqual([meter.id]);
+    expect((await stripe.billing.meters.list({ status: 'inactive' })).data).toEqual([]);
+    expect(fake.meters()).toEqual([
+      { id: meter.id, event_name: 'berth_vcpu_seconds', display_name: 'vCPU seconds' },
+    ]);
+
+    const again = await rejection(
+      stripe.billing.meters.create({
+        display_name: 'again',
+        event_name: 'berth_vcpu_seconds',
+        default_aggregation: { formula: 'sum' },
+      }),
+    );
+    expect(again).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+    expect(again.statusCode).toBe(400);
+    expect(again.param).toBe('event_name');
+  });
+
+  describe('meter events', () => {
+    let customer: string;
+    let meterId: string;
+
+    beforeEach(async () => {
+      customer = (await stripe.customers.create({ name: 'tenant' })).id;
+      meterId = (
+        await stripe.billing.meters.create({
+          display_name: 'vCPU seconds',
+          event_name: 'vcpu_seconds',
+          default_aggregation: { formula: 'sum' },
+        })
+      ).id;
+    });
+
+    const send = (identifier: string, value: string, timestamp: number) =>
+      stripe.billing.meterEvents.create({
+        event_name: 'vcpu_seconds',
+        identifier,
+        timestamp,
+        payload: { stripe_customer_id: customer, value },
+      });
+
+    it('accepts events with identifiers and sums them in event_summaries over [start, end)', async () => {
+      const t0 = 1_800_000_000 - (1_800_000_000 % 60);
+      const ev = await send('run-1:0', '12', t0);
+      expect(ev).toMatchObject({
+        object: 'billing.meter_event',
+        event_name: 'vcpu_seconds',
+        identifier: 'run-1:0',
+        timestamp: t0,
+        livemode: false,
+        payload: { stripe_customer_id: customer, value: '12' },
+      });
+      await send('run-1:1', '30', t0 + 59);
+      await send('run-1:2', '1000', t0 + 60); // at end_time: outside [t0, t0+60)
+
+      expect(fake.meterEvents()).toEqual([
+        { identifier: 'run-1:0', event_name: 'vcpu_seconds', customer, value: 12, timestamp: t0 },
+        { identifier: 'run-1:1', event_name: 'vcpu_seconds', customer, value: 30, timestamp: t0 + 59 },
+        { identifier: 'run-1:2', event_name: 'vcpu_seconds', customer, value: 1000, timestamp: t0 + 60 },
+      ]);
+
+      const summaries = await stripe.billing.meters.listEventSummaries(meterId, {
+        customer,
+        start_time: t0,
+        end_time: t0 + 60,
+      });
+      expect(summaries.data).toHaveLength(1);
+      expect(summaries.data[0]).toMatchObject({
+        object: 'billing.meter_event_summary',
+        aggregated_value: 42,
+        start_time: t0,
+        end_time: t0 + 60,
+        meter: meterId,
+      });
+      const whole = await stripe.billing.meters.listEventSummaries(meterId, {
+        customer,
+        start_time: t0,
+        end_time: t0 + 120,
+      });
+      expect(whole.data[0]?.aggregated_value).toBe(1042);
+
+      // the wire format is Stripe's bracket notation, parsed back into objects
+      const post = fake.calls.find((c) => c.path === '/v1/billing/meter_events');
+      expect(post?.params).toEqual({
+        event_name: 'vcpu_seconds',
+        identifier: 'run-1:0',
+        timestamp: String(t0),
+        payload: { stripe_customer_id: customer, value: '12' },
+      });
+      expect(post?.idempotencyKey).toMatch(/^stripe-node-retry-/);
+    });
+
+    it('refuses a reused identifier with resource_already_exists and lists it', async () => {
+      const ts = Math.floor(Date.now() / 1000);
+      await send('run-9:0', '5', ts);
+      const dup = await rejection(send('run-9:0', '5', ts));
+      expect(dup).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+      expect(dup.statusCode).toBe(400);
+      expect(dup.code).toBe('resource_already_exists');
+      expect(dup.message).toBe('A meter event with identifier run-9:0 already exists.');
+      expect(dup.requestId).toMatch(/^req_/);
+      expect(fake.rejectedDuplicates()).toEqual(['run-9:0']);
+      expect(fake.meterEvents()).toHaveLength(1);
+    });
+
+    it('replays a repeated Idempotency-Key instead of calling it a duplicate', async () => {
+      const params = {
+        event_name: 'vcpu_seconds',
+        identifier: 'run-7:0',
+        timestamp: 1_800_000_000,
+        payload: { stripe_customer_id: customer, value: '3' },
+      };
+      const first = await stripe.billing.meterEvents.create(params, { idempotencyKey: 'k-7' });
+      const second = await stripe.billing.meterEvents.create(params, { idempotencyKey: 'k-7' });
+      expect(second).toEqual(first);
+      expect(fake.rejectedDuplicates()).toEqual([]);
+      expect(fake.meterEvents()).toHaveLength(1);
+    });
+
+    it('validates the meter, the customer and the value', async () => {
+      const ts = 1_800_000_000;
+      const noMeter = await rejection(
+        stripe.billing.meterEvents.create({
+          event_name: 'nope',
+          identifier: 'a',
+          payload: { stripe_customer_id: customer, value: '1' },
+        }),
+      );
+      expect(noMeter).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+      const noCustomer = await rejection(
+        stripe.billing.meterEvents.create({
+          event_name: 'vcpu_seconds',
+          identifier: 'b',
+          timestamp: ts,
+          payload: { stripe_customer_id: 'cus_ghost', value: '1' },
+        }),
+      );
+      expect(noCustomer.statusCode).toBe(400);
+      for (const bad of ['1.5', '-1', 'ten', '']) {
+        const err = await rejection(send(`bad-${bad}`, bad, ts));
+        expect(err).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+        expect(err.statusCode).toBe(400);
+      }
+      const unknownParam = await rejection(
+        stripe.rawRequest('POST', '/v1/billing/meter_events', {
+          event_name: 'vcpu_seconds',
+          payload: { stripe_customer_id: customer, value: '1' },
+          quantity: 1,
+        }),
+      );
+      expect(unknownParam.code).toBe('parameter_unknown');
+      expect(fake.meterEvents()).toEqual([]);
+      expect(fake.rejectedDuplicates()).toEqual([]);
+    });
+  });
+
+  it('answers a wrong key with 401 (StripeAuthenticationError)', async () => {
+    const err = await rejection(client('sk_test_wrong_key_0000').customers.list());
+    expect(err).toBeInstanceOf(Stripe.errors.StripeAuthenticationError);
+    expect(err.statusCode).toBe(401);
+    expect(fake.calls.at(-1)).toMatchObject({ method: 'GET', path: '/v1/customers', status: 401 });
+  });
+
+  it("setDown('503') fails calls with an API error until setDown(false)", async () => {
+    fake.setDown('503');
+    const err = await rejection(stripe.customers.create({ name: 'x' }));
+    expect(err).toBeInstanceOf(Stripe.errors.StripeAPIError);
+    expect(err.statusCode).toBe(503);
+    expect(fake.customers()).toEqual([]);
+
+    // with retries, the library tries again with the same Idempotency-Key
+    const before = fake.calls.length;
+    await rejection(client(fake.secretKey, 1).customers.create({ name: 'y' }));
+    const attempts = fake.calls.slice(before);
+    expect(attempts.map((c) => c.status)).toEqual([503, 503]);
+    expect(attempts[0]?.idempotencyKey).toBeTruthy();
+    expect(attempts[1]?.idempotencyKey).toBe(attempts[0]?.idempotencyKey);
+
+    fake.setDown(false);
+    const ok = await stripe.customers.create({ name: 'x' });
+    expect(ok.id).toMatch(/^cus_/);
+  });
+
+  it("setDown('reset') fails calls with a connection error", async () => {
+    fake.setDown('reset');
+    const err = await rejection(stripe.customers.create({ name: 'x' }));
+    expect(err).toBeInstanceOf(Stripe.errors.StripeConnectionError);
+    // stripe retries a closed connection once even with maxNetworkRetries 0
+    expect(fake.calls.map((c) => c.status)).toEqual([0, 0]);
+    fake.setDown(false);
+    await expect(stripe.customers.list()).resolves.toMatchObject({ object: 'list' });
+  });
+
+  it('signs webhook events the way stripe.webhooks.constructEvent verifies', () => {
+    const { body, signature, id } = fake.signedEvent('invoice.paid', { id: 'in_123', object: 'invoice' });
+    const event = stripe.webhooks.constructEvent(body, signature, fake.webhookSecret);
+    expect(event.id).toBe(id);
+    expect(event.type).toBe('invoice.paid');
+    expect(event.data.object).toEqual({ id: 'in_123', object: 'invoice' });
+
+    const tampered = body.replace('in_123', 'in_999');
+    expect(() => stripe.webhooks.constructEvent(tampered, signature, fake.webhookSecret)).toThrow(
+      Stripe.errors.StripeSignatureVerificationError,
+    );
+    expect(() => stripe.webhooks.constructEvent(body, signature, 'whsec_other')).toThrow(
+      Stripe.errors.StripeSignatureVerificationError,
+    );
+  });
+
+  it('answers unknown paths 404 with a request-id and JSON', async () => {
+    const res = await fetch(`http://${fake.host}:${fake.port}/v1/charges`, {
+      headers: { Authorization: `Bearer ${fake.secretKey}` },
+    });
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toBe('application/json');
+    expect(res.headers.get('request-id')).toMatch(/^req_/);
+    const body = (await res.json()) as { error: { type: string; message: string } };
+    expect(body.error.type).toBe('invalid_request_error');
+    expect(body.error.message).toContain('/v1/charges');
+  });
+});

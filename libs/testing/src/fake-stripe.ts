@@ -1,0 +1,950 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Stripe from 'stripe';
+
+/*
+ * FakeStripe: a TEST DOUBLE for the real Stripe API (https://api.stripe.com).
+ *
+ * Why it exists: berth bills per second through Stripe (customers + Billing meters + meter events),
+ * but the real service is outside this machine, so tests cannot reach it and must not depend on it.
+ * Instead the tests start this small, local, Stripe-compatible HTTP server and point the OFFICIAL
+ * `stripe` npm package at it (`new Stripe(key, { host, port, protocol: 'http' })`). The production
+ * code path, including the library's own request encoding, retry and error mapping, is therefore
+ * exercised unchanged; only the far end of the wire is replaced.
+ *
+ * What it implements (the subset berth uses, nothing else):
+ *   POST /v1/customers                              create (name, email, description, phone, metadata)
+ *   GET  /v1/customers, GET /v1/customers/:id       list (newest first, has_more false) / retrieve
+ *   POST /v1/billing/meters                         create (event_name must be unused)
+ *   GET  /v1/billing/meters, /v1/billing/meters/:id list (optional status filter) / retrieve
+ *   POST /v1/billing/meter_events                   create (identifier must be unused)
+ *   GET  /v1/billing/meters/:id/event_summaries     one summary over [start_time, end_time)
+ * and, across all of them, what the library relies on:
+ *   - `Authorization: Bearer <secret key>` (or HTTP Basic with the key as user); anything else is 401.
+ *   - application/x-www-form-urlencoded bodies (and GET query strings) in Stripe's bracket notation,
+ *     `metadata[tenant]=t1`, `payload[value]=12`, `expand[0]=x`, parsed into nested objects.
+ *   - `Idempotency-Key` on POSTs with Stripe's semantics: the same key with the same parameters
+ *     replays the first (successful) response unchanged, with `Idempotent-Replayed: true`; the same
+ *     key with different parameters is a 400 `idempotency_error` (StripeIdempotencyError). Only 2xx
+ *     results are stored, matching Stripe's rule that requests failing validation save no result.
+ *   - Stripe-shaped JSON objects and error bodies `{ "error": { type, code?, message, param? } }`,
+ *     with the status codes the library maps to its error classes (400/404 invalid request,
+ *     401 authentication, 5xx API error), and a `Request-Id: req_...` header on every response.
+ *   - Unknown parameters on the billing endpoints are refused (`parameter_unknown`) like Stripe does,
+ *     so a typo in berth's request shows up in tests rather than in production.
+ *
+ * Deliberate differences from the real service (keep them in mind when reading test results):
+ *   - Real Stripe processes meter events asynchronously and reports some problems (no such meter,
+ *     no such customer) later via error-report webhooks; this fake refuses them synchronously with
+ *     a 400, which is stricter and easier to assert on.
+ *   - Event summaries are immediately consistent here; in Stripe they lag by seconds to minutes.
+ *     `value_grouping_window` is not supported (400), and start/end need not be minute aligned.
+ *   - The 35-days-past / 5-minutes-future window on meter-event timestamps is not enforced.
+ *   - Identifier uniqueness is enforced forever (Stripe: "a rolling period of at least 24 hours").
+ *   - A 401 carries `type: 'invalid_request_error'`, as the real API sends it (the library turns any
+ *     401 into StripeAuthenticationError by status code).
+ *
+ * Failure injection: `setDown('503')` answers every request with 503 `api_error` (the library
+ * retries those when maxNetworkRetries > 0, reusing its Idempotency-Key); `setDown('reset')`
+ * destroys each socket without answering (the library retries a closed connection once even with
+ * maxNetworkRetries 0, then throws StripeConnectionError). Such calls are still recorded in `calls`,
+ * with status 0 for a reset.
+ */
+
+/** One request received by the fake, recorded in arrival order. */
+export interface FakeStripeCall {
+  readonly method: string;
+  /** The URL path without its query string, e.g. '/v1/billing/meter_events'. */
+  readonly path: string;
+  /** Form body (POST) or query string (GET), parsed from bracket notation into nested objects. */
+  readonly params: Record<string, unknown>;
+  readonly idempotencyKey: string | null;
+  readonly at: Date;
+  /** HTTP status answered; 0 when the socket was destroyed (setDown('reset')). */
+  readonly status: number;
+}
+
+export interface FakeStripeCustomer {
+  id: string;
+  name: string | null;
+  email: string | null;
+  metadata: Record<string, string>;
+}
+
+export interface FakeStripeMeter {
+  id: string;
+  event_name: string;
+  display_name: string;
+}
+
+export interface FakeStripeMeterEvent {
+  identifier: string;
+  event_name: string;
+  customer: string;
+  value: number;
+  timestamp: number;
+}
+
+export interface FakeStripe {
+  /** '127.0.0.1' */
+  readonly host: string;
+  readonly port: number;
+  /** 'sk_test_fake_<random>'; requests with another key get 401. */
+  readonly secretKey: string;
+  /** 'whsec_<random>', the secret `signedEvent` signs with. */
+  readonly webhookSecret: string;
+  /** Every request received, in order. */
+  readonly calls: ReadonlyArray<FakeStripeCall>;
+  customers(): FakeStripeCustomer[];
+  meters(): FakeStripeMeter[];
+  /** Accepted meter events, in order. value is a number. */
+  meterEvents(): FakeStripeMeterEvent[];
+  /** Meter-event creates refused because their identifier was used before. */
+  rejectedDuplicates(): string[];
+  /** While down, every request is answered 503 (error type api_error) — or, with 'reset', the socket is destroyed. */
+  setDown(mode: false | '503' | 'reset'): void;
+  /**
+   * A webhook delivery signed like Stripe's: body is the JSON event text, signature the
+   * Stripe-Signature header value (signed with stripe's own webhooks.generateTestHeaderString).
+   */
+  signedEvent(type: string, object: Record<string, unknown>): { body: string; signature: string; id: string };
+  stop(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Form bodies in Stripe's bracket notation
+// ---------------------------------------------------------------------------------------------
+
+/** A parsed form value: strings at the leaves, objects for `a[b]`, arrays for `a[0]`, `a[1]`. */
+type FormValue = string | FormValue[] | FormObject;
+interface FormObject {
+  [key: string]: FormValue;
+}
+
+/** Keys that would let a crafted body reach Object.prototype; such pairs are refused. */
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** 'a[b][0]' -> ['a', 'b', '0']; a key that is not in bracket form is kept whole. */
+function splitKey(key: string): string[] {
+  const m = /^([^[\]]+)((?:\[[^[\]]*\])*)$/.exec(key);
+  if (!m?.[1]) return [key];
+  const segments = [m[1]];
+  for (const part of (m[2] ?? '').matchAll(/\[([^[\]]*)\]/g)) segments.push(part[1] ?? '');
+  return segments;
+}
+
+function isFormObject(v: FormValue | undefined): v is FormObject {
+  return typeof v === 'object' && !Array.isArray(v);
+}
+
+/**
+ * Parses `application/x-www-form-urlencoded` text (URLSearchParams does the decoding) and nests
+ * bracketed keys. Objects whose keys are exactly 0..n-1 become arrays (the library encodes arrays
+ * as `expand[0]=...`), except under `metadata`, whose keys are free-form strings.
+ */
+function parseForm(text: string): FormObject {
+  const root: FormObject = {};
+  for (const [rawKey, value] of new URLSearchParams(text)) {
+    const segments = splitKey(rawKey);
+    if (segments.some((s) => UNSAFE_KEYS.has(s))) {
+      throw invalidRequest(`Invalid parameter name: ${rawKey}`, 'parameter_invalid_string', rawKey);
+    }
+    let node: FormObject = root;
+    for (let i = 0; i < segments.length; i++) {
+      // `a[]=x` appends: use the next free index
+      const seg = segments[i] === '' ? String(Object.keys(node).length) : (segments[i] ?? '');
+      if (i === segments.length - 1) {
+        if (isFormObject(node[seg])) throw invalidRequest(`Invalid parameter: ${rawKey}`, undefined, rawKey);
+        node[seg] = value;
+      } else {
+        const next = node[seg];
+        if (next === undefined) {
+          const created: FormObject = {};
+          node[seg] = created;
+          node = created;
+        } else if (isFormObject(next)) {
+          node = next;
+        } else {
+          throw invalidRequest(
+            `Invalid parameter: ${rawKey} conflicts with a plain value`,
+            undefined,
+            rawKey,
+          );
+        }
+      }
+    }
+  }
+  return normalizeArrays(root, false) as FormObject;
+}
+
+function normalizeArrays(value: FormValue, underMetadata: boolean): FormValue {
+  if (!isFormObject(value)) return value;
+  const keys = Object.keys(value);
+  const out: FormObject = {};
+  for (const k of keys) out[k] = normalizeArrays(value[k] as FormValue, k === 'metadata');
+  const isIndexed = keys.length > 0 && keys.every((k) => /^\d+$/.test(k) && Number(k) < keys.length);
+  if (isIndexed && !underMetadata) {
+    return keys
+      .map(Number)
+      .sort((a, b) => a - b)
+      .map((i) => out[String(i)] as FormValue);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors in Stripe's shape
+// ---------------------------------------------------------------------------------------------
+
+type StripeErrorType = 'invalid_request_error' | 'api_error' | 'idempotency_error';
+
+interface StripeErrorBody {
+  type: StripeErrorType;
+  message: string;
+  code?: string;
+  param?: string;
+  doc_url?: string;
+}
+
+/** Thrown by handlers; turned into `{ error: {...} }` with its status by the server loop. */
+class StripeFailure extends Error {
+  constructor(
+    readonly status: number,
+    readonly error: StripeErrorBody,
+  ) {
+    super(error.message);
+  }
+}
+
+function failure(status: number, type: StripeErrorType, message: string, code?: string, param?: string) {
+  const error: StripeErrorBody = { type, message };
+  if (code) {
+    error.code = code;
+    error.doc_url = `https://stripe.com/docs/error-codes/${code.replace(/_/g, '-')}`;
+  }
+  if (param) error.param = param;
+  return new StripeFailure(status, error);
+}
+
+function invalidRequest(message: string, code?: string, param?: string): StripeFailure {
+  return failure(400, 'invalid_request_error', message, code, param);
+}
+
+function missing(what: string, id: string, param = 'id'): StripeFailure {
+  return failure(404, 'invalid_request_error', `No such ${what}: '${id}'`, 'resource_missing', param);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parameter helpers
+// ---------------------------------------------------------------------------------------------
+
+/** Stripe refuses parameters an endpoint does not know; `expand` is accepted everywhere. */
+function rejectUnknown(params: FormObject, allowed: readonly string[]): void {
+  for (const key of Object.keys(params)) {
+    if (key !== 'expand' && !allowed.includes(key)) {
+      throw invalidRequest(`Received unknown parameter: ${key}`, 'parameter_unknown', key);
+    }
+  }
+}
+
+/** A string parameter, or undefined when absent; a nested value where a string belongs is a 400. */
+function optString(params: FormObject, key: string, label = key): string | undefined {
+  const v = params[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string')
+    throw invalidRequest(`Invalid string: ${label}`, 'parameter_invalid_string', label);
+  return v;
+}
+
+function reqString(params: FormObject, key: string, label = key): string {
+  const v = optString(params, key, label);
+  if (v === undefined || v === '') {
+    throw invalidRequest(`Missing required param: ${label}.`, 'parameter_missing', label);
+  }
+  return v;
+}
+
+function optObject(params: FormObject, key: string): FormObject | undefined {
+  const v = params[key];
+  if (v === undefined || v === '') return undefined;
+  if (!isFormObject(v)) throw invalidRequest(`Invalid object: ${key}`, 'parameter_invalid_object', key);
+  return v;
+}
+
+/** Seconds since the epoch as Stripe sends them: a non-negative integer. */
+function optTimestamp(params: FormObject, key: string): number | undefined {
+  const v = optString(params, key);
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) throw invalidRequest(`Invalid integer: ${v}`, 'parameter_invalid_integer', key);
+  return Number(v);
+}
+
+function reqTimestamp(params: FormObject, key: string): number {
+  const v = optTimestamp(params, key);
+  if (v === undefined) throw invalidRequest(`Missing required param: ${key}.`, 'parameter_missing', key);
+  return v;
+}
+
+/** `metadata[k]=v` pairs: string values, Stripe's limits of 50 keys, 40-char keys, 500-char values. */
+function parseMetadata(params: FormObject): Record<string, string> {
+  const raw = optObject(params, 'metadata');
+  const metadata: Record<string, string> = {};
+  if (!raw) return metadata;
+  const entries = Object.entries(raw);
+  if (entries.length > 50) throw invalidRequest('Metadata can have at most 50 keys.', undefined, 'metadata');
+  for (const [k, v] of entries) {
+    if (typeof v !== 'string') throw invalidRequest(`Invalid metadata[${k}]`, undefined, `metadata[${k}]`);
+    if (k.length > 40)
+      throw invalidRequest(`Metadata key ${k} is longer than 40 characters.`, undefined, 'metadata');
+    if (v.length > 500)
+      throw invalidRequest(`Metadata value for ${k} is too long.`, undefined, `metadata[${k}]`);
+    if (v !== '') metadata[k] = v; // an empty value unsets the key in Stripe
+  }
+  return metadata;
+}
+
+/** JSON with sorted object keys, to compare two requests' parameters for idempotency. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const obj = value as Record<string, unknown>;
+    return `{${Object.keys(obj)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(obj[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** Stripe-looking ids: prefix + 24 random alphanumerics. */
+function randomId(prefix: string, length = 24): string {
+  const bytes = randomBytes(length);
+  let s = '';
+  for (const b of bytes) s += ALPHABET[b % ALPHABET.length];
+  return `${prefix}${s}`;
+}
+
+const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+
+function header(req: IncomingMessage, name: string): string | null {
+  const v = req.headers[name];
+  if (Array.isArray(v)) return v[0] ?? null;
+  return v ?? null;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stored objects, in the JSON shape Stripe returns
+// ---------------------------------------------------------------------------------------------
+
+interface CustomerObject {
+  id: string;
+  object: 'customer';
+  address: null;
+  balance: number;
+  created: number;
+  currency: null;
+  default_source: null;
+  delinquent: boolean;
+  description: string | null;
+  email: string | null;
+  invoice_prefix: string;
+  invoice_settings: {
+    custom_fields: null;
+    default_payment_method: null;
+    footer: null;
+    rendering_options: null;
+  };
+  livemode: false;
+  metadata: Record<string, string>;
+  name: string | null;
+  phone: string | null;
+  preferred_locales: string[];
+  shipping: null;
+  tax_exempt: 'none';
+  test_clock: null;
+}
+
+type Formula = 'sum' | 'count' | 'last';
+
+interface MeterObject {
+  id: string;
+  object: 'billing.meter';
+  created: number;
+  customer_mapping: { event_payload_key: string; type: 'by_id' };
+  default_aggregation: { formula: Formula };
+  display_name: string;
+  event_name: string;
+  event_time_window: 'day' | 'hour' | null;
+  livemode: false;
+  status: 'active';
+  status_transitions: { deactivated_at: null };
+  updated: number;
+  value_settings: { event_payload_key: string };
+}
+
+interface MeterEventObject {
+  object: 'billing.meter_event';
+  created: number;
+  event_name: string;
+  identifier: string;
+  livemode: false;
+  payload: Record<string, string>;
+  timestamp: number;
+}
+
+interface Reply {
+  status: number;
+  body: unknown;
+}
+
+interface StoredIdempotentResult {
+  method: string;
+  path: string;
+  fingerprint: string;
+  requestId: string;
+  reply: Reply;
+}
+
+/** Wraps items in Stripe's list envelope. */
+function list(url: string, data: unknown[]): Reply {
+  return { status: 200, body: { object: 'list', data, has_more: false, url } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The server
+// ---------------------------------------------------------------------------------------------
+
+/** Starts the fake on 127.0.0.1 on a free port; resolves once it is listening. */
+export async function startFakeStripe(): Promise<FakeStripe> {
+  const host = '127.0.0.1';
+  const secretKey = randomId('sk_test_fake_');
+  const webhookSecret = randomId('whsec_', 32);
+
+  const calls: FakeStripeCall[] = [];
+  const customers = new Map<string, CustomerObject>();
+  const meters = new Map<string, MeterObject>();
+  const events: FakeStripeMeterEvent[] = [];
+  const identifiers = new Set<string>();
+  const duplicates: string[] = [];
+  const idempotent = new Map<string, StoredIdempotentResult>();
+  let down: false | '503' | 'reset' = false;
+
+  // --- endpoints ------------------------------------------------------------------------------
+
+  function createCustomer(params: FormObject): Reply {
+    // Every CustomerCreateParams field of stripe v23 is accepted; the ones berth does not use
+    // (address, tax, shipping, ...) are accepted and ignored rather than refused.
+    rejectUnknown(params, [
+      'address',
+      'balance',
+      'business_name',
+      'cash_balance',
+      'description',
+      'email',
+      'individual_name',
+      'invoice_prefix',
+      'invoice_settings',
+      'metadata',
+      'name',
+      'next_invoice_sequence',
+      'payment_method',
+      'phone',
+      'preferred_locales',
+      'shipping',
+      'source',
+      'tax',
+      'tax_exempt',
+      'tax_id_data',
+      'test_clock',
+      'validate',
+    ]);
+    const email = optString(params, 'email') || null;
+    if (email !== null && !/^[^@\s]+@[^@\s]+$/.test(email)) {
+      throw invalidRequest(`Invalid email address: ${email}`, 'email_invalid', 'email');
+    }
+    const customer: CustomerObject = {
+      id: randomId('cus_', 14),
+      object: 'customer',
+      address: null,
+      balance: 0,
+      created: nowSeconds(),
+      currency: null,
+      default_source: null,
+      delinquent: false,
+      description: optString(params, 'description') || null,
+      email,
+      invoice_prefix: randomId('', 8).toUpperCase(),
+      invoice_settings: {
+        custom_fields: null,
+        default_payment_method: null,
+        footer: null,
+        rendering_options: null,
+      },
+      livemode: false,
+      metadata: parseMetadata(params),
+      name: optString(params, 'name') || null,
+      phone: optString(params, 'phone') || null,
+      preferred_locales: [],
+      shipping: null,
+      tax_exempt: 'none',
+      test_clock: null,
+    };
+    customers.set(customer.id, customer);
+    return { status: 200, body: customer };
+  }
+
+  function retrieveCustomer(id: string): Reply {
+    const customer = customers.get(id);
+    if (!customer) throw missing('customer', id);
+    return { status: 200, body: customer };
+  }
+
+  function listCustomers(params: FormObject): Reply {
+    const email = optString(params, 'email');
+    // Stripe lists newest first
+    const data = [...customers.values()].reverse().filter((c) => email === undefined || c.email === email);
+    return list('/v1/customers', data);
+  }
+
+  function createMeter(params: FormObject): Reply {
+    rejectUnknown(params, [
+      'default_aggregation',
+      'display_name',
+      'event_name',
+      'customer_mapping',
+      'event_time_window',
+      'value_settings',
+    ]);
+    const display_name = reqString(params, 'display_name');
+    const event_name = reqString(params, 'event_name');
+    const aggregation = optObject(params, 'default_aggregation') ?? {};
+    const formula = reqString(aggregation, 'formula', 'default_aggregation[formula]');
+    if (formula !== 'sum' && formula !== 'count' && formula !== 'last') {
+      throw invalidRequest(
+        `Invalid default_aggregation[formula]: must be one of sum, count, or last`,
+        'parameter_invalid_string',
+        'default_aggregation[formula]',
+      );
+    }
+    const mapping = optObject(params, 'customer_mapping');
+    let customer_mapping: MeterObject['customer_mapping'] = {
+      event_payload_key: 'stripe_customer_id',
+      type: 'by_id',
+    };
+    if (mapping) {
+      const type = reqString(mapping, 'type', 'customer_mapping[type]');
+      if (type !== 'by_id') {
+        throw invalidRequest(
+          'Invalid customer_mapping[type]: must be by_id',
+          undefined,
+          'customer_mapping[type]',
+        );
+      }
+      customer_mapping = {
+        event_payload_key: reqString(mapping, 'event_payload_key', 'customer_mapping[event_payload_key]'),
+        type,
+      };
+    }
+    const settings = optObject(params, 'value_settings');
+    const value_settings = {
+      event_payload_key: settings
+        ? reqString(settings, 'event_payload_key', 'value_settings[event_payload_key]')
+        : 'value',
+    };
+    const window = optString(params, 'event_time_window');
+    if (window !== undefined && window !== 'day' && window !== 'hour') {
+      throw invalidRequest('Invalid event_time_window: must be day or hour', undefined, 'event_time_window');
+    }
+    if ([...meters.values()].some((m) => m.event_name === event_name)) {
+      throw invalidRequest(
+        `A meter with event_name '${event_name}' already exists; event names must be unique.`,
+        undefined,
+        'event_name',
+      );
+    }
+    const created = nowSeconds();
+    const meter: MeterObject = {
+      id: randomId('mtr_test_'),
+      object: 'billing.meter',
+      created,
+      customer_mapping,
+      default_aggregation: { formula },
+      display_name,
+      event_name,
+      event_time_window: window ?? null,
+      livemode: false,
+      status: 'active',
+      status_transitions: { deactivated_at: null },
+      updated: created,
+      value_settings,
+    };
+    meters.set(meter.id, meter);
+    return { status: 200, body: meter };
+  }
+
+  function retrieveMeter(id: string): MeterObject {
+    const meter = meters.get(id);
+    if (!meter) throw missing('billing meter', id);
+    return meter;
+  }
+
+  function listMeters(params: FormObject): Reply {
+    const status = optString(params, 'status');
+    const data = [...meters.values()].reverse().filter((m) => status === undefined || m.status === status);
+    return list('/v1/billing/meters', data);
+  }
+
+  function createMeterEvent(params: FormObject): Reply {
+    rejectUnknown(params, ['event_name', 'payload', 'identifier', 'timestamp']);
+    const event_name = reqString(params, 'event_name');
+    const payload = optObject(params, 'payload');
+    if (!payload) throw invalidRequest('Missing required param: payload.', 'parameter_missing', 'payload');
+    const identifier = optString(params, 'identifier') ?? randomId('', 32);
+    if (identifier === '' || identifier.length > 100) {
+      throw invalidRequest('identifier must be 1 to 100 characters long.', undefined, 'identifier');
+    }
+    const timestamp = optTimestamp(params, 'timestamp') ?? nowSeconds();
+
+    const meter = [...meters.values()].find((m) => m.event_name === event_name && m.status === 'active');
+    if (!meter) {
+      throw invalidRequest(
+        `No active meter was found with event_name '${event_name}'.`,
+        undefined,
+        'event_name',
+      );
+    }
+    const customerKey = meter.customer_mapping.event_payload_key;
+    const valueKey = meter.value_settings.event_payload_key;
+    const flat: Record<string, string> = {};
+    for (const [k, v] of Object.entries(payload)) {
+      if (typeof v !== 'string')
+        throw invalidRequest(`Invalid payload[${k}]: must be a string`, undefined, `payload[${k}]`);
+      flat[k] = v;
+    }
+    const customer = flat[customerKey];
+    if (customer === undefined || customer === '') {
+      throw invalidRequest(
+        `Missing required param: payload[${customerKey}].`,
+        'parameter_missing',
+        `payload[${customerKey}]`,
+      );
+    }
+    if (!customers.has(customer)) {
+      throw invalidRequest(`No such customer: '${customer}'`, 'resource_missing', `payload[${customerKey}]`);
+    }
+    const rawValue = flat[valueKey];
+    let value: number;
+    if (rawValue === undefined && meter.default_aggregation.formula === 'count') {
+      value = 1; // a count meter does not need a value
+    } else if (rawValue === undefined) {
+      throw invalidRequest(
+        `Missing required param: payload[${valueKey}].`,
+        'parameter_missing',
+        `payload[${valueKey}]`,
+      );
+    } else if (!/^\d+$/.test(rawValue) || !Number.isSafeInteger(Number(rawValue))) {
+      throw invalidRequest(
+        `Invalid payload[${valueKey}]: '${rawValue}' is not a non-negative integer.`,
+        'parameter_invalid_integer',
+        `payload[${valueKey}]`,
+      );
+    } else {
+      value = Number(rawValue);
+    }
+
+    if (identifiers.has(identifier)) {
+      duplicates.push(identifier);
+      throw invalidRequest(
+        `A meter event with identifier ${identifier} already exists.`,
+        'resource_already_exists',
+        'identifier',
+      );
+    }
+    identifiers.add(identifier);
+    events.push({ identifier, event_name, customer, value, timestamp });
+    const body: MeterEventObject = {
+      object: 'billing.meter_event',
+      created: nowSeconds(),
+      event_name,
+      identifier,
+      livemode: false,
+      payload: flat,
+      timestamp,
+    };
+    return { status: 200, body };
+  }
+
+  function eventSummaries(meterId: string, params: FormObject): Reply {
+    const meter = retrieveMeter(meterId);
+    if (params['value_grouping_window'] !== undefined) {
+      throw invalidRequest(
+        'value_grouping_window is not supported by the fake Stripe server.',
+        undefined,
+        'value_grouping_window',
+      );
+    }
+    const customer = reqString(params, 'customer');
+    const start_time = reqTimestamp(params, 'start_time');
+    const end_time = reqTimestamp(params, 'end_time');
+    if (start_time >= end_time)
+      throw invalidRequest('start_time must be before end_time.', undefined, 'start_time');
+    const matching = events.filter(
+      (e) =>
+        e.event_name === meter.event_name &&
+        e.customer === customer &&
+        e.timestamp >= start_time &&
+        e.timestamp < end_time,
+    );
+    let aggregated_value = 0;
+    switch (meter.default_aggregation.formula) {
+      case 'sum':
+        aggregated_value = matching.reduce((sum, e) => sum + e.value, 0);
+        break;
+      case 'count':
+        aggregated_value = matching.length;
+        break;
+      case 'last': {
+        // the latest timestamp wins; among equal timestamps, the latest received
+        let last: FakeStripeMeterEvent | undefined;
+        for (const e of matching) if (!last || e.timestamp >= last.timestamp) last = e;
+        aggregated_value = last?.value ?? 0;
+        break;
+      }
+    }
+    const summary = {
+      id: randomId('mtrusm_'),
+      object: 'billing.meter_event_summary',
+      aggregated_value,
+      end_time,
+      livemode: false,
+      meter: meter.id,
+      start_time,
+    };
+    return list(`/v1/billing/meters/${meter.id}/event_summaries`, [summary]);
+  }
+
+  /** Dispatches an authenticated, parsed request to its endpoint. */
+  function route(method: string, path: string, params: FormObject): Reply {
+    const id = (re: RegExp): string | undefined => {
+      const m = re.exec(path);
+      return m?.[1] === undefined ? undefined : decodeURIComponent(m[1]);
+    };
+    if (method === 'POST' && path === '/v1/customers') return createCustomer(params);
+    if (method === 'GET' && path === '/v1/customers') return listCustomers(params);
+    const customerId = id(/^\/v1\/customers\/([^/]+)$/);
+    if (method === 'GET' && customerId !== undefined) return retrieveCustomer(customerId);
+    if (method === 'POST' && path === '/v1/billing/meters') return createMeter(params);
+    if (method === 'GET' && path === '/v1/billing/meters') return listMeters(params);
+    const meterId = id(/^\/v1\/billing\/meters\/([^/]+)$/);
+    if (method === 'GET' && meterId !== undefined) return { status: 200, body: retrieveMeter(meterId) };
+    const summariesOf = id(/^\/v1\/billing\/meters\/([^/]+)\/event_summaries$/);
+    if (method === 'GET' && summariesOf !== undefined) return eventSummaries(summariesOf, params);
+    if (method === 'POST' && path === '/v1/billing/meter_events') return createMeterEvent(params);
+    throw failure(
+      404,
+      'invalid_request_error',
+      `Unrecognized request URL (${method}: ${path}). This fake Stripe server implements only ` +
+        'customers, billing meters, meter events and meter event summaries.',
+    );
+  }
+
+  /** The bearer key of the request (or the user of HTTP Basic, as curl -u sends it). */
+  function presentedKey(req: IncomingMessage): string | null {
+    const auth = header(req, 'authorization');
+    if (!auth) return null;
+    const bearer = /^Bearer\s+(.+)$/i.exec(auth);
+    if (bearer?.[1]) return bearer[1].trim();
+    const basic = /^Basic\s+(.+)$/i.exec(auth);
+    if (basic?.[1]) return Buffer.from(basic[1], 'base64').toString('utf8').split(':')[0] ?? null;
+    return null;
+  }
+
+  function authenticate(req: IncomingMessage): void {
+    const key = presentedKey(req);
+    if (key === null) {
+      throw failure(
+        401,
+        'invalid_request_error',
+        "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').",
+      );
+    }
+    if (key !== secretKey) {
+      const masked =
+        key.length > 12 ? `${key.slice(0, 8)}${'*'.repeat(key.length - 12)}${key.slice(-4)}` : '****';
+      throw failure(401, 'invalid_request_error', `Invalid API Key provided: ${masked}`);
+    }
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const at = new Date();
+    const method = (req.method ?? 'GET').toUpperCase();
+    const url = new URL(req.url ?? '/', 'http://fake-stripe.invalid');
+    const path = url.pathname;
+    const idempotencyKey = header(req, 'idempotency-key');
+    const requestId = randomId('req_', 14);
+
+    const record = (params: Record<string, unknown>, status: number): void => {
+      calls.push({ method, path, params, idempotencyKey, at, status });
+    };
+    const send = (reply: Reply, extra: Record<string, string> = {}): void => {
+      const text = JSON.stringify(reply.body, null, 2);
+      res.writeHead(reply.status, {
+        'Content-Type': 'application/json',
+        'Content-Length': String(Buffer.byteLength(text)),
+        'Request-Id': requestId,
+        'Stripe-Version': header(req, 'stripe-version') ?? Stripe.API_VERSION,
+        ...(idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {}),
+        ...extra,
+      });
+      res.end(text);
+    };
+
+    if (down === 'reset') {
+      // Simulates a dropped connection: nothing is answered, the client sees ECONNRESET/EPIPE.
+      let params: Record<string, unknown> = {};
+      try {
+        params = parseForm(url.search.slice(1));
+      } catch {
+        // the request is being dropped anyway
+      }
+      record(params, 0);
+      req.socket.destroy();
+      return;
+    }
+
+    const body = await readBody(req);
+    let params: FormObject = {};
+    let parseError: StripeFailure | undefined;
+    try {
+      params = parseForm(method === 'POST' ? body : url.search.slice(1));
+    } catch (err) {
+      if (!(err instanceof StripeFailure)) throw err;
+      parseError = err;
+    }
+    let reply: Reply;
+    let extra: Record<string, string> = {};
+    try {
+      if (down === '503') {
+        throw failure(
+          503,
+          'api_error',
+          'The Stripe API is temporarily unavailable (fake Stripe is set down).',
+        );
+      }
+      authenticate(req);
+      if (parseError) throw parseError;
+      if (method === 'POST' && idempotencyKey) {
+        const fingerprint = canonical(params);
+        const stored = idempotent.get(idempotencyKey);
+        if (
+          stored &&
+          (stored.method !== method || stored.path !== path || stored.fingerprint !== fingerprint)
+        ) {
+          throw failure(
+            400,
+            'idempotency_error',
+            'Keys for idempotent requests can only be used with the same parameters they were first used with. ' +
+              `Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`,
+          );
+        }
+        if (stored) {
+          // Stripe's idempotency: the first response, unchanged
+          reply = stored.reply;
+          extra = { 'Idempotent-Replayed': 'true', 'Original-Request': stored.requestId };
+        } else {
+          reply = route(method, path, params);
+          if (reply.status >= 200 && reply.status < 300) {
+            idempotent.set(idempotencyKey, { method, path, fingerprint, requestId, reply });
+          }
+        }
+      } else {
+        reply = route(method, path, params);
+      }
+    } catch (err) {
+      if (err instanceof StripeFailure) {
+        reply = { status: err.status, body: { error: err.error } };
+      } else {
+        const message = err instanceof Error ? err.message : String(err);
+        reply = {
+          status: 500,
+          body: { error: { type: 'api_error', message: `fake Stripe bug: ${message}` } },
+        };
+      }
+    }
+    record(params, reply.status);
+    send(reply, extra);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      // last resort: never leave the client hanging
+      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ error: { type: 'api_error', message: String(err) } }));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    host,
+    port,
+    secretKey,
+    webhookSecret,
+    calls,
+    customers: () =>
+      [...customers.values()].map((c) => ({
+        id: c.id,
+        name: c.name,
+        email: c.email,
+        metadata: { ...c.metadata },
+      })),
+    meters: () =>
+      [...meters.values()].map((m) => ({ id: m.id, event_name: m.event_name, display_name: m.display_name })),
+    meterEvents: () => events.map((e) => ({ ...e })),
+    rejectedDuplicates: () => [...duplicates],
+    setDown: (mode) => {
+      down = mode;
+    },
+    signedEvent: (type, object) => {
+      const id = randomId('evt_test_');
+      const event = {
+        id,
+        object: 'event',
+        api_version: Stripe.API_VERSION,
+        created: nowSeconds(),
+        data: { object },
+        livemode: false,
+        pending_webhooks: 1,
+        request: { id: null, idempotency_key: null },
+        type,
+      };
+      const body = JSON.stringify(event, null, 2);
+      const signature = Stripe.webhooks.generateTestHeaderString({ payload: body, secret: webhookSecret });
+      return { body, signature, id };
+    },
+    stop: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        // keep-alive sockets from the stripe library's agent would otherwise hold close() open
+        server.closeAllConnections();
+      }),
+  };
+}
