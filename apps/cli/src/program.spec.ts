@@ -67,6 +67,8 @@ describe('the command tree', () => {
         'snapshot inspect',
         'snapshot rm',
         'snapshot restore',
+        'usage',
+        'invoices show',
         'completion',
       ]),
     );

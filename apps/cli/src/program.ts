@@ -22,6 +22,8 @@ import { registerFipName } from './commands/fip/name';
 import { registerFipRelease } from './commands/fip/release';
 import { registerHostsLs } from './commands/hosts/ls';
 import { registerImages } from './commands/image/ls';
+import { registerInvoices } from './commands/invoices/ls';
+import { registerInvoicesShow } from './commands/invoices/show';
 import { registerPull } from './commands/image/pull';
 import { registerRmi } from './commands/image/rm';
 import { registerKeysCreate } from './commands/keys/create';
@@ -51,6 +53,7 @@ import { registerTenantsCreate } from './commands/tenants/create';
 import { registerTenantsLs } from './commands/tenants/ls';
 import { registerTenantsReactivate } from './commands/tenants/reactivate';
 import { registerTenantsSuspend } from './commands/tenants/suspend';
+import { registerUsage } from './commands/usage/usage';
 import { registerVolumeCreate } from './commands/volume/create';
 import { registerVolumeInspect } from './commands/volume/inspect';
 import { registerVolumeLs } from './commands/volume/ls';
@@ -163,6 +166,10 @@ export function buildProgram(ctx: CliContext): Command {
   registerKeysCreate(keys, ctx);
   registerKeysLs(keys, ctx);
   registerKeysRevoke(keys, ctx);
+
+  registerUsage(program, ctx);
+  const invoices = registerInvoices(program, ctx);
+  registerInvoicesShow(invoices, ctx);
 
   const operation = group(program, 'operation', 'follow asynchronous operations (op_...)');
   registerOperationWait(operation, ctx);

@@ -1,3 +1,4 @@
 export * from './env';
 export * from './api-config';
 export * from './agent-config';
+export * from './billing-config';

@@ -57,7 +57,10 @@ export interface FakeStripeCall {
   readonly method: string;
   /** The URL path without its query string, e.g. '/v1/billing/meter_events'. */
   readonly path: string;
-  /** Form body (POST) or query string (GET), parsed from bracket notation into nested objects. */
+  /**
+   * Form body (POST) or query string (GET), parsed from bracket notation into nested objects. A POST
+   * dropped by setDown('reset') is recorded before its body is read, so only its query string shows.
+   */
   readonly params: Record<string, unknown>;
   readonly idempotencyKey: string | null;
   readonly at: Date;

@@ -20,6 +20,7 @@ function repoRoot(): string {
 const ROOT = repoRoot();
 const API_MAIN = path.join(ROOT, 'dist/apps/api/src/main.js');
 const AGENT_MAIN = path.join(ROOT, 'dist/apps/agent/src/main.js');
+const BILLING_MAIN = path.join(ROOT, 'dist/apps/billing/src/main.js');
 
 export interface AgentOptions {
   readonly name: string;
@@ -50,6 +51,8 @@ export class TestStack {
   /** Network namespaces made for agents' hosts, removed by stop(). */
   private readonly namespaces: string[] = [];
   api!: StartedProcess;
+  /** The billing worker, once startBilling() ran. */
+  billing: StartedProcess | null = null;
   apiUrl = '';
   databaseUrl = '';
   private dropDatabase: () => Promise<void> = () => Promise.resolve();
@@ -136,6 +139,40 @@ export class TestStack {
     return agent;
   }
 
+  /**
+   * Starts the billing worker against this stack's database: with `stripe`, pointed at that local
+   * Stripe-compatible server; without, ledger only. Polls fast so that tests need not wait.
+   */
+  async startBilling(
+    opts: { stripe?: { host: string; port: number; secretKey: string }; env?: Record<string, string> } = {},
+  ): Promise<StartedProcess> {
+    await this.billing?.stop();
+    const proc = startProcess(`${this.label}-billing`, process.execPath, [BILLING_MAIN], {
+      env: {
+        PATH: process.env.PATH,
+        DATABASE_URL: this.databaseUrl,
+        BERTH_BILLING_POLL_MS: '200',
+        BERTH_BILLING_RECONCILE_MS: '1000',
+        BERTH_BILLING_MAX_BACKOFF_MS: '1000',
+        ...(opts.stripe
+          ? {
+              STRIPE_SECRET_KEY: opts.stripe.secretKey,
+              BERTH_STRIPE_API_HOST: opts.stripe.host,
+              BERTH_STRIPE_API_PORT: String(opts.stripe.port),
+              BERTH_STRIPE_API_PROTOCOL: 'http',
+            }
+          : {}),
+        ...opts.env,
+      },
+    });
+    this.billing = proc;
+    await waitFor(`${this.label} billing worker to start`, () => {
+      if (proc.child.exitCode !== null) throw new Error(`billing worker exited:\n${proc.output()}`);
+      return Promise.resolve(proc.output().includes('billing worker started'));
+    });
+    return proc;
+  }
+
   /** A new tenant with its first API key, through the operator API. */
   async tenant(name = 'tenant'): Promise<{ id: string; key: string; http: TestHttpClient }> {
     const res = await this.operator.post('/v1/admin/tenants', { name });
@@ -168,6 +205,7 @@ export class TestStack {
 
   async stop(): Promise<void> {
     await Promise.all([...this.agents.values()].map((a) => a.process.stop()));
+    await this.billing?.stop();
     // VMs outlive their agent by design (a restarted agent adopts them); at the end of a test, none may.
     for (const pid of qemuPidsUnder(this.stateRoot)) {
       try {

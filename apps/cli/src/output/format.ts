@@ -1,5 +1,6 @@
-// Small formatters for what people read in tables: sizes, ages, Docker-like statuses.
+// Small formatters for what people read in tables: sizes, ages, Docker-like statuses, money.
 import type { ContainerView } from '@berth/contracts';
+import { formatUsd } from '@berth/domain';
 
 const UNITS = ['B', 'kB', 'MB', 'GB', 'TB'];
 
@@ -82,4 +83,19 @@ export function containerIps(c: ContainerView): string {
 export function portRange(from: number | null, to: number | null): string {
   if (from === null) return 'all';
   return to === null || to === from ? String(from) : `${from}-${to}`;
+}
+
+/**
+ * Money for people, from the API's exact dollar string ("0.000004000", nine decimals): trailing zeros
+ * trimmed, cents always shown. "0.000004000" is "$0.000004", "1.500000000" "$1.50", zero "$0.00".
+ */
+export function dollars(exact: string): string {
+  const m = /^(-?)(\d+)(?:\.(\d*))?$/.exec(exact.trim());
+  if (!m) return exact;
+  return `${m[1]}$${m[2]}.${(m[3] ?? '').replace(/0+$/, '').padEnd(2, '0')}`;
+}
+
+/** `dollars` for an amount the API gives in nano-dollars only (rates, live accruals, unit prices). */
+export function nanoDollars(nanoUsd: number): string {
+  return dollars(formatUsd(nanoUsd));
 }

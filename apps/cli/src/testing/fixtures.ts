@@ -2,10 +2,16 @@ import type {
   ContainerView,
   FloatingIpView,
   ImageView,
+  InvoiceLineView,
+  InvoiceView,
+  LiveUsageItemView,
+  LiveUsageView,
   NetworkView,
   SecurityGroupView,
   SecurityRuleView,
   SnapshotView,
+  UsageLineView,
+  UsageReportView,
   VolumeView,
 } from '@berth/contracts';
 import { NOW } from './harness';
@@ -132,6 +138,125 @@ export function snapshot(over: Partial<SnapshotView> = {}): SnapshotView {
     usageGbSeconds: 600,
     createdAt: new Date(NOW.getTime() - 60_000).toISOString(),
     deletedAt: null,
+    ...over,
+  };
+}
+
+/** A line of a usage report grouped by type: an hour of containers. */
+export function usageLine(over: Partial<UsageLineView> = {}): UsageLineView {
+  return {
+    key: 'container',
+    label: 'container',
+    resourceType: null,
+    seconds: 3600,
+    gbSeconds: 0,
+    amountNanoUsd: 1_440_000,
+    amountUsd: '0.001440000',
+    ...over,
+  };
+}
+
+/** This month to NOW, by type: containers and a volume. */
+export function usageReport(over: Partial<UsageReportView> = {}): UsageReportView {
+  return {
+    from: '2026-01-01T00:00:00.000Z',
+    to: NOW.toISOString(),
+    groupBy: 'type',
+    currency: 'usd',
+    lines: [
+      usageLine(),
+      usageLine({
+        key: 'volume',
+        label: 'volume',
+        seconds: 0,
+        gbSeconds: 864_000,
+        amountNanoUsd: 33_333_333,
+        amountUsd: '0.033333333',
+      }),
+    ],
+    total: { seconds: 3600, gbSeconds: 864_000, amountNanoUsd: 34_773_333, amountUsd: '0.034773333' },
+    ...over,
+  };
+}
+
+/** A running s1 container, a minute old. */
+export function liveItem(over: Partial<LiveUsageItemView> = {}): LiveUsageItemView {
+  return {
+    resourceType: 'container',
+    resourceId: 'ctr_1',
+    name: 'web',
+    meter: 'container.s1',
+    size: 's1',
+    quantity: 1,
+    since: new Date(NOW.getTime() - 60_000).toISOString(),
+    ratePerSecondNanoUsd: 400,
+    accruedNanoUsd: 24_000,
+    ...over,
+  };
+}
+
+export function liveUsage(over: Partial<LiveUsageView> = {}): LiveUsageView {
+  return {
+    at: NOW.toISOString(),
+    periodStart: '2026-01-01T00:00:00.000Z',
+    currency: 'usd',
+    accruedNanoUsd: 34_773_333,
+    accruedUsd: '0.034773333',
+    ratePerSecondNanoUsd: 786,
+    ratePerSecondUsd: '0.000000786',
+    items: [
+      liveItem(),
+      liveItem({
+        resourceType: 'volume',
+        resourceId: 'vol_1',
+        name: 'pgdata',
+        meter: 'volume.gib',
+        size: null,
+        quantity: 10,
+        since: new Date(NOW.getTime() - 120_000).toISOString(),
+        ratePerSecondNanoUsd: 386,
+        accruedNanoUsd: 46_296,
+      }),
+    ],
+    ...over,
+  };
+}
+
+export function invoiceLine(over: Partial<InvoiceLineView> = {}): InvoiceLineView {
+  return {
+    meter: 'container.s1',
+    description: 'Containers, size S1',
+    unit: 'second',
+    quantity: 3600,
+    unitPriceNanoUsd: 400,
+    amountNanoUsd: 1_440_000,
+    amountUsd: '0.001440000',
+    ...over,
+  };
+}
+
+/** This month's invoice, still a draft: an hour of s1 and ten days of a 1 GB volume. */
+export function invoice(over: Partial<InvoiceView> = {}): InvoiceView {
+  return {
+    id: '2026-01',
+    periodStart: '2026-01-01T00:00:00.000Z',
+    periodEnd: '2026-02-01T00:00:00.000Z',
+    status: 'draft',
+    currency: 'usd',
+    lines: [
+      invoiceLine(),
+      invoiceLine({
+        meter: 'volume.gib',
+        description: 'Volumes',
+        unit: 'gb-second',
+        quantity: 864_000,
+        unitPriceNanoUsd: 100_000_000,
+        amountNanoUsd: 33_333_333,
+        amountUsd: '0.033333333',
+      }),
+    ],
+    totalNanoUsd: 34_773_333,
+    totalUsd: '0.034773333',
     ...over,
   };
 }

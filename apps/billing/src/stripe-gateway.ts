@@ -1,0 +1,123 @@
+import Stripe from 'stripe';
+import { USAGE_METERS, type UsageMeter } from '@berth/domain';
+import type { BillingConfig } from '@berth/config';
+
+/** Stripe's event name for each berth meter; one Stripe billing meter per metered resource. */
+export function stripeEventName(meter: UsageMeter): string {
+  // container.s1 -> berth_container_s1_seconds; volume.gib -> berth_volume_gb_seconds; fip -> berth_fip_seconds
+  return `berth_${meter.replace('.gib', '_gb').replace('.', '_')}_seconds`;
+}
+
+function displayName(meter: UsageMeter): string {
+  if (meter.startsWith('container.'))
+    return `Container ${meter.slice('container.'.length).toUpperCase()} seconds`;
+  if (meter === 'volume.gib') return 'Volume GB-seconds';
+  if (meter === 'snapshot.gib') return 'Snapshot GB-seconds';
+  return 'Floating IP seconds';
+}
+
+export type SendOutcome = 'sent' | 'duplicate';
+
+export interface MeterEventToSend {
+  /** The usage interval's id: Stripe refuses a second event with it. */
+  readonly identifier: string;
+  readonly meter: UsageMeter;
+  readonly customer: string;
+  readonly value: number;
+  /** Seconds since the epoch: when the interval ended. */
+  readonly timestamp: number;
+}
+
+/**
+ * berth's side of Stripe: customers, billing meters, meter events and their summaries. Only this file
+ * knows the Stripe SDK; the worker speaks in intervals and tenants.
+ */
+export class StripeGateway {
+  private readonly stripe: Stripe;
+  private meterIds: Map<UsageMeter, string> | null = null;
+
+  constructor(config: NonNullable<BillingConfig['stripe']>) {
+    this.stripe = new Stripe(config.secretKey, {
+      ...(config.host ? { host: config.host } : {}),
+      ...(config.port ? { port: config.port } : {}),
+      ...(config.protocol ? { protocol: config.protocol } : {}),
+      // The worker retries whole batches with its own backoff; a hidden retry would only delay that.
+      maxNetworkRetries: 0,
+      timeout: 10_000,
+      telemetry: false,
+    });
+  }
+
+  /** Makes the billing meters that do not exist yet (by event name), once per process. */
+  async ensureMeters(): Promise<Map<UsageMeter, string>> {
+    if (this.meterIds) return this.meterIds;
+    const existing = new Map<string, string>();
+    for await (const m of this.stripe.billing.meters.list({ limit: 100 })) existing.set(m.event_name, m.id);
+    const ids = new Map<UsageMeter, string>();
+    for (const meter of USAGE_METERS) {
+      const eventName = stripeEventName(meter);
+      let id = existing.get(eventName);
+      if (!id) {
+        const created = await this.stripe.billing.meters.create(
+          {
+            display_name: displayName(meter),
+            event_name: eventName,
+            default_aggregation: { formula: 'sum' },
+            customer_mapping: { type: 'by_id', event_payload_key: 'stripe_customer_id' },
+            value_settings: { event_payload_key: 'value' },
+          },
+          { idempotencyKey: `berth-meter-${eventName}` },
+        );
+        id = created.id;
+      }
+      ids.set(meter, id);
+    }
+    this.meterIds = ids;
+    return ids;
+  }
+
+  /** The tenant's Stripe customer; the idempotency key makes a retried create return the same one. */
+  async createCustomer(tenant: { id: string; name: string }): Promise<string> {
+    const c = await this.stripe.customers.create(
+      { name: tenant.name, metadata: { berth_tenant_id: tenant.id } },
+      { idempotencyKey: `berth-customer-${tenant.id}` },
+    );
+    return c.id;
+  }
+
+  async sendMeterEvent(e: MeterEventToSend): Promise<SendOutcome> {
+    try {
+      await this.stripe.billing.meterEvents.create({
+        event_name: stripeEventName(e.meter),
+        identifier: e.identifier,
+        timestamp: e.timestamp,
+        payload: { stripe_customer_id: e.customer, value: String(e.value) },
+      });
+      return 'sent';
+    } catch (err) {
+      // Stripe refuses an identifier it has seen: the event is there already (an earlier attempt got
+      // through, its acknowledgement did not). That is success, exactly once.
+      if (err instanceof Stripe.errors.StripeInvalidRequestError && err.code === 'resource_already_exists') {
+        return 'duplicate';
+      }
+      throw err;
+    }
+  }
+
+  /** What Stripe has summed for a customer on a meter, over [from, to). */
+  async summed(meter: UsageMeter, customer: string, from: Date, to: Date): Promise<number> {
+    const ids = await this.ensureMeters();
+    const id = ids.get(meter);
+    if (!id) return 0;
+    let total = 0;
+    for await (const s of this.stripe.billing.meters.listEventSummaries(id, {
+      customer,
+      start_time: Math.floor(from.getTime() / 1000),
+      end_time: Math.floor(to.getTime() / 1000),
+      limit: 100,
+    })) {
+      total += s.aggregated_value;
+    }
+    return total;
+  }
+}
