@@ -194,7 +194,8 @@ export class BillingWorker {
   async reconcile(now = new Date()): Promise<ReconcileResult> {
     const stripe = this.stripe;
     const from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
-    const to = new Date(Math.floor(now.getTime() / 60_000) * 60_000);
+    // Whole seconds (Stripe's event times), a little behind now: events still in flight are not drift.
+    const to = new Date(Math.floor((now.getTime() - 2_000) / 1000) * 1000);
     const unsentRows: { n: string }[] = await this.ds.query(
       `SELECT count(*) AS n FROM usage_intervals WHERE ended_at IS NOT NULL AND stripe_sent_at IS NULL`,
     );

@@ -1,6 +1,15 @@
 import { container } from '../testing/fixtures';
 import { NOW } from '../testing/harness';
-import { ago, containerStatus, formatBytes, humanDuration, shellJoin, truncate } from './format';
+import {
+  ago,
+  containerStatus,
+  dollars,
+  formatBytes,
+  humanDuration,
+  nanoDollars,
+  shellJoin,
+  truncate,
+} from './format';
 
 describe('format', () => {
   it('sizes in decimal units', () => {
@@ -37,5 +46,18 @@ describe('format', () => {
     expect(shellJoin(['sh', '-c', "echo 'hi' there"])).toBe(`sh -c 'echo '\\''hi'\\'' there'`);
     expect(truncate('abcdef', 4)).toBe('abc…');
     expect(truncate('abcdef', 4, true)).toBe('abcdef');
+  });
+
+  it('dollars: trailing zeros trimmed, cents kept, exact', () => {
+    expect(
+      ['0.000004000', '1.500000000', '0.000000000', '12.345678901', '3.000000000', '-0.100000000'].map(
+        dollars,
+      ),
+    ).toEqual(['$0.000004', '$1.50', '$0.00', '$12.345678901', '$3.00', '-$0.10']);
+    expect([nanoDollars(400), nanoDollars(1_500_000_000), nanoDollars(0)]).toEqual([
+      '$0.0000004',
+      '$1.50',
+      '$0.00',
+    ]);
   });
 });

@@ -31,7 +31,8 @@ export function registerInvoicesShow(parent: Command, ctx: CliContext): Command 
     .argument('<period>', 'the month, YYYY-MM (UTC), as `berth invoices` lists them')
     .option('--json', 'print the invoice as JSON')
     .action(async (period: string, opts: { json?: boolean }) => {
-      if (!isPeriod(period)) throw new UsageError(`invoice "${period}" must be a month, YYYY-MM (e.g. 2026-01)`);
+      if (!isPeriod(period))
+        throw new UsageError(`invoice "${period}" must be a month, YYYY-MM (e.g. 2026-01)`);
       const invoice = await ctx.tenant().get<InvoiceView>(`/v1/invoices/${seg(period)}`);
       if (opts.json) return printJson(ctx.out, invoice);
       ctx.out.out(

@@ -32,7 +32,9 @@ function isoInstant(flag: string, value: string): string {
   const date = /^\d{4}-\d{2}-\d{2}/.exec(v)?.[0];
   // Date.parse takes 2026-02-30 for March 2: a day that does not exist is refused too.
   if (!date || !Number.isFinite(t) || (v === date && new Date(t).toISOString().slice(0, 10) !== date)) {
-    throw new UsageError(`${flag} "${value}" is not a date or time such as 2026-01-15 or 2026-01-15T12:00:00Z`);
+    throw new UsageError(
+      `${flag} "${value}" is not a date or time such as 2026-01-15 or 2026-01-15T12:00:00Z`,
+    );
   }
   return new Date(t).toISOString();
 }
@@ -69,9 +71,7 @@ export function reportHeader(r: Pick<UsageReportView, 'from' | 'to' | 'groupBy'>
   const from = new Date(r.from);
   const monthEnd = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth() + 1, 1));
   const wholeMonth = when(r.from).length === 10 && from.getUTCDate() === 1 && Date.parse(r.to) === +monthEnd;
-  const span = wholeMonth
-    ? `for ${r.from.slice(0, 7)} (UTC)`
-    : `from ${when(r.from)} to ${when(r.to)} UTC`;
+  const span = wholeMonth ? `for ${r.from.slice(0, 7)} (UTC)` : `from ${when(r.from)} to ${when(r.to)} UTC`;
   return `Usage ${span}, by ${r.groupBy}`;
 }
 
@@ -136,12 +136,16 @@ export function registerUsage(parent: Command, ctx: CliContext): Command {
         'accruing right now, item by item.',
     )
     .option('--period <YYYY-MM>', 'a calendar month (UTC)')
-    .option('--from <date>', 'the start of the window: 2026-01-15 or 2026-01-15T12:00:00Z (default: this month)')
+    .option(
+      '--from <date>',
+      'the start of the window: 2026-01-15 or 2026-01-15T12:00:00Z (default: this month)',
+    )
     .option('--to <date>', 'the end of the window (default: now)')
     .addOption(
-      new Option('--by <group>', 'group by container (each resource on its own line), size, type, day or meter (default: type)').choices(
-        USAGE_GROUPINGS,
-      ),
+      new Option(
+        '--by <group>',
+        'how to group lines (default: type; container: a line per resource)',
+      ).choices(USAGE_GROUPINGS),
     )
     .option('--live', 'what accrues now: this period so far, the rate per second, and each item')
     .option('--json', 'print the report as JSON')
