@@ -153,7 +153,8 @@ export class BillingWorker {
         }
         if (failure !== null) {
           // What went through is marked in this transaction; the rest stays for the next pass.
-          return { sent, duplicates, error: failure instanceof Error ? failure.message : String(failure) };
+          const error = failure instanceof Error ? failure.message : JSON.stringify(failure);
+          return { sent, duplicates, error };
         }
       }
       return { sent, duplicates, error: null };
