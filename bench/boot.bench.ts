@@ -9,6 +9,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { kernelCommandLine } from '../apps/agent/src/drivers/qemu/qemu-args';
+import { hostTscKhz } from '../apps/agent/src/drivers/qemu/host-tsc';
 import { runMigrations } from '../libs/db/src/migrate';
 import {
   buildTestImage,
@@ -53,7 +54,7 @@ function bareBoot(kernel: string, initrd: string): Promise<number> {
     'stdio',
     '-append',
     // The same command line the driver boots with, plus the probe flag that makes berth-init stop at once.
-    kernelCommandLine('tcg', ['berth.probe']),
+    kernelCommandLine('tcg', ['berth.probe'], hostTscKhz()),
   ];
   return new Promise((resolve, reject) => {
     const child = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'pipe', 'pipe'] });

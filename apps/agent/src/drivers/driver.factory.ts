@@ -4,6 +4,7 @@ import type { Driver } from './driver';
 import { HollowDriver } from './hollow.driver';
 import { probeAccel } from './qemu/accel-probe';
 import { QemuDriver } from './qemu/qemu.driver';
+import { hostTscKhz } from './qemu/host-tsc';
 
 /** Builds the configured driver; for QEMU, decides the accelerator and re-adopts running VMs. */
 export async function createDriver(config: AgentConfig, log: (m: string) => void): Promise<Driver> {
@@ -26,6 +27,7 @@ export async function createDriver(config: AgentConfig, log: (m: string) => void
         initrd,
         accel,
         bootTimeoutMs: config.qemu.bootTimeoutMs,
+        tscKhz: hostTscKhz(),
         netns: config.network.netns,
         log,
       });

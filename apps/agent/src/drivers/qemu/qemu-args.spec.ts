@@ -30,6 +30,12 @@ describe('qemuArgs', () => {
     expect(a).not.toContain('-cpu host');
   });
 
+  it("tells a TCG guest's kernel the host's TSC rate", () => {
+    expect(qemuArgs({ ...base, accel: 'tcg', tscKhz: 2_596_120 }).join(' ')).toContain(
+      'tsc_early_khz=2596120',
+    );
+  });
+
   it('uses the host CPU and no TSC hints under KVM', () => {
     const a = qemuArgs({ ...base, accel: 'kvm' }).join(' ');
     expect(a).toContain('-accel kvm -M microvm -cpu host');

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { FALLBACK_TSC_KHZ } from './host-tsc';
 
 export type Accel = 'kvm' | 'tcg';
 
@@ -14,6 +15,8 @@ export interface QemuMachine {
   readonly disks: readonly { readonly serial: string; readonly file: string; readonly readOnly: boolean }[];
   readonly taps?: readonly { readonly ifname: string; readonly mac: string }[];
   readonly extraKernelArgs?: readonly string[];
+  /** The host's TSC rate, for TCG guests' kernels (hostTscKhz()). */
+  readonly tscKhz?: number;
 }
 
 export const QMP_SOCKET = 'qmp.sock';
@@ -25,9 +28,14 @@ export const PID_FILE = 'qemu.pid';
  * Kernel command line. Under TCG microvm has no kvmclock, HPET or PM timer, and the kernel hangs
  * calibrating the TSC unless told its rate (../shared/notes/microvm-on-these-machines.md, section 2).
  */
-export function kernelCommandLine(accel: Accel, extra: readonly string[] = []): string {
+export function kernelCommandLine(
+  accel: Accel,
+  extra: readonly string[] = [],
+  tscKhz: number = FALLBACK_TSC_KHZ,
+): string {
   const base = ['console=ttyS0', 'panic=-1', 'quiet', 'mitigations=off', 'reboot=t'];
-  const tcg = accel === 'tcg' ? ['tsc_early_khz=2000000', 'tsc=reliable'] : [];
+  // The rate must be the host's (see host-tsc.ts): a wrong one makes guest time run fast or slow.
+  const tcg = accel === 'tcg' ? [`tsc_early_khz=${Math.round(tscKhz)}`, 'tsc=reliable'] : [];
   return [...base, ...tcg, ...extra].join(' ');
 }
 
@@ -59,7 +67,7 @@ export function qemuArgs(m: QemuMachine): string[] {
     '-initrd',
     m.initrd,
     '-append',
-    kernelCommandLine(m.accel, m.extraKernelArgs),
+    kernelCommandLine(m.accel, m.extraKernelArgs, m.tscKhz),
     '-serial',
     `file:${inDir(CONSOLE_LOG)}`,
     '-qmp',

@@ -35,6 +35,8 @@ export interface QemuDriverOptions {
   /** From QEMU's start to the guest's init announcing itself; generous, TCG boots slow down under load. */
   readonly bootTimeoutMs: number;
   readonly qemuBinary?: string;
+  /** The host's TSC rate in kHz (hostTscKhz()); TCG guests keep time by it. */
+  readonly tscKhz?: number;
   /** Runs QEMU inside this network namespace (the host's, in tests), where its taps are. */
   readonly netns?: string | null;
   readonly log?: (message: string) => void;
@@ -164,6 +166,7 @@ export class QemuDriver implements Driver {
         kernel: this.opts.kernel,
         initrd: this.opts.initrd,
         accel: this.opts.accel,
+        ...(this.opts.tscKhz ? { tscKhz: this.opts.tscKhz } : {}),
         disks: [
           { serial: 'berth-root', file: spec.rootfs.path, readOnly: true },
           { serial: 'berth-rw', file: m.files.file('rw.ext4'), readOnly: false },
