@@ -34,8 +34,10 @@ mkdir -p .data/logs
 node dist/apps/api/src/main.js >>.data/logs/api.log 2>&1 &
 API_PID=$!
 AGENT_PID=""
+BILLING_PID=""
 stop() {
   [ -n "$AGENT_PID" ] && kill "$AGENT_PID" 2>/dev/null || true
+  [ -n "$BILLING_PID" ] && kill "$BILLING_PID" 2>/dev/null || true
   kill "$API_PID" 2>/dev/null || true
   wait 2>/dev/null || true
 }
@@ -48,6 +50,9 @@ for _ in $(seq 1 100); do
 done
 node dist/apps/agent/src/main.js >>.data/logs/agent.log 2>&1 &
 AGENT_PID=$!
+# Without STRIPE_SECRET_KEY the billing worker keeps the ledger only (usage and invoices still work).
+node dist/apps/billing/src/main.js >>.data/logs/billing.log 2>&1 &
+BILLING_PID=$!
 
 cat <<MSG
 
@@ -69,6 +74,10 @@ The answer's apiKey.secret is the tenant's key (shown once). Then, for example:
 Images come from an OCI registry you can reach (this machine reaches no public one): for a local one,
 see "Images" in the README.
 
-Ctrl-C stops the API and the agent.
+Usage and invoices: GET $URL/v1/usage, /v1/usage/live, /v1/invoices (or \`berth usage\`, \`berth invoices\`).
+The billing worker sends usage to Stripe when STRIPE_SECRET_KEY is set (and follows payments through
+the webhook at $URL/v1/webhooks/stripe with BERTH_STRIPE_WEBHOOK_SECRET).
+
+Ctrl-C stops the API, the agent and the billing worker.
 MSG
 wait "$API_PID"
