@@ -25,6 +25,8 @@ declare -A NEED=(
   [truncate]=coreutils
   [cpio]=cpio
   [gcc]=gcc
+  # the dashboard's browser tests (test/e2e/dashboard.e2e-spec.ts drive it with playwright-core)
+  [chromium]=chromium
   # the host data plane (apps/agent/src/drivers/network): bridges, VXLAN, taps, firewall, floating IPs
   [ip]=iproute2
   [nft]=nftables

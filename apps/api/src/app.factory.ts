@@ -11,6 +11,8 @@ import { requestIdFor } from './common/request-id';
 import { createRootLogger, PinoNestLogger } from './logger';
 import { metrics } from './metrics/metrics.registry';
 import { buildOpenApiDocument } from './openapi/openapi';
+import { serveDashboard } from './dashboard/serve-dashboard';
+import * as path from 'node:path';
 
 export interface BuiltApp {
   readonly app: NestFastifyApplication;
@@ -59,6 +61,7 @@ export async function buildApp(
   await app.init();
   const document = buildOpenApiDocument(app);
   fastify.get('/v1/openapi.json', (_req, reply) => reply.send(document));
+  await serveDashboard(fastify, config.dashboardDir ?? path.resolve(__dirname, '../../../dashboard'));
   return { app, routes };
 }
 

@@ -128,7 +128,11 @@ export class BillingWorker {
   async sendBatch(): Promise<PassResult> {
     const stripe = this.stripe;
     if (!stripe) return { sent: 0, duplicates: 0, error: null };
-    await stripe.ensureMeters();
+    try {
+      await stripe.ensureMeters();
+    } catch (err) {
+      return { sent: 0, duplicates: 0, error: err instanceof Error ? err.message : JSON.stringify(err) };
+    }
     return inTransaction(this.ds, async (em) => {
       const rows: UnsentRow[] = await em.query(
         `SELECT u.id, u.tenant_id, u.meter, u.resource_type, u.resource_id, u.quantity, u.started_at, u.ended_at,

@@ -47,6 +47,7 @@ const apiSchema = z.object({
   BERTH_FIP_POOL: z.string().default('').transform(parsedBy(parseAddressPool)),
   BERTH_FIP_QUOTA: intFromEnv(5, 0),
   BERTH_STRIPE_WEBHOOK_SECRET: z.string().min(8).optional(),
+  BERTH_DASHBOARD_DIR: z.string().optional(),
   // 1500 on the underlay minus VXLAN's 50 bytes (outer IPv4, UDP, VXLAN and Ethernet headers).
   BERTH_NETWORK_MTU: z.coerce.number().int().min(576).max(9000).default(1450),
   BERTH_DEFAULT_NETWORK_CIDR: z
@@ -88,6 +89,8 @@ export interface ApiConfig {
   readonly defaultNetworkCidr: Cidr;
   /** Verifies Stripe's webhook signatures; null: no Stripe (ledger only), the webhook answers 503. */
   readonly stripeWebhookSecret: string | null;
+  /** The built dashboard (vite's output), served at /dashboard/; null: next to the compiled API. */
+  readonly dashboardDir: string | null;
 }
 
 export function loadApiConfig(env: Env = processEnv()): ApiConfig {
@@ -118,5 +121,6 @@ export function loadApiConfig(env: Env = processEnv()): ApiConfig {
     networkMtu: e.BERTH_NETWORK_MTU,
     defaultNetworkCidr: e.BERTH_DEFAULT_NETWORK_CIDR,
     stripeWebhookSecret: e.BERTH_STRIPE_WEBHOOK_SECRET ?? null,
+    dashboardDir: e.BERTH_DASHBOARD_DIR ?? null,
   };
 }

@@ -441,6 +441,8 @@ export interface UsageLineView {
   readonly label: string;
   /** For groupBy=container: the resource's type. */
   readonly resourceType: string | null;
+  /** For groupBy=day|hour with splitBy: the size or resource type of this line's series. */
+  readonly series: string | null;
   /** Seconds of containers and floating IPs. */
   readonly seconds: number;
   /** GB-seconds of volumes and snapshots. */
@@ -453,6 +455,7 @@ export interface UsageReportView {
   readonly from: string;
   readonly to: string;
   readonly groupBy: string;
+  readonly splitBy: string | null;
   readonly currency: 'usd';
   readonly lines: UsageLineView[];
   readonly total: { seconds: number; gbSeconds: number; amountNanoUsd: number; amountUsd: string };

@@ -109,7 +109,12 @@ describe('CONTAINER_PRICE_PER_SECOND', () => {
 
 describe('USAGE_METERS', () => {
   it('is one container meter per size, in size order, then storage and floating IPs', () => {
-    expect([...USAGE_METERS]).toEqual([...SIZE_NAMES.map((s) => `container.${s}`), 'volume.gib', 'snapshot.gib', 'fip']);
+    expect([...USAGE_METERS]).toEqual([
+      ...SIZE_NAMES.map((s) => `container.${s}`),
+      'volume.gib',
+      'snapshot.gib',
+      'fip',
+    ]);
     expect([...CONTAINER_METERS]).toEqual(SIZE_NAMES.map((s) => `container.${s}`));
   });
 

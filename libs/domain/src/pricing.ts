@@ -7,7 +7,7 @@ export const CURRENCY = 'usd';
 /** The minor unit of every amount berth stores or returns. */
 export const NANO_USD_PER_USD = 1_000_000_000;
 
-/** Per second, by size; modelled on Hyper.sh's S1…L3, each size twice the one before. */
+/** Per second, by size; modelled on Hyper.sh's S1…L3 (each size about twice the one before). */
 export const CONTAINER_PRICE_PER_SECOND: Readonly<Record<SizeName, number>> = Object.freeze({
   s1: 400,
   s2: 800,
@@ -49,7 +49,9 @@ export function containerMeter(size: SizeName): ContainerMeter {
 
 /** The size a container meter bills, or null for other meters. */
 export function sizeOfMeter(meter: UsageMeter): SizeName | null {
-  return meter.startsWith('container.') ? (meter.slice('container.'.length) as SizeName) : null;
+  if (!meter.startsWith('container.')) return null;
+  const size = meter.slice('container.'.length);
+  return (SIZE_NAMES as readonly string[]).includes(size) ? (size as SizeName) : null;
 }
 
 /** Whether the meter counts GB-seconds (storage) or seconds (containers, floating IPs). */

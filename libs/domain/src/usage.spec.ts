@@ -1,8 +1,27 @@
 import { createHash } from 'node:crypto';
 
 import { isId } from './ids';
-import { USAGE_METERS, USAGE_RESOURCE_TYPES, type UsageMeter } from './pricing';
-import { billableSeconds, quantitySeconds, usageIntervalId } from './usage';
+import {
+  amountFor,
+  containerMeter,
+  MIN_SECONDS_PER_START,
+  USAGE_METERS,
+  USAGE_RESOURCE_TYPES,
+  type UsageMeter,
+} from './pricing';
+import type { SizeName } from './sizes';
+import {
+  billableSeconds,
+  intervalUnits,
+  quantitySeconds,
+  rateUsage,
+  totalUnits,
+  USAGE_GROUPINGS,
+  USAGE_SPLITS,
+  usageIntervalId,
+  type UsageIntervalRecord,
+  type UsageWindow,
+} from './usage';
 
 const VOL = 'vol_01h8xz3k4m5n6p7q8r9s0t1v2w';
 const SNAP = 'snap_01h8xz3k4m5n6p7q8r9s0t1v2w';
@@ -317,7 +336,7 @@ describe('intervalUnits', () => {
       expect(intervalUnits(ctr(CTR_A, 's1', at(HOUR), at(HOUR + 3000)), W, NOW)).toBe(0);
     });
 
-    it('uses the interval own minimum, whatever it is', () => {
+    it("uses the interval's own minimum, whatever it is", () => {
       expect(intervalUnits(ctr(CTR_A, 's1', at(60_000), at(63_000), 0), W, NOW)).toBe(3);
       expect(intervalUnits(ctr(CTR_A, 's1', at(60_000), at(63_000), 7), W, NOW)).toBe(7);
       expect(intervalUnits(ctr(CTR_A, 's1', at(60_000), at(63_000), 60), W, NOW)).toBe(60);
@@ -381,7 +400,11 @@ describe('totalUnits', () => {
     ['20 GB for a minute', storage('volume', VOL, 20, T0, at(60_000)), 1200],
     ['1024 GB for 31 days', storage('volume', VOL, 1024, T0, at(31 * 86_400_000)), 1024 * 31 * 86_400],
     ['a floating IP for an hour', fip(FIP_A, T0, at(HOUR)), 3600],
-    ['an interval in the year 2200', ctr(CTR_A, 's1', t('2200-01-01T00:00:00Z'), t('2200-01-01T00:01:00Z')), 60],
+    [
+      'an interval in the year 2200',
+      ctr(CTR_A, 's1', t('2200-01-01T00:00:00Z'), t('2200-01-01T00:01:00Z')),
+      60,
+    ],
     ['an interval at the epoch', ctr(CTR_A, 's1', new Date(0), new Date(4000)), 10],
   ])('%s: %i', (_what, i, units) => {
     expect(totalUnits(closed(i))).toBe(units);
@@ -428,17 +451,18 @@ describe('rateUsage', () => {
   });
 
   it('lists the groupings', () => {
-    expect([...USAGE_GROUPINGS]).toEqual(['container', 'size', 'type', 'day', 'meter']);
+    expect([...USAGE_GROUPINGS]).toEqual(['container', 'size', 'type', 'day', 'hour', 'meter']);
+    expect([...USAGE_SPLITS]).toEqual(['size', 'type']);
   });
 
-  it("by container: one line per resource, each volume, snapshot and floating IP its own", () => {
+  it('by container: one line per resource, each volume, snapshot and floating IP its own', () => {
     expect(rateUsage(MONTH, MAY, 'container', MAY_NOW)).toEqual({
       lines: [
-        { key: CTR_A, seconds: 110, gbSeconds: 0, amount: A_S1 },
-        { key: CTR_B, seconds: 1000, gbSeconds: 0, amount: B_M1 },
-        { key: FIP_A, seconds: 3600, gbSeconds: 0, amount: FIP_AMOUNT },
-        { key: SNAP_A, seconds: 0, gbSeconds: 3_196_800, amount: SNAP_AMOUNT },
-        { key: VOL_A, seconds: 0, gbSeconds: 864_000, amount: VOL_AMOUNT },
+        { series: null, key: CTR_A, seconds: 110, gbSeconds: 0, amount: A_S1 },
+        { series: null, key: CTR_B, seconds: 1000, gbSeconds: 0, amount: B_M1 },
+        { series: null, key: FIP_A, seconds: 3600, gbSeconds: 0, amount: FIP_AMOUNT },
+        { series: null, key: SNAP_A, seconds: 0, gbSeconds: 3_196_800, amount: SNAP_AMOUNT },
+        { series: null, key: VOL_A, seconds: 0, gbSeconds: 864_000, amount: VOL_AMOUNT },
       ],
       total: TOTAL,
     });
@@ -447,11 +471,11 @@ describe('rateUsage', () => {
   it('by size: containers by size, other resources by type', () => {
     expect(rateUsage(MONTH, MAY, 'size', MAY_NOW)).toEqual({
       lines: [
-        { key: 'floating_ip', seconds: 3600, gbSeconds: 0, amount: FIP_AMOUNT },
-        { key: 'm1', seconds: 1000, gbSeconds: 0, amount: B_M1 },
-        { key: 's1', seconds: 110, gbSeconds: 0, amount: A_S1 },
-        { key: 'snapshot', seconds: 0, gbSeconds: 3_196_800, amount: SNAP_AMOUNT },
-        { key: 'volume', seconds: 0, gbSeconds: 864_000, amount: VOL_AMOUNT },
+        { series: null, key: 'floating_ip', seconds: 3600, gbSeconds: 0, amount: FIP_AMOUNT },
+        { series: null, key: 'm1', seconds: 1000, gbSeconds: 0, amount: B_M1 },
+        { series: null, key: 's1', seconds: 110, gbSeconds: 0, amount: A_S1 },
+        { series: null, key: 'snapshot', seconds: 0, gbSeconds: 3_196_800, amount: SNAP_AMOUNT },
+        { series: null, key: 'volume', seconds: 0, gbSeconds: 864_000, amount: VOL_AMOUNT },
       ],
       total: TOTAL,
     });
@@ -460,10 +484,10 @@ describe('rateUsage', () => {
   it('by type: one line per resource type, rated per meter within it', () => {
     expect(rateUsage(MONTH, MAY, 'type', MAY_NOW)).toEqual({
       lines: [
-        { key: 'container', seconds: 1110, gbSeconds: 0, amount: A_S1 + B_M1 },
-        { key: 'floating_ip', seconds: 3600, gbSeconds: 0, amount: FIP_AMOUNT },
-        { key: 'snapshot', seconds: 0, gbSeconds: 3_196_800, amount: SNAP_AMOUNT },
-        { key: 'volume', seconds: 0, gbSeconds: 864_000, amount: VOL_AMOUNT },
+        { series: null, key: 'container', seconds: 1110, gbSeconds: 0, amount: A_S1 + B_M1 },
+        { series: null, key: 'floating_ip', seconds: 3600, gbSeconds: 0, amount: FIP_AMOUNT },
+        { series: null, key: 'snapshot', seconds: 0, gbSeconds: 3_196_800, amount: SNAP_AMOUNT },
+        { series: null, key: 'volume', seconds: 0, gbSeconds: 864_000, amount: VOL_AMOUNT },
       ],
       total: TOTAL,
     });
@@ -472,11 +496,11 @@ describe('rateUsage', () => {
   it('by meter: one line per meter', () => {
     expect(rateUsage(MONTH, MAY, 'meter', MAY_NOW)).toEqual({
       lines: [
-        { key: 'container.m1', seconds: 1000, gbSeconds: 0, amount: B_M1 },
-        { key: 'container.s1', seconds: 110, gbSeconds: 0, amount: A_S1 },
-        { key: 'fip', seconds: 3600, gbSeconds: 0, amount: FIP_AMOUNT },
-        { key: 'snapshot.gib', seconds: 0, gbSeconds: 3_196_800, amount: SNAP_AMOUNT },
-        { key: 'volume.gib', seconds: 0, gbSeconds: 864_000, amount: VOL_AMOUNT },
+        { series: null, key: 'container.m1', seconds: 1000, gbSeconds: 0, amount: B_M1 },
+        { series: null, key: 'container.s1', seconds: 110, gbSeconds: 0, amount: A_S1 },
+        { series: null, key: 'fip', seconds: 3600, gbSeconds: 0, amount: FIP_AMOUNT },
+        { series: null, key: 'snapshot.gib', seconds: 0, gbSeconds: 3_196_800, amount: SNAP_AMOUNT },
+        { series: null, key: 'volume.gib', seconds: 0, gbSeconds: 864_000, amount: VOL_AMOUNT },
       ],
       total: TOTAL,
     });
@@ -486,17 +510,18 @@ describe('rateUsage', () => {
     expect(rateUsage(MONTH, MAY, 'day', t('2024-05-04T12:00:00Z'))).toEqual({
       lines: [
         // volume: all of May 1; snapshot from May 2, open until now (May 4 12:00)
-        { key: '2024-05-01', seconds: 0, gbSeconds: 864_000, amount: VOL_AMOUNT },
-        { key: '2024-05-02', seconds: 0, gbSeconds: 172_800, amount: 3_333_333 },
+        { series: null, key: '2024-05-01', seconds: 0, gbSeconds: 864_000, amount: VOL_AMOUNT },
+        { series: null, key: '2024-05-02', seconds: 0, gbSeconds: 172_800, amount: 3_333_333 },
         {
+          series: null,
           key: '2024-05-03',
           seconds: 110 + 3600,
           gbSeconds: 172_800,
           amount: A_S1 + FIP_AMOUNT + 3_333_333,
         },
-        { key: '2024-05-04', seconds: 1000, gbSeconds: 86_400, amount: B_M1 + 1_666_667 },
+        { series: null, key: '2024-05-04', seconds: 1000, gbSeconds: 86_400, amount: B_M1 + 1_666_667 },
       ],
-      total: VOL_AMOUNT + A_S1 + FIP_AMOUNT + B_M1 + 3 * 3_333_333 + 1_666_667,
+      total: VOL_AMOUNT + A_S1 + FIP_AMOUNT + B_M1 + 2 * 3_333_333 + 1_666_667,
     });
   });
 
@@ -510,13 +535,16 @@ describe('rateUsage', () => {
     }
   });
 
-  it.each(USAGE_GROUPINGS.map((g) => [g]))('sorts its lines by key, whatever the input order (%s)', (groupBy) => {
-    const forward = rateUsage(MONTH, MAY, groupBy, MAY_NOW);
-    const keys = forward.lines.map((l) => l.key);
-    expect(keys).toEqual([...keys].sort());
-    expect(new Set(keys).size).toBe(keys.length);
-    expect(rateUsage([...MONTH].reverse(), MAY, groupBy, MAY_NOW)).toEqual(forward);
-  });
+  it.each(USAGE_GROUPINGS.map((g) => [g]))(
+    'sorts its lines by key, whatever the input order (%s)',
+    (groupBy) => {
+      const forward = rateUsage(MONTH, MAY, groupBy, MAY_NOW);
+      const keys = forward.lines.map((l) => l.key);
+      expect(keys).toEqual([...keys].sort());
+      expect(new Set(keys).size).toBe(keys.length);
+      expect(rateUsage([...MONTH].reverse(), MAY, groupBy, MAY_NOW)).toEqual(forward);
+    },
+  );
 
   it('gives the same total for every grouping that does not split intervals', () => {
     for (const groupBy of ['container', 'size', 'type', 'meter'] as const) {
@@ -531,21 +559,21 @@ describe('rateUsage', () => {
       storage('volume', 'vol_b', 1, t('2024-05-06T00:00:00Z'), t('2024-05-06T00:00:01Z')),
     ];
     expect(rateUsage(tiny, MAY, 'type', MAY_NOW)).toEqual({
-      lines: [{ key: 'volume', seconds: 0, gbSeconds: 2, amount: 77 }],
+      lines: [{ series: null, key: 'volume', seconds: 0, gbSeconds: 2, amount: 77 }],
       total: 77,
     });
     // By container each is its own line, rated on its own.
     expect(rateUsage(tiny, MAY, 'container', MAY_NOW)).toEqual({
       lines: [
-        { key: 'vol_a', seconds: 0, gbSeconds: 1, amount: 39 },
-        { key: 'vol_b', seconds: 0, gbSeconds: 1, amount: 39 },
+        { series: null, key: 'vol_a', seconds: 0, gbSeconds: 1, amount: 39 },
+        { series: null, key: 'vol_b', seconds: 0, gbSeconds: 1, amount: 39 },
       ],
       total: 78,
     });
   });
 
   it('rates each meter of a line at its own price and sums the amounts', () => {
-    // One line (type 'container') with two sizes; one line ('storage' by day) with two storage meters.
+    // One line (type 'container') with two sizes; one line (a day) with two storage meters.
     const mixed = [
       ctr(CTR_A, 's1', t('2024-05-05T10:00:00Z'), t('2024-05-05T10:01:00Z')),
       ctr(CTR_B, 'l3', t('2024-05-05T11:00:00Z'), t('2024-05-05T11:01:00Z')),
@@ -553,6 +581,7 @@ describe('rateUsage', () => {
       storage('snapshot', 'snap_a', 1, t('2024-05-06T00:00:00Z'), t('2024-05-06T00:00:01Z')),
     ];
     expect(rateUsage(mixed, MAY, 'type', MAY_NOW).lines[0]).toEqual({
+      series: null,
       key: 'container',
       seconds: 120,
       gbSeconds: 0,
@@ -560,26 +589,42 @@ describe('rateUsage', () => {
     });
     // 1 GB-s of volume (38.58 -> 39) plus 1 GB-s of snapshot (19.29 -> 19), not 2 GB-s at either price.
     expect(rateUsage(mixed, MAY, 'day', MAY_NOW).lines).toEqual([
-      { key: '2024-05-05', seconds: 120, gbSeconds: 0, amount: 60 * 400 + 60 * 192_000 },
-      { key: '2024-05-06', seconds: 0, gbSeconds: 2, amount: 39 + 19 },
+      { series: null, key: '2024-05-05', seconds: 120, gbSeconds: 0, amount: 60 * 400 + 60 * 192_000 },
+      { series: null, key: '2024-05-06', seconds: 0, gbSeconds: 2, amount: 39 + 19 },
     ]);
   });
 
   it('splits seconds and GB-seconds within one line', () => {
     const oneResource = [
       ctr('res_1', 's2', t('2024-05-05T00:00:00Z'), t('2024-05-05T00:01:00Z')),
-      { ...storage('volume', 'res_1', 4, t('2024-05-05T00:00:00Z'), t('2024-05-05T00:00:30Z')) },
+      storage('volume', 'res_1', 4, t('2024-05-05T00:00:00Z'), t('2024-05-05T00:00:30Z')),
     ];
     expect(rateUsage(oneResource, MAY, 'container', MAY_NOW)).toEqual({
-      lines: [{ key: 'res_1', seconds: 60, gbSeconds: 120, amount: 60 * 800 + amountFor('volume.gib', 120) }],
+      lines: [
+        {
+          series: null,
+          key: 'res_1',
+          seconds: 60,
+          gbSeconds: 120,
+          amount: 60 * 800 + amountFor('volume.gib', 120),
+        },
+      ],
       total: 60 * 800 + 4_630,
     });
     expect(amountFor('volume.gib', 120)).toBe(4_630);
   });
 
   it('counts floating IPs in seconds, not GB-seconds', () => {
-    const r = rateUsage([fip(FIP_A, t('2024-05-05T00:00:00Z'), t('2024-05-05T00:00:10Z'))], MAY, 'meter', MAY_NOW);
-    expect(r).toEqual({ lines: [{ key: 'fip', seconds: 10, gbSeconds: 0, amount: 4_000 }], total: 4_000 });
+    const r = rateUsage(
+      [fip(FIP_A, t('2024-05-05T00:00:00Z'), t('2024-05-05T00:00:10Z'))],
+      MAY,
+      'meter',
+      MAY_NOW,
+    );
+    expect(r).toEqual({
+      lines: [{ series: null, key: 'fip', seconds: 10, gbSeconds: 0, amount: 4_000 }],
+      total: 4_000,
+    });
   });
 
   it('clips to the window and applies the minimum per interval', () => {
@@ -594,8 +639,8 @@ describe('rateUsage', () => {
     ];
     expect(rateUsage(edge, MAY, 'container', t('2024-06-02T00:00:00Z'))).toEqual({
       lines: [
-        { key: CTR_A, seconds: 3 + 10, gbSeconds: 0, amount: 13 * 400 },
-        { key: CTR_B, seconds: 4, gbSeconds: 0, amount: 4 * 400 },
+        { series: null, key: CTR_A, seconds: 3 + 10, gbSeconds: 0, amount: 13 * 400 },
+        { series: null, key: CTR_B, seconds: 4, gbSeconds: 0, amount: 4 * 400 },
       ],
       total: 17 * 400,
     });
@@ -604,24 +649,24 @@ describe('rateUsage', () => {
   it('accrues open intervals up to now', () => {
     const open = [ctr(CTR_A, 'm2', t('2024-05-20T11:00:00Z'), null)];
     expect(rateUsage(open, MAY, 'meter', MAY_NOW).lines).toEqual([
-      { key: 'container.m2', seconds: 3600, gbSeconds: 0, amount: 3600 * 12_000 },
+      { series: null, key: 'container.m2', seconds: 3600, gbSeconds: 0, amount: 3600 * 12_000 },
     ]);
     expect(rateUsage(open, MAY, 'meter', t('2024-05-20T11:00:05Z')).total).toBe(10 * 12_000);
     // now after the window: up to its end.
     expect(rateUsage(open, MAY, 'meter', t('2024-07-01T00:00:00Z')).lines[0]!.seconds).toBe(
-      (11 * 86_400 + 13 * 3600) - 0,
+      11 * 86_400 + 13 * 3600,
     );
   });
 
-  describe("by day", () => {
+  describe('by day', () => {
     it('splits an interval at UTC midnight, keys being UTC dates', () => {
       // 23:00 on May 5 to 01:30 on May 7.
       const long = [ctr(CTR_A, 's1', t('2024-05-05T23:00:00Z'), t('2024-05-07T01:30:00Z'))];
       expect(rateUsage(long, MAY, 'day', MAY_NOW)).toEqual({
         lines: [
-          { key: '2024-05-05', seconds: 3600, gbSeconds: 0, amount: 3600 * 400 },
-          { key: '2024-05-06', seconds: 86_400, gbSeconds: 0, amount: 86_400 * 400 },
-          { key: '2024-05-07', seconds: 5400, gbSeconds: 0, amount: 5400 * 400 },
+          { series: null, key: '2024-05-05', seconds: 3600, gbSeconds: 0, amount: 3600 * 400 },
+          { series: null, key: '2024-05-06', seconds: 86_400, gbSeconds: 0, amount: 86_400 * 400 },
+          { series: null, key: '2024-05-07', seconds: 5400, gbSeconds: 0, amount: 5400 * 400 },
         ],
         total: (3600 + 86_400 + 5400) * 400,
       });
@@ -632,20 +677,34 @@ describe('rateUsage', () => {
       // 10 s before midnight, 2 s after: the start day has its minimum (10), the next day only 2.
       const across = [ctr(CTR_A, 's1', t('2024-05-05T23:59:50Z'), t('2024-05-06T00:00:02Z'))];
       expect(rateUsage(across, MAY, 'day', MAY_NOW).lines).toEqual([
-        { key: '2024-05-05', seconds: 10, gbSeconds: 0, amount: 4_000 },
-        { key: '2024-05-06', seconds: 2, gbSeconds: 0, amount: 800 },
+        { series: null, key: '2024-05-05', seconds: 10, gbSeconds: 0, amount: 4_000 },
+        { series: null, key: '2024-05-06', seconds: 2, gbSeconds: 0, amount: 800 },
       ]);
       // A 3 s start within one day bills 10 on that day.
       const short = [ctr(CTR_A, 's1', t('2024-05-05T12:00:00Z'), t('2024-05-05T12:00:03Z'))];
       expect(rateUsage(short, MAY, 'day', MAY_NOW).lines).toEqual([
-        { key: '2024-05-05', seconds: 10, gbSeconds: 0, amount: 4_000 },
+        { series: null, key: '2024-05-05', seconds: 10, gbSeconds: 0, amount: 4_000 },
       ]);
+    });
+
+    it('bills a short start across midnight as the other groupings do: the minimum covers the next day too', () => {
+      const short = [ctr(CTR_A, 's1', t('2024-05-05T23:59:58Z'), t('2024-05-06T00:00:01Z'))];
+      expect(rateUsage(short, MAY, 'day', MAY_NOW)).toEqual({
+        lines: [{ series: null, key: '2024-05-05', seconds: 10, gbSeconds: 0, amount: 4_000 }],
+        total: 4_000,
+      });
+      expect(rateUsage(short, MAY, 'meter', MAY_NOW).total).toBe(4_000);
+      const longer = [ctr(CTR_A, 's1', t('2024-05-05T23:59:57Z'), t('2024-05-06T00:01:00Z'))];
+      expect(rateUsage(longer, MAY, 'day', MAY_NOW).total).toBe(
+        rateUsage(longer, MAY, 'meter', MAY_NOW).total,
+      );
+      expect(rateUsage(longer, MAY, 'hour', MAY_NOW).total).toBe(63 * 400);
     });
 
     it('does not count a minimum for an interval that started before the window', () => {
       const early = [ctr(CTR_A, 's1', t('2024-04-30T23:59:59Z'), t('2024-05-01T00:00:02Z'))];
       expect(rateUsage(early, MAY, 'day', MAY_NOW).lines).toEqual([
-        { key: '2024-05-01', seconds: 2, gbSeconds: 0, amount: 800 },
+        { series: null, key: '2024-05-01', seconds: 2, gbSeconds: 0, amount: 800 },
       ]);
     });
 
@@ -653,18 +712,36 @@ describe('rateUsage', () => {
       const window: UsageWindow = { from: t('2024-05-05T12:00:00Z'), to: t('2024-05-07T06:00:00Z') };
       const volume = [storage('volume', VOL_A, 3, t('2024-05-01T00:00:00Z'), null)];
       expect(rateUsage(volume, window, 'day', MAY_NOW).lines).toEqual([
-        { key: '2024-05-05', seconds: 0, gbSeconds: 3 * 43_200, amount: amountFor('volume.gib', 3 * 43_200) },
-        { key: '2024-05-06', seconds: 0, gbSeconds: 3 * 86_400, amount: amountFor('volume.gib', 3 * 86_400) },
-        { key: '2024-05-07', seconds: 0, gbSeconds: 3 * 21_600, amount: amountFor('volume.gib', 3 * 21_600) },
+        {
+          series: null,
+          key: '2024-05-05',
+          seconds: 0,
+          gbSeconds: 3 * 43_200,
+          amount: amountFor('volume.gib', 3 * 43_200),
+        },
+        {
+          series: null,
+          key: '2024-05-06',
+          seconds: 0,
+          gbSeconds: 3 * 86_400,
+          amount: amountFor('volume.gib', 3 * 86_400),
+        },
+        {
+          series: null,
+          key: '2024-05-07',
+          seconds: 0,
+          gbSeconds: 3 * 21_600,
+          amount: amountFor('volume.gib', 3 * 21_600),
+        },
       ]);
     });
 
     it('stops at now for open intervals', () => {
       const open = [fip(FIP_A, t('2024-05-18T22:00:00Z'), null)];
       expect(rateUsage(open, MAY, 'day', MAY_NOW).lines).toEqual([
-        { key: '2024-05-18', seconds: 7200, gbSeconds: 0, amount: 7200 * 400 },
-        { key: '2024-05-19', seconds: 86_400, gbSeconds: 0, amount: 86_400 * 400 },
-        { key: '2024-05-20', seconds: 43_200, gbSeconds: 0, amount: 43_200 * 400 },
+        { series: null, key: '2024-05-18', seconds: 7200, gbSeconds: 0, amount: 7200 * 400 },
+        { series: null, key: '2024-05-19', seconds: 86_400, gbSeconds: 0, amount: 86_400 * 400 },
+        { series: null, key: '2024-05-20', seconds: 43_200, gbSeconds: 0, amount: 43_200 * 400 },
       ]);
     });
 
@@ -674,6 +751,135 @@ describe('rateUsage', () => {
         ctr(CTR_A, 's1', t('2024-06-10T00:00:00Z'), t('2024-06-10T01:00:00Z')),
       ];
       expect(rateUsage(outside, MAY, 'day', t('2024-07-01T00:00:00Z'))).toEqual({ lines: [], total: 0 });
+    });
+  });
+
+  describe('by hour', () => {
+    it('splits an interval at each UTC hour, keys being the hour', () => {
+      const long = [ctr(CTR_A, 's1', t('2024-05-05T10:30:00Z'), t('2024-05-05T12:15:00Z'))];
+      expect(rateUsage(long, MAY, 'hour', MAY_NOW)).toEqual({
+        lines: [
+          { key: '2024-05-05T10:00Z', series: null, seconds: 1800, gbSeconds: 0, amount: 1800 * 400 },
+          { key: '2024-05-05T11:00Z', series: null, seconds: 3600, gbSeconds: 0, amount: 3600 * 400 },
+          { key: '2024-05-05T12:00Z', series: null, seconds: 900, gbSeconds: 0, amount: 900 * 400 },
+        ],
+        total: 6300 * 400,
+      });
+    });
+
+    it('keys hours across midnight and months by their UTC date', () => {
+      const across = [fip(FIP_A, t('2024-05-31T23:30:00Z'), t('2024-06-01T00:30:00Z'))];
+      const window: UsageWindow = { from: MAY.from, to: t('2024-07-01T00:00:00Z') };
+      expect(rateUsage(across, window, 'hour', t('2024-06-02T00:00:00Z')).lines.map((l) => l.key)).toEqual([
+        '2024-05-31T23:00Z',
+        '2024-06-01T00:00Z',
+      ]);
+    });
+
+    it('does not open a bucket for an interval ending exactly on the hour', () => {
+      const exact = [ctr(CTR_A, 's1', t('2024-05-05T10:00:00Z'), t('2024-05-05T11:00:00Z'))];
+      expect(rateUsage(exact, MAY, 'hour', MAY_NOW).lines).toEqual([
+        { key: '2024-05-05T10:00Z', series: null, seconds: 3600, gbSeconds: 0, amount: 3600 * 400 },
+      ]);
+    });
+
+    it('counts the minimum in the hour the interval started, not again in the next', () => {
+      const across = [ctr(CTR_A, 's1', t('2024-05-05T10:59:50Z'), t('2024-05-05T11:00:02Z'))];
+      expect(rateUsage(across, MAY, 'hour', MAY_NOW).lines).toEqual([
+        { key: '2024-05-05T10:00Z', series: null, seconds: 10, gbSeconds: 0, amount: 4_000 },
+        { key: '2024-05-05T11:00Z', series: null, seconds: 2, gbSeconds: 0, amount: 800 },
+      ]);
+    });
+
+    it('stops at now for open intervals', () => {
+      const open = [storage('volume', VOL_A, 2, t('2024-05-20T10:30:00Z'), null)];
+      expect(rateUsage(open, MAY, 'hour', MAY_NOW).lines).toEqual([
+        { key: '2024-05-20T10:00Z', series: null, seconds: 0, gbSeconds: 3600, amount: 138_889 },
+        { key: '2024-05-20T11:00Z', series: null, seconds: 0, gbSeconds: 7200, amount: 277_778 },
+      ]);
+    });
+  });
+
+  describe.each<['day' | 'hour', string]>([
+    ['day', '2024-05-05'],
+    ['hour', '2024-05-05T10:00Z'],
+  ])('an interval that starts and ends at the same instant, by %s', (groupBy, key) => {
+    it('still bills its minimum in the bucket it starts in', () => {
+      const instant = [ctr(CTR_A, 's1', t('2024-05-05T10:00:00Z'), t('2024-05-05T10:00:00Z'))];
+      expect(rateUsage(instant, MAY, groupBy, MAY_NOW)).toEqual({
+        lines: [{ key, series: null, seconds: 10, gbSeconds: 0, amount: 4_000 }],
+        total: 4_000,
+      });
+      expect(rateUsage(instant, MAY, 'meter', MAY_NOW).total).toBe(4_000);
+    });
+
+    it('bills nothing without a minimum', () => {
+      const instant = [ctr(CTR_A, 's1', t('2024-05-05T10:00:00Z'), t('2024-05-05T10:00:00Z'), 0)];
+      expect(rateUsage(instant, MAY, groupBy, MAY_NOW)).toEqual({ lines: [], total: 0 });
+    });
+  });
+
+  describe('split into series', () => {
+    const DAY5 = [
+      ctr(CTR_A, 's1', t('2024-05-05T10:00:00Z'), t('2024-05-05T10:01:00Z')), // 60 s of s1
+      ctr(CTR_B, 'm1', t('2024-05-05T11:00:00Z'), t('2024-05-05T11:00:30Z')), // 30 s of m1
+      storage('volume', VOL_A, 10, t('2024-05-05T00:00:00Z'), t('2024-05-05T00:01:00Z')), // 600 GB-s
+      fip(FIP_A, t('2024-05-06T00:00:00Z'), t('2024-05-06T00:00:20Z')), // 20 s, the next day
+      ctr(CTR_A, 's1', t('2024-05-06T00:00:00Z'), t('2024-05-06T00:00:05Z')), // 5 s start: 10 s
+    ];
+
+    it('by size: one line per day and size (other resources by type), sorted by key then series', () => {
+      expect(rateUsage(DAY5, MAY, 'day', MAY_NOW, 'size')).toEqual({
+        lines: [
+          { key: '2024-05-05', series: 'm1', seconds: 30, gbSeconds: 0, amount: 30 * 6_000 },
+          { key: '2024-05-05', series: 's1', seconds: 60, gbSeconds: 0, amount: 60 * 400 },
+          { key: '2024-05-05', series: 'volume', seconds: 0, gbSeconds: 600, amount: 23_148 },
+          { key: '2024-05-06', series: 'floating_ip', seconds: 20, gbSeconds: 0, amount: 20 * 400 },
+          { key: '2024-05-06', series: 's1', seconds: 10, gbSeconds: 0, amount: 10 * 400 },
+        ],
+        total: 30 * 6_000 + 60 * 400 + 23_148 + 20 * 400 + 10 * 400,
+      });
+      expect(amountFor('volume.gib', 600)).toBe(23_148);
+    });
+
+    it('by type: containers of every size in one series, rated per meter', () => {
+      expect(rateUsage(DAY5, MAY, 'day', MAY_NOW, 'type')).toEqual({
+        lines: [
+          {
+            key: '2024-05-05',
+            series: 'container',
+            seconds: 90,
+            gbSeconds: 0,
+            amount: 30 * 6_000 + 60 * 400,
+          },
+          { key: '2024-05-05', series: 'volume', seconds: 0, gbSeconds: 600, amount: 23_148 },
+          { key: '2024-05-06', series: 'container', seconds: 10, gbSeconds: 0, amount: 10 * 400 },
+          { key: '2024-05-06', series: 'floating_ip', seconds: 20, gbSeconds: 0, amount: 20 * 400 },
+        ],
+        total: 30 * 6_000 + 60 * 400 + 23_148 + 10 * 400 + 20 * 400,
+      });
+    });
+
+    it('splits hours too', () => {
+      expect(rateUsage(DAY5, MAY, 'hour', MAY_NOW, 'type').lines.map((l) => [l.key, l.series])).toEqual([
+        ['2024-05-05T00:00Z', 'volume'],
+        ['2024-05-05T10:00Z', 'container'],
+        ['2024-05-05T11:00Z', 'container'],
+        ['2024-05-06T00:00Z', 'container'],
+        ['2024-05-06T00:00Z', 'floating_ip'],
+      ]);
+    });
+
+    it('gives the same total as without a split', () => {
+      const plain = rateUsage(DAY5, MAY, 'day', MAY_NOW).total;
+      expect(rateUsage(DAY5, MAY, 'day', MAY_NOW, 'size').total).toBe(plain);
+      expect(rateUsage(DAY5, MAY, 'day', MAY_NOW, 'type').total).toBe(plain);
+      expect(rateUsage(DAY5, MAY, 'meter', MAY_NOW).total).toBe(plain);
+    });
+
+    it.each(['container', 'size', 'type', 'meter'] as const)('is ignored by %s', (groupBy) => {
+      expect(rateUsage(DAY5, MAY, groupBy, MAY_NOW, 'size')).toEqual(rateUsage(DAY5, MAY, groupBy, MAY_NOW));
+      for (const l of rateUsage(DAY5, MAY, groupBy, MAY_NOW, 'type').lines) expect(l.series).toBeNull();
     });
   });
 });

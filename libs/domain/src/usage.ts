@@ -72,11 +72,16 @@ export function totalUnits(i: UsageIntervalRecord & { readonly endedAt: Date }):
   return intervalUnits(i, { from: i.startedAt, to: new Date(8.64e15) }, i.endedAt);
 }
 
-export const USAGE_GROUPINGS = ['container', 'size', 'type', 'day', 'meter'] as const;
+export const USAGE_GROUPINGS = ['container', 'size', 'type', 'day', 'hour', 'meter'] as const;
 export type UsageGrouping = (typeof USAGE_GROUPINGS)[number];
+/** A second dimension for the time groupings (day, hour): one series per size or per resource type. */
+export const USAGE_SPLITS = ['size', 'type'] as const;
+export type UsageSplit = (typeof USAGE_SPLITS)[number];
 
 export interface UsageLine {
   readonly key: string;
+  /** With a split: the size or resource type this line is for; null otherwise. */
+  readonly series: string | null;
   /** Seconds of meters priced by the second (containers, floating IPs). */
   readonly seconds: number;
   /** GB-seconds of storage meters. */
@@ -85,38 +90,58 @@ export interface UsageLine {
   readonly amount: number;
 }
 
-const DAY_MS = 86_400_000;
+const BUCKET_MS: Partial<Record<UsageGrouping, number>> = { day: 86_400_000, hour: 3_600_000 };
+
+function bucketKey(groupBy: UsageGrouping, start: number): string {
+  const iso = new Date(start).toISOString();
+  return groupBy === 'day' ? iso.slice(0, 10) : `${iso.slice(0, 13)}:00Z`;
+}
+
+function sizeOrType(i: UsageIntervalRecord): string {
+  return sizeOfMeter(i.meter) ?? i.resourceType;
+}
 
 /**
  * Usage in a window, grouped. Each group's amount is rated per meter on the group's summed units (one
- * rounding per meter and group), so totals never drift from the lines by rounding. Lines sort by key.
+ * rounding per meter and group), so totals never drift from the lines by rounding. Lines sort by key,
+ * then series.
  *
  * container: by resource (containers, and each volume, snapshot and floating IP as its own line);
- * size: by container size, other resources by type; type: by resource type; day: by UTC day (an
- * interval is split at midnight; its minimum counts on the day it started); meter: by meter.
+ * size: by container size, other resources by type; type: by resource type; meter: by meter;
+ * day, hour: by UTC day or hour (an interval is split at the boundaries; its minimum counts in the
+ * bucket it started in), optionally split into series by size or type.
  */
 export function rateUsage(
   intervals: readonly UsageIntervalRecord[],
   window: UsageWindow,
   groupBy: UsageGrouping,
   now: Date,
+  split: UsageSplit | null = null,
 ): { lines: UsageLine[]; total: number } {
-  const units = new Map<string, Map<UsageMeter, number>>();
-  const add = (key: string, meter: UsageMeter, n: number) => {
+  const units = new Map<string, { key: string; series: string | null; byMeter: Map<UsageMeter, number> }>();
+  const add = (key: string, series: string | null, meter: UsageMeter, n: number) => {
     if (n <= 0) return;
-    const byMeter = units.get(key) ?? new Map<UsageMeter, number>();
-    byMeter.set(meter, (byMeter.get(meter) ?? 0) + n);
-    units.set(key, byMeter);
+    const id = `${key}\u0000${series ?? ''}`;
+    const group = units.get(id) ?? { key, series, byMeter: new Map<UsageMeter, number>() };
+    group.byMeter.set(meter, (group.byMeter.get(meter) ?? 0) + n);
+    units.set(id, group);
   };
   for (const i of intervals) {
-    if (groupBy === 'day') {
+    const bucket = BUCKET_MS[groupBy];
+    if (bucket !== undefined) {
+      const series = split === null ? null : split === 'size' ? sizeOrType(i) : i.resourceType;
       const end = i.endedAt ?? now;
-      const last = end < window.to ? end : window.to;
-      let day = Math.floor(Math.max(i.startedAt.getTime(), window.from.getTime()) / DAY_MS) * DAY_MS;
-      for (; day < last.getTime(); day += DAY_MS) {
-        const from = new Date(Math.max(day, window.from.getTime()));
-        const to = new Date(Math.min(day + DAY_MS, window.to.getTime()));
-        add(new Date(day).toISOString().slice(0, 10), i.meter, intervalUnits(i, { from, to }, now));
+      const last = Math.min(end.getTime(), window.to.getTime());
+      const first = Math.floor(Math.max(i.startedAt.getTime(), window.from.getTime()) / bucket) * bucket;
+      // Each bucket gets the growth of the interval's running total (rounding and minimum applied to
+      // the total, not per bucket), so the buckets add up to exactly what the other groupings bill.
+      // At least the bucket it starts in: a stretch shorter than a millisecond still bills its minimum.
+      let before = 0;
+      for (let b = first; b === first || b < last; b += bucket) {
+        const upTo = new Date(Math.min(b + bucket, window.to.getTime()));
+        const cumulative = intervalUnits(i, { from: window.from, to: upTo }, now);
+        add(bucketKey(groupBy, b), series, i.meter, cumulative - before);
+        before = cumulative;
       }
       continue;
     }
@@ -124,15 +149,16 @@ export function rateUsage(
       groupBy === 'container'
         ? i.resourceId
         : groupBy === 'size'
-          ? (sizeOfMeter(i.meter) ?? i.resourceType)
+          ? sizeOrType(i)
           : groupBy === 'type'
             ? i.resourceType
             : i.meter;
-    add(key, i.meter, intervalUnits(i, window, now));
+    add(key, null, i.meter, intervalUnits(i, window, now));
   }
   const lines: UsageLine[] = [];
   let total = 0;
-  for (const [key, byMeter] of [...units.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+  const ordered = [...units.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, g]) => g);
+  for (const { key, series, byMeter } of ordered) {
     let seconds = 0;
     let gbSeconds = 0;
     let amount = 0;
@@ -141,7 +167,7 @@ export function rateUsage(
       else seconds += n;
       amount += amountFor(meter, n);
     }
-    lines.push({ key, seconds, gbSeconds, amount });
+    lines.push({ key, series, seconds, gbSeconds, amount });
     total += amount;
   }
   return { lines, total };

@@ -15,6 +15,10 @@ const UNDOCUMENTED = new Set([
   'GET /metrics',
   'GET /v1/openapi.json',
   'POST /v1/webhooks/stripe',
+  // The dashboard's static files (apps/dashboard): a client of the API, not part of it.
+  'GET /dashboard',
+  'GET /dashboard/',
+  'GET /dashboard/*',
 ]);
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head', 'trace'] as const;
 

@@ -2,7 +2,7 @@ import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import type { InvoiceListView, InvoiceView, LiveUsageView, UsageReportView } from '@berth/contracts';
-import { USAGE_GROUPINGS, type UsageGrouping } from '@berth/domain';
+import { USAGE_GROUPINGS, USAGE_SPLITS, type UsageGrouping, type UsageSplit } from '@berth/domain';
 import { TenantAuthGuard } from '../auth/guards';
 import { CurrentTenant } from '../auth/principal.decorator';
 import type { TenantPrincipal } from '../auth/principal';
@@ -33,6 +33,14 @@ export class UsageQueryDto {
     message: `groupBy must be one of ${USAGE_GROUPINGS.join(', ')}`,
   })
   groupBy?: UsageGrouping;
+
+  @ApiPropertyOptional({
+    enum: USAGE_SPLITS,
+    description: 'With groupBy=day or hour: one series per size or type',
+  })
+  @IsOptional()
+  @IsIn(USAGE_SPLITS as readonly string[], { message: `splitBy must be one of ${USAGE_SPLITS.join(', ')}` })
+  splitBy?: UsageSplit;
 }
 
 @ApiTags('usage and billing')

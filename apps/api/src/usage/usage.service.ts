@@ -25,6 +25,7 @@ import {
   type TenantId,
   type UsageGrouping,
   type UsageIntervalRecord,
+  type UsageSplit,
   type UsageMeter,
   type UsageResourceType,
   type UsageWindow,
@@ -74,13 +75,23 @@ export class UsageService {
 
   async report(
     tenantId: TenantId,
-    q: { period?: string; from?: string; to?: string; groupBy?: UsageGrouping },
+    q: { period?: string; from?: string; to?: string; groupBy?: UsageGrouping; splitBy?: UsageSplit },
     now = new Date(),
   ): Promise<UsageReportView> {
     const window = this.windowOf(q, now);
     const groupBy = q.groupBy ?? 'type';
+    const split = q.splitBy ?? null;
+    if (split !== null && groupBy !== 'day' && groupBy !== 'hour') {
+      throw new DomainError('request/invalid', 'splitBy goes with groupBy=day or groupBy=hour');
+    }
+    if (groupBy === 'hour' && window.to.getTime() - window.from.getTime() > 31 * 86_400_000) {
+      throw new DomainError(
+        'request/invalid',
+        'groupBy=hour covers at most 31 days; use groupBy=day for longer',
+      );
+    }
     const intervals = await this.intervals(tenantId, window);
-    const { lines, total } = rateUsage(intervals, window, groupBy, now);
+    const { lines, total } = rateUsage(intervals, window, groupBy, now, split);
     const labels =
       groupBy === 'container' ? await this.names(lines.map((l) => l.key)) : new Map<string, string>();
     const typeOf = new Map(intervals.map((i) => [i.resourceId, i.resourceType]));
@@ -88,6 +99,7 @@ export class UsageService {
       key: l.key,
       label: labels.get(l.key) ?? l.key,
       resourceType: groupBy === 'container' ? (typeOf.get(l.key) ?? null) : null,
+      series: l.series,
       seconds: l.seconds,
       gbSeconds: l.gbSeconds,
       amountNanoUsd: l.amount,
@@ -97,6 +109,7 @@ export class UsageService {
       from: window.from.toISOString(),
       to: window.to.toISOString(),
       groupBy,
+      splitBy: split,
       currency: 'usd',
       lines: views,
       total: {

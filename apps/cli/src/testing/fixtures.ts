@@ -148,6 +148,7 @@ export function usageLine(over: Partial<UsageLineView> = {}): UsageLineView {
     key: 'container',
     label: 'container',
     resourceType: null,
+    series: null,
     seconds: 3600,
     gbSeconds: 0,
     amountNanoUsd: 1_440_000,
@@ -162,6 +163,7 @@ export function usageReport(over: Partial<UsageReportView> = {}): UsageReportVie
     from: '2026-01-01T00:00:00.000Z',
     to: NOW.toISOString(),
     groupBy: 'type',
+    splitBy: null,
     currency: 'usd',
     lines: [
       usageLine(),
