@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -79,8 +78,10 @@ describe('billing dashboard (chromium + api + qemu agent)', () => {
     await page.getByTestId('accrued').waitFor();
     // The key lives in session storage only, never in the address.
     expect(page.url()).not.toContain(tenant.key);
-    expect(await page.evaluate(() => window.localStorage.length)).toBe(0);
-    expect(await page.evaluate(() => window.sessionStorage.getItem('berth.apiKey'))).toBe(tenant.key);
+    expect(await page.evaluate<number>('window.localStorage.length')).toBe(0);
+    expect(await page.evaluate<string | null>("window.sessionStorage.getItem('berth.apiKey')")).toBe(
+      tenant.key,
+    );
   });
 
   it("shows the running container's cost ticking up between two readings", async () => {
@@ -150,17 +151,17 @@ describe('billing dashboard (chromium + api + qemu agent)', () => {
   it('fits a phone-sized screen and can be used from the keyboard', async () => {
     const phone = await browser.newPage({ viewport: { width: 375, height: 740 } });
     await phone.goto(`${stack.apiUrl}/dashboard/`);
-    await phone.evaluate((key) => window.sessionStorage.setItem('berth.apiKey', key), tenant.key);
+    await phone.evaluate(`window.sessionStorage.setItem('berth.apiKey', ${JSON.stringify(tenant.key)})`);
     await phone.reload();
     await phone.getByTestId('accrued').waitFor();
-    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await phone.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
     expect(overflow).toBeLessThanOrEqual(0);
     await phone.screenshot({ path: path.join(SHOTS, 'phone.png'), fullPage: true });
     // Tab reaches the navigation.
     const focused: string[] = [];
     for (let i = 0; i < 12; i++) {
       await phone.keyboard.press('Tab');
-      focused.push(await phone.evaluate(() => document.activeElement?.textContent?.trim() ?? ''));
+      focused.push(await phone.evaluate<string>("document.activeElement?.textContent?.trim() ?? ''"));
     }
     expect(focused).toEqual(expect.arrayContaining(['Usage', 'Invoices']));
     await phone.close();
@@ -169,7 +170,7 @@ describe('billing dashboard (chromium + api + qemu agent)', () => {
   it('signs out, forgetting the key', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('API key').waitFor();
-    expect(await page.evaluate(() => window.sessionStorage.getItem('berth.apiKey'))).toBeNull();
+    expect(await page.evaluate<string | null>("window.sessionStorage.getItem('berth.apiKey')")).toBeNull();
     await page.reload();
     await page.getByLabel('API key').waitFor();
   });
