@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import { DomainError } from '@berth/domain';
 
@@ -22,6 +21,9 @@ export async function serveDashboard(fastify: FastifyInstance, dir: string): Pro
     fastify.get('/dashboard/*', notBuilt);
     return;
   }
+  // Loaded only when there is something to serve: @fastify/static pulls in ES modules that Node loads
+  // natively but jest's CommonJS runtime cannot, and suites that build the API run without the dashboard.
+  const { default: fastifyStatic } = await import('@fastify/static');
   await fastify.register(fastifyStatic, {
     root: dir,
     prefix: '/dashboard/',

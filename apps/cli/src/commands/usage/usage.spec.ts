@@ -118,7 +118,7 @@ describe('berth usage', () => {
       [['--from', '2026-01-08', '--to', '2026-01-01'], 'Error: cli/usage: --to must be after --from\n'],
       [
         ['--by', 'colour'],
-        /argument 'colour' is invalid\. Allowed choices are container, size, type, day, meter\./,
+        /argument 'colour' is invalid\. Allowed choices are container, size, type, day, hour, meter\./,
       ],
       [
         ['--live', '--period', '2026-01'],
