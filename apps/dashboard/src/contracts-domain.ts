@@ -1,0 +1,10 @@
+// What @berth/contracts imports from @berth/domain, for the dashboard's type-check only (the tsconfig
+// maps @berth/domain here). The dashboard runs in a browser and compiles without Node's types, so it
+// takes the types from the domain files that need no Node module, and never the domain's code.
+export type { ContainerState } from '../../../libs/domain/src/container-state';
+export type { HostState } from '../../../libs/domain/src/host-state';
+export type { OperationKind, OperationState } from '../../../libs/domain/src/operation-state';
+export type { SizeName } from '../../../libs/domain/src/sizes';
+/** libs/domain/src/volumes.ts reaches node:crypto through ids.ts; the dashboard shows no volume states. */
+export type VolumeState = string;
+export type SnapshotState = string;
