@@ -40,6 +40,13 @@ describe('hostile input', () => {
     ['GET', '/v1/containers?label=a=%00'],
     ['GET', '/v1/operations?targetId=a%00'],
     ['GET', '/v1/images/%00'],
+    ['GET', '/v1/volumes/%00'],
+    ['DELETE', '/v1/volumes/%00'],
+    ['POST', '/v1/volumes/%00/snapshots'],
+    ['GET', '/v1/snapshots/%00'],
+    ['POST', '/v1/snapshots/%00/restore'],
+    ['GET', '/v1/invoices/%00'],
+    ['GET', '/v1/usage?period=%00'],
   ])('refuses a NUL byte in %s %s with 400', async (method, path) => {
     expectCoded(await tenant.request(method, path), 400, 'request/invalid');
   });
@@ -60,6 +67,46 @@ describe('hostile input', () => {
     expect(long.status).toBeLessThan(500);
     expect(long.body.error.code).toMatch(/^(request\/invalid|container\/not_found)$/);
     expectCoded(await tenant.get('/v1/containers/%E0%A4%A'), 400, 'request/invalid');
+  });
+
+  it('refuses bad volume, snapshot, usage and webhook input with coded 4xx', async () => {
+    for (const body of [
+      { name: 'v', sizeGb: 1e300 },
+      { name: 'v', sizeGb: -1 },
+      { name: 'v', sizeGb: null },
+      { name: ['v'] },
+      { name: 'v'.repeat(10_000) },
+      { name: 'v', extra: true },
+    ]) {
+      expectCoded(await tenant.post('/v1/volumes', body), 400, 'request/invalid');
+    }
+    expectCoded(await tenant.post('/v1/volumes', '{"name":'), 400, 'request/malformed');
+    expectCoded(
+      await tenant.post('/v1/snapshots/nope/restore', { name: 'x', sizeGb: 'big' }),
+      400,
+      'request/invalid',
+    );
+    expectCoded(await tenant.get(`/v1/volumes/${'x'.repeat(90)}`), 404, 'volume/not_found');
+    const huge = await tenant.get(`/v1/volumes/${'x'.repeat(5000)}`);
+    expect(huge.status).toBe(414);
+    expectCoded(
+      await tenant.post('/v1/containers', { image: 'busybox', volumes: ['v:/data\u0000x'] }),
+      400,
+      'request/invalid',
+    );
+    expectCoded(await tenant.get('/v1/usage?from=2026-01-01&to=2099-01-01'), 400, 'request/invalid');
+    expectCoded(
+      await tenant.get('/v1/usage?groupBy=hour&splitBy=size&period=2026-01&extra=1'),
+      400,
+      'request/invalid',
+    );
+    expectCoded(await tenant.get('/v1/usage?groupBy=container&splitBy=size'), 400, 'request/invalid');
+    expectCoded(await tenant.get('/v1/invoices/../../etc'), 404, 'route/not_found');
+    // The Stripe webhook: not configured here, so it does not exist; never a crash.
+    const hook = await stack.anonymous().request('POST', '/v1/webhooks/stripe', '{"id":1}', {
+      'stripe-signature': 'garbage',
+    });
+    expectCoded(hook, 404, 'route/not_found');
   });
 
   it('made no 5xx along the way', async () => {

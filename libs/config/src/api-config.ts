@@ -87,7 +87,7 @@ export interface ApiConfig {
    * across tenants; see apps/api/src/networks/network-ledger.ts).
    */
   readonly defaultNetworkCidr: Cidr;
-  /** Verifies Stripe's webhook signatures; null: no Stripe (ledger only), the webhook answers 503. */
+  /** Verifies Stripe's webhook signatures; null: no Stripe (ledger only), the webhook is a 404. */
   readonly stripeWebhookSecret: string | null;
   /** The built dashboard (vite's output), served at /dashboard/; null: next to the compiled API. */
   readonly dashboardDir: string | null;

@@ -9,6 +9,7 @@ import {
   type VolumeBackend,
   type VolumeRef,
 } from './volume-backend';
+import { pathExists } from '../util/path-exists';
 
 const run = promisify(execFile);
 const GIB = 1024 ** 3;
@@ -47,7 +48,7 @@ export class HostLocalVolumeBackend implements VolumeBackend {
 
   async prepare(v: VolumeRef): Promise<DriveSource> {
     const file = this.volumePath(v.id);
-    if (!(await exists(file))) {
+    if (!(await pathExists(file))) {
       await this.dirs();
       const tmp = `${file}.new`;
       await rm(tmp, { force: true });
@@ -81,7 +82,7 @@ export class HostLocalVolumeBackend implements VolumeBackend {
     live: LiveDisk | null,
   ): Promise<{ storedBytes: number; live: boolean }> {
     const target = this.snapshotPath(snapshotId);
-    if (await exists(target)) return { storedBytes: await allocatedBytes(target), live: false };
+    if (await pathExists(target)) return { storedBytes: await allocatedBytes(target), live: false };
     // A volume never used yet is formatted first, so that its snapshot restores to a mountable volume.
     const source = await this.prepare(v);
     const tmp = `${target}.new`;
@@ -105,9 +106,9 @@ export class HostLocalVolumeBackend implements VolumeBackend {
 
   async restore(snapshotId: string, v: VolumeRef): Promise<void> {
     const file = this.volumePath(v.id);
-    if (await exists(file)) return;
+    if (await pathExists(file)) return;
     const snapshot = this.snapshotPath(snapshotId);
-    if (!(await exists(snapshot))) {
+    if (!(await pathExists(snapshot))) {
       throw new TerminalVolumeError('snapshot/missing', `snapshot ${snapshotId} is not on this host`);
     }
     await this.dirs();
@@ -150,15 +151,6 @@ function checkId(id: string): string {
   if (!ID.test(id))
     throw new TerminalVolumeError('volume/bad_id', `"${id.slice(0, 40)}" is not a volume or snapshot id`);
   return id;
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await stat(p);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function allocatedBytes(p: string): Promise<number> {

@@ -27,7 +27,8 @@ export class StripeWebhookService {
 
   async handle(rawBody: string | undefined, signature: string | undefined): Promise<{ received: true }> {
     const secret = this.config.stripeWebhookSecret;
-    if (!secret) throw new DomainError('unavailable', 'this berth is not connected to Stripe');
+    // Without Stripe the endpoint does not exist: a 5xx would invite Stripe to retry for days.
+    if (!secret) throw new DomainError('route/not_found', 'this berth is not connected to Stripe');
     if (!rawBody || !signature) {
       throw new DomainError(
         'webhook/invalid_signature',

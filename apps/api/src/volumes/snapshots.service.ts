@@ -7,19 +7,18 @@ import {
   DomainError,
   hostAcceptsWork,
   newId,
-  nextStorageState,
   validateVolumeSize,
   type HostId,
   type TenantId,
 } from '@berth/domain';
 import { decodeCursor, DEFAULT_PAGE_LIMIT, pageOf } from '../common/pagination';
 import { onUniqueViolation } from '../common/unique-violation';
-import { finishOperation, openOperation } from '../operations/operation-ledger';
+import { openOperation } from '../operations/operation-ledger';
 import { operationView } from '../operations/operation.view';
 import { AgentQueuesService } from '../queue/agent-queues.service';
-import { accruedBy, closeUsage } from '../usage/usage-ledger';
+import { accruedBy } from '../usage/usage-ledger';
 import { snapshotView, volumeView } from './storage.view';
-import { insertVolume, lockVolumeHosts } from './volume-ledger';
+import { beginStorageDeletion, insertVolume, lockVolumeHosts } from './volume-ledger';
 import { volumeNotFound } from './volumes.service';
 
 /**
@@ -139,34 +138,13 @@ export class SnapshotsService {
           `a volume is being restored from snapshot ${s.name}; delete it once the restore is done`,
         );
       }
-      const next = nextStorageState(s.state, 'delete');
-      if (next === null) {
-        throw new DomainError(
-          'snapshot/not_ready',
-          `snapshot ${s.name} is ${s.state}; it can be deleted once its host has finished with it`,
-          { state: s.state },
-        );
-      }
-      const now = new Date();
-      s.state = next;
-      s.updatedAt = now;
-      await em.save(s);
-      await closeUsage(em, s.id, 'snapshot.gib', now);
-      const op = await openOperation(em, {
-        tenantId,
+      const { op, enqueue } = await beginStorageDeletion(em, s, {
         kind: 'snapshot.delete',
-        targetId: s.id,
-        hostId: s.hostId,
-        generation: 0,
+        meter: 'snapshot.gib',
+        notReady: 'snapshot/not_ready',
+        noun: 'snapshot',
       });
-      if (!(await this.hostReady(em, s.hostId))) {
-        s.state = 'deleted';
-        s.deletedAt = now;
-        await em.save(s);
-        await finishOperation(em, op, 'succeeded');
-        return { snapshot: s, op, enqueue: false };
-      }
-      return { snapshot: s, op, enqueue: true };
+      return { snapshot: s, op, enqueue };
     });
     if (enqueue) await this.queues.enqueue(op);
     const usage = await accruedBy(this.ds.manager, [snapshot.id]);

@@ -1,6 +1,12 @@
 import type { EntityManager } from 'typeorm';
 import type { AgentVolumeMount, ContainerVolumeView } from '@berth/contracts';
-import { HostEntity, VolumeEntity, VolumeRepository } from '@berth/db';
+import {
+  HostEntity,
+  VolumeEntity,
+  VolumeRepository,
+  type OperationEntity,
+  type SnapshotEntity,
+} from '@berth/db';
 import {
   DEFAULT_VOLUME_GIB,
   DomainError,
@@ -8,7 +14,9 @@ import {
   hostFits,
   hostAcceptsWork,
   newId,
+  nextStorageState,
   placeContainer,
+  type ErrorCode,
   volumeDeviceSerial,
   type ContainerId,
   type HostId,
@@ -19,7 +27,8 @@ import {
   type VolumeHostSnapshot,
   type VolumeMountRequest,
 } from '@berth/domain';
-import { openUsage } from '../usage/usage-ledger';
+import { finishOperation, openOperation } from '../operations/operation-ledger';
+import { closeUsage, openUsage } from '../usage/usage-ledger';
 
 /** The only backend so far; see docs/volumes-ceph-rbd.md for the next one. */
 export const HOST_LOCAL_BACKEND = 'host-local';
@@ -258,6 +267,51 @@ export async function attachPlannedVolumes(
     v.updatedAt = new Date();
     await em.save(v);
   }
+}
+
+/**
+ * The common part of deleting a volume or a snapshot: it moves to `deleting` (refused with `notReady`
+ * when the host is still making it), stops accruing now, and gets its delete operation. On a host that is
+ * not ready it is deleted at once (the agent removes the file when it returns: it keeps only what the
+ * API lists). Returns the operation and whether to enqueue it.
+ */
+export async function beginStorageDeletion(
+  em: EntityManager,
+  item: VolumeEntity | SnapshotEntity,
+  what: {
+    kind: 'volume.delete' | 'snapshot.delete';
+    meter: 'volume.gib' | 'snapshot.gib';
+    notReady: ErrorCode;
+    noun: string;
+  },
+): Promise<{ op: OperationEntity; enqueue: boolean }> {
+  const next = nextStorageState(item.state, 'delete');
+  if (next === null) {
+    throw new DomainError(
+      what.notReady,
+      `${what.noun} ${item.name} is ${item.state}; it can be deleted once its host has finished with it`,
+      { state: item.state },
+    );
+  }
+  const now = new Date();
+  item.state = next;
+  item.updatedAt = now;
+  await em.save(item);
+  await closeUsage(em, item.id, what.meter, now);
+  const op = await openOperation(em, {
+    tenantId: item.tenantId,
+    kind: what.kind,
+    targetId: item.id,
+    hostId: item.hostId,
+    generation: 0,
+  });
+  const host = item.hostId ? await em.findOne(HostEntity, { where: { id: item.hostId } }) : null;
+  if (host && hostAcceptsWork(host.state)) return { op, enqueue: true };
+  item.state = 'deleted';
+  item.deletedAt = now;
+  await em.save(item);
+  await finishOperation(em, op, 'succeeded');
+  return { op, enqueue: false };
 }
 
 /** Once a container is gone (its VM too), its volumes are free for another writer. */

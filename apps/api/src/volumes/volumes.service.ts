@@ -1,24 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AcceptedView, Page, VolumeView } from '@berth/contracts';
-import { ContainerEntity, HostEntity, inTransaction, VolumeRepository, type VolumeEntity } from '@berth/db';
+import { ContainerEntity, inTransaction, VolumeRepository, type VolumeEntity } from '@berth/db';
 import {
   DEFAULT_VOLUME_GIB,
   DomainError,
-  hostAcceptsWork,
-  nextStorageState,
   placeVolume,
   validateVolumeSize,
   type TenantId,
 } from '@berth/domain';
 import { decodeCursor, DEFAULT_PAGE_LIMIT, pageOf } from '../common/pagination';
 import { onUniqueViolation } from '../common/unique-violation';
-import { finishOperation, openOperation } from '../operations/operation-ledger';
 import { operationView } from '../operations/operation.view';
 import { AgentQueuesService } from '../queue/agent-queues.service';
-import { accruedBy, closeUsage } from '../usage/usage-ledger';
+import { accruedBy } from '../usage/usage-ledger';
 import { volumeView } from './storage.view';
-import { insertVolume, lockVolumeHosts } from './volume-ledger';
+import { beginStorageDeletion, insertVolume, lockVolumeHosts } from './volume-ledger';
 
 /**
  * A tenant's block volumes. An empty volume is available at once: its host makes the sparse file and
@@ -92,35 +89,13 @@ export class VolumesService {
           `a snapshot of volume ${v.name} is being made; delete the volume once it is done`,
         );
       }
-      const next = nextStorageState(v.state, 'delete');
-      if (next === null) {
-        throw new DomainError(
-          'volume/not_ready',
-          `volume ${v.name} is ${v.state}; it can be deleted once its host has finished with it`,
-          { state: v.state },
-        );
-      }
-      const now = new Date();
-      v.state = next;
-      v.updatedAt = now;
-      await em.save(v);
-      await closeUsage(em, v.id, 'volume.gib', now);
-      const op = await openOperation(em, {
-        tenantId,
+      const { op, enqueue } = await beginStorageDeletion(em, v, {
         kind: 'volume.delete',
-        targetId: v.id,
-        hostId: v.hostId,
-        generation: 0,
+        meter: 'volume.gib',
+        notReady: 'volume/not_ready',
+        noun: 'volume',
       });
-      const host = v.hostId ? await em.findOne(HostEntity, { where: { id: v.hostId } }) : null;
-      if (!host || !hostAcceptsWork(host.state)) {
-        v.state = 'deleted';
-        v.deletedAt = now;
-        await em.save(v);
-        await finishOperation(em, op, 'succeeded');
-        return { volume: v, op, enqueue: false };
-      }
-      return { volume: v, op, enqueue: true };
+      return { volume: v, op, enqueue };
     });
     if (enqueue) await this.queues.enqueue(op);
     return {

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { execFile } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import type { ContainerId } from '@berth/domain';
@@ -23,6 +23,7 @@ import { INITIAL_STATE, MachineFiles, type MachineState } from './machine-files'
 import { AGENT_SOCKET, PID_FILE, QMP_SOCKET, qemuArgs, type Accel } from './qemu-args';
 import { TIMED_OUT, within } from './timeouts';
 import { mergeEnv, workloadProcess } from './workload';
+import { pathExists } from '../../util/path-exists';
 
 const run = promisify(execFile);
 
@@ -127,7 +128,7 @@ export class QemuDriver implements Driver {
     const m = this.machine(spec.id);
     await m.files.init(spec);
     const rw = m.files.file('rw.ext4');
-    if (!(await exists(rw))) {
+    if (!(await pathExists(rw))) {
       // Sparse: a 10 GiB layer costs a few MB until the workload writes.
       await run('truncate', ['-s', `${spec.resources.diskGib}G`, `${rw}.tmp`]);
       await run('mkfs.ext4', [
@@ -666,14 +667,5 @@ export class QemuDriver implements Driver {
       if (cmd.includes('qemu-system') && cmd.includes(marker)) pids.push(Number(entry));
     }
     return pids;
-  }
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await stat(p);
-    return true;
-  } catch {
-    return false;
   }
 }
