@@ -340,9 +340,14 @@ describe('volumes and snapshots (api + two hosts with real volume pools)', () =>
     expect(del.body.data.state).toBe('deleted');
     expect((await tenant.delete('/v1/snapshots/on-b-snap')).body.data.state).toBe('deleted');
 
-    const restarted = await stack.startAgent({ name: agent.name, env: { BERTH_VOLUME_CAPACITY_GIB: '100' } });
+    // It comes back with a larger pool: heartbeats carry the pool's size, so placement sees it.
+    const restarted = await stack.startAgent({ name: agent.name, env: { BERTH_VOLUME_CAPACITY_GIB: '150' } });
     if (agent === a) a = restarted;
     else b = restarted;
+    await waitFor('the pool size to follow the host', async () => {
+      const h = (await hosts()).find((x) => x.name === agent.name);
+      return h?.volumes.capacityGib === 150;
+    });
     await waitFor('the returning host to remove deleted volumes', () =>
       Promise.resolve(!existsSync(volumeFile(agent, vol.id)) && !existsSync(snapshotFile(agent, snap.id))),
     );

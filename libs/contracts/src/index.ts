@@ -184,6 +184,8 @@ export interface RegisterHostResponse {
 export interface HeartbeatRequest {
   readonly at: string;
   readonly machines: number;
+  /** The volume pool's size now (it follows the disk; registration only reports it once). */
+  readonly volumeGib?: number;
 }
 
 export interface HeartbeatResponse {

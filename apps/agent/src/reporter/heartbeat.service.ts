@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ApiClientService } from '../api-client/api-client.service';
 import { ApiError } from '../api-client/api-error';
-import { AGENT_CONFIG, DRIVER, type AgentConfig } from '../config.provider';
+import { AGENT_CONFIG, DRIVER, VOLUME_BACKEND, type AgentConfig } from '../config.provider';
+import type { VolumeBackend } from '../volumes/volume-backend';
 import type { Driver } from '../drivers/driver';
 import { RegistrationService } from './registration.service';
 
@@ -17,6 +18,7 @@ export class HeartbeatService {
     @Inject(DRIVER) private readonly driver: Driver,
     private readonly api: ApiClientService,
     private readonly registration: RegistrationService,
+    @Inject(VOLUME_BACKEND) private readonly volumes: VolumeBackend,
   ) {}
 
   start(): void {
@@ -33,7 +35,11 @@ export class HeartbeatService {
 
   private async beat(): Promise<void> {
     try {
-      await this.api.heartbeat({ at: new Date().toISOString(), machines: (await this.driver.list()).length });
+      await this.api.heartbeat({
+        at: new Date().toISOString(),
+        machines: (await this.driver.list()).length,
+        volumeGib: await this.volumes.capacityGib(),
+      });
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) {
         this.log.warn('host token refused; registering again');

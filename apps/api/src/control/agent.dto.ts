@@ -71,6 +71,13 @@ export class HeartbeatDto {
   @IsInt()
   @Min(0)
   machines!: number;
+
+  @ApiPropertyOptional({ description: "GiB the host's volume pool offers now" })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(1024 * 1024 * 1024)
+  volumeGib?: number;
 }
 
 export class AgentErrorDto {

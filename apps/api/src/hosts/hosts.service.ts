@@ -91,6 +91,7 @@ export class HostsService {
       host.state = next;
       host.lastHeartbeatAt = now;
       host.lastHeartbeatHostAt = new Date(req.at);
+      if (req.volumeGib !== undefined) host.capacityVolumeGib = req.volumeGib;
       await em.save(host);
       return { hostId: host.id, state: host.state };
     });
