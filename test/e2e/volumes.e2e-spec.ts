@@ -284,6 +284,18 @@ describe('volumes and snapshots (api + two hosts with real volume pools)', () =>
     expect(again.status).toBe(404);
   });
 
+  it("reserves a snapshot's stored size in its host's pool, not its volume's", async () => {
+    const vol = (await tenant.post('/v1/volumes', { name: 'big-empty', sizeGb: 40 })).body;
+    const reserved = async () =>
+      (await hosts()).find((h) => h.id === vol.hostId)!.volumes as { reservedGib: number };
+    const before = (await reserved()).reservedGib;
+    await done(await tenant.post('/v1/volumes/big-empty/snapshots', { name: 'big-empty-snap' }));
+    // An empty 40 GB volume's snapshot stores a few MB: it holds 1 GB of the pool, not 40.
+    expect((await reserved()).reservedGib).toBe(before + 1);
+    await done(await tenant.delete('/v1/snapshots/big-empty-snap'));
+    await done(await tenant.delete('/v1/volumes/big-empty'));
+  });
+
   it('records GB-seconds per tenant: from creation to deletion, at the volume size', async () => {
     const vol = (await tenant.post('/v1/volumes', { name: 'metered', sizeGb: 3 })).body;
     await new Promise((r) => setTimeout(r, 2100));

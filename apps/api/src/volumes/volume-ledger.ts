@@ -33,7 +33,10 @@ import { closeUsage, openUsage } from '../usage/usage-ledger';
 /** The only backend so far; see docs/volumes-ceph-rbd.md for the next one. */
 export const HOST_LOCAL_BACKEND = 'host-local';
 
-/** GiB that live volumes and snapshots hold on each host's pool. */
+/**
+ * GiB that live volumes and snapshots hold on each host's pool: a volume its size (it may fill up), a
+ * snapshot what it stores once made (only the data it copied), its source's size while being made.
+ */
 export async function storageReservedByHost(
   em: EntityManager,
   hostIds: readonly HostId[],
@@ -44,7 +47,9 @@ export async function storageReservedByHost(
     `SELECT host_id, SUM(size_gib) AS gib FROM (
        SELECT host_id, size_gib FROM volumes WHERE host_id = ANY($1) AND state <> 'deleted'
        UNION ALL
-       SELECT host_id, size_gib FROM snapshots WHERE host_id = ANY($1) AND state <> 'deleted'
+       SELECT host_id, CASE WHEN stored_bytes IS NULL THEN size_gib
+                            ELSE GREATEST(1, CEIL(stored_bytes / 1073741824.0))::integer END
+         FROM snapshots WHERE host_id = ANY($1) AND state <> 'deleted'
      ) s GROUP BY host_id`,
     [hostIds],
   );
