@@ -43,7 +43,9 @@ describe('volumes and snapshots (api + two hosts with real volume pools)', () =>
     rmSync(scratch, { recursive: true, force: true });
   });
 
-  async function hosts(): Promise<{ id: string; name: string; volumes: { capacityGib: number } }[]> {
+  async function hosts(): Promise<
+    { id: string; name: string; volumes: { capacityGib: number; reservedGib: number } }[]
+  > {
     return (await stack.operator.get('/v1/admin/hosts')).body.data;
   }
 
@@ -286,8 +288,7 @@ describe('volumes and snapshots (api + two hosts with real volume pools)', () =>
 
   it("reserves a snapshot's stored size in its host's pool, not its volume's", async () => {
     const vol = (await tenant.post('/v1/volumes', { name: 'big-empty', sizeGb: 40 })).body;
-    const reserved = async () =>
-      (await hosts()).find((h) => h.id === vol.hostId)!.volumes as { reservedGib: number };
+    const reserved = async () => (await hosts()).find((h) => h.id === vol.hostId)!.volumes;
     const before = (await reserved()).reservedGib;
     await done(await tenant.post('/v1/volumes/big-empty/snapshots', { name: 'big-empty-snap' }));
     // An empty 40 GB volume's snapshot stores a few MB: it holds 1 GB of the pool, not 40.
