@@ -365,4 +365,22 @@ describe('volumes and snapshots (api + two hosts with real volume pools)', () =>
       Promise.resolve(!existsSync(volumeFile(agent, vol.id)) && !existsSync(snapshotFile(agent, snap.id))),
     );
   });
+
+  it('frees the volumes of a container whose delete its host never finished, once the host is lost', async () => {
+    const c = await createContainer({ name: 'orphaned', volumes: ['orphan-data:/data'] });
+    const agent = agentOf(c.hostId, await hosts());
+    // The host dies with the delete queued: only the reaper can end it.
+    await agent.process.kill();
+    const del = await tenant.delete(`/v1/containers/${c.id}?force=true`);
+    expect(del.status).toBe(202);
+    expect(del.body.data.state).toBe('deleting');
+    await waitFor('the reaper to end the delete', async () => {
+      const [row] = await stack.sql<{ state: string }>(`SELECT state FROM containers WHERE id = $1`, [c.id]);
+      return row?.state === 'deleted';
+    });
+    expect((await tenant.get('/v1/volumes/orphan-data')).body.attachment).toBeNull();
+    const next = await tenant.post('/v1/containers', { image: 'busybox', volumes: ['orphan-data:/data'] });
+    // Free for another writer; its host is lost, so that is what stops the new container now.
+    expect(next.body.error.code).toBe('host/not_ready');
+  });
 });

@@ -34,7 +34,6 @@ import {
   loadContainerNetworking,
   networkingOf,
   NO_NETWORKING,
-  releaseContainerNetworking,
   resolveGroups,
 } from '../networks/container-networking';
 import { resolveNetworksForCreate } from '../networks/network-ledger';
@@ -47,14 +46,13 @@ import {
   lockVolumeHosts,
   planContainerVolumes,
   placeWithVolumes,
-  releaseContainerVolumes,
   volumesOf,
 } from '../volumes/volume-ledger';
-import { closeOpenUsage } from '../usage/usage-ledger';
 import { assertInGoodStanding } from '../billing/billing-standing';
 import { containerView } from './container.view';
 import type { CreateContainerDto } from './dto/create-container.dto';
 import type { ListContainersDto } from './dto/list-containers.dto';
+import { releaseDeletedContainer } from './release-deleted-container';
 
 type Action = Extract<ContainerEvent, 'start' | 'stop' | 'restart' | 'delete'>;
 
@@ -259,10 +257,7 @@ export class ContainersService {
       // A lost host can do nothing: deleting there ends at once, and the agent clears up if it returns.
       if (next === 'deleted') {
         await finishOperation(em, op, 'succeeded');
-        const nudge = await hostsAffectedByContainers(em, [c.id]);
-        await releaseContainerNetworking(em, c.id);
-        await releaseContainerVolumes(em, c.id);
-        await closeOpenUsage(em, c.id, c.stateChangedAt);
+        const nudge = await releaseDeletedContainer(em, c.id, c.stateChangedAt);
         return { container: c, op, enqueue: false, net: NO_NETWORKING, vols: [], nudge };
       }
       return {

@@ -10,11 +10,11 @@ import type {
 import { HostContainerRepository, inTransaction, OperationEntity, type ContainerEntity } from '@berth/db';
 import { DomainError, nextContainerState, parseCidr, type ContainerId, type HostId } from '@berth/domain';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
-import { hostsAffectedByContainers, releaseContainerNetworking } from '../networks/container-networking';
 import { finishOperation, markOperationRunning, operationGoalReached } from '../operations/operation-ledger';
 import { AgentQueuesService } from '../queue/agent-queues.service';
-import { agentVolumesOf, releaseContainerVolumes } from '../volumes/volume-ledger';
+import { agentVolumesOf } from '../volumes/volume-ledger';
 import { closeOpenUsage, openContainerUsage } from '../usage/usage-ledger';
+import { releaseDeletedContainer } from '../containers/release-deleted-container';
 
 /** The agent's side of containers: reading desired specs and applying what the host observed. */
 @Injectable()
@@ -80,14 +80,9 @@ export class ContainerReportsService {
           applied = true;
           // Usage follows what the host saw, by the host's clock, in this same transaction.
           if (next === 'running') await openContainerUsage(em, c, at);
+          // The VM is gone: its peers drop it, its addresses are free, its volumes may have another writer.
+          else if (next === 'deleted') nudge = await releaseDeletedContainer(em, c.id, at);
           else await closeOpenUsage(em, c.id, at);
-          if (next === 'deleted') {
-            // Its peers drop it from their host entries and flood lists, and its addresses are free.
-            nudge = await hostsAffectedByContainers(em, [c.id]);
-            await releaseContainerNetworking(em, c.id);
-            // The VM is gone: its volumes may have another writer now.
-            await releaseContainerVolumes(em, c.id);
-          }
         }
       }
       if (r.operationId) {

@@ -4,10 +4,10 @@ import { ContainerEntity, HostEntity, inTransaction, OperationEntity } from '@be
 import { nextContainerState, nextHostState, type HostId } from '@berth/domain';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 import { metrics } from '../metrics/metrics.registry';
-import { hostsAffectedByContainers, releaseContainerNetworking } from '../networks/container-networking';
 import { finishOperation } from '../operations/operation-ledger';
 import { AgentQueuesService } from '../queue/agent-queues.service';
 import { closeOpenUsage } from '../usage/usage-ledger';
+import { releaseDeletedContainer } from '../containers/release-deleted-container';
 
 /**
  * Marks hosts lost when their heartbeats stop, and their containers with them. A lost container's
@@ -77,11 +77,8 @@ export class HostReaperService {
         c.updatedAt = new Date();
         await em.save(c);
         // Nothing after the host's last heartbeat can be vouched for: usage ends there.
-        await closeOpenUsage(em, c.id, lastSeen);
-        if (to === 'deleted') {
-          nudge.push(...(await hostsAffectedByContainers(em, [c.id])));
-          await releaseContainerNetworking(em, c.id);
-        }
+        if (to === 'deleted') nudge.push(...(await releaseDeletedContainer(em, c.id, lastSeen)));
+        else await closeOpenUsage(em, c.id, lastSeen);
         const open = await em
           .createQueryBuilder(OperationEntity, 'o')
           .setLock('pessimistic_write')
