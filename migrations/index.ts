@@ -3,6 +3,7 @@ import { CreateImagesAndExecs1763776800000 } from './1763776800000-create-images
 import { CreateNetworks1763784000000 } from './1763784000000-create-networks';
 import { CreateVolumes1763791200000 } from './1763791200000-create-volumes';
 import { CreateBilling1763798400000 } from './1763798400000-create-billing';
+import { CheckUsageMeters1763805600000 } from './1763805600000-check-usage-meters';
 
 /** Every migration in order. Listed explicitly so that compiled and test runs load the same classes. */
 export const ALL_MIGRATIONS = [
@@ -11,4 +12,5 @@ export const ALL_MIGRATIONS = [
   CreateNetworks1763784000000,
   CreateVolumes1763791200000,
   CreateBilling1763798400000,
+  CheckUsageMeters1763805600000,
 ];

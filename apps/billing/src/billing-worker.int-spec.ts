@@ -6,6 +6,7 @@ import {
   containerMeter,
   newId,
   totalUnits,
+  USAGE_METERS,
   usageIntervalId,
   type SizeName,
   type UsageMeter,
@@ -165,6 +166,35 @@ describe('BillingWorker (Postgres + local Stripe)', () => {
 
   const meterEventCalls = (): number =>
     fake.calls.filter((c) => c.method === 'POST' && c.path === '/v1/billing/meter_events').length;
+
+  describe('the usage table', () => {
+    it('takes every meter berth prices, and refuses any other (which no pass could rate or send)', async () => {
+      const t = await tenant();
+      const start = new Date('2026-05-01T00:00:00Z');
+      for (const meter of USAGE_METERS) {
+        await insert({ tenantId: t, resourceId: `r-${meter}`, meter, startedAt: start, endedAt: null });
+      }
+      await expect(
+        insert({
+          tenantId: t,
+          resourceId: 'r-x',
+          meter: 'container.xl' as UsageMeter,
+          startedAt: start,
+          endedAt: null,
+        }),
+      ).rejects.toThrow(/usage_intervals_meter_check/);
+      await expect(
+        insert({
+          tenantId: t,
+          resourceId: 'r-y',
+          meter: 'fip',
+          resourceType: 'router' as UsageResourceType,
+          startedAt: start,
+          endedAt: null,
+        }),
+      ).rejects.toThrow(/usage_intervals_resource_type_check/);
+    });
+  });
 
   describe('roll', () => {
     const BOUNDARY = t('2024-05-01T10:00:00.000Z');

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import type { DataSource, EntityManager } from 'typeorm';
-import { inTransaction } from '@berth/db';
+import { inTransaction, openUsage } from '@berth/db';
 import {
+  billableSeconds,
   isUsageMeter,
   totalUnits,
-  usageIntervalId,
   type UsageMeter,
   type UsageResourceType,
 } from '@berth/domain';
@@ -76,26 +76,22 @@ export class BillingWorker {
           [boundary],
         );
         for (const r of rows) {
+          // The meter column only holds known meters (a CHECK since migration CheckUsageMeters); the test
+          // narrows the type.
           if (!isUsageMeter(r.meter)) continue;
-          const before = Math.ceil((boundary.getTime() - r.started_at.getTime()) / 1000);
           await em.query(`UPDATE usage_intervals SET ended_at = $2, min_seconds = 0 WHERE id = $1`, [
             r.id,
             boundary,
           ]);
-          await em.query(
-            `INSERT INTO usage_intervals (id, tenant_id, resource_type, resource_id, meter, quantity, started_at, ended_at, min_seconds, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, now()) ON CONFLICT DO NOTHING`,
-            [
-              usageIntervalId(r.resource_id, r.meter, boundary),
-              r.tenant_id,
-              r.resource_type,
-              r.resource_id,
-              r.meter,
-              r.quantity,
-              boundary,
-              Math.max(0, r.min_seconds - before),
-            ],
-          );
+          await openUsage(em, {
+            tenantId: r.tenant_id,
+            resourceType: r.resource_type,
+            resourceId: r.resource_id,
+            meter: r.meter,
+            quantity: r.quantity,
+            at: boundary,
+            minSeconds: Math.max(0, r.min_seconds - billableSeconds(r.started_at, boundary)),
+          });
         }
         return rows.length;
       });

@@ -9,3 +9,4 @@ export * from './repositories/network.repository';
 export * from './repositories/security-group.repository';
 export * from './repositories/floating-ip.repository';
 export * from './repositories/storage.repository';
+export * from './usage-intervals';

@@ -1,48 +1,21 @@
 import type { EntityManager } from 'typeorm';
+import { openUsage } from '@berth/db';
 import {
   containerMeter,
   MIN_SECONDS_PER_START,
-  usageIntervalId,
   type ContainerId,
   type SizeName,
   type TenantId,
   type UsageMeter,
-  type UsageResourceType,
 } from '@berth/domain';
 
 /**
  * Opens and closes usage intervals. Always called inside the transaction that changes the resource,
- * so the resource's state and its usage never disagree. Both are idempotent: the id is derived from
- * resource, meter and start, and only an open interval is closed.
+ * so the resource's state and its usage never disagree. Idempotent: an interval's id is derived from
+ * resource, meter and start (openUsage, shared with the billing worker, lives in @berth/db), and only an
+ * open interval is closed.
  */
-export async function openUsage(
-  em: EntityManager,
-  u: {
-    tenantId: TenantId;
-    resourceType: UsageResourceType;
-    resourceId: string;
-    meter: UsageMeter;
-    quantity: number;
-    at: Date;
-    minSeconds?: number;
-  },
-): Promise<void> {
-  await em.query(
-    `INSERT INTO usage_intervals (id, tenant_id, resource_type, resource_id, meter, quantity, started_at, ended_at, min_seconds, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, now())
-     ON CONFLICT DO NOTHING`,
-    [
-      usageIntervalId(u.resourceId, u.meter, u.at),
-      u.tenantId,
-      u.resourceType,
-      u.resourceId,
-      u.meter,
-      u.quantity,
-      u.at,
-      u.minSeconds ?? 0,
-    ],
-  );
-}
+export { openUsage };
 
 /** Ends every open interval of the resource at `at` (never before it started). */
 export async function closeOpenUsage(em: EntityManager, resourceId: string, at: Date): Promise<void> {
