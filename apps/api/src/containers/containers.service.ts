@@ -43,7 +43,7 @@ import { AgentQueuesService } from '../queue/agent-queues.service';
 import {
   attachPlannedVolumes,
   loadContainerVolumes,
-  lockVolumeHosts,
+  poolsOf,
   planContainerVolumes,
   placeWithVolumes,
   volumesOf,
@@ -106,14 +106,14 @@ export class ContainersService {
           const groups = await resolveGroups(em, tenantId, dto.securityGroups ?? []);
           // Volumes before hosts (every path that locks both locks them in this order).
           const plan = await planContainerVolumes(em, tenantId, mounts);
-          const { snapshots } = await loadHostSnapshots(em, { lock: true });
+          const { hosts, snapshots } = await loadHostSnapshots(em, { lock: true });
           const hostId =
             mounts.length === 0
               ? placeContainer(snapshots, resources, this.config.placementPolicy)
               : placeWithVolumes(
                   plan,
                   snapshots,
-                  plan.missing.length > 0 ? await lockVolumeHosts(em) : [],
+                  plan.missing.length > 0 ? await poolsOf(em, hosts) : [],
                   resources,
                   this.config.placementPolicy,
                 );

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import type {
   AgentExecResult,
   AgentExecSpec,
@@ -10,7 +10,7 @@ import type {
 } from '@berth/contracts';
 import { ContainerEntity, ExecEntity, ImageEntity, inTransaction, OperationEntity } from '@berth/db';
 import { DomainError, type HostId, type TenantId } from '@berth/domain';
-import { finishOperation, markOperationRunning } from '../operations/operation-ledger';
+import { finishOperation, markOperationRunning, operationOnHost } from '../operations/operation-ledger';
 import { RegistryCredentialsService } from '../registry-credentials/registry-credentials.service';
 
 const MAX_OUTPUT = 1024 * 1024;
@@ -42,7 +42,7 @@ export class AgentWorkService {
   /** Idempotent: a second result for a finished exec changes nothing. */
   execResult(hostId: HostId, operationId: string, r: AgentExecResult): Promise<void> {
     return inTransaction(this.ds, async (em) => {
-      const op = await this.lockOpOnHost(em, hostId, operationId);
+      const op = await operationOnHost(em, hostId, operationId, { lock: true });
       const exec = await em.findOne(ExecEntity, { where: { operationId: op.id } });
       if (!exec) throw new DomainError('operation/not_found', `exec ${operationId} is not on this host`);
       if (op.state !== 'pending' && op.state !== 'running') return;
@@ -77,7 +77,7 @@ export class AgentWorkService {
 
   imageResult(hostId: HostId, imageId: string, operationId: string, r: AgentImageResult): Promise<void> {
     return inTransaction(this.ds, async (em) => {
-      const op = await this.lockOpOnHost(em, hostId, operationId);
+      const op = await operationOnHost(em, hostId, operationId, { lock: true });
       const image = await em.findOne(ImageEntity, { where: { id: imageId as ImageEntity['id'], hostId } });
       if (!image || op.targetId !== image.id)
         throw new DomainError('image/not_found', `image ${imageId} is not on this host`);
@@ -123,7 +123,7 @@ export class AgentWorkService {
   /** Records progress and marks the operation running (the host has started on it). */
   progress(hostId: HostId, operationId: string, p: OperationProgressReport): Promise<void> {
     return inTransaction(this.ds, async (em) => {
-      const op = await this.lockOpOnHost(em, hostId, operationId);
+      const op = await operationOnHost(em, hostId, operationId, { lock: true });
       if (op.state !== 'pending' && op.state !== 'running') return;
       await markOperationRunning(em, op);
       op.progress = { ...p };
@@ -140,19 +140,5 @@ export class AgentWorkService {
       .getOne();
     if (!exec) throw new DomainError('operation/not_found', `exec ${operationId} is not on this host`);
     return { exec };
-  }
-
-  private async lockOpOnHost(
-    em: EntityManager,
-    hostId: HostId,
-    operationId: string,
-  ): Promise<OperationEntity> {
-    const op = await em
-      .createQueryBuilder(OperationEntity, 'o')
-      .setLock('pessimistic_write')
-      .where('o.id = :id AND o.host_id = :hostId', { id: operationId, hostId })
-      .getOne();
-    if (!op) throw new DomainError('operation/not_found', `operation ${operationId} is not on this host`);
-    return op;
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import type { AgentStorageInventory, AgentStorageResult, AgentStorageWork } from '@berth/contracts';
-import { inTransaction, OperationEntity, SnapshotEntity, VolumeEntity } from '@berth/db';
+import { inTransaction, SnapshotEntity, VolumeEntity } from '@berth/db';
 import {
   DomainError,
   nextStorageState,
@@ -11,7 +11,7 @@ import {
   type VolumeId,
 } from '@berth/domain';
 import { isStorageJobKind } from '@berth/queue';
-import { finishOperation } from '../operations/operation-ledger';
+import { finishOperation, operationOnHost } from '../operations/operation-ledger';
 import { openUsage } from '../usage/usage-ledger';
 import { startVolumeUsage } from '../volumes/volume-ledger';
 
@@ -27,7 +27,7 @@ export class StorageWorkService {
 
   async work(hostId: HostId, operationId: string): Promise<AgentStorageWork> {
     const em = this.ds.manager;
-    const op = await this.opOnHost(em, hostId, operationId);
+    const op = await operationOnHost(em, hostId, operationId);
     if (!isStorageJobKind(op.kind)) {
       throw new DomainError('operation/not_found', `operation ${operationId} is not storage work`);
     }
@@ -62,7 +62,7 @@ export class StorageWorkService {
 
   result(hostId: HostId, operationId: string, r: AgentStorageResult): Promise<void> {
     return inTransaction(this.ds, async (em) => {
-      const op = await this.opOnHost(em, hostId, operationId, true);
+      const op = await operationOnHost(em, hostId, operationId, { lock: true });
       if (op.state !== 'pending' && op.state !== 'running') return;
       const now = new Date();
       if (op.kind === 'volume.create' || op.kind === 'volume.delete') {
@@ -134,20 +134,5 @@ export class StorageWorkService {
       [hostId],
     );
     return { volumes: volumes.map((r) => r.id), snapshots: snapshots.map((r) => r.id) };
-  }
-
-  private async opOnHost(
-    em: EntityManager,
-    hostId: HostId,
-    operationId: string,
-    lock = false,
-  ): Promise<OperationEntity> {
-    const qb = em
-      .createQueryBuilder(OperationEntity, 'o')
-      .where('o.id = :id AND o.host_id = :hostId', { id: operationId, hostId });
-    if (lock) qb.setLock('pessimistic_write');
-    const op = await qb.getOne();
-    if (!op) throw new DomainError('operation/not_found', `operation ${operationId} is not on this host`);
-    return op;
   }
 }

@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { HostEntity } from '@berth/db';
 import {
   CONTAINER_HOLDS_CAPACITY,
+  hostAcceptsWork,
   ZERO_RESOURCES,
   type HostId,
   type HostSnapshot,
@@ -43,6 +44,12 @@ export async function reservationsByHost(
     });
   }
   return out;
+}
+
+/** Whether the host exists and accepts work now. */
+export async function hostIsReady(em: EntityManager, hostId: HostId | null): Promise<boolean> {
+  const host = hostId ? await em.findOne(HostEntity, { where: { id: hostId } }) : null;
+  return host !== null && hostAcceptsWork(host.state);
 }
 
 export function capacityOf(h: HostEntity): Resources {

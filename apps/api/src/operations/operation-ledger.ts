@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { OperationEntity } from '@berth/db';
 import {
+  DomainError,
   newId,
   nextOperationState,
   type ContainerState,
@@ -35,6 +36,25 @@ export async function openOperation(
       completedAt: null,
     }),
   );
+}
+
+/**
+ * An operation queued for this host, for its agent to read or report on; with `lock`, held until the
+ * transaction ends. Another host's operation is not found, as if it did not exist.
+ */
+export async function operationOnHost(
+  em: EntityManager,
+  hostId: HostId,
+  operationId: string,
+  opts: { lock?: boolean } = {},
+): Promise<OperationEntity> {
+  const qb = em
+    .createQueryBuilder(OperationEntity, 'o')
+    .where('o.id = :id AND o.host_id = :hostId', { id: operationId, hostId });
+  if (opts.lock) qb.setLock('pessimistic_write');
+  const op = await qb.getOne();
+  if (!op) throw new DomainError('operation/not_found', `operation ${operationId} is not on this host`);
+  return op;
 }
 
 /** A new action on an object replaces the ones still in flight: they end as `superseded`. */

@@ -162,12 +162,15 @@ export class UsageService {
       [tenantId],
     );
     const first = rows[0]?.first ?? now;
-    const data: InvoiceView[] = [];
-    let month = monthOf(now);
-    for (let i = 0; i < INVOICE_MONTHS && month.to > first; i++) {
-      data.push(await this.invoiceFor(tenantId, month, now));
+    const months: UsageWindow[] = [];
+    for (let month = monthOf(now); months.length < INVOICE_MONTHS && month.to > first;) {
+      months.push(month);
       month = monthOf(new Date(month.from.getTime() - 1));
     }
+    // One read for the whole span: rating a month counts only what falls inside it.
+    const oldest = months[months.length - 1] ?? monthOf(now);
+    const intervals = await this.intervals(tenantId, { from: oldest.from, to: monthOf(now).to });
+    const data = months.map((m) => this.invoiceFor(m, now, intervals));
     return { data, nextCursor: null, billingStatus: rows[0]?.billing_status ?? 'active' };
   }
 
@@ -175,11 +178,11 @@ export class UsageService {
     if (!PERIOD.exec(id)) throw invoiceNotFound(id);
     const window = parsePeriod(id);
     if (window.from > now) throw invoiceNotFound(id);
-    return this.invoiceFor(tenantId, window, now);
+    return this.invoiceFor(window, now, await this.intervals(tenantId, window));
   }
 
-  private async invoiceFor(tenantId: TenantId, window: UsageWindow, now: Date): Promise<InvoiceView> {
-    const { lines, total } = rateUsage(await this.intervals(tenantId, window), window, 'meter', now);
+  private invoiceFor(window: UsageWindow, now: Date, intervals: readonly UsageIntervalRecord[]): InvoiceView {
+    const { lines, total } = rateUsage(intervals, window, 'meter', now);
     return {
       id: periodId(window),
       periodStart: window.from.toISOString(),

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import type { AcceptedView, Page, SnapshotView, VolumeView } from '@berth/contracts';
-import { HostEntity, inTransaction, SnapshotEntity, SnapshotRepository, VolumeRepository } from '@berth/db';
+import { inTransaction, SnapshotEntity, SnapshotRepository, VolumeRepository } from '@berth/db';
 import {
   DomainError,
   hostAcceptsWork,
@@ -16,6 +16,7 @@ import { onUniqueViolation } from '../common/unique-violation';
 import { openOperation } from '../operations/operation-ledger';
 import { operationView } from '../operations/operation.view';
 import { AgentQueuesService } from '../queue/agent-queues.service';
+import { hostIsReady } from '../hosts/host-snapshots';
 import { accruedBy } from '../usage/usage-ledger';
 import { snapshotView, volumeView } from './storage.view';
 import { beginStorageDeletion, insertVolume, lockVolumeHosts } from './volume-ledger';
@@ -49,7 +50,7 @@ export class SnapshotsService {
               { state: v.state },
             );
           }
-          await this.requireReadyHost(em, v.hostId, `volume ${v.name}`);
+          if (!(await hostIsReady(em, v.hostId))) throw hostNotReady(v.hostId, `volume ${v.name}`);
           const finalName =
             name ?? `${v.name}-${new Date().toISOString().slice(0, 10)}-${randomBytes(2).toString('hex')}`;
           if (await new SnapshotRepository(em).findByRef(tenantId, finalName))
@@ -187,9 +188,9 @@ export class SnapshotsService {
               `a volume named ${name} already exists; pick another name`,
             );
           }
-          await this.requireReadyHost(em, s.hostId, `snapshot ${s.name}`);
-          const pool = (await lockVolumeHosts(em)).find((h) => h.id === s.hostId);
-          if (!pool || pool.reservedGib + size > pool.capacityGib) {
+          const [pool] = s.hostId ? await lockVolumeHosts(em, [s.hostId]) : [];
+          if (!pool || !hostAcceptsWork(pool.state)) throw hostNotReady(s.hostId, `snapshot ${s.name}`);
+          if (pool.reservedGib + size > pool.capacityGib) {
             throw new DomainError(
               'capacity/unavailable',
               `snapshot ${s.name} lives on host ${s.hostId ?? '?'}, which has no room for a ${size} GB volume; a restore is made next to its snapshot`,
@@ -215,21 +216,6 @@ export class SnapshotsService {
     await this.queues.enqueue(op);
     return { operation: operationView(op), data: volumeView(volume, 0) };
   }
-
-  private async hostReady(em: EntityManager, hostId: HostId | null): Promise<boolean> {
-    const host = hostId ? await em.findOne(HostEntity, { where: { id: hostId } }) : null;
-    return host !== null && hostAcceptsWork(host.state);
-  }
-
-  private async requireReadyHost(em: EntityManager, hostId: HostId | null, what: string): Promise<void> {
-    if (!(await this.hostReady(em, hostId))) {
-      throw new DomainError(
-        'host/not_ready',
-        `${what} lives on host ${hostId ?? '?'}, which is not ready now; try again when it is back`,
-        { hostId },
-      );
-    }
-  }
 }
 
 function snapshotNotFound(ref: string): DomainError {
@@ -238,4 +224,12 @@ function snapshotNotFound(ref: string): DomainError {
 
 function snapshotNameTaken(name: string): DomainError {
   return new DomainError('snapshot/name_taken', `a snapshot named ${name} already exists; pick another name`);
+}
+
+function hostNotReady(hostId: HostId | null, what: string): DomainError {
+  return new DomainError(
+    'host/not_ready',
+    `${what} lives on host ${hostId ?? '?'}, which is not ready now; try again when it is back`,
+    { hostId },
+  );
 }

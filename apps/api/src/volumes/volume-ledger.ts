@@ -29,6 +29,7 @@ import {
 } from '@berth/domain';
 import { finishOperation, openOperation } from '../operations/operation-ledger';
 import { closeUsage, openUsage } from '../usage/usage-ledger';
+import { hostIsReady } from '../hosts/host-snapshots';
 
 /** The only backend so far; see docs/volumes-ceph-rbd.md for the next one. */
 export const HOST_LOCAL_BACKEND = 'host-local';
@@ -57,10 +58,15 @@ export async function storageReservedByHost(
   return out;
 }
 
-export function volumeSnapshotsOf(
+/** The volume pools of hosts already loaded (and locked, for placement) by the caller. */
+export async function poolsOf(
+  em: EntityManager,
   hosts: readonly HostEntity[],
-  reserved: Map<HostId, number>,
-): VolumeHostSnapshot[] {
+): Promise<VolumeHostSnapshot[]> {
+  const reserved = await storageReservedByHost(
+    em,
+    hosts.map((h) => h.id),
+  );
   return hosts.map((h) => ({
     id: h.id,
     state: h.state,
@@ -69,21 +75,18 @@ export function volumeSnapshotsOf(
   }));
 }
 
-/** Ready hosts, locked in id order (as loadHostSnapshots locks them), with their pools. */
-export async function lockVolumeHosts(em: EntityManager): Promise<VolumeHostSnapshot[]> {
-  const hosts = await em
-    .createQueryBuilder(HostEntity, 'h')
-    .where(`h.state = 'ready'`)
-    .orderBy('h.id', 'ASC')
-    .setLock('pessimistic_write')
-    .getMany();
-  return volumeSnapshotsOf(
-    hosts,
-    await storageReservedByHost(
-      em,
-      hosts.map((h) => h.id),
-    ),
-  );
+/**
+ * Hosts locked in id order (as loadHostSnapshots locks them) with their pools: every ready host, or
+ * the hosts named by `onlyIds` whatever their state.
+ */
+export async function lockVolumeHosts(
+  em: EntityManager,
+  onlyIds?: readonly HostId[],
+): Promise<VolumeHostSnapshot[]> {
+  const qb = em.createQueryBuilder(HostEntity, 'h').orderBy('h.id', 'ASC').setLock('pessimistic_write');
+  if (onlyIds) qb.where('h.id IN (:...ids)', { ids: onlyIds.length > 0 ? onlyIds : [''] });
+  else qb.where(`h.state = 'ready'`);
+  return poolsOf(em, await qb.getMany());
 }
 
 /** Writes a new volume row; an empty one is available (and accrues usage) at once. */
@@ -310,8 +313,7 @@ export async function beginStorageDeletion(
     hostId: item.hostId,
     generation: 0,
   });
-  const host = item.hostId ? await em.findOne(HostEntity, { where: { id: item.hostId } }) : null;
-  if (host && hostAcceptsWork(host.state)) return { op, enqueue: true };
+  if (await hostIsReady(em, item.hostId)) return { op, enqueue: true };
   item.state = 'deleted';
   item.deletedAt = now;
   await em.save(item);
