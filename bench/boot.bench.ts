@@ -8,7 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { kernelCommandLine } from '../apps/agent/src/drivers/qemu/qemu-args';
+import { bootArgs, kernelCommandLine } from '../apps/agent/src/drivers/qemu/qemu-args';
 import { hostTscKhz } from '../apps/agent/src/drivers/qemu/host-tsc';
 import { runMigrations } from '../libs/db/src/migrate';
 import {
@@ -22,6 +22,9 @@ import {
   waitFor,
 } from '../libs/testing/src';
 
+/** The host's TSC rate, read once: every boot of the run uses it. */
+const tscKhz = hostTscKhz();
+
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 
 function median(xs: number[]): number {
@@ -34,27 +37,18 @@ function median(xs: number[]): number {
 function bareBoot(kernel: string, initrd: string): Promise<number> {
   const t0 = performance.now();
   const args = [
-    '-accel',
-    'tcg,tb-size=32',
-    '-M',
-    'microvm',
-    '-m',
-    '64M',
-    '-smp',
-    '1',
-    '-nodefaults',
-    '-no-user-config',
-    '-nographic',
-    '-no-reboot',
-    '-kernel',
-    kernel,
-    '-initrd',
-    initrd,
+    // The machine the driver boots (bootArgs), its kernel command line plus the probe flag that makes
+    // berth-init stop at once, and a console to read that from.
+    ...bootArgs({
+      accel: 'tcg',
+      memoryMib: 64,
+      vcpu: 1,
+      kernel,
+      initrd,
+      append: kernelCommandLine('tcg', ['berth.probe'], tscKhz),
+    }),
     '-serial',
     'stdio',
-    '-append',
-    // The same command line the driver boots with, plus the probe flag that makes berth-init stop at once.
-    kernelCommandLine('tcg', ['berth.probe'], hostTscKhz()),
   ];
   return new Promise((resolve, reject) => {
     const child = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'pipe', 'pipe'] });

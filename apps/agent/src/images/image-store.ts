@@ -40,6 +40,7 @@ import {
   type RegistryCredentials,
   type ResolvedImage,
 } from './registry-client';
+import { pidAlive } from '../util/pid-alive';
 
 /** What a microVM needs from the image config. */
 export interface ImageConfig {
@@ -130,15 +131,6 @@ function toImageConfig(file: ImageConfigFile): ImageConfig {
 
 function isErrno(err: unknown, ...codes: string[]): boolean {
   return typeof err === 'object' && err !== null && 'code' in err && codes.includes(String(err.code));
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return isErrno(err, 'EPERM');
-  }
 }
 
 /** Runs a tool; a failure becomes image/unpack_failed with the tail of its stderr. */

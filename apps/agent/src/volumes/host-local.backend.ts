@@ -33,8 +33,12 @@ export class HostLocalVolumeBackend implements VolumeBackend {
 
   async capacityGib(): Promise<number> {
     if (this.opts.capacityGib != null) return this.opts.capacityGib;
-    await this.dirs();
-    const s = await statfs(this.opts.dir);
+    // Asked on every heartbeat: make the pool's directories only when they are not there yet.
+    const s = await statfs(this.opts.dir).catch(async (err: unknown) => {
+      if ((err as { code?: unknown }).code !== 'ENOENT') throw err;
+      await this.dirs();
+      return statfs(this.opts.dir);
+    });
     return Math.floor((s.blocks * s.bsize) / GIB);
   }
 

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { access } from 'node:fs/promises';
 import type { Accel } from './qemu-args';
-import { kernelCommandLine } from './qemu-args';
+import { bootArgs, kernelCommandLine } from './qemu-args';
 
 export interface AccelProbeResult {
   readonly accel: Accel;
@@ -26,26 +26,14 @@ export async function probeAccel(
     return { accel: 'tcg', reason: '/dev/kvm is missing' };
   }
   const args = [
-    '-accel',
-    'kvm',
-    '-M',
-    'microvm',
-    '-cpu',
-    'host',
-    '-m',
-    '128M',
-    '-smp',
-    '1',
-    '-nodefaults',
-    '-no-user-config',
-    '-nographic',
-    '-no-reboot',
-    '-kernel',
-    kernel,
-    '-initrd',
-    initrd,
-    '-append',
-    kernelCommandLine('kvm', ['berth.probe']),
+    ...bootArgs({
+      accel: 'kvm',
+      memoryMib: 128,
+      vcpu: 1,
+      kernel,
+      initrd,
+      append: kernelCommandLine('kvm', ['berth.probe']),
+    }),
     '-serial',
     'stdio',
   ];

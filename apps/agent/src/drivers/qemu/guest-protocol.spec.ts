@@ -64,6 +64,17 @@ describe('guest protocol', () => {
 
   it('refuses NUL inside values and empty commands', () => {
     expect(() => encodeExec(1, { args: ['a\0b'], env: [] })).toThrow(/NUL/);
+    // A mount is three NUL-separated parts; a NUL inside one would shift the others.
+    expect(() =>
+      encodeStart({
+        args: ['sh'],
+        env: [],
+        hostname: 'h',
+        rootReadOnlyDevice: 'serial:berth-root',
+        timeMs: 0,
+        mounts: [{ device: 'serial:berth-vol0', path: '/da\0ta', fstype: 'ext4' }],
+      }),
+    ).toThrow(/NUL/);
     expect(() => encodeExec(1, { args: [], env: [] })).toThrow(/at least one/);
   });
 

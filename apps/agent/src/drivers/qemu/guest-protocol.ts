@@ -71,8 +71,13 @@ export function encodeFrame(type: number, id: number, payload: Buffer = Buffer.a
 }
 
 function tlv(tag: number, value: string): Buffer {
-  const v = Buffer.from(value, 'utf8');
-  if (v.includes(0) && tag !== Tag.mount) throw new Error('protocol values cannot contain NUL');
+  return tlvParts(tag, [value]);
+}
+
+/** A TLV whose value is several strings joined by NUL (the guest splits at NUL), none holding one itself. */
+function tlvParts(tag: number, parts: readonly string[]): Buffer {
+  if (parts.some((p) => p.includes('\0'))) throw new Error('protocol values cannot contain NUL');
+  const v = Buffer.from(parts.join('\0'), 'utf8');
   const head = Buffer.alloc(5);
   head.writeUInt8(tag, 0);
   head.writeUInt32LE(v.length, 1);
@@ -97,7 +102,7 @@ export function encodeStart(s: StartSpec): Buffer {
     tlv(Tag.rootRo, s.rootReadOnlyDevice),
     ...(s.rootWritableDevice ? [tlv(Tag.rootRw, s.rootWritableDevice)] : []),
     ...(s.networks ?? []).map((n) => tlv(Tag.net, n)),
-    ...(s.mounts ?? []).map((m) => tlv(Tag.mount, `${m.device}\0${m.path}\0${m.fstype}`)),
+    ...(s.mounts ?? []).map((m) => tlvParts(Tag.mount, [m.device, m.path, m.fstype])),
     ...(s.hosts ? [tlv(Tag.hosts, s.hosts)] : []),
     ...(s.resolv ? [tlv(Tag.resolv, s.resolv)] : []),
   ];

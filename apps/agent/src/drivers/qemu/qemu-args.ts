@@ -40,6 +40,42 @@ export function kernelCommandLine(
 }
 
 /**
+ * The machine and boot part of every microVM berth starts: the machine type, CPU and memory, and the
+ * kernel and initramfs booted directly. The driver adds disks, NICs and sockets; the accelerator probe
+ * and the boot benchmark add only a serial console, so that they boot exactly what the driver boots.
+ */
+export function bootArgs(b: {
+  readonly accel: Accel;
+  readonly memoryMib: number;
+  readonly vcpu: number;
+  readonly kernel: string;
+  readonly initrd: string;
+  readonly append: string;
+}): string[] {
+  return [
+    '-accel',
+    b.accel === 'kvm' ? 'kvm' : 'tcg,tb-size=32',
+    '-M',
+    'microvm',
+    ...(b.accel === 'kvm' ? ['-cpu', 'host'] : []),
+    '-m',
+    `${b.memoryMib}M`,
+    '-smp',
+    String(b.vcpu),
+    '-nodefaults',
+    '-no-user-config',
+    '-nographic',
+    '-no-reboot',
+    '-kernel',
+    b.kernel,
+    '-initrd',
+    b.initrd,
+    '-append',
+    b.append,
+  ];
+}
+
+/**
  * The QEMU command line of one microVM: the `microvm` machine type, an uncompressed kernel booted
  * directly (PVH), berth-init as initramfs, virtio-mmio disks, a virtio-serial port for the agent
  * channel and a QMP socket. Everything the VM needs lives in `dir`.
@@ -49,25 +85,7 @@ export function qemuArgs(m: QemuMachine): string[] {
   const args = [
     '-name',
     `berth-${m.name},process=berth-${m.name}`,
-    '-accel',
-    m.accel === 'kvm' ? 'kvm' : 'tcg,tb-size=32',
-    '-M',
-    'microvm',
-    ...(m.accel === 'kvm' ? ['-cpu', 'host'] : []),
-    '-m',
-    `${m.memoryMib}M`,
-    '-smp',
-    String(m.vcpu),
-    '-nodefaults',
-    '-no-user-config',
-    '-nographic',
-    '-no-reboot',
-    '-kernel',
-    m.kernel,
-    '-initrd',
-    m.initrd,
-    '-append',
-    kernelCommandLine(m.accel, m.extraKernelArgs, m.tscKhz),
+    ...bootArgs({ ...m, append: kernelCommandLine(m.accel, m.extraKernelArgs, m.tscKhz) }),
     '-serial',
     `file:${inDir(CONSOLE_LOG)}`,
     '-qmp',

@@ -16,6 +16,8 @@ import {
   type MachineSpec,
   type MachineStatus,
 } from '../driver';
+import { pidAlive } from '../../util/pid-alive';
+import { HostCommands } from '../network/host-commands';
 import { GuestChannel } from './guest-channel';
 import { QmpClient } from './qmp-client';
 import type { GuestMessage } from './guest-protocol';
@@ -84,15 +86,6 @@ const MAX_EXEC_OUTPUT = 1024 * 1024;
 const SIGTERM = 15;
 const SIGKILL = 9;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Runs each container as a QEMU `microvm` with berth-init as PID 1 (see guest/init). QEMU processes
  * are detached from the agent, so that an agent restart leaves running containers running: the new
@@ -148,7 +141,7 @@ export class QemuDriver implements Driver {
 
   async start(id: ContainerId): Promise<void> {
     const m = await this.load(id);
-    if (m.state.phase === 'running' && m.state.pid !== null && alive(m.state.pid)) return;
+    if (m.state.phase === 'running' && m.state.pid !== null && pidAlive(m.state.pid)) return;
     const spec = await m.files.spec();
     if (!spec.rootfs)
       throw new TerminalDriverError('image/missing', `no root filesystem was prepared for ${spec.image}`);
@@ -178,9 +171,7 @@ export class QemuDriver implements Driver {
       const out = openSync(m.files.file('qemu.log'), 'a');
       const qemu = this.opts.qemuBinary ?? 'qemu-system-x86_64';
       // `ip netns exec` enters the host's namespace and execs QEMU: the pid stays QEMU's.
-      const [file, argv] = this.opts.netns
-        ? ['ip', ['netns', 'exec', this.opts.netns, qemu, ...args]]
-        : [qemu, args];
+      const [file, argv] = new HostCommands(this.opts.netns ?? null).wrap(qemu, args);
       const child = spawn(file, argv, { detached: true, stdio: ['ignore', out, out] });
       closeSync(out);
       if (child.pid === undefined) throw new Error('could not start qemu-system-x86_64');
@@ -348,7 +339,7 @@ export class QemuDriver implements Driver {
    */
   async backupDisk(id: ContainerId, serial: string, target: string): Promise<boolean> {
     const m = this.machines.get(id) ?? (await this.loadIfExists(id));
-    if (!m || m.state.phase !== 'running' || m.state.pid === null || !alive(m.state.pid)) return false;
+    if (!m || m.state.phase !== 'running' || m.state.pid === null || !pidAlive(m.state.pid)) return false;
     const qmp = await QmpClient.connect(m.files.file(QMP_SOCKET), 5000);
     const jobId = `backup-${Date.now().toString(36)}`;
     try {
@@ -403,12 +394,12 @@ export class QemuDriver implements Driver {
       const m = await this.loadIfExists(id);
       const pid = m?.state.pid ?? null;
       if (!m || m.state.phase !== 'running' || pid === null) continue;
-      if (alive(pid) && (await this.cmdline(pid)).includes(m.files.dir)) {
+      if (pidAlive(pid) && (await this.cmdline(pid)).includes(m.files.dir)) {
         owned.add(pid);
         m.gone = deferred<void>();
         m.workloadExit = deferred<number | null>();
         m.pidWatch = setInterval(() => {
-          if (!alive(pid)) m.gone?.resolve();
+          if (!pidAlive(pid)) m.gone?.resolve();
         }, 500);
         void m.gone.promise
           .then(() => this.onProcessGone(m, pid))
@@ -599,7 +590,7 @@ export class QemuDriver implements Driver {
   /** Ends the QEMU process now and records the end with `exitCode`. */
   private async forceStop(m: LiveMachine, exitCode: number | null): Promise<void> {
     const pid = m.state.pid;
-    if (pid !== null && alive(pid)) {
+    if (pid !== null && pidAlive(pid)) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch {
@@ -617,7 +608,7 @@ export class QemuDriver implements Driver {
   private async waitGone(m: LiveMachine): Promise<void> {
     const pid = m.state.pid;
     const gone = m.gone?.promise ?? Promise.resolve();
-    if ((await within(gone, 5000)) === TIMED_OUT && pid !== null && alive(pid)) {
+    if ((await within(gone, 5000)) === TIMED_OUT && pid !== null && pidAlive(pid)) {
       process.kill(pid, 'SIGKILL');
       await within(gone, 2000);
     }
