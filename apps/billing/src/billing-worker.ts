@@ -4,6 +4,7 @@ import { inTransaction, openUsage } from '@berth/db';
 import {
   billableSeconds,
   isUsageMeter,
+  monthOf,
   totalUnits,
   type UsageMeter,
   type UsageResourceType,
@@ -127,7 +128,7 @@ export class BillingWorker {
     try {
       await stripe.ensureMeters();
     } catch (err) {
-      return { sent: 0, duplicates: 0, error: err instanceof Error ? err.message : JSON.stringify(err) };
+      return { sent: 0, duplicates: 0, error: messageOf(err) };
     }
     return inTransaction(this.ds, async (em) => {
       const rows: UnsentRow[] = await em.query(
@@ -153,8 +154,7 @@ export class BillingWorker {
         }
         if (failure !== null) {
           // What went through is marked in this transaction; the rest stays for the next pass.
-          const error = failure instanceof Error ? failure.message : JSON.stringify(failure);
-          return { sent, duplicates, error };
+          return { sent, duplicates, error: messageOf(failure) };
         }
       }
       return { sent, duplicates, error: null };
@@ -194,7 +194,7 @@ export class BillingWorker {
    */
   async reconcile(now = new Date()): Promise<ReconcileResult> {
     const stripe = this.stripe;
-    const from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+    const from = monthOf(now).from;
     // Whole seconds (Stripe's event times), a little behind now: events still in flight are not drift.
     const to = new Date(Math.floor((now.getTime() - 2_000) / 1000) * 1000);
     const unsentRows: { n: string }[] = await this.ds.query(
@@ -258,4 +258,8 @@ export class BillingWorker {
     }
     return landed;
   }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : JSON.stringify(err);
 }

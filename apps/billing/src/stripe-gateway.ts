@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { USAGE_METERS, type UsageMeter } from '@berth/domain';
+import { sizeOfMeter, USAGE_METERS, type UsageMeter } from '@berth/domain';
 import type { BillingConfig } from '@berth/config';
 
 /** Stripe's event name for each berth meter; one Stripe billing meter per metered resource. */
@@ -9,8 +9,8 @@ export function stripeEventName(meter: UsageMeter): string {
 }
 
 function displayName(meter: UsageMeter): string {
-  if (meter.startsWith('container.'))
-    return `Container ${meter.slice('container.'.length).toUpperCase()} seconds`;
+  const size = sizeOfMeter(meter);
+  if (size) return `Container ${size.toUpperCase()} seconds`;
   if (meter === 'volume.gib') return 'Volume GB-seconds';
   if (meter === 'snapshot.gib') return 'Snapshot GB-seconds';
   return 'Floating IP seconds';

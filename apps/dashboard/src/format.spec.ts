@@ -1,7 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import {
   autoDigits,
-  exactUsd,
   formatCount,
   formatDateTime,
   formatDuration,
@@ -71,12 +70,6 @@ describe('rates and exact amounts', () => {
     expect(formatRate(400, 'en-US')).toBe('$0.0000004');
     expect(formatRate(12_345, 'en-US')).toBe('$0.000012345');
     expect(formatRate(0, 'en-US')).toBe('$0.00');
-  });
-
-  it('exactUsd matches the API strings', () => {
-    expect(exactUsd(400)).toBe('0.000000400');
-    expect(exactUsd(12_345_678_901)).toBe('12.345678901');
-    expect(exactUsd(-5)).toBe('-0.000000005');
   });
 
   it('counts and shares', () => {

@@ -56,15 +56,6 @@ export function formatUsd(nanoUsd: number, options: UsdOptions = {}): string {
   }).format(nanoUsd / NANO_PER_USD);
 }
 
-/** Exactly, to the nano-dollar, as the API's `amountUsd` strings are: "0.000400000". */
-export function exactUsd(nanoUsd: number): string {
-  const sign = nanoUsd < 0 ? '-' : '';
-  const abs = Math.abs(Math.trunc(nanoUsd));
-  const whole = Math.floor(abs / NANO_PER_USD);
-  const frac = String(abs % NANO_PER_USD).padStart(MAX_DIGITS, '0');
-  return `${sign}${whole}.${frac}`;
-}
-
 /** A rate per second: every digit down to the nano-dollar that is not a trailing zero. */
 export function formatRate(nanoUsdPerSecond: number, locale?: string): string {
   return numberFormat(locale, {

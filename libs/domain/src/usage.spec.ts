@@ -13,7 +13,7 @@ import type { SizeName } from './sizes';
 import {
   billableSeconds,
   intervalUnits,
-  quantitySeconds,
+  monthOf,
   rateUsage,
   totalUnits,
   USAGE_GROUPINGS,
@@ -148,34 +148,6 @@ describe('billableSeconds', () => {
 
   it('is always a whole number', () => {
     for (let ms = 0; ms < 5000; ms += 7) expect(Number.isInteger(billableSeconds(T0, at(ms)))).toBe(true);
-  });
-});
-
-describe('quantitySeconds', () => {
-  it.each([
-    [10, 0, 0],
-    [10, 1, 10],
-    [10, 1000, 10],
-    [10, 1001, 20],
-    [1, 3_600_000, 3600],
-    [1024, 86_400_000, 1024 * 86_400],
-    [0, 86_400_000, 0],
-  ])('%i GiB for %i ms is %i GB-seconds', (quantity, ms, expected) => {
-    expect(quantitySeconds(quantity, T0, at(ms))).toBe(expected);
-  });
-
-  it('is 0 for a reversed interval', () => {
-    expect(quantitySeconds(50, T0, at(-5000))).toBe(0);
-  });
-
-  it('multiplies the quantity by billableSeconds', () => {
-    for (const [q, ms] of [
-      [3, 2500],
-      [7, 59_999],
-      [100, 1],
-    ] as const) {
-      expect(quantitySeconds(q, T0, at(ms))).toBe(q * billableSeconds(T0, at(ms)));
-    }
   });
 });
 
@@ -881,5 +853,19 @@ describe('rateUsage', () => {
       expect(rateUsage(DAY5, MAY, groupBy, MAY_NOW, 'size')).toEqual(rateUsage(DAY5, MAY, groupBy, MAY_NOW));
       for (const l of rateUsage(DAY5, MAY, groupBy, MAY_NOW, 'type').lines) expect(l.series).toBeNull();
     });
+  });
+});
+
+describe('monthOf', () => {
+  it('is the UTC calendar month holding the instant, end exclusive', () => {
+    expect(monthOf(new Date('2026-11-22T05:00:00Z'))).toEqual({
+      from: new Date('2026-11-01T00:00:00Z'),
+      to: new Date('2026-12-01T00:00:00Z'),
+    });
+    expect(monthOf(new Date('2026-12-31T23:59:59.999Z'))).toEqual({
+      from: new Date('2026-12-01T00:00:00Z'),
+      to: new Date('2027-01-01T00:00:00Z'),
+    });
+    expect(monthOf(new Date('2027-01-01T00:00:00Z')).from).toEqual(new Date('2027-01-01T00:00:00Z'));
   });
 });

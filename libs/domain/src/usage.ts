@@ -27,9 +27,11 @@ export function billableSeconds(start: Date, end: Date): number {
   return ms > 0 ? Math.ceil(ms / 1000) : 0;
 }
 
-/** quantity x seconds: GB-seconds for storage meters. */
-export function quantitySeconds(quantity: number, start: Date, end: Date): number {
-  return quantity * billableSeconds(start, end);
+/** The UTC calendar month holding `at`: the billing period (invoices, the worker's reconciliation). */
+export function monthOf(at: Date): UsageWindow {
+  const from = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), 1));
+  const to = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1, 1));
+  return { from, to };
 }
 
 /** One stretch of usage, as rating needs it. */

@@ -16,7 +16,6 @@ import {
   normaliseMountPath,
   parseVolumeMount,
   placeVolume,
-  storageHoldsSpace,
   validateVolumeMounts,
   validateVolumeSize,
   volumeDeviceSerial,
@@ -164,12 +163,6 @@ describe('storage state machine (exhaustive)', () => {
     const gone = nextStorageState('deleting', 'deleted');
     expect(gone).toBe('deleted');
     expect(nextStorageState(gone as VolumeState, 'deleted')).toBeNull();
-  });
-});
-
-describe('storageHoldsSpace', () => {
-  it.each(VOLUME_STATES.map((s) => [s]))('%s', (state) => {
-    expect(storageHoldsSpace(state)).toBe(state !== 'deleted');
   });
 });
 

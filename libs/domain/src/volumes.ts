@@ -49,12 +49,7 @@ export function nextStorageState(from: VolumeState, event: StorageEvent): Volume
   return STORAGE_TRANSITIONS[from][event] ?? null;
 }
 
-/** Holds space on its host and accrues usage: everything but deleted. */
-export function storageHoldsSpace(state: VolumeState): boolean {
-  return state !== 'deleted';
-}
-
-export function isValidVolumeName(name: unknown): name is string {
+export function isValidVolumeName(name: unknown): boolean {
   return typeof name === 'string' && VOLUME_NAME_PATTERN.test(name);
 }
 
@@ -115,7 +110,7 @@ export function parseVolumeMount(spec: string): VolumeMountRequest {
     });
   }
   const volume = spec.slice(0, i);
-  if (!VOLUME_NAME_PATTERN.test(volume)) {
+  if (!isValidVolumeName(volume)) {
     throw new DomainError(
       'request/invalid',
       `volume name "${volume.slice(0, 100)}" is not valid: use ${VOLUME_NAME_RULE}`,

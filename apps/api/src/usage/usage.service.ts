@@ -16,6 +16,7 @@ import {
   formatUsd,
   intervalUnits,
   isUsageMeter,
+  monthOf,
   meterUnit,
   rateUsage,
   ratePerSecond,
@@ -45,13 +46,6 @@ interface IntervalRow {
 const MAX_WINDOW_DAYS = 366;
 const INVOICE_MONTHS = 12;
 const PERIOD = /^(\d{4})-(0[1-9]|1[0-2])$/;
-
-/** The UTC calendar month holding `at`. */
-export function monthOf(at: Date): UsageWindow {
-  const from = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), 1));
-  const to = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1, 1));
-  return { from, to };
-}
 
 export function parsePeriod(period: string): UsageWindow {
   const m = PERIOD.exec(period);
