@@ -284,17 +284,19 @@ describe('per-second metering and billing (api + hosts + billing worker + local 
   });
 
   it('follows payments: a failed invoice stops new containers for that tenant only, a paid one lifts it', async () => {
-    const [row] = await stack.sql<{ stripe_customer_id: string }>(
-      `SELECT stripe_customer_id FROM tenants WHERE id = $1`,
-      [a.id],
-    );
-    const customer = row!.stripe_customer_id;
-    const deliver = async (type: string) => {
-      const e = stripe.signedEvent(type, { object: 'invoice', id: `in_${type}`, customer });
-      return stack
-        .anonymous()
-        .request('POST', '/v1/webhooks/stripe', e.body, { 'stripe-signature': e.signature });
-    };
+    // The billing worker makes A's Stripe customer once A has usage to send (earlier tests gave it some).
+    const customer = await waitFor('tenant A to have a Stripe customer', async () => {
+      const [row] = await stack.sql<{ stripe_customer_id: string | null }>(
+        `SELECT stripe_customer_id FROM tenants WHERE id = $1`,
+        [a.id],
+      );
+      return row?.stripe_customer_id ?? undefined;
+    });
+    const send = (e: { body: string; signature: string }) =>
+      stack.anonymous().request('POST', '/v1/webhooks/stripe', e.body, { 'stripe-signature': e.signature });
+    const failed = stripe.signedEvent('invoice.payment_failed', { object: 'invoice', id: 'in_1', customer });
+    const deliver = (type: string) =>
+      send(stripe.signedEvent(type, { object: 'invoice', id: `in_${type}`, customer }));
     // A forged delivery is refused.
     const forged = await stack
       .anonymous()
@@ -307,7 +309,7 @@ describe('per-second metering and billing (api + hosts + billing worker + local 
     expect(forged.status).toBe(400);
     expect(forged.body.error.code).toBe('webhook/invalid_signature');
 
-    expect((await deliver('invoice.payment_failed')).status).toBe(200);
+    expect((await send(failed)).status).toBe(200);
     const refused = await a.http.post('/v1/containers', { image: 'busybox', size: 's1' });
     expect(refused.status).toBe(402);
     expect(refused.body.error.code).toBe('billing/past_due');
@@ -319,6 +321,18 @@ describe('per-second metering and billing (api + hosts + billing worker + local 
     expect((await deliver('invoice.paid')).status).toBe(200);
     const allowed = await a.http.post('/v1/containers', { image: 'busybox', size: 's1' });
     expect(allowed.status).toBe(202);
+
+    // Stripe delivers at least once and in any order: a repeat of the failure, or a failure older than the
+    // payment, changes nothing.
+    expect((await send(failed)).status).toBe(200);
+    const older = stripe.signedEvent(
+      'invoice.payment_failed',
+      { object: 'invoice', id: 'in_0', customer },
+      { created: Math.floor(Date.now() / 1000) - 3600 },
+    );
+    expect((await send(older)).status).toBe(200);
+    expect((await a.http.get('/v1/invoices')).body.billingStatus).toBe('active');
+    expect((await a.http.post('/v1/containers', { image: 'busybox', size: 's1' })).status).toBe(202);
   });
 
   it('answers invoices and usage queries, and refuses bad ones in words', async () => {

@@ -111,7 +111,11 @@ export interface FakeStripe {
    * A webhook delivery signed like Stripe's: body is the JSON event text, signature the
    * Stripe-Signature header value (signed with stripe's own webhooks.generateTestHeaderString).
    */
-  signedEvent(type: string, object: Record<string, unknown>): { body: string; signature: string; id: string };
+  signedEvent(
+    type: string,
+    object: Record<string, unknown>,
+    opts?: { created?: number },
+  ): { body: string; signature: string; id: string };
   stop(): Promise<void>;
 }
 
@@ -926,13 +930,13 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     setDown: (mode) => {
       down = mode;
     },
-    signedEvent: (type, object) => {
+    signedEvent: (type, object, opts) => {
       const id = randomId('evt_test_');
       const event = {
         id,
         object: 'event',
         api_version: Stripe.API_VERSION,
-        created: nowSeconds(),
+        created: opts?.created ?? nowSeconds(),
         data: { object },
         livemode: false,
         pending_webhooks: 1,
