@@ -10,7 +10,7 @@ const agentSchema = z.object({
     .string()
     .regex(/^[a-z0-9_-]{1,32}$/i)
     .default('berth'),
-  BERTH_AGENT_JOIN_TOKEN: secretFromEnv('BERTH_AGENT_JOIN_TOKEN'),
+  BERTH_AGENT_JOIN_TOKEN: secretFromEnv('BERTH_AGENT_JOIN_TOKEN').optional(),
   BERTH_HOST_NAME: z
     .string()
     .regex(/^[a-z0-9][a-z0-9.-]{0,62}$/i, 'host names are letters, digits, dots and dashes')
@@ -60,7 +60,11 @@ export interface AgentConfig {
   readonly apiUrl: string;
   readonly redisUrl: string;
   readonly queuePrefix: string;
-  readonly joinToken: string;
+  /**
+   * Registers the host when it has no identity yet (or the operator re-admitted it); null: the host must
+   * already have one in its state dir. A host that has registered re-registers with its own token.
+   */
+  readonly joinToken: string | null;
   readonly host: {
     readonly name: string;
     readonly address: string;
@@ -102,7 +106,7 @@ export function loadAgentConfig(env: Env = processEnv()): AgentConfig {
     apiUrl: e.BERTH_API_URL.replace(/\/+$/, ''),
     redisUrl: e.REDIS_URL,
     queuePrefix: e.BERTH_QUEUE_PREFIX,
-    joinToken: e.BERTH_AGENT_JOIN_TOKEN,
+    joinToken: e.BERTH_AGENT_JOIN_TOKEN ?? null,
     host: {
       name: e.BERTH_HOST_NAME,
       address: e.BERTH_HOST_ADDRESS,

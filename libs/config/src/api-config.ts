@@ -21,6 +21,12 @@ function parsedBy<T>(parse: (text: string) => T) {
   };
 }
 
+/** The longest a join token may live: long-lived fleet credentials are rotated, not kept for ever. */
+export const MAX_JOIN_TOKEN_TTL_S = 365 * 24 * 3600;
+
+const ttlSecondsFromEnv = (fallback: number) =>
+  z.coerce.number().int().min(60).max(MAX_JOIN_TOKEN_TTL_S).default(fallback);
+
 const apiSchema = z.object({
   BERTH_HTTP_HOST: z.string().default('127.0.0.1'),
   BERTH_HTTP_PORT: intFromEnv(8080),
@@ -32,7 +38,13 @@ const apiSchema = z.object({
     .regex(/^[a-z0-9_-]{1,32}$/i)
     .default('berth'),
   BERTH_OPERATOR_TOKEN: secretFromEnv('BERTH_OPERATOR_TOKEN'),
-  BERTH_AGENT_JOIN_TOKEN: secretFromEnv('BERTH_AGENT_JOIN_TOKEN'),
+  BERTH_AGENT_JOIN_TOKEN: secretFromEnv('BERTH_AGENT_JOIN_TOKEN').optional(),
+  BERTH_AGENT_JOIN_TOKEN_EXPIRES_AT: z.iso
+    .datetime({ offset: true, error: 'BERTH_AGENT_JOIN_TOKEN_EXPIRES_AT must be an ISO 8601 time' })
+    .transform((t) => new Date(t))
+    .optional(),
+  BERTH_JOIN_TOKEN_TTL_S: ttlSecondsFromEnv(24 * 3600),
+  BERTH_READMIT_TOKEN_TTL_S: ttlSecondsFromEnv(3600),
   BERTH_SECRETS_KEY: z
     .string()
     .regex(/^[0-9a-f]{64}$/i, 'BERTH_SECRETS_KEY must be 32 bytes as 64 hex digits')
@@ -63,7 +75,17 @@ export interface ApiConfig {
   /** BullMQ key prefix: lets several berth stacks share one Redis (tests do). */
   readonly queuePrefix: string;
   readonly operatorToken: string;
-  readonly agentJoinToken: string;
+  /**
+   * The bootstrap join token from the environment (null: only join tokens made through the API work).
+   * It registers new hosts only, as every join token does (apps/api/src/hosts/hosts.service.ts).
+   */
+  readonly agentJoinToken: string | null;
+  /** When the bootstrap join token stops working; null: it works until it is removed from the env. */
+  readonly agentJoinTokenExpiresAt: Date | null;
+  /** How long a join token made through the API lives when its creator gives no TTL (kubeadm's 24 h). */
+  readonly joinTokenTtlS: number;
+  /** How long an operator's re-admission token for one host stays usable. */
+  readonly readmitTokenTtlS: number;
   /**
    * Encrypts stored secrets (registry passwords). When unset it is derived from the operator token, so
    * set it before rotating that token.
@@ -105,7 +127,10 @@ export function loadApiConfig(env: Env = processEnv()): ApiConfig {
     redisUrl: e.REDIS_URL,
     queuePrefix: e.BERTH_QUEUE_PREFIX,
     operatorToken: e.BERTH_OPERATOR_TOKEN,
-    agentJoinToken: e.BERTH_AGENT_JOIN_TOKEN,
+    agentJoinToken: e.BERTH_AGENT_JOIN_TOKEN ?? null,
+    agentJoinTokenExpiresAt: e.BERTH_AGENT_JOIN_TOKEN_EXPIRES_AT ?? null,
+    joinTokenTtlS: e.BERTH_JOIN_TOKEN_TTL_S,
+    readmitTokenTtlS: e.BERTH_READMIT_TOKEN_TTL_S,
     secretsKey: e.BERTH_SECRETS_KEY
       ? Buffer.from(e.BERTH_SECRETS_KEY, 'hex')
       : Buffer.from(hkdfSync('sha256', e.BERTH_OPERATOR_TOKEN, 'berth', 'secrets-key', 32)),

@@ -14,7 +14,13 @@ describe('loadApiConfig', () => {
 
   it('coerces numbers and names every bad variable', () => {
     expect(loadApiConfig({ ...secrets, BERTH_HTTP_PORT: '9000' }).http.port).toBe(9000);
-    expect(() => loadApiConfig({ BERTH_HTTP_PORT: 'x', BERTH_PLACEMENT_POLICY: 'random' })).toThrow(
+    expect(() =>
+      loadApiConfig({
+        BERTH_HTTP_PORT: 'x',
+        BERTH_AGENT_JOIN_TOKEN: 'short',
+        BERTH_PLACEMENT_POLICY: 'random',
+      }),
+    ).toThrow(
       /BERTH_HTTP_PORT[\s\S]*BERTH_OPERATOR_TOKEN[\s\S]*BERTH_AGENT_JOIN_TOKEN[\s\S]*BERTH_PLACEMENT_POLICY/,
     );
   });
@@ -61,6 +67,38 @@ describe('loadApiConfig', () => {
     expect(() => loadApiConfig({ ...secrets, BERTH_FIP_QUOTA: '-1' })).toThrow(/BERTH_FIP_QUOTA/);
   });
 
+  it('the bootstrap join token is optional, never expires unless told, and API-made tokens live 24 h', () => {
+    const none = loadApiConfig({ BERTH_OPERATOR_TOKEN: 'o'.repeat(32) });
+    expect(none.agentJoinToken).toBeNull();
+    const c = loadApiConfig(secrets);
+    expect(c.agentJoinToken).toBe('j'.repeat(32));
+    expect(c.agentJoinTokenExpiresAt).toBeNull();
+    expect(c.joinTokenTtlS).toBe(86_400);
+    expect(c.readmitTokenTtlS).toBe(3_600);
+  });
+
+  it('parses the join token settings and names bad ones', () => {
+    const c = loadApiConfig({
+      ...secrets,
+      BERTH_AGENT_JOIN_TOKEN_EXPIRES_AT: '2026-12-31T23:00:00+01:00',
+      BERTH_JOIN_TOKEN_TTL_S: '600',
+      BERTH_READMIT_TOKEN_TTL_S: '120',
+    });
+    expect(c.agentJoinTokenExpiresAt?.toISOString()).toBe('2026-12-31T22:00:00.000Z');
+    expect(c.joinTokenTtlS).toBe(600);
+    expect(c.readmitTokenTtlS).toBe(120);
+    expect(() =>
+      loadApiConfig({
+        ...secrets,
+        BERTH_AGENT_JOIN_TOKEN_EXPIRES_AT: 'next tuesday',
+        BERTH_JOIN_TOKEN_TTL_S: '10',
+        BERTH_READMIT_TOKEN_TTL_S: String(400 * 24 * 3600),
+      }),
+    ).toThrow(
+      /BERTH_AGENT_JOIN_TOKEN_EXPIRES_AT: .*ISO 8601[\s\S]*BERTH_JOIN_TOKEN_TTL_S[\s\S]*BERTH_READMIT_TOKEN_TTL_S/,
+    );
+  });
+
   it('rejects short secrets', () => {
     expect(() => loadApiConfig({ ...secrets, BERTH_OPERATOR_TOKEN: 'short' })).toThrow(/at least 24/);
   });
@@ -77,6 +115,14 @@ describe('loadAgentConfig', () => {
     expect(c.stateDir).toMatch(/\.data\/agent\/host-a$/);
     expect(c.driver).toBe('qemu');
     expect(c.qemu.accel).toBe('auto');
+  });
+
+  it('needs no join token: a host that registered re-registers with its own', () => {
+    expect(loadAgentConfig({ BERTH_HOST_NAME: 'host-a' }).joinToken).toBeNull();
+    expect(
+      loadAgentConfig({ BERTH_HOST_NAME: 'host-a', BERTH_AGENT_JOIN_TOKEN: 'j'.repeat(32) }).joinToken,
+    ).toBe('j'.repeat(32));
+    expect(() => loadAgentConfig({ BERTH_AGENT_JOIN_TOKEN: 'short' })).toThrow(/BERTH_AGENT_JOIN_TOKEN/);
   });
 
   it('rejects a host name with spaces', () => {

@@ -51,6 +51,7 @@ describe('ID_PREFIXES', () => {
       'sgr',
       'op',
       'use',
+      'jtk',
     ]);
     expect(new Set(ID_PREFIXES).size).toBe(ID_PREFIXES.length);
   });

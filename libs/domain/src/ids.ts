@@ -18,6 +18,7 @@ export const ID_PREFIXES = [
   'sgr',
   'op',
   'use',
+  'jtk',
 ] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 
@@ -37,6 +38,8 @@ export type SecurityGroupId = Id<'sg'>;
 export type SecurityRuleId = Id<'sgr'>;
 export type OperationId = Id<'op'>;
 export type UsageId = Id<'use'>;
+/** A join token (or a host's re-admission token) an agent registers with. */
+export type JoinTokenId = Id<'jtk'>;
 
 // Crockford base32, which leaves out i, l and o (misread as 1 and 0) and u. Lowercase because ids
 // are typed into URLs and shell commands.

@@ -7,6 +7,7 @@ import { HostEntity } from './host.entity';
 import { IdempotencyKeyEntity } from './idempotency-key.entity';
 import { ImageEntity } from './image.entity';
 import { IpAllocationEntity } from './ip-allocation.entity';
+import { JoinTokenEntity } from './join-token.entity';
 import { NetworkEntity } from './network.entity';
 import { OperationEntity } from './operation.entity';
 import { RegistryCredentialEntity } from './registry-credential.entity';
@@ -27,6 +28,7 @@ export {
   IdempotencyKeyEntity,
   ImageEntity,
   IpAllocationEntity,
+  JoinTokenEntity,
   NetworkEntity,
   OperationEntity,
   RegistryCredentialEntity,
@@ -58,4 +60,5 @@ export const ALL_ENTITIES = [
   VolumeEntity,
   SnapshotEntity,
   UsageIntervalEntity,
+  JoinTokenEntity,
 ];
