@@ -12,16 +12,25 @@ import { MachineExitsListener } from './processors/machine-exits.listener';
 import { DataplaneSyncService } from './reporter/dataplane-sync.service';
 import { HeartbeatService } from './reporter/heartbeat.service';
 import { LogShipperService } from './reporter/log-shipper.service';
-import { RegistrationService } from './reporter/registration.service';
+import { registrationNeedsOperator, RegistrationService } from './reporter/registration.service';
 import { ResyncService } from './runner/resync.service';
 import { StorageJobsService } from './volumes/storage-jobs.service';
 
-/** Retries start-up steps that need the API: the agent may start before the API is up. */
-async function untilDone<T>(what: string, log: (m: string) => void, step: () => Promise<T>): Promise<T> {
+/**
+ * Retries start-up steps that need the API: the agent may start before the API is up. A failure that
+ * `hopeless` recognises (the API refused for good) is thrown instead: the operator must act.
+ */
+async function untilDone<T>(
+  what: string,
+  log: (m: string) => void,
+  step: () => Promise<T>,
+  hopeless: (err: unknown) => boolean = () => false,
+): Promise<T> {
   for (let delay = 250; ; delay = Math.min(delay * 2, 5000)) {
     try {
       return await step();
     } catch (err) {
+      if (hopeless(err)) throw err;
       log(`${what} failed, retrying in ${delay} ms: ${err instanceof Error ? err.message : String(err)}`);
       await sleep(delay);
     }
@@ -40,7 +49,12 @@ async function main(): Promise<void> {
     logger.warn(m, 'agent');
   };
   const registration = app.get(RegistrationService);
-  const hostId = await untilDone('registration', warn, () => registration.ensureRegistered());
+  const hostId = await untilDone(
+    'registration',
+    warn,
+    () => registration.ensureRegistered(),
+    registrationNeedsOperator,
+  );
   const heartbeat = app.get(HeartbeatService);
   heartbeat.start();
   await untilDone('resync', warn, () => app.get(ResyncService).resync());
@@ -82,6 +96,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
+  console.error(`agent stopped: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 });

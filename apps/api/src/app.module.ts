@@ -25,6 +25,8 @@ import { FloatingIpsController } from './floating-ips/floating-ips.controller';
 import { FloatingIpsService } from './floating-ips/floating-ips.service';
 import { HealthController } from './health/health.controller';
 import { HostsController } from './hosts/hosts.controller';
+import { JoinTokensController } from './hosts/join-tokens.controller';
+import { JoinTokensService } from './hosts/join-tokens.service';
 import { HostsService } from './hosts/hosts.service';
 import { ImagesController } from './images/images.controller';
 import { ImagesService } from './images/images.service';
@@ -68,6 +70,7 @@ export class AppModule {
         TenantsController,
         ApiKeysController,
         HostsController,
+        JoinTokensController,
         ContainersController,
         ContainerSecurityGroupsController,
         NetworksController,
@@ -94,6 +97,7 @@ export class AppModule {
         TenantsService,
         ApiKeysService,
         HostsService,
+        JoinTokensService,
         ContainersService,
         ContainerExecService,
         ContainerLogsService,

@@ -49,6 +49,34 @@ export interface CreatedApiKeyView extends ApiKeyView {
   readonly secret: string;
 }
 
+/** A join token as the operator lists it; the secret is never shown again after creation. */
+export interface JoinTokenView {
+  readonly id: string;
+  readonly prefix: string;
+  readonly description: string;
+  /** A re-admission token: the one host it registers (used once). null: a join token for new hosts. */
+  readonly hostId: string | null;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+  readonly lastUsedAt: string | null;
+}
+
+/** Returned once, when a join or re-admission token is made: `token` is never shown again. */
+export interface CreatedJoinTokenView extends JoinTokenView {
+  readonly token: string;
+}
+
+export interface CreateJoinTokenRequest {
+  /** Seconds until it expires (default BERTH_JOIN_TOKEN_TTL_S, 24 h). */
+  readonly ttlSeconds?: number;
+  readonly description?: string;
+}
+
+export interface ReadmitHostRequest {
+  /** Seconds the re-admission token stays usable (default BERTH_READMIT_TOKEN_TTL_S, 1 h). */
+  readonly ttlSeconds?: number;
+}
+
 export interface HostView {
   readonly id: string;
   readonly name: string;
@@ -172,12 +200,17 @@ export interface RegisterHostRequest {
   readonly driver: string;
   readonly capabilities: Record<string, unknown>;
   readonly agentVersion: string;
+  /** With the host's own token: issue a new one (the old one stops working). A join always issues one. */
+  readonly rotateToken?: boolean;
 }
 
 export interface RegisterHostResponse {
   readonly hostId: string;
-  /** The host's own bearer token; only its hash is stored. */
-  readonly token: string;
+  /**
+   * The host's own bearer token when one was issued (a new host, a re-admission, a rotation); only its
+   * hash is stored. Absent when a host re-registered with its token and keeps it.
+   */
+  readonly token?: string;
   readonly queue: string;
 }
 

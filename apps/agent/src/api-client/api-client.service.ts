@@ -33,8 +33,9 @@ export class ApiClientService {
     private readonly identity: HostIdentityStore,
   ) {}
 
-  register(req: RegisterHostRequest): Promise<RegisterHostResponse> {
-    return this.call('POST', '/v1/agent/register', this.config.joinToken, req);
+  /** With the host's own token (a host that has registered) or a join token (a new host). */
+  register(req: RegisterHostRequest, token: string): Promise<RegisterHostResponse> {
+    return this.call('POST', '/v1/agent/register', token, req);
   }
 
   heartbeat(req: HeartbeatRequest): Promise<HeartbeatResponse> {

@@ -44,7 +44,7 @@ export class HeartbeatService {
       if (err instanceof ApiError && err.status === 401) {
         this.log.warn('host token refused; registering again');
         await this.registration
-          .register()
+          .ensureRegistered()
           .catch((e: unknown) => this.log.error(`register failed: ${String(e)}`));
         return;
       }

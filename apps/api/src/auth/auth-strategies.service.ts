@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { ApiKeyRepository, HostEntity, TenantEntity } from '@berth/db';
 import { DomainError } from '@berth/domain';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
+import { JoinTokensService } from '../hosts/join-tokens.service';
 import { HeaderBearerStrategy } from './header-bearer.strategy';
 import type { Principal } from './principal';
 import { sameSecret, verifySecret } from './secret-hasher';
@@ -14,7 +15,8 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 
 /**
  * Registers berth's four Passport strategies: `operator` (admin token from config), `tenant` (API keys),
- * `agent` (per-host tokens) and `agent-join` (the join token an agent presents to register its host).
+ * `agent` (per-host tokens) and `agent-join` (a join token an agent presents to register a new host;
+ * its expiry and revocation are JoinTokensService's).
  */
 @Injectable()
 export class AuthStrategiesService implements OnModuleInit {
@@ -23,21 +25,18 @@ export class AuthStrategiesService implements OnModuleInit {
   constructor(
     @Inject(API_CONFIG) private readonly config: ApiConfig,
     private readonly ds: DataSource,
+    private readonly joinTokens: JoinTokensService,
   ) {}
 
   onModuleInit(): void {
     passport.use(new HeaderBearerStrategy('operator', (t) => Promise.resolve(this.verifyOperator(t))));
-    passport.use(new HeaderBearerStrategy('agent-join', (t) => Promise.resolve(this.verifyJoin(t))));
+    passport.use(new HeaderBearerStrategy('agent-join', (t) => this.joinTokens.verify(t)));
     passport.use(new HeaderBearerStrategy('tenant', (t) => this.verifyTenant(t)));
     passport.use(new HeaderBearerStrategy('agent', (t) => this.verifyAgent(t)));
   }
 
   verifyOperator(token: string): Principal | null {
     return sameSecret(token, this.config.operatorToken) ? { kind: 'operator' } : null;
-  }
-
-  verifyJoin(token: string): Principal | null {
-    return sameSecret(token, this.config.agentJoinToken) ? { kind: 'agent-join' } : null;
   }
 
   async verifyTenant(token: string): Promise<Principal | null> {

@@ -32,9 +32,13 @@ export class AgentAuthGuard extends AuthGuard('agent') {
   }
 }
 
+/**
+ * Registration: a host's own token (a host that exists re-registers with it) or a join token (a new
+ * host). Passport tries them in this order; the first that recognises the token decides.
+ */
 @Injectable()
-export class AgentJoinAuthGuard extends AuthGuard('agent-join') {
+export class RegistrantAuthGuard extends AuthGuard(['agent', 'agent-join']) {
   override handleRequest<T>(err: unknown, user: T | false, info: unknown): T {
-    return rejectOrPass('agent join token', err, user, info);
+    return rejectOrPass('host token or agent join token', err, user, info);
   }
 }

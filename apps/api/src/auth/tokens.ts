@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 
 /**
- * Bearer tokens look like `<kind>_<prefix>_<secret>`: `bk` for tenant API keys, `bh` for host tokens.
- * The prefix is stored in clear (to find the row and to show in lists); the secret only as a hash.
+ * Bearer tokens look like `<kind>_<prefix>_<secret>`: `bk` for tenant API keys, `bh` for host tokens,
+ * `bj` for join tokens (and hosts' re-admission tokens) that agents register with. The prefix is stored
+ * in clear (to find the row and to show in lists); the secret only as a hash.
  */
-export type TokenKind = 'bk' | 'bh';
+export type TokenKind = 'bk' | 'bh' | 'bj';
 
 export interface IssuedToken {
   readonly token: string;

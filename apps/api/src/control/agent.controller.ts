@@ -12,9 +12,9 @@ import type {
   HeartbeatResponse,
   RegisterHostResponse,
 } from '@berth/contracts';
-import { AgentAuthGuard, AgentJoinAuthGuard } from '../auth/guards';
-import { CurrentAgent } from '../auth/principal.decorator';
-import type { AgentPrincipal } from '../auth/principal';
+import { AgentAuthGuard, RegistrantAuthGuard } from '../auth/guards';
+import { CurrentAgent, CurrentRegistrant } from '../auth/principal.decorator';
+import type { AgentPrincipal, RegistrantPrincipal } from '../auth/principal';
 import { HostsService } from '../hosts/hosts.service';
 import {
   AgentCredentialsQueryDto,
@@ -75,10 +75,16 @@ export class AgentController {
 
   @Post('register')
   @HttpCode(200)
-  @UseGuards(AgentJoinAuthGuard)
-  @ApiOperation({ summary: 'Register (or re-register) a host with the join token; returns its own token' })
-  register(@Body() dto: RegisterHostDto): Promise<RegisterHostResponse> {
-    return this.hosts.register(dto);
+  @UseGuards(RegistrantAuthGuard)
+  @ApiOperation({
+    summary:
+      "Register a new host with a join token (answers its own host token), or re-register a host with its own host token; a join token cannot take an existing host's name (409 host/name_taken)",
+  })
+  register(
+    @CurrentRegistrant() who: RegistrantPrincipal,
+    @Body() dto: RegisterHostDto,
+  ): Promise<RegisterHostResponse> {
+    return this.hosts.register(who, dto);
   }
 
   @Post('heartbeat')

@@ -60,6 +60,13 @@ export class RegisterHostDto {
   @IsString()
   @MaxLength(64)
   agentVersion!: string;
+
+  @ApiPropertyOptional({
+    description: "With the host's own token: issue a new host token (the old one stops working at once)",
+  })
+  @IsOptional()
+  @IsBoolean()
+  rotateToken?: boolean;
 }
 
 export class HeartbeatDto {

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type {
   HeartbeatRequest,
   HeartbeatResponse,
@@ -11,9 +11,12 @@ import type {
 import { HostEntity, inTransaction } from '@berth/db';
 import { DomainError, newId, transitionHost, type HostId } from '@berth/domain';
 import { agentQueueName } from '@berth/queue';
+import type { JoinPrincipal, RegistrantPrincipal } from '../auth/principal';
 import { hashSecret } from '../auth/secret-hasher';
 import { issueToken } from '../auth/tokens';
 import { decodeCursor, DEFAULT_PAGE_LIMIT, pageOf } from '../common/pagination';
+import { onUniqueViolation } from '../common/unique-violation';
+import { JoinTokensService } from './join-tokens.service';
 import { reservationsByHost } from './host-snapshots';
 import { hostView } from './host.view';
 import { storageReservedByHost } from '../volumes/volume-ledger';
@@ -23,54 +26,112 @@ import { storageReservedByHost } from '../volumes/volume-ledger';
 export class HostsService {
   private readonly log = new Logger(HostsService.name);
 
-  constructor(private readonly ds: DataSource) {}
+  constructor(
+    private readonly ds: DataSource,
+    private readonly joinTokens: JoinTokensService,
+  ) {}
 
   /**
-   * Registers a host by name, or re-registers it (an agent that lost its state dir, or moved). Either
-   * way a new per-host token is issued and the old one stops working. The host keeps its id.
+   * Registers a host. Who may do what (issue 12, "host identity cannot be taken"):
+   * - A join token registers a NEW host name only. With the name of a host that exists it is
+   *   `409 host/name_taken` and changes nothing: holding the fleet's join token must not make anyone an
+   *   existing host (with its token they would read its containers' specs and its tenants' logins).
+   * - A host re-registers with its own host token (its agent keeps it in its state dir), updating its
+   *   address, capacity, driver and version; it keeps its token unless it asks to rotate it.
+   * - A host that lost its token comes back through the operator only: a re-admission token (see
+   *   join-tokens.service.ts) registers that one host, once, and gives it a new token.
+   * The host keeps its id throughout, so its containers, volumes and queue stay its own.
    */
-  register(req: RegisterHostRequest): Promise<RegisterHostResponse> {
+  register(who: RegistrantPrincipal, req: RegisterHostRequest): Promise<RegisterHostResponse> {
+    return who.kind === 'agent' ? this.reregister(who.hostId, req) : this.join(who, req);
+  }
+
+  private reregister(hostId: HostId, req: RegisterHostRequest): Promise<RegisterHostResponse> {
     return inTransaction(this.ds, async (em) => {
-      const issued = issueToken('bh');
-      const tokenHash = await hashSecret(issued.secret);
-      const now = new Date();
-      const existing = await em
-        .createQueryBuilder(HostEntity, 'h')
-        .setLock('pessimistic_write')
-        .where('h.name = :name', { name: req.name })
-        .getOne();
-      const host =
-        existing ??
-        em.create(HostEntity, {
-          id: newId('hst'),
-          name: req.name,
-          registeredAt: now,
-          state: 'ready',
-          stateChangedAt: now,
-        });
-      if (existing && existing.state !== 'ready') {
-        host.state = transitionHost(existing.state, 'heartbeat');
-        host.stateChangedAt = now;
+      const host = await lockHost(em, 'h.id = :id', { id: hostId });
+      if (!host) throw new DomainError('host/not_found', `host ${hostId} does not exist`);
+      if (host.name !== req.name) {
+        throw new DomainError(
+          'host/name_mismatch',
+          `this host token belongs to host ${host.name}, not ${req.name}: a host keeps its name; ` +
+            'register a new host with a join token instead',
+        );
       }
-      Object.assign(host, {
-        address: req.address,
-        capacityVcpu: req.capacity.vcpu,
-        capacityMemoryMib: req.capacity.memoryMib,
-        capacityDiskGib: req.capacity.diskGib,
-        capacityVolumeGib: req.capacity.volumeGib ?? 0,
-        driver: req.driver,
-        capabilities: req.capabilities,
-        agentVersion: req.agentVersion,
-        tokenPrefix: issued.prefix,
-        tokenHash,
-        lastHeartbeatAt: now,
-      });
-      await em.save(host);
-      this.log.log(
-        `host ${host.name} (${host.id}) ${existing ? 're-registered' : 'registered'}, driver ${req.driver}`,
-      );
-      return { hostId: host.id, token: issued.token, queue: agentQueueName(host.id) };
+      const res = await this.save(em, host, req, req.rotateToken === true);
+      this.log.log(`host ${host.name} (${host.id}) re-registered${res.token ? ', token rotated' : ''}`);
+      return res;
     });
+  }
+
+  private join(who: JoinPrincipal, req: RegisterHostRequest): Promise<RegisterHostResponse> {
+    // Two new agents racing for one free name: the loser hits the unique name and gets the same 409.
+    return onUniqueViolation(
+      'hosts_name_key',
+      () => nameTaken(req.name),
+      () =>
+        inTransaction(this.ds, async (em) => {
+          const existing = await lockHost(em, 'h.name = :name', { name: req.name });
+          if (who.readmitHostId !== null) {
+            if (existing?.id !== who.readmitHostId || who.joinTokenId === null) {
+              throw new DomainError(
+                'join_token/wrong_host',
+                `this re-admission token is for another host, not ${req.name}; it registers only the host ` +
+                  'the operator re-admitted',
+              );
+            }
+            await this.joinTokens.consume(em, who.joinTokenId, existing.id);
+            this.log.warn(
+              `host ${existing.name} (${existing.id}) re-admitted by the operator; its old token is void`,
+            );
+            return this.save(em, existing, req, true);
+          }
+          if (existing) throw nameTaken(req.name);
+          const now = new Date();
+          const host = em.create(HostEntity, {
+            id: newId('hst'),
+            name: req.name,
+            registeredAt: now,
+            state: 'ready',
+            stateChangedAt: now,
+          });
+          const res = await this.save(em, host, req, true);
+          this.log.log(`host ${host.name} (${host.id}) registered, driver ${req.driver}`);
+          return res;
+        }),
+    );
+  }
+
+  /** Writes what the agent reports, brings a lost host back, and issues a new token when asked. */
+  private async save(
+    em: EntityManager,
+    host: HostEntity,
+    req: RegisterHostRequest,
+    issueNewToken: boolean,
+  ): Promise<RegisterHostResponse> {
+    const now = new Date();
+    if (host.state !== 'ready') {
+      const next = transitionHost(host.state, 'heartbeat');
+      if (next !== host.state) host.stateChangedAt = now;
+      host.state = next;
+    }
+    const issued = issueNewToken ? issueToken('bh') : null;
+    if (issued) {
+      host.tokenPrefix = issued.prefix;
+      host.tokenHash = await hashSecret(issued.secret);
+    }
+    Object.assign(host, {
+      address: req.address,
+      capacityVcpu: req.capacity.vcpu,
+      capacityMemoryMib: req.capacity.memoryMib,
+      capacityDiskGib: req.capacity.diskGib,
+      capacityVolumeGib: req.capacity.volumeGib ?? 0,
+      driver: req.driver,
+      capabilities: req.capabilities,
+      agentVersion: req.agentVersion,
+      lastHeartbeatAt: now,
+    });
+    await em.save(host);
+    return { hostId: host.id, queue: agentQueueName(host.id), ...(issued ? { token: issued.token } : {}) };
   }
 
   /** Records that the host is alive; a lost host that heartbeats again is ready again. */
@@ -120,4 +181,21 @@ export class HostsService {
       (h) => h.id,
     );
   }
+}
+
+function lockHost(
+  em: EntityManager,
+  where: string,
+  params: Record<string, string>,
+): Promise<HostEntity | null> {
+  return em.createQueryBuilder(HostEntity, 'h').setLock('pessimistic_write').where(where, params).getOne();
+}
+
+function nameTaken(name: string): DomainError {
+  return new DomainError(
+    'host/name_taken',
+    `a host named ${name} is already registered; a join token registers new hosts only. That host ` +
+      "re-registers with its own host token (kept in its agent's state dir), or, if it lost it, the " +
+      `operator re-admits it (berth admin hosts readmit ${name}) and its agent joins with that token`,
+  );
 }
