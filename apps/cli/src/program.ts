@@ -21,11 +21,15 @@ import { registerFipLs } from './commands/fip/ls';
 import { registerFipName } from './commands/fip/name';
 import { registerFipRelease } from './commands/fip/release';
 import { registerHostsLs } from './commands/hosts/ls';
+import { registerHostsReadmit } from './commands/hosts/readmit';
 import { registerImages } from './commands/image/ls';
 import { registerInvoices } from './commands/invoices/ls';
 import { registerInvoicesShow } from './commands/invoices/show';
 import { registerPull } from './commands/image/pull';
 import { registerRmi } from './commands/image/rm';
+import { registerJoinTokensCreate } from './commands/join-tokens/create';
+import { registerJoinTokensLs } from './commands/join-tokens/ls';
+import { registerJoinTokensRm } from './commands/join-tokens/rm';
 import { registerKeysCreate } from './commands/keys/create';
 import { registerKeysLs } from './commands/keys/ls';
 import { registerKeysRevoke } from './commands/keys/revoke';
@@ -174,7 +178,11 @@ export function buildProgram(ctx: CliContext): Command {
   const operation = group(program, 'operation', 'follow asynchronous operations (op_...)');
   registerOperationWait(operation, ctx);
 
-  const admin = group(program, 'admin', 'operator commands: tenants and hosts (needs the operator token)');
+  const admin = group(
+    program,
+    'admin',
+    'operator commands: tenants, hosts and join tokens (needs the operator token)',
+  );
   const tenants = group(admin, 'tenants', 'create, list and suspend tenants');
   registerTenantsCreate(tenants, ctx);
   registerTenantsLs(tenants, ctx);
@@ -182,6 +190,11 @@ export function buildProgram(ctx: CliContext): Command {
   registerTenantsReactivate(tenants, ctx);
   const hosts = group(admin, 'hosts', 'the fleet');
   registerHostsLs(hosts, ctx);
+  registerHostsReadmit(hosts, ctx);
+  const joinTokens = group(admin, 'join-tokens', 'tokens agents register new hosts with');
+  registerJoinTokensCreate(joinTokens, ctx);
+  registerJoinTokensLs(joinTokens, ctx);
+  registerJoinTokensRm(joinTokens, ctx);
 
   registerCompletion(program, ctx, program);
   return program;
