@@ -381,7 +381,7 @@ function crossTenantCases(a: Owned): Case[] {
 /** Operator and agent routes, aimed at A where they take an object; a tenant key must open none of them. */
 function foreignRoutes(
   a: Owned,
-): Array<{ route: string; method: 'GET' | 'POST'; path: string; body?: unknown }> {
+): Array<{ route: string; method: 'GET' | 'POST' | 'DELETE'; path: string; body?: unknown }> {
   return [
     {
       route: 'POST /v1/admin/tenants',
@@ -402,6 +402,19 @@ function foreignRoutes(
       path: `/v1/admin/tenants/${a.tenantId}/reactivate`,
     },
     { route: 'GET /v1/admin/hosts', method: 'GET', path: '/v1/admin/hosts' },
+    {
+      route: 'POST /v1/admin/hosts/{ref}/readmit',
+      method: 'POST',
+      path: '/v1/admin/hosts/host-a/readmit',
+      body: {},
+    },
+    { route: 'POST /v1/admin/join-tokens', method: 'POST', path: '/v1/admin/join-tokens', body: {} },
+    { route: 'GET /v1/admin/join-tokens', method: 'GET', path: '/v1/admin/join-tokens' },
+    {
+      route: 'DELETE /v1/admin/join-tokens/{id}',
+      method: 'DELETE',
+      path: '/v1/admin/join-tokens/jtk_01j9z6w2m4q8r7t5v3x1y0b2c4',
+    },
     {
       route: 'POST /v1/agent/register',
       method: 'POST',
@@ -826,6 +839,7 @@ describe('cross-tenant isolation and credentials (api + agent processes)', () =>
       expect(tenants).not.toContain('intruder');
       const hosts = (await stack.operator.get('/v1/admin/hosts')).body.data.map((h: any) => h.name);
       expect(hosts).toEqual(['host-a']);
+      expect((await stack.operator.get('/v1/admin/join-tokens')).body.data).toEqual([]);
       expect((await a.http.get(`/v1/containers/${owned.containerId}`)).body).toEqual(before.container);
     });
 
