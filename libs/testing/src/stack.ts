@@ -132,10 +132,12 @@ export class TestStack {
     });
     const agent: RunningAgent = { name: opts.name, stateDir, process: proc };
     this.agents.set(opts.name, agent);
-    await waitFor(`agent ${opts.name} to be ready`, () => {
-      if (proc.child.exitCode !== null) throw new Error(`agent exited:\n${proc.output()}`);
-      return Promise.resolve(proc.output().includes('ready; health on'));
+    // An agent that exits (the API refused it) ends the wait at once: waitFor retries what throws.
+    const outcome = await waitFor(`agent ${opts.name} to be ready`, () => {
+      if (proc.child.exitCode !== null) return Promise.resolve('exited' as const);
+      return Promise.resolve(proc.output().includes('ready; health on') && ('ready' as const));
     });
+    if (outcome === 'exited') throw new Error(`agent exited:\n${proc.output()}`);
     return agent;
   }
 
