@@ -126,6 +126,8 @@ export class TestStack {
         BERTH_HEARTBEAT_INTERVAL_MS: '500',
         BERTH_HOLLOW_BOOT_DELAY_MS: '200',
         BERTH_DRIVER: opts.driver ?? 'hollow',
+        // The suites' registries (and the closed ports some pulls are pointed at) are on loopback.
+        BERTH_REGISTRY_ALLOW_CIDRS: '127.0.0.0/8,::1/128',
         ...(netns ? { BERTH_HOST_NETNS: netns } : {}),
         ...opts.env,
       },
