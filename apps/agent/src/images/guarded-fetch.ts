@@ -14,9 +14,9 @@ export function guardedFetch(policy: RegistryAddressPolicy): FetchFn {
     const url = new URL(input instanceof Request ? input.url : String(input));
     policy.checkLiteral(url.hostname);
     // undici's own fetch, so that its dispatcher (the checking lookup) is the one used.
-    return (await undiciFetch(url, {
+    return await undiciFetch(url, {
       ...(init as Parameters<typeof undiciFetch>[1]),
       dispatcher,
-    })) as unknown as Response;
-  }) as FetchFn;
+    });
+  });
 }
