@@ -10,7 +10,7 @@ import type { RegistryAddressPolicy } from './registry-address-policy';
  */
 export function guardedFetch(policy: RegistryAddressPolicy): FetchFn {
   const dispatcher = new Agent({ connect: { lookup: policy.lookup } });
-  return (async (input: string | URL | Request, init?: RequestInit) => {
+  return async (input: string | URL | Request, init?: RequestInit) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
     policy.checkLiteral(url.hostname);
     // undici's own fetch, so that its dispatcher (the checking lookup) is the one used.
@@ -18,5 +18,5 @@ export function guardedFetch(policy: RegistryAddressPolicy): FetchFn {
       ...(init as Parameters<typeof undiciFetch>[1]),
       dispatcher,
     });
-  });
+  };
 }
