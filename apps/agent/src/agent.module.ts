@@ -22,6 +22,8 @@ import { CONTAINER_HOOKS, type ContainerHook } from './runner/container-hook';
 import { ContainerRunnerService } from './runner/container-runner.service';
 import { ResyncService } from './runner/resync.service';
 import { HostIdentityStore } from './state/host-identity.store';
+import { AgentRedis } from './state/agent-redis';
+import { RedisLoginStore } from './state/redis-login.store';
 
 @Module({})
 export class AgentModule {
@@ -70,6 +72,8 @@ export class AgentModule {
         ImagePullService,
         LogShipperService,
         HostIdentityStore,
+        RedisLoginStore,
+        AgentRedis,
         ApiClientService,
         EventReporterService,
         RegistrationService,

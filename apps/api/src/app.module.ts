@@ -25,6 +25,7 @@ import { FloatingIpsController } from './floating-ips/floating-ips.controller';
 import { FloatingIpsService } from './floating-ips/floating-ips.service';
 import { HealthController } from './health/health.controller';
 import { HostsController } from './hosts/hosts.controller';
+import { AgentRedisUsersService } from './hosts/agent-redis-users.service';
 import { HostsService } from './hosts/hosts.service';
 import { ImagesController } from './images/images.controller';
 import { ImagesService } from './images/images.service';
@@ -94,6 +95,7 @@ export class AppModule {
         TenantsService,
         ApiKeysService,
         HostsService,
+        AgentRedisUsersService,
         ContainersService,
         ContainerExecService,
         ContainerLogsService,

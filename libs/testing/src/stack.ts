@@ -63,8 +63,17 @@ export class TestStack {
     private readonly apiEnv: Record<string, string> = {},
   ) {}
 
+  /** The operator's Redis URL (with its credentials): the API's, and the tests' own. */
   get redisUrl(): string {
     return requiredEnv('BERTH_TEST_REDIS_URL');
+  }
+
+  /** Where Redis is, without credentials: all an agent is told (it connects as its own user). */
+  get redisAddress(): string {
+    const url = new URL(this.redisUrl);
+    url.username = '';
+    url.password = '';
+    return url.toString();
   }
 
   get operator(): TestHttpClient {
@@ -115,7 +124,7 @@ export class TestStack {
       env: {
         PATH: process.env.PATH,
         BERTH_API_URL: this.apiUrl,
-        REDIS_URL: this.redisUrl,
+        REDIS_URL: this.redisAddress,
         BERTH_QUEUE_PREFIX: this.queuePrefix,
         BERTH_AGENT_JOIN_TOKEN: this.joinToken,
         BERTH_HOST_NAME: opts.name,

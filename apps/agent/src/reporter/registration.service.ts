@@ -6,6 +6,7 @@ import { AGENT_CONFIG, DRIVER, VOLUME_BACKEND, type AgentConfig } from '../confi
 import type { VolumeBackend } from '../volumes/volume-backend';
 import type { Driver } from '../drivers/driver';
 import { HostIdentityStore } from '../state/host-identity.store';
+import { RedisLoginStore } from '../state/redis-login.store';
 
 export const AGENT_VERSION = '0.1.0';
 
@@ -20,11 +21,13 @@ export class RegistrationService {
     private readonly api: ApiClientService,
     private readonly identity: HostIdentityStore,
     @Inject(VOLUME_BACKEND) private readonly volumes: VolumeBackend,
+    private readonly redisLogin: RedisLoginStore,
   ) {}
 
   async ensureRegistered(): Promise<HostId> {
     const stored = await this.identity.load();
-    if (stored) {
+    // A host without its Redis login (an agent older than Redis users) registers again to get one.
+    if (stored && (await this.redisLogin.load())) {
       try {
         await this.api.heartbeat({
           at: new Date().toISOString(),
@@ -48,6 +51,7 @@ export class RegistrationService {
       capabilities: this.driver.capabilities(),
       agentVersion: AGENT_VERSION,
     });
+    await this.redisLogin.save(res.redis);
     await this.identity.save(res.hostId as HostId, res.token);
     this.log.log(`registered as ${res.hostId}, consuming ${res.queue}`);
     return res.hostId as HostId;

@@ -12,6 +12,7 @@ import { HostEntity, inTransaction } from '@berth/db';
 import { DomainError, newId, transitionHost, type HostId } from '@berth/domain';
 import { agentQueueName } from '@berth/queue';
 import { hashSecret } from '../auth/secret-hasher';
+import { AgentRedisUsersService } from './agent-redis-users.service';
 import { issueToken } from '../auth/tokens';
 import { decodeCursor, DEFAULT_PAGE_LIMIT, pageOf } from '../common/pagination';
 import { reservationsByHost } from './host-snapshots';
@@ -23,7 +24,10 @@ import { storageReservedByHost } from '../volumes/volume-ledger';
 export class HostsService {
   private readonly log = new Logger(HostsService.name);
 
-  constructor(private readonly ds: DataSource) {}
+  constructor(
+    private readonly ds: DataSource,
+    private readonly redisUsers: AgentRedisUsersService,
+  ) {}
 
   /**
    * Registers a host by name, or re-registers it (an agent that lost its state dir, or moved). Either
@@ -66,10 +70,11 @@ export class HostsService {
         lastHeartbeatAt: now,
       });
       await em.save(host);
+      const redis = await this.redisUsers.issue(em, host.id);
       this.log.log(
         `host ${host.name} (${host.id}) ${existing ? 're-registered' : 'registered'}, driver ${req.driver}`,
       );
-      return { hostId: host.id, token: issued.token, queue: agentQueueName(host.id) };
+      return { hostId: host.id, token: issued.token, queue: agentQueueName(host.id), redis };
     });
   }
 

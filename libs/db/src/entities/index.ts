@@ -1,3 +1,4 @@
+import { AgentRedisUserEntity } from './agent-redis-user.entity';
 import { ApiKeyEntity } from './api-key.entity';
 import { ContainerEntity } from './container.entity';
 import { ContainerSecurityGroupEntity } from './container-security-group.entity';
@@ -18,6 +19,7 @@ import { UsageIntervalEntity } from './usage-interval.entity';
 import { VolumeEntity } from './volume.entity';
 
 export {
+  AgentRedisUserEntity,
   ApiKeyEntity,
   ContainerEntity,
   ContainerSecurityGroupEntity,
@@ -58,4 +60,5 @@ export const ALL_ENTITIES = [
   VolumeEntity,
   SnapshotEntity,
   UsageIntervalEntity,
+  AgentRedisUserEntity,
 ];
