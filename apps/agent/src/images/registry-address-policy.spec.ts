@@ -63,6 +63,12 @@ describe('RegistryAddressPolicy', () => {
     expect(strict.allows(address)).toBe(true);
   });
 
+  it('refuses what is not an address, and a link-local address with a zone', () => {
+    expect(strict.allows('not-an-address')).toBe(false);
+    expect(strict.allows('')).toBe(false);
+    expect(strict.allows('fe80::1%eth0')).toBe(false);
+  });
+
   it('allows exactly the ranges the operator lists, in either spelling', () => {
     const p = new RegistryAddressPolicy(['127.0.0.0/8', '10.20.0.0/16', 'fd00::/8']);
     expect(p.allows('127.0.0.1')).toBe(true);

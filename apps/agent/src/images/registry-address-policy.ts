@@ -99,6 +99,8 @@ export class RegistryAddressPolicy {
 
   /** True when a connection to this IP address is allowed. */
   allows(address: string): boolean {
+    // BlockList answers "not listed" for text that is no address at all: refuse it instead.
+    if (isIP(address) === 0) return false;
     const v4 = isIPv4(address) ? address : embeddedIpv4(address);
     const [text, family] = v4 ? [v4, 'ipv4' as const] : [address, 'ipv6' as const];
     if (this.allowed.check(address, isIPv4(address) ? 'ipv4' : 'ipv6') || this.allowed.check(text, family))
