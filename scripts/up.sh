@@ -25,6 +25,9 @@ set -a
 : "${REDIS_URL:=redis://127.0.0.1:${BERTH_REDIS_PORT:-6379}}"
 : "${BERTH_HTTP_PORT:=8080}"
 : "${BERTH_AGENT_HEALTH_PORT:=8081}"
+# One machine, its registry on loopback (README "Trying it with a local registry"); a fleet's agents
+# refuse loopback and private registries unless the operator allows their ranges.
+: "${BERTH_REGISTRY_ALLOW_CIDRS:=127.0.0.0/8,::1/128}"
 set +a
 
 npm run -s migrate

@@ -57,6 +57,11 @@ describe('host identity cannot be taken (api + agent processes)', () => {
     return rows[0]?.row;
   }
 
+  /** The host's Redis user as Postgres keeps it (a registration replaces its password). */
+  function redisUserOf(hostId: string): Promise<unknown[]> {
+    return stack.sql('SELECT * FROM agent_redis_users WHERE host_id = $1', [hostId]);
+  }
+
   async function hostCount(): Promise<number> {
     const [row] = await stack.sql<{ n: string }>('SELECT count(*) AS n FROM hosts');
     return Number(row!.n);
@@ -85,6 +90,8 @@ describe('host identity cannot be taken (api + agent processes)', () => {
     const a = identityOf(stack.agents.get('host-a')!);
     expect(victim.hostId).toBe(a.hostId);
     const before = await hostRow('host-a');
+    const redisBefore = await redisUserOf(a.hostId);
+    expect(redisBefore).toHaveLength(1);
     const count = await hostCount();
 
     const attacker = stack.anonymous().as(stack.joinToken);
@@ -113,6 +120,7 @@ describe('host identity cannot be taken (api + agent processes)', () => {
 
     // Not one field of the host changed (its agent's heartbeats aside), and no host was added.
     expect(await hostRow('host-a')).toEqual(before);
+    expect(await redisUserOf(a.hostId)).toEqual(redisBefore);
     expect(await hostCount()).toBe(count);
 
     // The real host's token still works: it reads its containers, and the host keeps running new work.
@@ -181,12 +189,14 @@ describe('host identity cannot be taken (api + agent processes)', () => {
     // Once the reaper has marked it lost, nothing but a registration changes its row.
     await waitFor('host-a to be lost', async () => (await hostRow('host-a'))?.state === 'lost');
     const before = await hostRow('host-a');
+    const redisBefore = await redisUserOf(old.hostId);
 
     // With the join token only, the agent cannot take its old name back: it stops and says why.
     const output = await startRefused('host-a');
     expect(output).toMatch(/agent stopped: 409 host\/name_taken/);
     expect(output).toMatch(/berth admin hosts readmit host-a/);
     expect(await hostRow('host-a')).toEqual(before);
+    expect(await redisUserOf(old.hostId)).toEqual(redisBefore);
     // The old token still works (whoever holds it is still the host).
     expect((await stack.anonymous().as(old.token).get('/v1/agent/containers')).status).toBe(200);
 

@@ -8,7 +8,7 @@ import { VolumeHook } from './runner/volume.hook';
 import { LinuxNetworkDriver } from './drivers/network/linux-network.driver';
 import { DataplaneSyncService } from './reporter/dataplane-sync.service';
 import { NetworkHook } from './runner/network.hook';
-import { ImageStore } from './images';
+import { guardedFetch, ImageStore, RegistryAddressPolicy } from './images';
 import { LogShipperService } from './reporter/log-shipper.service';
 import { ImageHook } from './runner/image.hook';
 import { ImagePullService } from './runner/image-pull.service';
@@ -22,11 +22,16 @@ import { CONTAINER_HOOKS, type ContainerHook } from './runner/container-hook';
 import { ContainerRunnerService } from './runner/container-runner.service';
 import { ResyncService } from './runner/resync.service';
 import { HostIdentityStore } from './state/host-identity.store';
+import { AgentRedis } from './state/agent-redis';
+import { RedisLoginStore } from './state/redis-login.store';
 
 @Module({})
 export class AgentModule {
   static forConfig(config: AgentConfig): DynamicModule {
-    const imageStore = new ImageStore(config.imageCacheDir);
+    // Registry traffic connects only to addresses the operator allows (SSRF: the tenant picks the image).
+    const imageStore = new ImageStore(config.imageCacheDir, {
+      fetch: guardedFetch(new RegistryAddressPolicy(config.registryAllowCidrs)),
+    });
     return {
       module: AgentModule,
       providers: [
@@ -67,6 +72,8 @@ export class AgentModule {
         ImagePullService,
         LogShipperService,
         HostIdentityStore,
+        RedisLoginStore,
+        AgentRedis,
         ApiClientService,
         EventReporterService,
         RegistrationService,

@@ -60,7 +60,7 @@ async function main(): Promise<void> {
   await untilDone('resync', warn, () => app.get(ResyncService).resync());
   await untilDone('storage resync', warn, () => app.get(StorageJobsService).resync());
   app.get(MachineExitsListener).listen();
-  app.get(LogShipperService).listen();
+  app.get(LogShipperService).listen(hostId);
   // The hollow simulation has no data plane to keep.
   const dataplane = config.driver === 'hollow' ? null : app.get(DataplaneSyncService);
   await dataplane?.start();

@@ -27,6 +27,7 @@ import { HealthController } from './health/health.controller';
 import { HostsController } from './hosts/hosts.controller';
 import { JoinTokensController } from './hosts/join-tokens.controller';
 import { JoinTokensService } from './hosts/join-tokens.service';
+import { AgentRedisUsersService } from './hosts/agent-redis-users.service';
 import { HostsService } from './hosts/hosts.service';
 import { ImagesController } from './images/images.controller';
 import { ImagesService } from './images/images.service';
@@ -98,6 +99,7 @@ export class AppModule {
         ApiKeysService,
         HostsService,
         JoinTokensService,
+        AgentRedisUsersService,
         ContainersService,
         ContainerExecService,
         ContainerLogsService,

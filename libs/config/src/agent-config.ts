@@ -2,6 +2,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { type Env, intFromEnv, parseEnv, processEnv, secretFromEnv } from './env';
+import { parseIpCidr } from './ip-cidr';
 
 const agentSchema = z.object({
   BERTH_API_URL: z.string().url().default('http://127.0.0.1:8080'),
@@ -43,6 +44,18 @@ const agentSchema = z.object({
     .optional(),
   BERTH_DATAPLANE_SYNC_MS: intFromEnv(3_000, 100),
   BERTH_IMAGE_CACHE_DIR: z.string().optional(),
+  BERTH_REGISTRY_ALLOW_CIDRS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((c) => c.trim())
+        .filter(Boolean),
+    )
+    .refine((cidrs) => cidrs.every((c) => parseIpCidr(c) !== null), {
+      message: 'a comma-separated list of CIDR blocks, e.g. 127.0.0.0/8,::1/128',
+    }),
   BERTH_VOLUME_DIR: z.string().optional(),
   BERTH_VOLUME_CAPACITY_GIB: z.coerce
     .number()
@@ -95,6 +108,11 @@ export interface AgentConfig {
   readonly volumes: { readonly dir: string; readonly capacityGib: number | null };
   /** Pulled images' root filesystems, by digest; may be shared by agents on one machine. */
   readonly imageCacheDir: string;
+  /**
+   * Loopback, link-local, private and reserved ranges the operator lets the agent pull from (refused by
+   * default, see apps/agent/src/images/registry-address-policy.ts). Empty: none.
+   */
+  readonly registryAllowCidrs: readonly string[];
   /** 0 picks a free port; the agent logs the one it got. */
   readonly healthPort: number;
   readonly logLevel: string;
@@ -131,6 +149,7 @@ export function loadAgentConfig(env: Env = processEnv()): AgentConfig {
     imageCacheDir:
       e.BERTH_IMAGE_CACHE_DIR ??
       path.join(e.BERTH_STATE_DIR ?? path.resolve('.data', 'agent', e.BERTH_HOST_NAME), 'images'),
+    registryAllowCidrs: e.BERTH_REGISTRY_ALLOW_CIDRS,
     volumes: {
       dir:
         e.BERTH_VOLUME_DIR ??

@@ -125,6 +125,20 @@ describe('loadAgentConfig', () => {
     expect(() => loadAgentConfig({ BERTH_AGENT_JOIN_TOKEN: 'short' })).toThrow(/BERTH_AGENT_JOIN_TOKEN/);
   });
 
+  it('allows no loopback, link-local or private registry range unless told', () => {
+    const base = { BERTH_AGENT_JOIN_TOKEN: 'j'.repeat(32) };
+    expect(loadAgentConfig(base).registryAllowCidrs).toEqual([]);
+    expect(
+      loadAgentConfig({ ...base, BERTH_REGISTRY_ALLOW_CIDRS: ' 127.0.0.0/8, ::1/128,10.1.2.3 ' })
+        .registryAllowCidrs,
+    ).toEqual(['127.0.0.0/8', '::1/128', '10.1.2.3']);
+    for (const bad of ['127.0.0.0/33', 'fe80::/129', 'localhost', '10.0.0.0/8/1', '10.0.0.0/x']) {
+      expect(() => loadAgentConfig({ ...base, BERTH_REGISTRY_ALLOW_CIDRS: bad })).toThrow(
+        /BERTH_REGISTRY_ALLOW_CIDRS/,
+      );
+    }
+  });
+
   it('rejects a host name with spaces', () => {
     expect(() => loadAgentConfig({ BERTH_AGENT_JOIN_TOKEN: 'j'.repeat(32), BERTH_HOST_NAME: 'a b' })).toThrow(
       /BERTH_HOST_NAME/,

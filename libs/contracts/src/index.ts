@@ -212,6 +212,14 @@ export interface RegisterHostResponse {
    */
   readonly token?: string;
   readonly queue: string;
+  /** The host's own Redis user, which reaches its queue's keys only; only the password's hash is stored. */
+  readonly redis: AgentRedisLogin;
+}
+
+/** Issued at each registration; the previous password stops working. */
+export interface AgentRedisLogin {
+  readonly username: string;
+  readonly password: string;
 }
 
 export interface HeartbeatRequest {

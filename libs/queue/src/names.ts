@@ -32,11 +32,35 @@ export function hostSyncJobId(hostId: HostId): string {
 }
 
 /**
- * A container's output on its way from the agent to the API: a Redis stream per container, capped.
- * The agent also keeps the full log on the host; this is the delivery path for `logs` and `logs -f`.
+ * A container's output on its way from the agent to the API: a Redis stream per container, capped, under
+ * its host's key space so that the host's Redis user can write it (and no other host's). The agent also
+ * keeps the full log on the host; this is the delivery path for `logs` and `logs -f`. The API reads the
+ * stream of the container's own host, so another host cannot put lines into it.
  */
-export function logStreamKey(prefix: string, containerId: ContainerId | string): string {
-  return `${prefix}:logs:${containerId}`;
+export function logStreamKey(prefix: string, hostId: HostId, containerId: ContainerId | string): string {
+  return `${prefix}:logs:${hostId}:${containerId}`;
+}
+
+/** The Redis (ACL) user an agent connects as; made at registration (apps/api/src/hosts/agent-redis-users.ts). */
+export function agentRedisUsername(hostId: HostId): string {
+  return `berth-agent-${hostId}`;
+}
+
+/** Escapes Redis glob characters, so that a name is matched literally in an ACL key pattern. */
+function globLiteral(text: string): string {
+  return text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
+}
+
+/**
+ * Every key an agent touches, as ACL key patterns: its BullMQ queue (`<prefix>:agent.<hostId>:*`, which
+ * BullMQ's scripts derive every job, list and stream key from) and its containers' log streams. Nothing
+ * else: another host's queue and logs, the control queue and any other key are out of reach.
+ */
+export function agentRedisKeyPatterns(prefix: string, hostId: HostId): string[] {
+  return [
+    `${globLiteral(`${prefix}:${agentQueueName(hostId)}:`)}*`,
+    `${globLiteral(logStreamKey(prefix, hostId, ''))}*`,
+  ];
 }
 
 /** How many lines each container's log stream keeps in Redis (older ones stay in the host's file). */

@@ -1,5 +1,13 @@
 import { newId } from '@berth/domain';
-import { agentQueueName, containerJobId, HOST_SYNC_JOB, hostSyncJobId } from './names';
+import {
+  agentQueueName,
+  agentRedisKeyPatterns,
+  agentRedisUsername,
+  containerJobId,
+  HOST_SYNC_JOB,
+  hostSyncJobId,
+  logStreamKey,
+} from './names';
 import { parseContainerJob, parseHostSyncJob } from './payloads';
 
 describe('queue names', () => {
@@ -11,6 +19,46 @@ describe('queue names', () => {
     expect(id).toBe(`container.start.${ctr}.g3`);
     expect(id).toBe(containerJobId('container.start', ctr, 3));
     expect(id).not.toContain(':');
+  });
+});
+
+describe("an agent's Redis key space", () => {
+  /** Redis's glob, enough for the patterns made here: '*' and backslash escapes. */
+  function matches(pattern: string, key: string): boolean {
+    const re = pattern.replace(
+      /\\(.)|(\*)|([.+?^${}()|[\]\\])/g,
+      (_m, esc: string, star: string, special: string) =>
+        esc !== undefined ? esc.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : star ? '.*' : `\\${special}`,
+    );
+    return new RegExp(`^${re}$`).test(key);
+  }
+  const covered = (patterns: string[], key: string) => patterns.some((p) => matches(p, key));
+
+  it("covers its own queue's keys and its containers' log streams, and nothing of another host", () => {
+    const a = newId('hst');
+    const b = newId('hst');
+    const ctr = newId('ctr');
+    const patterns = agentRedisKeyPatterns('berth', a);
+    for (const key of [
+      `berth:agent.${a}:wait`,
+      `berth:agent.${a}:meta`,
+      `berth:agent.${a}:${containerJobId('container.start', ctr, 1)}`,
+      `berth:agent.${a}:${containerJobId('container.start', ctr, 1)}:logs`,
+      logStreamKey('berth', a, ctr),
+    ]) {
+      expect(covered(patterns, key)).toBe(true);
+    }
+    for (const key of [
+      `berth:agent.${b}:wait`,
+      logStreamKey('berth', b, ctr),
+      `berth:control:wait`,
+      `berth:agent.${a}`,
+      `other:agent.${a}:wait`,
+      `berth:logs:${ctr}`,
+    ]) {
+      expect(covered(patterns, key)).toBe(false);
+    }
+    expect(agentRedisUsername(a)).toBe(`berth-agent-${a}`);
   });
 });
 

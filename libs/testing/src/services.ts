@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -98,11 +99,19 @@ export async function startEphemeralPostgres(): Promise<RunningService> {
   };
 }
 
-/** A throw-away Redis with berth's settings (noeviction, append-only), on a free port. */
+/**
+ * A throw-away Redis with berth's settings (noeviction, append-only), on a free port. Its default user
+ * has a password, as a production Redis must: otherwise any agent could skip its own ACL user and
+ * connect as the default one. The URL carries the password (the API's, the operator's user); agents
+ * are given the address only (TestStack) and connect with the user registration gave them.
+ */
 export async function startEphemeralRedis(): Promise<RunningService> {
   const dir = mkdtempSync(path.join(tmpdir(), 'berth-redis-'));
   const port = await freePort();
+  const password = randomBytes(18).toString('hex');
   const proc = startProcess('redis', 'redis-server', [
+    '--requirepass',
+    password,
     '--port',
     String(port),
     '--bind',
@@ -118,7 +127,7 @@ export async function startEphemeralRedis(): Promise<RunningService> {
     '--daemonize',
     'no',
   ]);
-  const url = `redis://127.0.0.1:${port}`;
+  const url = `redis://:${password}@127.0.0.1:${port}`;
   await waitFor('redis to answer', async () => {
     const { Redis } = await import('ioredis');
     const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });

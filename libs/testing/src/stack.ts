@@ -63,8 +63,17 @@ export class TestStack {
     private readonly apiEnv: Record<string, string> = {},
   ) {}
 
+  /** The operator's Redis URL (with its credentials): the API's, and the tests' own. */
   get redisUrl(): string {
     return requiredEnv('BERTH_TEST_REDIS_URL');
+  }
+
+  /** Where Redis is, without credentials: all an agent is told (it connects as its own user). */
+  get redisAddress(): string {
+    const url = new URL(this.redisUrl);
+    url.username = '';
+    url.password = '';
+    return url.toString();
   }
 
   get operator(): TestHttpClient {
@@ -115,7 +124,7 @@ export class TestStack {
       env: {
         PATH: process.env.PATH,
         BERTH_API_URL: this.apiUrl,
-        REDIS_URL: this.redisUrl,
+        REDIS_URL: this.redisAddress,
         BERTH_QUEUE_PREFIX: this.queuePrefix,
         BERTH_AGENT_JOIN_TOKEN: this.joinToken,
         BERTH_HOST_NAME: opts.name,
@@ -126,6 +135,8 @@ export class TestStack {
         BERTH_HEARTBEAT_INTERVAL_MS: '500',
         BERTH_HOLLOW_BOOT_DELAY_MS: '200',
         BERTH_DRIVER: opts.driver ?? 'hollow',
+        // The suites' registries (and the closed ports some pulls are pointed at) are on loopback.
+        BERTH_REGISTRY_ALLOW_CIDRS: '127.0.0.0/8,::1/128',
         ...(netns ? { BERTH_HOST_NETNS: netns } : {}),
         ...opts.env,
       },

@@ -9,6 +9,8 @@ export const IMAGE_ERROR_CODES = [
   'image/digest_mismatch',
   'image/unsupported',
   'image/unpack_failed',
+  'image/registry_forbidden',
+  'image/insecure_realm',
 ] as const;
 
 export type ImageErrorCode = (typeof IMAGE_ERROR_CODES)[number];
@@ -19,6 +21,9 @@ const TERMINAL: ReadonlySet<ImageErrorCode> = new Set<ImageErrorCode>([
   'image/not_found',
   'image/unauthorized',
   'image/unsupported',
+  // the address or the realm will be the same on the next attempt; the operator's allow list decides
+  'image/registry_forbidden',
+  'image/insecure_realm',
 ]);
 
 /**

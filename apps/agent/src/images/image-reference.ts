@@ -1,8 +1,9 @@
 // Docker-style image references, parsed and normalised the way the docker CLI and containerd do
 // (github.com/distribution/reference): `busybox` is `docker.io/library/busybox:latest`.
+import { canonicalRegistry, DOCKER_HUB, looksLikeRegistryHost } from '@berth/domain';
 import { ImageError } from './image-errors';
 
-export const DOCKER_HUB = 'docker.io';
+export { DOCKER_HUB };
 export const DEFAULT_TAG = 'latest';
 
 /** A parsed, normalised image reference. */
@@ -49,16 +50,6 @@ export function parseDigest(digest: string, input = digest): string {
   return digest;
 }
 
-/** A registry name is the first component when it has a '.' or ':', is 'localhost', or is an [IPv6] address. */
-function looksLikeRegistry(component: string): boolean {
-  return (
-    component.includes('.') ||
-    component.includes(':') ||
-    component === 'localhost' ||
-    component.startsWith('[')
-  );
-}
-
 /**
  * Parses `busybox`, `busybox:1.36`, `127.0.0.1:5000/team/app:tag`, `repo@sha256:...`,
  * `docker.io/library/x`, `name:tag@digest`. Throws ImageError 'image/invalid_reference'.
@@ -89,11 +80,11 @@ export function parseImageReference(input: string): ImageReference {
   let registry = DOCKER_HUB;
   let path = rest;
   const slash = rest.indexOf('/');
-  if (slash >= 0 && looksLikeRegistry(rest.slice(0, slash))) {
+  if (slash >= 0 && looksLikeRegistryHost(rest.slice(0, slash))) {
     registry = rest.slice(0, slash);
     path = rest.slice(slash + 1);
     if (!DOMAIN.test(registry)) throw invalid(input, `"${registry}" is not a valid registry host`);
-    registry = registry.toLowerCase();
+    registry = canonicalRegistry(registry);
   }
   if (path.length === 0) throw invalid(input, 'the repository name is missing');
 
@@ -110,7 +101,6 @@ export function parseImageReference(input: string): ImageReference {
     }
   }
 
-  if (registry === 'index.docker.io' || registry === 'registry-1.docker.io') registry = DOCKER_HUB;
   if (registry === DOCKER_HUB && components.length === 1) path = `library/${path}`;
   if (`${registry}/${path}`.length > NAME_MAX) {
     throw invalid(input, `the repository name is longer than ${NAME_MAX} characters`);

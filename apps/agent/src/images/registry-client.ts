@@ -18,6 +18,7 @@ import {
   type Platform,
   TARGET_PLATFORM,
 } from './oci';
+import { RegistryAddressRefusedError } from './registry-address-policy';
 import { parseWwwAuthenticate, type AuthChallenge } from './www-authenticate';
 
 export interface RegistryCredentials {
@@ -104,6 +105,16 @@ async function errorCodes(res: Response): Promise<string[]> {
   } catch {
     return [];
   }
+}
+
+/** The address refusal somewhere in an error's cause chain (fetch wraps connect errors). */
+function addressRefusal(err: unknown): RegistryAddressRefusedError | undefined {
+  let e: unknown = err;
+  for (let i = 0; i < 5 && e; i++) {
+    if (e instanceof RegistryAddressRefusedError) return e;
+    e = typeof e === 'object' && e !== null && 'cause' in e ? e.cause : undefined;
+  }
+  return undefined;
 }
 
 function errnoCode(err: unknown): string | undefined {
@@ -493,10 +504,19 @@ export class RegistryClient {
         `the registry's token realm "${realm ?? ''}" is not a URL (${what})`,
       );
     }
+    const creds = this.options.credentials;
+    if (creds && url.protocol === 'http:' && url.host !== new URL(this.baseUrl).host) {
+      // Basic credentials in clear to another host: anyone on the path, or whoever answers for that
+      // name, would read the tenant's password. Plain http is tolerated only back to the registry itself.
+      throw new ImageError(
+        'image/insecure_realm',
+        `the registry's token service ${url.origin} is another host over plain http; berth does not send the registry login there (${what})`,
+        { realm: url.origin },
+      );
+    }
     if (challenge.params.service) url.searchParams.set('service', challenge.params.service);
     const scope = challenge.params.scope ?? `repository:${repository}:pull`;
     for (const s of scope.split(' ').filter(Boolean)) url.searchParams.append('scope', s);
-    const creds = this.options.credentials;
     const sent = await this.get(
       url.toString(),
       'application/json',
@@ -589,6 +609,13 @@ export class RegistryClient {
     } catch (err) {
       watchdog.clear();
       if (isImageError(err)) throw err;
+      const refused = addressRefusal(err);
+      if (refused) {
+        throw new ImageError('image/registry_forbidden', `cannot pull ${what}: ${refused.message}`, {
+          host: refused.host,
+          address: refused.address,
+        });
+      }
       const code = errnoCode(err);
       if (watchdog.fired) {
         throw new ImageError(

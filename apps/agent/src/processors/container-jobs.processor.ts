@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { HostId } from '@berth/domain';
 import {
   agentQueueName,
@@ -13,6 +13,7 @@ import {
 } from '@berth/queue';
 import { ApiError } from '../api-client/api-error';
 import { AGENT_CONFIG, type AgentConfig } from '../config.provider';
+import { AgentRedis } from '../state/agent-redis';
 import { TerminalDriverError } from '../drivers/driver';
 import { isImageError } from '../images';
 import { EventReporterService } from '../reporter/event-reporter.service';
@@ -38,10 +39,11 @@ export class ContainerJobsProcessor {
     private readonly images: ImagePullService,
     private readonly dataplane: DataplaneSyncService,
     private readonly storage: StorageJobsService,
+    private readonly redis: AgentRedis,
   ) {}
 
   start(hostId: HostId): void {
-    this.connection = new Redis(this.config.redisUrl, { maxRetriesPerRequest: null });
+    this.connection = this.redis.connect({ maxRetriesPerRequest: null });
     this.connection.on('error', (err) => this.log.warn(`redis: ${err.message}`));
     this.worker = new Worker(agentQueueName(hostId), (job) => this.process(job), {
       connection: this.connection,

@@ -1,9 +1,10 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { Redis } from 'ioredis';
-import type { ContainerId } from '@berth/domain';
+import type { Redis } from 'ioredis';
+import type { ContainerId, HostId } from '@berth/domain';
 import { LOG_STREAM_MAX_LEN, logStreamKey } from '@berth/queue';
 import { AGENT_CONFIG, DRIVER, type AgentConfig } from '../config.provider';
 import type { Driver, LogLine } from '../drivers/driver';
+import { AgentRedis } from '../state/agent-redis';
 
 /**
  * Ships each line of workload output to the container's Redis stream, where the API reads it for
@@ -13,7 +14,8 @@ import type { Driver, LogLine } from '../drivers/driver';
 @Injectable()
 export class LogShipperService implements OnModuleDestroy {
   private readonly log = new Logger(LogShipperService.name);
-  private readonly redis: Redis;
+  private redis: Redis | null = null;
+  private hostId: HostId | null = null;
   private warned = false;
   /** The last shipment in flight per container: flush() waits for it (Redis keeps one connection's order). */
   private readonly inFlight = new Map<ContainerId, Promise<void>>();
@@ -21,12 +23,14 @@ export class LogShipperService implements OnModuleDestroy {
   constructor(
     @Inject(AGENT_CONFIG) private readonly config: AgentConfig,
     @Inject(DRIVER) private readonly driver: Driver,
-  ) {
-    this.redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
-    this.redis.on('error', () => undefined);
-  }
+    private readonly agentRedis: AgentRedis,
+  ) {}
 
-  listen(): void {
+  /** After registration: the streams are keyed by host, and written as the host's own Redis user. */
+  listen(hostId: HostId): void {
+    this.hostId = hostId;
+    this.redis = this.agentRedis.connect({ maxRetriesPerRequest: 1, lazyConnect: true });
+    this.redis.on('error', () => undefined);
     this.driver.onOutput((id, line) => this.ship(id, line));
   }
 
@@ -39,9 +43,10 @@ export class LogShipperService implements OnModuleDestroy {
   }
 
   private ship(id: ContainerId, line: LogLine): void {
+    if (!this.redis || !this.hostId) return;
     const shipped = this.redis
       .xadd(
-        logStreamKey(this.config.queuePrefix, id),
+        logStreamKey(this.config.queuePrefix, this.hostId, id),
         'MAXLEN',
         '~',
         LOG_STREAM_MAX_LEN,
@@ -67,6 +72,6 @@ export class LogShipperService implements OnModuleDestroy {
   }
 
   onModuleDestroy(): void {
-    this.redis.disconnect();
+    this.redis?.disconnect();
   }
 }

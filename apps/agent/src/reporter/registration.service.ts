@@ -7,6 +7,7 @@ import { AGENT_CONFIG, DRIVER, VOLUME_BACKEND, type AgentConfig } from '../confi
 import type { VolumeBackend } from '../volumes/volume-backend';
 import type { Driver } from '../drivers/driver';
 import { HostIdentityStore } from '../state/host-identity.store';
+import { RedisLoginStore } from '../state/redis-login.store';
 
 export const AGENT_VERSION = '0.1.0';
 
@@ -37,6 +38,7 @@ export class RegistrationService {
     private readonly api: ApiClientService,
     private readonly identity: HostIdentityStore,
     @Inject(VOLUME_BACKEND) private readonly volumes: VolumeBackend,
+    private readonly redisLogin: RedisLoginStore,
   ) {}
 
   async ensureRegistered(): Promise<HostId> {
@@ -44,6 +46,8 @@ export class RegistrationService {
     if (stored) {
       try {
         const res = await this.api.register(await this.report(), stored.token);
+        // Every registration answers a fresh Redis login (the previous one stops working).
+        await this.redisLogin.save(res.redis);
         // A token comes back only when the API issued a new one; the stored one stays valid otherwise.
         if (res.token) await this.identity.save(stored.hostId, res.token);
         this.log.log(`re-registered as ${stored.hostId} with its own host token`);
@@ -66,6 +70,7 @@ export class RegistrationService {
     try {
       const res = await this.api.register(await this.report(), joinToken);
       if (!res.token) throw new Error('the API answered a join without a host token');
+      await this.redisLogin.save(res.redis);
       await this.identity.save(res.hostId as HostId, res.token);
       this.log.log(`registered as ${res.hostId}, consuming ${res.queue}`);
       return res.hostId as HostId;

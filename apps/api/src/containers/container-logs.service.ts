@@ -59,7 +59,9 @@ export class ContainerLogsService {
     opts: { tail?: number; sinceMs?: number; follow: boolean },
     signal: AbortSignal,
   ): AsyncGenerator<LogLineView | null> {
-    const key = logStreamKey(this.config.queuePrefix, c.id);
+    // A container never changes host (its writable layer lives there); one that has none has no output.
+    if (!c.hostId) return;
+    const key = logStreamKey(this.config.queuePrefix, c.hostId, c.id);
     const redis = this.queues.connection;
     let entries: StreamEntry[];
     if (opts.tail !== undefined) {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Brackets, DataSource } from 'typeorm';
 import type {
   AgentExecResult,
   AgentExecSpec,
@@ -9,11 +9,27 @@ import type {
   RegistryCredentials,
 } from '@berth/contracts';
 import { ContainerEntity, ExecEntity, ImageEntity, inTransaction, OperationEntity } from '@berth/db';
-import { DomainError, type HostId, type TenantId } from '@berth/domain';
+import {
+  DomainError,
+  imageRegistryOf,
+  type ContainerState,
+  type HostId,
+  type OperationKind,
+  type TenantId,
+} from '@berth/domain';
 import { finishOperation, markOperationRunning, operationOnHost } from '../operations/operation-ledger';
 import { RegistryCredentialsService } from '../registry-credentials/registry-credentials.service';
 
 const MAX_OUTPUT = 1024 * 1024;
+
+/** Container states in which the agent's image hook runs (it pulls, or re-checks the manifest). */
+const PULLING_CONTAINER_STATES: readonly ContainerState[] = ['pending', 'creating', 'starting', 'restarting'];
+/** Container operations whose job runs the image hook. */
+const PULLING_CONTAINER_OPERATIONS: readonly OperationKind[] = [
+  'container.create',
+  'container.start',
+  'container.restart',
+];
 
 /**
  * The agent's side of execs, image pulls, registry logins and progress. A host only ever sees the work
@@ -101,23 +117,54 @@ export class AgentWorkService {
   }
 
   /**
-   * A tenant's registry login, for a host that has work of that tenant: a container placed on it, or an
-   * image pull queued for it. Any other host gets a 404, as if no login existed.
+   * A tenant's registry login, only while the host holds live work of that tenant that may pull from
+   * that registry (see `referencesAwaitingPull`). A host whose containers of that tenant run, or that
+   * has no such work at all, gets a 404, as if no login existed.
    */
   async registryCredentials(
     hostId: HostId,
     tenantId: string,
     registry: string,
   ): Promise<RegistryCredentials> {
-    const [hasContainer, hasPull] = await Promise.all([
-      this.ds.manager.exists(ContainerEntity, { where: { hostId, tenantId: tenantId as TenantId } }),
-      this.ds.manager.exists(ImageEntity, {
-        where: { hostId, tenantId: tenantId as TenantId, state: 'pulling' },
-      }),
-    ]);
-    const creds = hasContainer || hasPull ? await this.creds.reveal(tenantId as TenantId, registry) : null;
+    const references = await this.referencesAwaitingPull(hostId, tenantId as TenantId);
+    const needed = references.some((reference) => imageRegistryOf(reference) === registry);
+    const creds = needed ? await this.creds.reveal(tenantId as TenantId, registry) : null;
     if (!creds) throw new DomainError('registry_credential/not_found', `no login for ${registry}`);
     return creds;
+  }
+
+  /**
+   * The image references the host may be pulling for the tenant right now: its containers of that
+   * tenant in a state on the way to running (which pulls, or re-checks the manifest with the login),
+   * or with an open create/start/restart operation, and its open image pulls of that tenant.
+   */
+  private async referencesAwaitingPull(hostId: HostId, tenantId: TenantId): Promise<string[]> {
+    const [containers, images] = await Promise.all([
+      this.ds.manager
+        .createQueryBuilder(ContainerEntity, 'c')
+        .select('c.image', 'image')
+        .where('c.host_id = :hostId AND c.tenant_id = :tenantId', { hostId, tenantId })
+        .andWhere(
+          new Brackets((w) =>
+            w.where('c.state IN (:...states)', { states: PULLING_CONTAINER_STATES }).orWhere(
+              `EXISTS (SELECT 1 FROM operations o WHERE o.target_id = c.id AND o.host_id = :hostId
+                 AND o.state IN ('pending', 'running') AND o.kind IN (:...kinds))`,
+              { kinds: PULLING_CONTAINER_OPERATIONS },
+            ),
+          ),
+        )
+        .getRawMany<{ image: string }>(),
+      this.ds.manager
+        .createQueryBuilder(ImageEntity, 'i')
+        .select('i.reference', 'reference')
+        .where('i.host_id = :hostId AND i.tenant_id = :tenantId', { hostId, tenantId })
+        .andWhere(
+          `EXISTS (SELECT 1 FROM operations o WHERE o.target_id = i.id AND o.host_id = :hostId
+             AND o.state IN ('pending', 'running') AND o.kind = 'image.pull')`,
+        )
+        .getRawMany<{ reference: string }>(),
+    ]);
+    return [...containers.map((c) => c.image), ...images.map((i) => i.reference)];
   }
 
   /** Records progress and marks the operation running (the host has started on it). */

@@ -8,6 +8,7 @@ import {
 import { Queue, Worker, type Job } from 'bullmq';
 import { CONTROL_JOBS, CONTROL_QUEUE } from '@berth/queue';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
+import { AgentRedisUsersService } from '../hosts/agent-redis-users.service';
 import { AgentQueuesService } from '../queue/agent-queues.service';
 import { HostReaperService } from './host-reaper.service';
 import { OperationReconcilerService } from './operation-reconciler.service';
@@ -31,6 +32,7 @@ export class ControlWorkerService implements OnApplicationBootstrap, OnApplicati
     private readonly queues: AgentQueuesService,
     private readonly reaper: HostReaperService,
     private readonly reconciler: OperationReconcilerService,
+    private readonly redisUsers: AgentRedisUsersService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -77,7 +79,12 @@ export class ControlWorkerService implements OnApplicationBootstrap, OnApplicati
       case CONTROL_JOBS.reapHosts:
         return { lost: await this.reaper.reap() };
       case CONTROL_JOBS.reconcileOperations:
-        return { requeued: await this.reconciler.reconcile() };
+        // Redis may have lost the hosts' users (a restart) before it lost any job: make them first, so
+        // that agents can take the jobs re-enqueued next.
+        return {
+          redisUsers: await this.redisUsers.restore(),
+          requeued: await this.reconciler.reconcile(),
+        };
       default:
         this.log.warn(`unknown control job ${job.name}`);
         return null;

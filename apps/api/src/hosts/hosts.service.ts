@@ -16,6 +16,7 @@ import { hashSecret } from '../auth/secret-hasher';
 import { issueToken } from '../auth/tokens';
 import { decodeCursor, DEFAULT_PAGE_LIMIT, pageOf } from '../common/pagination';
 import { onUniqueViolation } from '../common/unique-violation';
+import { AgentRedisUsersService } from './agent-redis-users.service';
 import { JoinTokensService } from './join-tokens.service';
 import { reservationsByHost } from './host-snapshots';
 import { hostView } from './host.view';
@@ -29,6 +30,7 @@ export class HostsService {
   constructor(
     private readonly ds: DataSource,
     private readonly joinTokens: JoinTokensService,
+    private readonly redisUsers: AgentRedisUsersService,
   ) {}
 
   /**
@@ -131,7 +133,15 @@ export class HostsService {
       lastHeartbeatAt: now,
     });
     await em.save(host);
-    return { hostId: host.id, queue: agentQueueName(host.id), ...(issued ? { token: issued.token } : {}) };
+    // Every registration hands out a fresh Redis login: one that a crashed agent never stored is
+    // replaced at its next start, which re-registers with its host token.
+    const redis = await this.redisUsers.issue(em, host.id);
+    return {
+      hostId: host.id,
+      queue: agentQueueName(host.id),
+      redis,
+      ...(issued ? { token: issued.token } : {}),
+    };
   }
 
   /** Records that the host is alive; a lost host that heartbeats again is ready again. */

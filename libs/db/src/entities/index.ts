@@ -1,3 +1,4 @@
+import { AgentRedisUserEntity } from './agent-redis-user.entity';
 import { ApiKeyEntity } from './api-key.entity';
 import { ContainerEntity } from './container.entity';
 import { ContainerSecurityGroupEntity } from './container-security-group.entity';
@@ -19,6 +20,7 @@ import { UsageIntervalEntity } from './usage-interval.entity';
 import { VolumeEntity } from './volume.entity';
 
 export {
+  AgentRedisUserEntity,
   ApiKeyEntity,
   ContainerEntity,
   ContainerSecurityGroupEntity,
@@ -61,4 +63,5 @@ export const ALL_ENTITIES = [
   SnapshotEntity,
   UsageIntervalEntity,
   JoinTokenEntity,
+  AgentRedisUserEntity,
 ];
