@@ -313,7 +313,11 @@ describe('host identity cannot be taken (api + agent processes)', () => {
     // Re-registering with its own token keeps the token unless asked: none comes back.
     const again = await asFirst.post('/v1/agent/register', report('host-c', { address: '192.0.2.51' }));
     expect(again.status).toBe(200);
-    expect(again.body).toEqual({ hostId: first.hostId, queue: expect.any(String) });
+    expect(again.body).toEqual({
+      hostId: first.hostId,
+      queue: expect.any(String),
+      redis: expect.any(Object),
+    });
     expect((await hostRow('host-c'))!.address).toBe('192.0.2.51');
 
     // Its token cannot register another name.
