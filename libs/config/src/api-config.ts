@@ -41,6 +41,7 @@ const apiSchema = z.object({
   BERTH_REAPER_INTERVAL_MS: intFromEnv(2_000, 100),
   BERTH_RECONCILE_INTERVAL_MS: intFromEnv(5_000, 100),
   BERTH_RECONCILE_GRACE_MS: intFromEnv(10_000, 0),
+  BERTH_IDEMPOTENCY_REAP_INTERVAL_MS: intFromEnv(60_000, 100),
   BERTH_OPERATION_WAIT_MAX_S: intFromEnv(60, 1),
   BERTH_PLACEMENT_POLICY: z.enum(['spread', 'binpack']).default('spread'),
   BERTH_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -65,7 +66,8 @@ export interface ApiConfig {
   readonly operatorToken: string;
   readonly agentJoinToken: string;
   /**
-   * Encrypts stored secrets (registry passwords). When unset it is derived from the operator token, so
+   * Encrypts stored secrets (registry passwords, the secret part of idempotent replays) and is the root of
+   * the key that fingerprints idempotent requests (see apps/api/src/common/request-fingerprint.ts). When unset it is derived from the operator token, so
    * set it before rotating that token.
    */
   readonly secretsKey: Buffer;
@@ -73,6 +75,8 @@ export interface ApiConfig {
   readonly reaperIntervalMs: number;
   readonly reconcileIntervalMs: number;
   readonly reconcileGraceMs: number;
+  /** How often expired idempotency records (older than 24 hours) are deleted. */
+  readonly idempotencyReapIntervalMs: number;
   readonly operationWaitMaxS: number;
   readonly placementPolicy: 'spread' | 'binpack';
   readonly logLevel: string;
@@ -113,6 +117,7 @@ export function loadApiConfig(env: Env = processEnv()): ApiConfig {
     reaperIntervalMs: e.BERTH_REAPER_INTERVAL_MS,
     reconcileIntervalMs: e.BERTH_RECONCILE_INTERVAL_MS,
     reconcileGraceMs: e.BERTH_RECONCILE_GRACE_MS,
+    idempotencyReapIntervalMs: e.BERTH_IDEMPOTENCY_REAP_INTERVAL_MS,
     operationWaitMaxS: e.BERTH_OPERATION_WAIT_MAX_S,
     placementPolicy: e.BERTH_PLACEMENT_POLICY,
     logLevel: e.BERTH_LOG_LEVEL,

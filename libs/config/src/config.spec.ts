@@ -10,6 +10,16 @@ describe('loadApiConfig', () => {
     expect(c.http).toEqual({ host: '127.0.0.1', port: 8080, publicUrl: 'http://127.0.0.1:8080' });
     expect(c.placementPolicy).toBe('spread');
     expect(c.hostLostAfterMs).toBe(15000);
+    expect(c.idempotencyReapIntervalMs).toBe(60_000);
+  });
+
+  it('reaps idempotency records as often as told, but not in a busy loop', () => {
+    expect(
+      loadApiConfig({ ...secrets, BERTH_IDEMPOTENCY_REAP_INTERVAL_MS: '500' }).idempotencyReapIntervalMs,
+    ).toBe(500);
+    expect(() => loadApiConfig({ ...secrets, BERTH_IDEMPOTENCY_REAP_INTERVAL_MS: '10' })).toThrow(
+      /BERTH_IDEMPOTENCY_REAP_INTERVAL_MS/,
+    );
   });
 
   it('coerces numbers and names every bad variable', () => {

@@ -49,6 +49,7 @@ const EXPECTED: ReadonlyArray<readonly [ErrorCode, number]> = [
   ['webhook/invalid_signature', 400],
   ['idempotency/key_reused', 409],
   ['idempotency/in_progress', 409],
+  ['idempotency/replay_unavailable', 409],
   ['capacity/unavailable', 409],
   ['quota/exceeded', 403],
   ['internal', 500],

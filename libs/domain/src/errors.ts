@@ -50,6 +50,7 @@ export const ERROR_STATUS = {
   'webhook/invalid_signature': 400,
   'idempotency/key_reused': 409,
   'idempotency/in_progress': 409,
+  'idempotency/replay_unavailable': 409,
   'capacity/unavailable': 409,
   'quota/exceeded': 403,
   internal: 500,

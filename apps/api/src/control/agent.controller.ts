@@ -14,6 +14,7 @@ import type {
 } from '@berth/contracts';
 import { AgentAuthGuard, AgentJoinAuthGuard } from '../auth/guards';
 import { CurrentAgent } from '../auth/principal.decorator';
+import { ReturnsSecret } from '../common/returns-secret.decorator';
 import type { AgentPrincipal } from '../auth/principal';
 import { HostsService } from '../hosts/hosts.service';
 import {
@@ -76,6 +77,8 @@ export class AgentController {
   @Post('register')
   @HttpCode(200)
   @UseGuards(AgentJoinAuthGuard)
+  // Agents' requests are not kept by the idempotency store today; marked so that they never would be in clear.
+  @ReturnsSecret()
   @ApiOperation({ summary: 'Register (or re-register) a host with the join token; returns its own token' })
   register(@Body() dto: RegisterHostDto): Promise<RegisterHostResponse> {
     return this.hosts.register(dto);

@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { CreatedApiKeyView, Page, TenantView } from '@berth/contracts';
 import { OperatorAuthGuard } from '../auth/guards';
 import { PageQueryDto } from '../common/pagination.dto';
+import { ReturnsSecret } from '../common/returns-secret.decorator';
 import { CreateTenantDto } from './tenant.dto';
 import { TenantsService } from './tenants.service';
 
@@ -15,6 +16,7 @@ export class TenantsController {
 
   @Post()
   @HttpCode(201)
+  @ReturnsSecret()
   @ApiOperation({ summary: 'Create a tenant and its first API key (shown once)' })
   create(@Body() dto: CreateTenantDto): Promise<{ tenant: TenantView; apiKey: CreatedApiKeyView }> {
     return this.tenants.create(dto.name);
