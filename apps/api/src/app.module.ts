@@ -93,7 +93,11 @@ export class AppModule {
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
         // One instance of each, built from the secrets key: every sealed secret and every request
         // fingerprint goes through these.
-        { provide: SecretBox, useFactory: (c: ApiConfig) => new SecretBox(c.secretsKey), inject: [API_CONFIG] },
+        {
+          provide: SecretBox,
+          useFactory: (c: ApiConfig) => new SecretBox(c.secretsKey),
+          inject: [API_CONFIG],
+        },
         {
           provide: RequestFingerprinter,
           useFactory: (c: ApiConfig) => new RequestFingerprinter(c.secretsKey),

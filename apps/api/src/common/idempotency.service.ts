@@ -111,12 +111,12 @@ export class IdempotencyService {
   async reap(): Promise<number> {
     let total = 0;
     for (;;) {
-      const [, deleted] = (await this.ds.query(
+      const [, deleted] = await this.ds.query<[unknown, number]>(
         `DELETE FROM idempotency_keys WHERE (scope, key) IN (
            SELECT scope, key FROM idempotency_keys WHERE created_at < now() - $1 * interval '1 millisecond'
            LIMIT $2)`,
         [IDEMPOTENCY_TTL_MS, REAP_BATCH],
-      )) as [unknown, number];
+      );
       total += deleted;
       if (deleted < REAP_BATCH) return total;
     }

@@ -22,9 +22,9 @@ describe('RequestFingerprinter', () => {
     expect(fp.fingerprint('POST', '/v1/registry-credentials', reordered)).toBe(a);
     expect(fp.fingerprint('POST', '/v1/registry-credentials', { ...body, password: 'hunter3' })).not.toBe(a);
     expect(fp.fingerprint('POST', '/v1/keys', body)).not.toBe(a);
-    expect(new RequestFingerprinter(randomBytes(32)).fingerprint('POST', '/v1/registry-credentials', body)).not.toBe(
-      a,
-    );
+    expect(
+      new RequestFingerprinter(randomBytes(32)).fingerprint('POST', '/v1/registry-credentials', body),
+    ).not.toBe(a);
   });
 
   it('fingerprints a request without a body', () => {
