@@ -159,6 +159,8 @@ describe('no secret at rest in clear (built CLI + api + hollow agent)', () => {
     secrets.set(stack.operatorToken, 'the operator token');
     secrets.set(stack.joinToken, 'the agent join token');
     secrets.set(secretsKey.toString('hex'), 'the secrets key');
+    const redisPassword = decodeURIComponent(new URL(stack.redisUrl).password);
+    if (redisPassword) secrets.set(redisPassword, "the API's Redis password");
   });
 
   afterAll(async () => {
@@ -207,6 +209,12 @@ describe('no secret at rest in clear (built CLI + api + hollow agent)', () => {
     };
     expect(identity.token).toMatch(/^bh_/);
     sawToken(identity.token, 'the host token');
+    // Its own Redis login, issued at registration (Postgres keeps only a digest of the password).
+    const redisLogin = JSON.parse(readFileSync(path.join(agent.stateDir, 'redis.json'), 'utf8')) as {
+      password: string;
+    };
+    expect(redisLogin.password.length).toBeGreaterThanOrEqual(24);
+    secrets.set(redisLogin.password, "the host's Redis password");
     expectedInDump.push(identity.hostId, 'at-rest-host');
   });
 
