@@ -4,6 +4,7 @@ import { CreateNetworks1763784000000 } from './1763784000000-create-networks';
 import { CreateVolumes1763791200000 } from './1763791200000-create-volumes';
 import { CreateBilling1763798400000 } from './1763798400000-create-billing';
 import { CheckUsageMeters1763805600000 } from './1763805600000-check-usage-meters';
+import { CreateTenantQuotas1763834400000 } from './1763834400000-create-tenant-quotas';
 
 /** Every migration in order. Listed explicitly so that compiled and test runs load the same classes. */
 export const ALL_MIGRATIONS = [
@@ -13,4 +14,5 @@ export const ALL_MIGRATIONS = [
   CreateVolumes1763791200000,
   CreateBilling1763798400000,
   CheckUsageMeters1763805600000,
+  CreateTenantQuotas1763834400000,
 ];

@@ -51,6 +51,7 @@ const EXPECTED: ReadonlyArray<readonly [ErrorCode, number]> = [
   ['idempotency/in_progress', 409],
   ['capacity/unavailable', 409],
   ['quota/exceeded', 403],
+  ['rate_limited', 429],
   ['internal', 500],
   ['unavailable', 503],
 ];

@@ -14,3 +14,4 @@ export * from './security-rules';
 export * from './volumes';
 export * from './usage';
 export * from './pricing';
+export * from './quotas';

@@ -14,6 +14,7 @@ import { SecurityGroupEntity } from './security-group.entity';
 import { SecurityRuleEntity } from './security-rule.entity';
 import { SnapshotEntity } from './snapshot.entity';
 import { TenantEntity } from './tenant.entity';
+import { TenantQuotaEntity } from './tenant-quota.entity';
 import { UsageIntervalEntity } from './usage-interval.entity';
 import { VolumeEntity } from './volume.entity';
 
@@ -34,6 +35,7 @@ export {
   SecurityRuleEntity,
   SnapshotEntity,
   TenantEntity,
+  TenantQuotaEntity,
   UsageIntervalEntity,
   VolumeEntity,
 };
@@ -58,4 +60,5 @@ export const ALL_ENTITIES = [
   VolumeEntity,
   SnapshotEntity,
   UsageIntervalEntity,
+  TenantQuotaEntity,
 ];
