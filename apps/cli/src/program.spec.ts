@@ -68,6 +68,7 @@ describe('the command tree', () => {
         'snapshot rm',
         'snapshot restore',
         'usage',
+        'quotas',
         'invoices show',
         'completion',
       ]),

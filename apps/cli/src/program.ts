@@ -54,6 +54,7 @@ import { registerTenantsLs } from './commands/tenants/ls';
 import { registerTenantsReactivate } from './commands/tenants/reactivate';
 import { registerTenantsSuspend } from './commands/tenants/suspend';
 import { registerUsage } from './commands/usage/usage';
+import { registerQuotas } from './commands/quotas/quotas';
 import { registerVolumeCreate } from './commands/volume/create';
 import { registerVolumeInspect } from './commands/volume/inspect';
 import { registerVolumeLs } from './commands/volume/ls';
@@ -168,6 +169,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerKeysRevoke(keys, ctx);
 
   registerUsage(program, ctx);
+  registerQuotas(program, ctx);
   const invoices = registerInvoices(program, ctx);
   registerInvoicesShow(invoices, ctx);
 

@@ -73,7 +73,10 @@ function effective(
   const out = {} as Record<QuotaLimit, { quota: number; custom: boolean }>;
   for (const l of QUOTA_LIMITS) {
     const own = overrides[l];
-    out[l] = own === null || own === undefined ? { quota: defaults[l], custom: false } : { quota: own, custom: true };
+    out[l] =
+      own === null || own === undefined
+        ? { quota: defaults[l], custom: false }
+        : { quota: own, custom: true };
   }
   return out;
 }

@@ -15,7 +15,8 @@ export class QuotasController {
 
   @Get()
   @ApiOperation({
-    summary: 'Your quotas (containers, vCPUs, memory, volume GB, snapshots, floating IPs, networks) and usage',
+    summary:
+      'Your quotas (containers, vCPUs, memory, volume GB, snapshots, floating IPs, networks) and usage',
   })
   get(@CurrentTenant() t: TenantPrincipal): Promise<QuotasView> {
     return this.quotas.view(t.tenantId);

@@ -175,7 +175,7 @@ export class HttpApiClient implements Api {
     const idempotent = method === 'GET' || (method === 'POST' && idempotencyKey !== undefined);
     const maxWaits = this.opts.rateLimitRetries ?? DEFAULT_RATE_LIMIT_RETRIES;
     let waits = 0;
-    for (let attempt = 0; ; ) {
+    for (let attempt = 0; ;) {
       if (this.opts.signal?.aborted) throw new InterruptedError();
       let res: Response;
       try {
