@@ -9,7 +9,7 @@ import {
   type Cidr,
   type Ipv4Range,
 } from '@berth/domain';
-import { type Env, intFromEnv, parseEnv, processEnv, secretFromEnv } from './env';
+import { boolFromEnv, type Env, intFromEnv, parseEnv, processEnv, secretFromEnv } from './env';
 
 /** Turns a domain parser's coded error into a zod issue on the variable, so every bad variable is listed. */
 function parsedBy<T>(parse: (text: string) => T) {
@@ -63,6 +63,7 @@ const apiSchema = z.object({
   BERTH_QUOTA_SNAPSHOTS: quotaFromEnv().default(50),
   BERTH_QUOTA_FLOATING_IPS: quotaFromEnv().optional(),
   BERTH_QUOTA_NETWORKS: quotaFromEnv().default(10),
+  BERTH_RATE_LIMIT_ENABLED: boolFromEnv(true),
   BERTH_RATE_LIMIT_PER_S: rateFromEnv(20),
   BERTH_RATE_LIMIT_BURST: burstFromEnv(100),
   BERTH_RATE_LIMIT_ANON_PER_S: rateFromEnv(5),
@@ -86,6 +87,8 @@ export interface TokenBucketConfig {
 }
 
 export interface RateLimitConfig {
+  /** Off only where something in front of the API already limits (and for the benchmark's baseline). */
+  readonly enabled: boolean;
   /** Per bearer token: each API key (and the operator token) has its own bucket. */
   readonly perKey: TokenBucketConfig;
   /** Requests without a bearer token, per client address. */
@@ -167,6 +170,7 @@ export function loadApiConfig(env: Env = processEnv()): ApiConfig {
       networks: e.BERTH_QUOTA_NETWORKS,
     },
     rateLimit: {
+      enabled: e.BERTH_RATE_LIMIT_ENABLED,
       perKey: { perSecond: e.BERTH_RATE_LIMIT_PER_S, burst: e.BERTH_RATE_LIMIT_BURST },
       anonymous: { perSecond: e.BERTH_RATE_LIMIT_ANON_PER_S, burst: e.BERTH_RATE_LIMIT_ANON_BURST },
       authFailures: {

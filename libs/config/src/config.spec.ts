@@ -99,6 +99,7 @@ describe('loadApiConfig', () => {
 
   it('has rate limits per key, per address without a key, and for failed authentications', () => {
     expect(loadApiConfig(secrets).rateLimit).toEqual({
+      enabled: true,
       perKey: { perSecond: 20, burst: 100 },
       anonymous: { perSecond: 5, burst: 30 },
       authFailures: { perSecond: 10 / 60, burst: 20 },
@@ -113,10 +114,12 @@ describe('loadApiConfig', () => {
       BERTH_RATE_LIMIT_AUTH_FAILURES_BURST: '5',
     });
     expect(c.rateLimit).toEqual({
+      enabled: true,
       perKey: { perSecond: 0.5, burst: 3 },
       anonymous: { perSecond: 2, burst: 4 },
       authFailures: { perSecond: 0.1, burst: 5 },
     });
+    expect(loadApiConfig({ ...secrets, BERTH_RATE_LIMIT_ENABLED: 'false' }).rateLimit.enabled).toBe(false);
     expect(() =>
       loadApiConfig({ ...secrets, BERTH_RATE_LIMIT_PER_S: '0', BERTH_RATE_LIMIT_BURST: '0' }),
     ).toThrow(/BERTH_RATE_LIMIT_PER_S[\s\S]*BERTH_RATE_LIMIT_BURST/);

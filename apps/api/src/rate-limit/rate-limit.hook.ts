@@ -38,6 +38,7 @@ export function rateLimitSubject(req: FastifyRequest): RateLimitSubject | null {
  * an outage of Redis should not become an outage of the API (readyz reports Redis).
  */
 export function installRateLimit(fastify: FastifyInstance, config: ApiConfig): void {
+  if (!config.rateLimit.enabled) return;
   // A connection of its own that fails fast instead of queueing: a request never waits on Redis's
   // reconnection (it goes through, see above).
   const redis = new Redis(config.redisUrl, {
