@@ -37,6 +37,7 @@ describe('the command tree', () => {
         'admin tenants create',
         'admin tenants ls',
         'admin tenants suspend',
+        'admin tenants quotas',
         'admin hosts ls',
         'network create',
         'network ls',
