@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   process.env.BERTH_TEST_REDIS_URL = redisService.url;
   // TestStack's limits are generous: every request here is counted and none is refused.
   const stack = new TestStack('bench-ratelimit', { BERTH_LOG_LEVEL: 'warn' });
-  const redis = new Redis(redisService.url);
+  let redis: Redis | null = null;
   try {
     await runMigrations(await recreateTemplateDatabase(pg.url));
     await stack.start();
@@ -86,12 +86,14 @@ async function main(): Promise<void> {
       BERTH_RATE_LIMIT_BURST: '1000000',
       BERTH_RATE_LIMIT_AUTH_FAILURES_BURST: '1000000',
     });
-    const limiter = new RateLimiter(redis, config.rateLimit, 'bench');
+    const client = new Redis(redisService.url);
+    redis = client;
+    const limiter = new RateLimiter(client, config.rateLimit, 'bench');
     const subject = { kind: 'token', token: key, address: '127.0.0.1' } as const;
     await timeCalls(200, () => limiter.take(subject));
-    await timeCalls(200, () => redis.ping());
+    await timeCalls(200, () => client.ping());
     const take = await timeCalls(ROUNDS * PER_ROUND, () => limiter.take(subject));
-    const ping = await timeCalls(ROUNDS * PER_ROUND, () => redis.ping());
+    const ping = await timeCalls(ROUNDS * PER_ROUND, () => client.ping());
 
     const base = median(off);
     const rows: [string, number][] = [
@@ -105,7 +107,7 @@ async function main(): Promise<void> {
     console.log('| --- | --- | --- |');
     for (const [what, ms] of rows) console.log(`| ${what} | ${ms.toFixed(3)} | ${(ms / base).toFixed(3)} |`);
   } finally {
-    redis.disconnect();
+    redis?.disconnect();
     await stack.stop();
     await redisService.stop();
     await pg.stop();
