@@ -53,6 +53,8 @@ import { UsageService } from './usage/usage.service';
 import { StripeWebhookController } from './billing/stripe-webhook.controller';
 import { StripeWebhookService } from './billing/stripe-webhook.service';
 import { VolumesService } from './volumes/volumes.service';
+import { QuotasController } from './quotas/quotas.controller';
+import { QuotasService } from './quotas/quotas.service';
 
 @Module({})
 export class AppModule {
@@ -79,6 +81,7 @@ export class AppModule {
         VolumesController,
         SnapshotsController,
         UsageController,
+        QuotasController,
         StripeWebhookController,
         ImagesController,
         RegistryCredentialsController,
@@ -118,6 +121,7 @@ export class AppModule {
         SnapshotsService,
         StorageWorkService,
         UsageService,
+        QuotasService,
         StripeWebhookService,
         RegistryCredentialsService,
         OperationsService,

@@ -52,6 +52,7 @@ const EXPECTED: ReadonlyArray<readonly [ErrorCode, number]> = [
   ['idempotency/replay_unavailable', 409],
   ['capacity/unavailable', 409],
   ['quota/exceeded', 403],
+  ['rate_limited', 429],
   ['internal', 500],
   ['unavailable', 503],
 ];

@@ -15,6 +15,7 @@ import { SecurityGroupEntity } from './security-group.entity';
 import { SecurityRuleEntity } from './security-rule.entity';
 import { SnapshotEntity } from './snapshot.entity';
 import { TenantEntity } from './tenant.entity';
+import { TenantQuotaEntity } from './tenant-quota.entity';
 import { UsageIntervalEntity } from './usage-interval.entity';
 import { VolumeEntity } from './volume.entity';
 
@@ -36,6 +37,7 @@ export {
   SecurityRuleEntity,
   SnapshotEntity,
   TenantEntity,
+  TenantQuotaEntity,
   UsageIntervalEntity,
   VolumeEntity,
 };
@@ -61,4 +63,5 @@ export const ALL_ENTITIES = [
   SnapshotEntity,
   UsageIntervalEntity,
   AgentRedisUserEntity,
+  TenantQuotaEntity,
 ];
