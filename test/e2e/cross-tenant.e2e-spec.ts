@@ -401,6 +401,12 @@ function foreignRoutes(
       method: 'POST',
       path: `/v1/admin/tenants/${a.tenantId}/reactivate`,
     },
+    {
+      route: 'POST /v1/admin/tenants/{id}/quotas',
+      method: 'POST',
+      path: `/v1/admin/tenants/${a.tenantId}/quotas`,
+      body: { containers: 100000 },
+    },
     { route: 'GET /v1/admin/hosts', method: 'GET', path: '/v1/admin/hosts' },
     {
       route: 'POST /v1/admin/hosts/{ref}/readmit',

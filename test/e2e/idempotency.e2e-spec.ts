@@ -13,6 +13,8 @@ jest.setTimeout(120_000);
  *   - a request that fails (validation, a domain error) releases its key, so the client may retry it,
  *     corrected or not; only a successful answer binds the key;
  *   - a key is 1 to 255 printable ASCII characters, else 400 `request/invalid`.
+ * Records are kept 24 hours (then the key is new again), answers that hold a secret only sealed, and
+ * requests are told apart by a keyed HMAC: those are proved in secrets-at-rest.e2e-spec.ts.
  */
 describe('idempotency keys (api + agent processes)', () => {
   const stack = new TestStack('idempotency');

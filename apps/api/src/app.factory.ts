@@ -12,6 +12,7 @@ import { createRootLogger, PinoNestLogger } from './logger';
 import { metrics } from './metrics/metrics.registry';
 import { buildOpenApiDocument } from './openapi/openapi';
 import { serveDashboard } from './dashboard/serve-dashboard';
+import { installRateLimit } from './rate-limit/rate-limit.hook';
 import * as path from 'node:path';
 
 export interface BuiltApp {
@@ -36,6 +37,8 @@ export async function buildApp(
   const routes: string[] = [];
   const fastify = adapter.getInstance();
   acceptJsonBodiesOnly(fastify);
+  // Before authentication and body parsing: a refused request costs one Redis call and nothing else.
+  installRateLimit(fastify, config);
   fastify.addHook('onRoute', (r) => {
     const methods = Array.isArray(r.method) ? r.method : [r.method];
     for (const m of methods) if (m !== 'HEAD') routes.push(`${m} ${r.url}`);

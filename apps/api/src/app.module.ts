@@ -9,6 +9,8 @@ import { AuthStrategiesService } from './auth/auth-strategies.service';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { IdempotencyInterceptor } from './common/idempotency.interceptor';
 import { IdempotencyService } from './common/idempotency.service';
+import { RequestFingerprinter } from './common/request-fingerprint';
+import { SecretBox } from './common/secret-box';
 import { API_CONFIG, type ApiConfig } from './config.provider';
 import { ContainerExecService } from './containers/container-exec.service';
 import { ContainerLogsService } from './containers/container-logs.service';
@@ -53,6 +55,8 @@ import { UsageService } from './usage/usage.service';
 import { StripeWebhookController } from './billing/stripe-webhook.controller';
 import { StripeWebhookService } from './billing/stripe-webhook.service';
 import { VolumesService } from './volumes/volumes.service';
+import { QuotasController } from './quotas/quotas.controller';
+import { QuotasService } from './quotas/quotas.service';
 
 @Module({})
 export class AppModule {
@@ -80,6 +84,7 @@ export class AppModule {
         VolumesController,
         SnapshotsController,
         UsageController,
+        QuotasController,
         StripeWebhookController,
         ImagesController,
         RegistryCredentialsController,
@@ -92,6 +97,18 @@ export class AppModule {
         { provide: API_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
+        // One instance of each, built from the secrets key: every sealed secret and every request
+        // fingerprint goes through these.
+        {
+          provide: SecretBox,
+          useFactory: (c: ApiConfig) => new SecretBox(c.secretsKey),
+          inject: [API_CONFIG],
+        },
+        {
+          provide: RequestFingerprinter,
+          useFactory: (c: ApiConfig) => new RequestFingerprinter(c.secretsKey),
+          inject: [API_CONFIG],
+        },
         IdempotencyService,
         AuthStrategiesService,
         AgentQueuesService,
@@ -108,6 +125,7 @@ export class AppModule {
         SnapshotsService,
         StorageWorkService,
         UsageService,
+        QuotasService,
         StripeWebhookService,
         RegistryCredentialsService,
         OperationsService,

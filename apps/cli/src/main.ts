@@ -3,7 +3,7 @@
 // runCli, turns Ctrl-C into an abort of what the CLI waits on, and exits with the command's code.
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HttpApiClient } from './api/http-api-client';
+import { describeRateLimitWait, HttpApiClient } from './api/http-api-client';
 import { runCli } from './cli';
 import { readCliEnv } from './config/cli-env';
 import { ConfigStore } from './config/config-store';
@@ -28,13 +28,20 @@ async function main(): Promise<void> {
     if (err.code !== 'EPIPE') throw err;
     process.exit(0);
   });
+  const out = new TerminalOutput(process.stdout, process.stderr, env.plain);
   const code = await runCli(process.argv.slice(2), {
-    out: new TerminalOutput(process.stdout, process.stderr, env.plain),
+    out,
     input: new TerminalInput(process.stdin, process.stderr),
     env,
     store: new ConfigStore(env.configDir),
     connect: (url, token) =>
-      new HttpApiClient({ baseUrl: url, token, signal: interrupt.signal, userAgent: `berth-cli/${version}` }),
+      new HttpApiClient({
+        baseUrl: url,
+        token,
+        signal: interrupt.signal,
+        userAgent: `berth-cli/${version}`,
+        onRateLimited: (wait) => out.err(`${describeRateLimitWait(wait)}\n`),
+      }),
     now: () => new Date(),
     sleep: (ms) => sleep(ms, undefined, { signal: interrupt.signal }),
     version,

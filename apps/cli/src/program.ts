@@ -58,6 +58,8 @@ import { registerTenantsLs } from './commands/tenants/ls';
 import { registerTenantsReactivate } from './commands/tenants/reactivate';
 import { registerTenantsSuspend } from './commands/tenants/suspend';
 import { registerUsage } from './commands/usage/usage';
+import { registerQuotas } from './commands/quotas/quotas';
+import { registerTenantsQuotas } from './commands/tenants/quotas';
 import { registerVolumeCreate } from './commands/volume/create';
 import { registerVolumeInspect } from './commands/volume/inspect';
 import { registerVolumeLs } from './commands/volume/ls';
@@ -172,6 +174,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerKeysRevoke(keys, ctx);
 
   registerUsage(program, ctx);
+  registerQuotas(program, ctx);
   const invoices = registerInvoices(program, ctx);
   registerInvoicesShow(invoices, ctx);
 
@@ -188,6 +191,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerTenantsLs(tenants, ctx);
   registerTenantsSuspend(tenants, ctx);
   registerTenantsReactivate(tenants, ctx);
+  registerTenantsQuotas(tenants, ctx);
   const hosts = group(admin, 'hosts', 'the fleet');
   registerHostsLs(hosts, ctx);
   registerHostsReadmit(hosts, ctx);

@@ -5,6 +5,7 @@ export type { ContainerState } from '../../../libs/domain/src/container-state';
 export type { HostState } from '../../../libs/domain/src/host-state';
 export type { OperationKind, OperationState } from '../../../libs/domain/src/operation-state';
 export type { SizeName } from '../../../libs/domain/src/sizes';
+export type { QuotaLimit } from '../../../libs/domain/src/quotas';
 /** libs/domain/src/volumes.ts reaches node:crypto through ids.ts; the dashboard shows no volume states. */
 export type VolumeState = string;
 export type SnapshotState = string;

@@ -2,12 +2,14 @@ import { hkdfSync } from 'node:crypto';
 import { z } from 'zod';
 import {
   isDomainError,
+  MAX_QUOTA,
   parseAddressPool,
+  type QuotaLimits,
   validateNetworkCidr,
   type Cidr,
   type Ipv4Range,
 } from '@berth/domain';
-import { type Env, intFromEnv, parseEnv, processEnv, secretFromEnv } from './env';
+import { boolFromEnv, type Env, intFromEnv, parseEnv, processEnv, secretFromEnv } from './env';
 
 /** Turns a domain parser's coded error into a zod issue on the variable, so every bad variable is listed. */
 function parsedBy<T>(parse: (text: string) => T) {
@@ -26,6 +28,13 @@ export const MAX_JOIN_TOKEN_TTL_S = 365 * 24 * 3600;
 
 const ttlSecondsFromEnv = (fallback: number) =>
   z.coerce.number().int().min(60).max(MAX_JOIN_TOKEN_TTL_S).default(fallback);
+
+const quotaFromEnv = () => z.coerce.number().int().min(0).max(MAX_QUOTA);
+/** Tokens added to a bucket per second (or minute): fractions allowed, 0 is not (use a large number). */
+const rateFromEnv = (fallback: number) => z.coerce.number().positive().max(1e9).default(fallback);
+const burstFromEnv = (fallback: number) => z.coerce.number().int().min(1).max(1e9).default(fallback);
+
+const FLOATING_IP_QUOTA_DEFAULT = 5;
 
 const apiSchema = z.object({
   BERTH_HTTP_HOST: z.string().default('127.0.0.1'),
@@ -53,11 +62,27 @@ const apiSchema = z.object({
   BERTH_REAPER_INTERVAL_MS: intFromEnv(2_000, 100),
   BERTH_RECONCILE_INTERVAL_MS: intFromEnv(5_000, 100),
   BERTH_RECONCILE_GRACE_MS: intFromEnv(10_000, 0),
+  BERTH_IDEMPOTENCY_REAP_INTERVAL_MS: intFromEnv(60_000, 100),
   BERTH_OPERATION_WAIT_MAX_S: intFromEnv(60, 1),
   BERTH_PLACEMENT_POLICY: z.enum(['spread', 'binpack']).default('spread'),
   BERTH_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BERTH_FIP_POOL: z.string().default('').transform(parsedBy(parseAddressPool)),
-  BERTH_FIP_QUOTA: intFromEnv(5, 0),
+  // The floating-IP quota's older name, still honoured (BERTH_QUOTA_FLOATING_IPS wins when both are set).
+  BERTH_FIP_QUOTA: quotaFromEnv().optional(),
+  BERTH_QUOTA_CONTAINERS: quotaFromEnv().default(20),
+  BERTH_QUOTA_VCPUS: quotaFromEnv().default(16),
+  BERTH_QUOTA_MEMORY_MIB: quotaFromEnv().default(32_768),
+  BERTH_QUOTA_VOLUME_GB: quotaFromEnv().default(1000),
+  BERTH_QUOTA_SNAPSHOTS: quotaFromEnv().default(50),
+  BERTH_QUOTA_FLOATING_IPS: quotaFromEnv().optional(),
+  BERTH_QUOTA_NETWORKS: quotaFromEnv().default(10),
+  BERTH_RATE_LIMIT_ENABLED: boolFromEnv(true),
+  BERTH_RATE_LIMIT_PER_S: rateFromEnv(20),
+  BERTH_RATE_LIMIT_BURST: burstFromEnv(100),
+  BERTH_RATE_LIMIT_ANON_PER_S: rateFromEnv(5),
+  BERTH_RATE_LIMIT_ANON_BURST: burstFromEnv(30),
+  BERTH_RATE_LIMIT_AUTH_FAILURES_PER_MIN: rateFromEnv(10),
+  BERTH_RATE_LIMIT_AUTH_FAILURES_BURST: burstFromEnv(20),
   BERTH_STRIPE_WEBHOOK_SECRET: z.string().min(8).optional(),
   BERTH_DASHBOARD_DIR: z.string().optional(),
   // 1500 on the underlay minus VXLAN's 50 bytes (outer IPv4, UDP, VXLAN and Ethernet headers).
@@ -67,6 +92,23 @@ const apiSchema = z.object({
     .default('10.240.0.0/24')
     .transform(parsedBy((t) => validateNetworkCidr(t, 'BERTH_DEFAULT_NETWORK_CIDR'))),
 });
+
+/** A token bucket: `burst` requests at once, refilled at `perSecond`. */
+export interface TokenBucketConfig {
+  readonly perSecond: number;
+  readonly burst: number;
+}
+
+export interface RateLimitConfig {
+  /** Off only where something in front of the API already limits (and for the benchmark's baseline). */
+  readonly enabled: boolean;
+  /** Per bearer token: each API key (and the operator token) has its own bucket. */
+  readonly perKey: TokenBucketConfig;
+  /** Requests without a bearer token, per client address. */
+  readonly anonymous: TokenBucketConfig;
+  /** Failed authentications per client address; an empty bucket refuses that address's requests. */
+  readonly authFailures: TokenBucketConfig;
+}
 
 export interface ApiConfig {
   readonly http: { readonly host: string; readonly port: number; readonly publicUrl: string };
@@ -87,7 +129,8 @@ export interface ApiConfig {
   /** How long an operator's re-admission token for one host stays usable. */
   readonly readmitTokenTtlS: number;
   /**
-   * Encrypts stored secrets (registry passwords). When unset it is derived from the operator token, so
+   * Encrypts stored secrets (registry passwords, the secret part of idempotent replays) and is the root of
+   * the key that fingerprints idempotent requests (see apps/api/src/common/request-fingerprint.ts). When unset it is derived from the operator token, so
    * set it before rotating that token.
    */
   readonly secretsKey: Buffer;
@@ -95,13 +138,17 @@ export interface ApiConfig {
   readonly reaperIntervalMs: number;
   readonly reconcileIntervalMs: number;
   readonly reconcileGraceMs: number;
+  /** How often expired idempotency records (older than 24 hours) are deleted. */
+  readonly idempotencyReapIntervalMs: number;
   readonly operationWaitMaxS: number;
   readonly placementPolicy: 'spread' | 'binpack';
   readonly logLevel: string;
   /** Public addresses tenants may allocate as floating IPs, sorted; empty when the operator set none. */
   readonly fipPool: readonly Ipv4Range[];
-  /** Floating IPs one tenant may hold at once. */
-  readonly fipQuota: number;
+  /** Every tenant's quotas unless the operator set its own (POST /v1/admin/tenants/:id/quotas). */
+  readonly quotas: QuotaLimits;
+  /** Request rate limits (token buckets in Redis, shared by every API process). */
+  readonly rateLimit: RateLimitConfig;
   /** MTU of every tenant network's NICs: the underlay's MTU minus the VXLAN overhead. */
   readonly networkMtu: number;
   /**
@@ -138,11 +185,29 @@ export function loadApiConfig(env: Env = processEnv()): ApiConfig {
     reaperIntervalMs: e.BERTH_REAPER_INTERVAL_MS,
     reconcileIntervalMs: e.BERTH_RECONCILE_INTERVAL_MS,
     reconcileGraceMs: e.BERTH_RECONCILE_GRACE_MS,
+    idempotencyReapIntervalMs: e.BERTH_IDEMPOTENCY_REAP_INTERVAL_MS,
     operationWaitMaxS: e.BERTH_OPERATION_WAIT_MAX_S,
     placementPolicy: e.BERTH_PLACEMENT_POLICY,
     logLevel: e.BERTH_LOG_LEVEL,
     fipPool: e.BERTH_FIP_POOL,
-    fipQuota: e.BERTH_FIP_QUOTA,
+    quotas: {
+      containers: e.BERTH_QUOTA_CONTAINERS,
+      vcpus: e.BERTH_QUOTA_VCPUS,
+      memoryMib: e.BERTH_QUOTA_MEMORY_MIB,
+      volumeGb: e.BERTH_QUOTA_VOLUME_GB,
+      snapshots: e.BERTH_QUOTA_SNAPSHOTS,
+      floatingIps: e.BERTH_QUOTA_FLOATING_IPS ?? e.BERTH_FIP_QUOTA ?? FLOATING_IP_QUOTA_DEFAULT,
+      networks: e.BERTH_QUOTA_NETWORKS,
+    },
+    rateLimit: {
+      enabled: e.BERTH_RATE_LIMIT_ENABLED,
+      perKey: { perSecond: e.BERTH_RATE_LIMIT_PER_S, burst: e.BERTH_RATE_LIMIT_BURST },
+      anonymous: { perSecond: e.BERTH_RATE_LIMIT_ANON_PER_S, burst: e.BERTH_RATE_LIMIT_ANON_BURST },
+      authFailures: {
+        perSecond: e.BERTH_RATE_LIMIT_AUTH_FAILURES_PER_MIN / 60,
+        burst: e.BERTH_RATE_LIMIT_AUTH_FAILURES_BURST,
+      },
+    },
     networkMtu: e.BERTH_NETWORK_MTU,
     defaultNetworkCidr: e.BERTH_DEFAULT_NETWORK_CIDR,
     stripeWebhookSecret: e.BERTH_STRIPE_WEBHOOK_SECRET ?? null,

@@ -10,6 +10,16 @@ describe('loadApiConfig', () => {
     expect(c.http).toEqual({ host: '127.0.0.1', port: 8080, publicUrl: 'http://127.0.0.1:8080' });
     expect(c.placementPolicy).toBe('spread');
     expect(c.hostLostAfterMs).toBe(15000);
+    expect(c.idempotencyReapIntervalMs).toBe(60_000);
+  });
+
+  it('reaps idempotency records as often as told, but not in a busy loop', () => {
+    expect(
+      loadApiConfig({ ...secrets, BERTH_IDEMPOTENCY_REAP_INTERVAL_MS: '500' }).idempotencyReapIntervalMs,
+    ).toBe(500);
+    expect(() => loadApiConfig({ ...secrets, BERTH_IDEMPOTENCY_REAP_INTERVAL_MS: '10' })).toThrow(
+      /BERTH_IDEMPOTENCY_REAP_INTERVAL_MS/,
+    );
   });
 
   it('coerces numbers and names every bad variable', () => {
@@ -28,7 +38,7 @@ describe('loadApiConfig', () => {
   it('has no floating IPs, a quota of 5, MTU 1450 and 10.240.0.0/24 for default networks unless told', () => {
     const c = loadApiConfig(secrets);
     expect(c.fipPool).toEqual([]);
-    expect(c.fipQuota).toBe(5);
+    expect(c.quotas.floatingIps).toBe(5);
     expect(c.networkMtu).toBe(1450);
     expect(formatCidr(c.defaultNetworkCidr)).toBe('10.240.0.0/24');
   });
@@ -45,7 +55,7 @@ describe('loadApiConfig', () => {
       ['198.51.100.7', '198.51.100.7'],
       ['203.0.113.1', '203.0.113.6'],
     ]);
-    expect(c.fipQuota).toBe(2);
+    expect(c.quotas.floatingIps).toBe(2);
     expect(c.networkMtu).toBe(8950);
     expect(formatCidr(c.defaultNetworkCidr)).toBe('172.16.8.0/22');
   });
@@ -97,6 +107,70 @@ describe('loadApiConfig', () => {
     ).toThrow(
       /BERTH_AGENT_JOIN_TOKEN_EXPIRES_AT: .*ISO 8601[\s\S]*BERTH_JOIN_TOKEN_TTL_S[\s\S]*BERTH_READMIT_TOKEN_TTL_S/,
     );
+  });
+
+  it('has a default for every quota, one variable each; BERTH_FIP_QUOTA still sets floating IPs', () => {
+    expect(loadApiConfig(secrets).quotas).toEqual({
+      containers: 20,
+      vcpus: 16,
+      memoryMib: 32768,
+      volumeGb: 1000,
+      snapshots: 50,
+      floatingIps: 5,
+      networks: 10,
+    });
+    const c = loadApiConfig({
+      ...secrets,
+      BERTH_QUOTA_CONTAINERS: '3',
+      BERTH_QUOTA_VCPUS: '4',
+      BERTH_QUOTA_MEMORY_MIB: '2048',
+      BERTH_QUOTA_VOLUME_GB: '0',
+      BERTH_QUOTA_SNAPSHOTS: '7',
+      BERTH_QUOTA_NETWORKS: '2',
+      BERTH_FIP_QUOTA: '9',
+    });
+    expect(c.quotas).toEqual({
+      containers: 3,
+      vcpus: 4,
+      memoryMib: 2048,
+      volumeGb: 0,
+      snapshots: 7,
+      floatingIps: 9,
+      networks: 2,
+    });
+    const both = loadApiConfig({ ...secrets, BERTH_FIP_QUOTA: '9', BERTH_QUOTA_FLOATING_IPS: '1' });
+    expect(both.quotas.floatingIps).toBe(1);
+    expect(() =>
+      loadApiConfig({ ...secrets, BERTH_QUOTA_CONTAINERS: '-1', BERTH_QUOTA_VCPUS: '1.5' }),
+    ).toThrow(/BERTH_QUOTA_CONTAINERS[\s\S]*BERTH_QUOTA_VCPUS/);
+  });
+
+  it('has rate limits per key, per address without a key, and for failed authentications', () => {
+    expect(loadApiConfig(secrets).rateLimit).toEqual({
+      enabled: true,
+      perKey: { perSecond: 20, burst: 100 },
+      anonymous: { perSecond: 5, burst: 30 },
+      authFailures: { perSecond: 10 / 60, burst: 20 },
+    });
+    const c = loadApiConfig({
+      ...secrets,
+      BERTH_RATE_LIMIT_PER_S: '0.5',
+      BERTH_RATE_LIMIT_BURST: '3',
+      BERTH_RATE_LIMIT_ANON_PER_S: '2',
+      BERTH_RATE_LIMIT_ANON_BURST: '4',
+      BERTH_RATE_LIMIT_AUTH_FAILURES_PER_MIN: '6',
+      BERTH_RATE_LIMIT_AUTH_FAILURES_BURST: '5',
+    });
+    expect(c.rateLimit).toEqual({
+      enabled: true,
+      perKey: { perSecond: 0.5, burst: 3 },
+      anonymous: { perSecond: 2, burst: 4 },
+      authFailures: { perSecond: 0.1, burst: 5 },
+    });
+    expect(loadApiConfig({ ...secrets, BERTH_RATE_LIMIT_ENABLED: 'false' }).rateLimit.enabled).toBe(false);
+    expect(() =>
+      loadApiConfig({ ...secrets, BERTH_RATE_LIMIT_PER_S: '0', BERTH_RATE_LIMIT_BURST: '0' }),
+    ).toThrow(/BERTH_RATE_LIMIT_PER_S[\s\S]*BERTH_RATE_LIMIT_BURST/);
   });
 
   it('rejects short secrets', () => {

@@ -7,6 +7,7 @@ import type {
   HostState,
   OperationKind,
   OperationState,
+  QuotaLimit,
   SizeName,
   SnapshotState,
   VolumeState,
@@ -33,6 +34,25 @@ export interface TenantView {
   readonly state: 'active' | 'suspended';
   readonly createdAt: string;
   readonly suspendedAt: string | null;
+}
+
+/** One quota: the limit in force, whether the operator set it for this tenant, and what it uses now. */
+export interface QuotaView {
+  readonly quota: number;
+  /** true: set for this tenant by the operator; false: the configured default. */
+  readonly custom: boolean;
+  readonly usage: number;
+}
+
+/** GET /v1/quotas and the operator's views: every limit (containers, vcpus, memoryMib, ...). */
+export interface QuotasView {
+  readonly tenantId: string;
+  readonly limits: Readonly<Record<QuotaLimit, QuotaView>>;
+}
+
+/** GET /v1/admin/tenants/:id: the tenant with its quotas and usage. */
+export interface TenantDetailView extends TenantView {
+  readonly quotas: QuotasView['limits'];
 }
 
 export interface ApiKeyView {

@@ -54,8 +54,10 @@ const EXPECTED: ReadonlyArray<readonly [ErrorCode, number]> = [
   ['webhook/invalid_signature', 400],
   ['idempotency/key_reused', 409],
   ['idempotency/in_progress', 409],
+  ['idempotency/replay_unavailable', 409],
   ['capacity/unavailable', 409],
   ['quota/exceeded', 403],
+  ['rate_limited', 429],
   ['internal', 500],
   ['unavailable', 503],
 ];

@@ -55,8 +55,11 @@ export const ERROR_STATUS = {
   'webhook/invalid_signature': 400,
   'idempotency/key_reused': 409,
   'idempotency/in_progress': 409,
+  'idempotency/replay_unavailable': 409,
   'capacity/unavailable': 409,
   'quota/exceeded': 403,
+  // Too many requests for one API key (or, unauthenticated, one address); Retry-After says when to retry.
+  rate_limited: 429,
   internal: 500,
   unavailable: 503,
 } as const satisfies Record<string, number>;

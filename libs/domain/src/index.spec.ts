@@ -79,6 +79,11 @@ const EXPECTED_VALUES = [
   'RULE_PROTOCOLS',
   'validateSecurityRule',
   'effectiveRules',
+  // quotas
+  'QUOTA_LIMITS',
+  'MAX_QUOTA',
+  'isQuotaLimit',
+  'quotaExceeded',
 ] as const;
 
 describe('@berth/domain', () => {
@@ -126,6 +131,9 @@ describe('@berth/domain', () => {
       domain.GroupRule,
       domain.FirewallRule,
       domain.EffectiveRules,
+      domain.QuotaLimit,
+      domain.QuotaLimits,
+      domain.QuotaDemand,
     ][] = [];
     expect(types).toEqual([]);
   });

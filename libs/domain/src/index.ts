@@ -15,3 +15,4 @@ export * from './volumes';
 export * from './usage';
 export * from './pricing';
 export * from './image-registry';
+export * from './quotas';

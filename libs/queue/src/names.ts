@@ -4,7 +4,11 @@ import type { ContainerId, HostId, OperationKind } from '@berth/domain';
 export const CONTROL_QUEUE = 'control';
 
 /** Control-queue job names. */
-export const CONTROL_JOBS = { reapHosts: 'hosts.reap', reconcileOperations: 'operations.reconcile' } as const;
+export const CONTROL_JOBS = {
+  reapHosts: 'hosts.reap',
+  reconcileOperations: 'operations.reconcile',
+  reapIdempotencyKeys: 'idempotency.reap',
+} as const;
 
 /** One queue per host; only that host's agent consumes it. BullMQ forbids ':' in names, so '.' separates. */
 export function agentQueueName(hostId: HostId): string {

@@ -22,6 +22,25 @@ const API_MAIN = path.join(ROOT, 'dist/apps/api/src/main.js');
 const AGENT_MAIN = path.join(ROOT, 'dist/apps/agent/src/main.js');
 const BILLING_MAIN = path.join(ROOT, 'dist/apps/billing/src/main.js');
 
+/**
+ * Limits no suite reaches unless it means to: a suite about quotas or rate limits sets its own in the
+ * stack's env (which wins). The floating-IP quota keeps berth's default (5): suites rely on it.
+ */
+const GENEROUS_LIMITS: Readonly<Record<string, string>> = {
+  BERTH_RATE_LIMIT_PER_S: '1000000',
+  BERTH_RATE_LIMIT_BURST: '1000000',
+  BERTH_RATE_LIMIT_ANON_PER_S: '1000000',
+  BERTH_RATE_LIMIT_ANON_BURST: '1000000',
+  BERTH_RATE_LIMIT_AUTH_FAILURES_PER_MIN: '1000000',
+  BERTH_RATE_LIMIT_AUTH_FAILURES_BURST: '1000000',
+  BERTH_QUOTA_CONTAINERS: '100000',
+  BERTH_QUOTA_VCPUS: '100000',
+  BERTH_QUOTA_MEMORY_MIB: '100000000',
+  BERTH_QUOTA_VOLUME_GB: '100000000',
+  BERTH_QUOTA_SNAPSHOTS: '100000',
+  BERTH_QUOTA_NETWORKS: '100000',
+};
+
 export interface AgentOptions {
   readonly name: string;
   /**
@@ -51,6 +70,8 @@ export class TestStack {
   /** Network namespaces made for agents' hosts, removed by stop(). */
   private readonly namespaces: string[] = [];
   api!: StartedProcess;
+  /** More API processes on the same database and Redis, started by startApi(). */
+  readonly extraApis: StartedProcess[] = [];
   /** The billing worker, once startBilling() ran. */
   billing: StartedProcess | null = null;
   apiUrl = '';
@@ -88,9 +109,29 @@ export class TestStack {
     const db = await createTestDatabase();
     this.databaseUrl = db.url;
     this.dropDatabase = db.drop;
+    const { url, process: api } = await this.spawnApi(`${this.label}-api`);
+    this.apiUrl = url;
+    this.api = api;
+    return this;
+  }
+
+  /**
+   * Another API process on this stack's database, Redis and queue prefix (as a deployment runs
+   * several behind a load balancer), with the same env plus `env`. Stopped by stop().
+   */
+  async startApi(env: Record<string, string> = {}): Promise<{ url: string; process: StartedProcess }> {
+    const started = await this.spawnApi(`${this.label}-api${this.extraApis.length + 2}`, env);
+    this.extraApis.push(started.process);
+    return started;
+  }
+
+  private async spawnApi(
+    name: string,
+    env: Record<string, string> = {},
+  ): Promise<{ url: string; process: StartedProcess }> {
     const port = await freePort();
-    this.apiUrl = `http://127.0.0.1:${port}`;
-    this.api = startProcess(`${this.label}-api`, process.execPath, [API_MAIN], {
+    const url = `http://127.0.0.1:${port}`;
+    const api = startProcess(name, process.execPath, [API_MAIN], {
       env: {
         PATH: process.env.PATH,
         DATABASE_URL: this.databaseUrl,
@@ -103,14 +144,16 @@ export class TestStack {
         BERTH_REAPER_INTERVAL_MS: '500',
         BERTH_RECONCILE_INTERVAL_MS: '1000',
         BERTH_RECONCILE_GRACE_MS: '2000',
+        ...GENEROUS_LIMITS,
         ...this.apiEnv,
+        ...env,
       },
     });
-    await waitFor(`${this.label} api /readyz`, async () => {
-      if (this.api.child.exitCode !== null) throw new Error(`api exited:\n${this.api.output()}`);
-      return (await this.anonymous().get('/readyz')).status === 200;
+    await waitFor(`${name} /readyz`, async () => {
+      if (api.child.exitCode !== null) throw new Error(`api exited:\n${api.output()}`);
+      return (await new TestHttpClient(url).get('/readyz')).status === 200;
     });
-    return this;
+    return { url, process: api };
   }
 
   /** Starts (or restarts, keeping its state dir) an agent and waits until its host is ready. */
@@ -234,6 +277,7 @@ export class TestStack {
         // already gone
       }
     }
+    await Promise.all(this.extraApis.splice(0).map((a) => a.stop()));
     await this.api?.stop();
     await this.dropDatabase().catch(() => undefined);
     rmSync(this.stateRoot, { recursive: true, force: true });

@@ -6,6 +6,7 @@ import { TenantAuthGuard } from '../auth/guards';
 import { CurrentTenant } from '../auth/principal.decorator';
 import type { TenantPrincipal } from '../auth/principal';
 import { PageQueryDto } from '../common/pagination.dto';
+import { ReturnsSecret } from '../common/returns-secret.decorator';
 import { ApiKeysService } from './api-keys.service';
 
 export class CreateApiKeyDto {
@@ -26,6 +27,7 @@ export class ApiKeysController {
 
   @Post()
   @HttpCode(201)
+  @ReturnsSecret()
   @ApiOperation({ summary: 'Create an API key; its secret is shown in this answer only' })
   create(@CurrentTenant() t: TenantPrincipal, @Body() dto: CreateApiKeyDto): Promise<CreatedApiKeyView> {
     return this.keys.create(t.tenantId, dto.name ?? 'unnamed');

@@ -7,15 +7,23 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
-import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { DomainError } from '@berth/domain';
 import type { Principal } from '../auth/principal';
-import { canonicalJson } from './canonical-json';
 import { IdempotencyService } from './idempotency.service';
+import { RequestFingerprinter } from './request-fingerprint';
+import { RETURNS_SECRET } from './returns-secret.decorator';
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+interface IdempotentRequest {
+  readonly scope: string;
+  readonly key: string;
+  readonly hash: string;
+  readonly status: number;
+  readonly holdsSecret: boolean;
+}
 
 function scopeOf(principal: Principal | undefined): string | null {
   switch (principal?.kind) {
@@ -33,13 +41,15 @@ function scopeOf(principal: Principal | undefined): string | null {
 /**
  * `Idempotency-Key` on POST: the same key and body returns the first answer (with
  * `Idempotent-Replayed: true`); the same key with another body is `409 idempotency/key_reused`.
- * Successful answers are kept; a failed request releases its key so that the client can retry.
+ * Successful answers are kept for 24 hours (sealed when the handler is marked `@ReturnsSecret()`); a failed
+ * request releases its key so that the client can retry. Requests are told apart by a keyed fingerprint.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
   constructor(
     private readonly store: IdempotencyService,
     private readonly reflector: Reflector,
+    private readonly fingerprinter: RequestFingerprinter,
   ) {}
 
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -52,18 +62,14 @@ export class IdempotencyInterceptor implements NestInterceptor {
     }
     const status =
       this.reflector.get<number | undefined>(HTTP_CODE_METADATA, ctx.getHandler()) ?? HttpStatus.CREATED;
-    const hash = createHash('sha256')
-      .update(`${req.method} ${req.url}\n${canonicalJson(req.body ?? null)}`)
-      .digest('hex');
+    const holdsSecret = this.reflector.get<boolean | undefined>(RETURNS_SECRET, ctx.getHandler()) === true;
+    const hash = this.fingerprinter.fingerprint(req.method, req.url, req.body);
     const reply = ctx.switchToHttp().getResponse<FastifyReply>();
-    return from(this.run(scope, header, hash, status, reply, next));
+    return from(this.run({ scope, key: header, hash, status, holdsSecret }, reply, next));
   }
 
   private async run(
-    scope: string,
-    key: string,
-    hash: string,
-    status: number,
+    { scope, key, hash, status, holdsSecret }: IdempotentRequest,
     reply: FastifyReply,
     next: CallHandler,
   ): Promise<unknown> {
@@ -74,7 +80,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     }
     try {
       const body: unknown = await lastValueFrom(next.handle(), { defaultValue: undefined });
-      await this.store.complete(scope, key, status, body);
+      await this.store.complete(scope, key, status, body, holdsSecret);
       return body;
     } catch (err) {
       await this.store.release(scope, key);

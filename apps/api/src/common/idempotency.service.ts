@@ -2,27 +2,57 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { IdempotencyKeyEntity } from '@berth/db';
 import { DomainError } from '@berth/domain';
+import { SecretBox } from './secret-box';
 
 /** A first request that has not finished after this long is taken to have died, and may be retried. */
 const ABANDONED_AFTER_MS = 60_000;
+
+/**
+ * How long a key binds its first answer, as Stripe does. After that the record is deleted by the reaper, and
+ * until then a request with the key is handled as a new one.
+ */
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+
+/** Rows deleted per statement by the reaper, so that a large backlog never holds one long transaction. */
+const REAP_BATCH = 5_000;
 
 export type IdempotencyClaim =
   | { readonly kind: 'claimed' }
   | { readonly kind: 'replay'; readonly statusCode: number; readonly body: unknown };
 
+/** The AES-GCM associated data of a sealed answer: it opens only as the answer of this caller's key. */
+function sealContext(scope: string, key: string): string {
+  return JSON.stringify(['idempotency', scope, key]);
+}
+
 /**
- * Keeps the first answer per (caller, key). Claiming inserts a row before the handler runs, so that two
- * concurrent requests with one key cannot both act; the loser gets `idempotency/in_progress`.
+ * Keeps the first answer per (caller, key) for 24 hours. Claiming inserts a row before the handler runs,
+ * so that two concurrent requests with one key cannot both act; the loser gets `idempotency/in_progress`.
+ *
+ * An answer that holds a secret (a handler marked `@ReturnsSecret()`) is stored sealed with the secrets
+ * key, bound to scope and key, rather than refused on replay: a client whose first answer was lost (the
+ * CLI retries every POST with its key) must get its API key back, or it would be left with a key that
+ * exists and that nobody can use; for `POST /v1/admin/tenants`, a tenant whose only key is lost. A reader
+ * of the database alone learns nothing, and the sealed answer is gone with its row after 24 hours.
  */
 @Injectable()
 export class IdempotencyService {
-  constructor(private readonly ds: DataSource) {}
+  constructor(
+    private readonly ds: DataSource,
+    private readonly box: SecretBox,
+  ) {}
 
   async claim(scope: string, key: string, requestHash: string): Promise<IdempotencyClaim> {
+    // A row older than the TTL is forgotten even before the reaper deletes it: it is taken over here, in
+    // the same statement as the insert, so that two requests cannot both take it.
     const inserted: unknown[] = await this.ds.query(
-      `INSERT INTO idempotency_keys (scope, key, request_hash, created_at) VALUES ($1, $2, $3, now())
-       ON CONFLICT (scope, key) DO NOTHING RETURNING key`,
-      [scope, key, requestHash],
+      `INSERT INTO idempotency_keys AS k (scope, key, request_hash, created_at) VALUES ($1, $2, $3, now())
+       ON CONFLICT (scope, key) DO UPDATE
+         SET request_hash = EXCLUDED.request_hash, created_at = now(), status_code = NULL,
+             response_body = NULL, response_sealed = NULL
+         WHERE k.created_at < now() - $4 * interval '1 millisecond'
+       RETURNING key`,
+      [scope, key, requestHash, IDEMPOTENCY_TTL_MS],
     );
     if (inserted.length > 0) return { kind: 'claimed' };
     const row = await this.ds.manager.findOne(IdempotencyKeyEntity, { where: { scope, key } });
@@ -34,7 +64,7 @@ export class IdempotencyService {
       );
     }
     if (row.statusCode !== null)
-      return { kind: 'replay', statusCode: row.statusCode, body: row.responseBody };
+      return { kind: 'replay', statusCode: row.statusCode, body: this.answerOf(row) };
     if (Date.now() - row.createdAt.getTime() > ABANDONED_AFTER_MS) {
       const taken: unknown[] = await this.ds.query(
         `UPDATE idempotency_keys SET created_at = now() WHERE scope = $1 AND key = $2 AND status_code IS NULL
@@ -49,10 +79,20 @@ export class IdempotencyService {
     );
   }
 
-  async complete(scope: string, key: string, statusCode: number, body: unknown): Promise<void> {
+  /** Keeps the answer; `holdsSecret` (from the handler's `@ReturnsSecret()`) stores it sealed. */
+  async complete(
+    scope: string,
+    key: string,
+    statusCode: number,
+    body: unknown,
+    holdsSecret: boolean,
+  ): Promise<void> {
+    const json = JSON.stringify(body ?? null);
+    const [clear, sealed] = holdsSecret ? [null, this.box.seal(json, sealContext(scope, key))] : [json, null];
     await this.ds.query(
-      `UPDATE idempotency_keys SET status_code = $3, response_body = $4::jsonb WHERE scope = $1 AND key = $2`,
-      [scope, key, statusCode, JSON.stringify(body ?? null)],
+      `UPDATE idempotency_keys SET status_code = $3, response_body = $4::jsonb, response_sealed = $5
+       WHERE scope = $1 AND key = $2`,
+      [scope, key, statusCode, clear, sealed],
     );
   }
 
@@ -62,5 +102,38 @@ export class IdempotencyService {
       `DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND status_code IS NULL`,
       [scope, key],
     );
+  }
+
+  /**
+   * Deletes every record older than the TTL, in batches; returns how many. Run from the `control` queue, so
+   * once per tick whatever the number of API processes.
+   */
+  async reap(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const [, deleted] = await this.ds.query<[unknown, number]>(
+        `DELETE FROM idempotency_keys WHERE (scope, key) IN (
+           SELECT scope, key FROM idempotency_keys WHERE created_at < now() - $1 * interval '1 millisecond'
+           LIMIT $2)`,
+        [IDEMPOTENCY_TTL_MS, REAP_BATCH],
+      );
+      total += deleted;
+      if (deleted < REAP_BATCH) return total;
+    }
+  }
+
+  private answerOf(row: IdempotencyKeyEntity): unknown {
+    if (row.responseSealed === null) return row.responseBody;
+    let json: string;
+    try {
+      json = this.box.open(row.responseSealed, sealContext(row.scope, row.key));
+    } catch {
+      throw new DomainError(
+        'idempotency/replay_unavailable',
+        'the first answer to this request held a secret that can no longer be decrypted (the server’s ' +
+          'secrets key changed since); send the request with a new Idempotency-Key',
+      );
+    }
+    return JSON.parse(json) as unknown;
   }
 }

@@ -6,6 +6,7 @@ import { ContainerEntity, ContainerRepository, inTransaction, type OperationEnti
 import {
   containerHoldsCapacity,
   DEFAULT_SIZE,
+  DEFAULT_VOLUME_GIB,
   DomainError,
   fitsWithin,
   hostAcceptsWork,
@@ -49,6 +50,7 @@ import {
   volumesOf,
 } from '../volumes/volume-ledger';
 import { assertInGoodStanding } from '../billing/billing-standing';
+import { assertWithinQuota } from '../quotas/quota-guard';
 import { containerView } from './container.view';
 import type { CreateContainerDto } from './dto/create-container.dto';
 import type { ListContainersDto } from './dto/list-containers.dto';
@@ -93,6 +95,12 @@ export class ContainersService {
       () => nameTaken(name),
       () =>
         inTransaction(this.ds, async (em) => {
+          // First: it locks the tenant's row, which every create path takes before anything else.
+          await assertWithinQuota(em, tenantId, this.config.quotas, {
+            containers: 1,
+            vcpus: resources.vcpu,
+            memoryMib: resources.memoryMib,
+          });
           await assertInGoodStanding(em, tenantId);
           if (await new ContainerRepository(em).findByName(tenantId, name)) throw nameTaken(name);
           // Networks and groups first: a wrong name fails before any host is locked. Both stay locked
@@ -102,10 +110,15 @@ export class ContainersService {
             tenantId,
             dto.networks,
             this.config.defaultNetworkCidr,
+            this.config.quotas,
           );
           const groups = await resolveGroups(em, tenantId, dto.securityGroups ?? []);
           // Volumes before hosts (every path that locks both locks them in this order).
           const plan = await planContainerVolumes(em, tenantId, mounts);
+          // Volumes a container names but the tenant has not made yet are made with it.
+          await assertWithinQuota(em, tenantId, this.config.quotas, {
+            volumeGb: plan.missing.length * DEFAULT_VOLUME_GIB,
+          });
           const { hosts, snapshots } = await loadHostSnapshots(em, { lock: true });
           const hostId =
             mounts.length === 0
@@ -235,6 +248,9 @@ export class ContainersService {
       const next = transitionContainer(c.state, action);
       if (action === 'start') await assertInGoodStanding(em, tenantId);
       if ((action === 'start' || action === 'restart') && !containerHoldsCapacity(c.state)) {
+        // A stopped container reserves nothing; starting it reserves its vCPUs and memory again, so it
+        // counts against those quotas as a create does (or stop-create-start would run past them).
+        await assertWithinQuota(em, tenantId, this.config.quotas, { vcpus: c.vcpu, memoryMib: c.memoryMib });
         await this.reserveOnOwnHost(em, c);
       }
       await supersedeOpenOperations(em, c.id);

@@ -14,6 +14,7 @@ import type {
 } from '@berth/contracts';
 import { AgentAuthGuard, RegistrantAuthGuard } from '../auth/guards';
 import { CurrentAgent, CurrentRegistrant } from '../auth/principal.decorator';
+import { ReturnsSecret } from '../common/returns-secret.decorator';
 import type { AgentPrincipal, RegistrantPrincipal } from '../auth/principal';
 import { HostsService } from '../hosts/hosts.service';
 import {
@@ -76,6 +77,8 @@ export class AgentController {
   @Post('register')
   @HttpCode(200)
   @UseGuards(RegistrantAuthGuard)
+  // Agents' requests are not kept by the idempotency store today; marked so that they never would be in clear.
+  @ReturnsSecret()
   @ApiOperation({
     summary:
       "Register a new host with a join token (answers its own host token), or re-register a host with its own host token; a join token cannot take an existing host's name (409 host/name_taken)",

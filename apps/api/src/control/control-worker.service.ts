@@ -8,6 +8,7 @@ import {
 import { Queue, Worker, type Job } from 'bullmq';
 import { CONTROL_JOBS, CONTROL_QUEUE } from '@berth/queue';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
+import { IdempotencyService } from '../common/idempotency.service';
 import { AgentRedisUsersService } from '../hosts/agent-redis-users.service';
 import { AgentQueuesService } from '../queue/agent-queues.service';
 import { HostReaperService } from './host-reaper.service';
@@ -33,6 +34,7 @@ export class ControlWorkerService implements OnApplicationBootstrap, OnApplicati
     private readonly reaper: HostReaperService,
     private readonly reconciler: OperationReconcilerService,
     private readonly redisUsers: AgentRedisUsersService,
+    private readonly idempotency: IdempotencyService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -72,6 +74,11 @@ export class ControlWorkerService implements OnApplicationBootstrap, OnApplicati
       { every: this.config.reconcileIntervalMs },
       { name: CONTROL_JOBS.reconcileOperations, opts: jobOpts },
     );
+    await queue.upsertJobScheduler(
+      CONTROL_JOBS.reapIdempotencyKeys,
+      { every: this.config.idempotencyReapIntervalMs },
+      { name: CONTROL_JOBS.reapIdempotencyKeys, opts: jobOpts },
+    );
   }
 
   private async run(job: Job): Promise<unknown> {
@@ -85,6 +92,8 @@ export class ControlWorkerService implements OnApplicationBootstrap, OnApplicati
           redisUsers: await this.redisUsers.restore(),
           requeued: await this.reconciler.reconcile(),
         };
+      case CONTROL_JOBS.reapIdempotencyKeys:
+        return { deleted: await this.idempotency.reap() };
       default:
         this.log.warn(`unknown control job ${job.name}`);
         return null;

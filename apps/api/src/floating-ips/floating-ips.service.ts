@@ -17,6 +17,7 @@ import { violatedConstraint } from '../common/unique-violation';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 import { AgentQueuesService } from '../queue/agent-queues.service';
 import { closeOpenUsage, openUsage } from '../usage/usage-ledger';
+import { assertWithinQuota } from '../quotas/quota-guard';
 import { floatingIpView } from './floating-ip.view';
 
 /**
@@ -33,23 +34,17 @@ export class FloatingIpsService {
     @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
-  /** The lowest free pool address, within the tenant's quota. */
+  /** The lowest free pool address, within the tenant's floating-IP quota. */
   async allocate(tenantId: TenantId, name?: string): Promise<FloatingIpView> {
     if (name !== undefined) checkName(name);
     const fip = await this.withUniqueGuard(name ?? null, () =>
       inTransaction(this.ds, async (em) => {
-        // One allocation at a time, fleet-wide: the pool and every tenant's quota are read and written
-        // under this lock, so two concurrent allocations can neither share an address nor pass a quota.
+        // The tenant's row first (the lock order of every create), then one allocation at a time,
+        // fleet-wide: the pool is read and written under this lock, so two concurrent allocations
+        // cannot share an address.
+        await assertWithinQuota(em, tenantId, this.config.quotas, { floatingIps: 1 });
         await em.query(`SELECT pg_advisory_xact_lock(hashtextextended('berth.floating_ips', 0))`);
         const repo = new FloatingIpRepository(em);
-        const held = await repo.countHeld(tenantId);
-        if (held >= this.config.fipQuota) {
-          throw new DomainError(
-            'quota/exceeded',
-            `you hold ${held} floating IPs, your quota is ${this.config.fipQuota}; release one first`,
-            { quota: this.config.fipQuota },
-          );
-        }
         if (name !== undefined && (await repo.findByRef(tenantId, name))) throw fipNameTaken(name);
         if (this.config.fipPool.length === 0) {
           throw new DomainError('fip/pool_exhausted', 'this berth has no floating IPs configured');

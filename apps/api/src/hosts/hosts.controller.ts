@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { CreatedJoinTokenView, HostView, Page } from '@berth/contracts';
 import { OperatorAuthGuard } from '../auth/guards';
 import { PageQueryDto } from '../common/pagination.dto';
+import { ReturnsSecret } from '../common/returns-secret.decorator';
 import { HostsService } from './hosts.service';
 import { ReadmitHostDto } from './join-token.dto';
 import { JoinTokensService } from './join-tokens.service';
@@ -25,6 +26,7 @@ export class HostsController {
 
   @Post(':ref/readmit')
   @HttpCode(201)
+  @ReturnsSecret()
   @ApiOperation({
     summary:
       'Re-admit a host that lost its own token (by id or name): answers, once, a one-time token that registers that host only; its agent joins with it and gets a new host token',

@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { CreatedJoinTokenView, JoinTokenView, Page } from '@berth/contracts';
 import { OperatorAuthGuard } from '../auth/guards';
 import { PageQueryDto } from '../common/pagination.dto';
+import { ReturnsSecret } from '../common/returns-secret.decorator';
 import { CreateJoinTokenDto } from './join-token.dto';
 import { JoinTokensService } from './join-tokens.service';
 
@@ -16,6 +17,7 @@ export class JoinTokensController {
 
   @Post()
   @HttpCode(201)
+  @ReturnsSecret()
   @ApiOperation({ summary: 'Make a join token for new hosts; the token is shown in this answer only' })
   create(@Body() dto: CreateJoinTokenDto): Promise<CreatedJoinTokenView> {
     return this.joinTokens.create(dto);

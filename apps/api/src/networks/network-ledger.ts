@@ -11,8 +11,10 @@ import {
   nextFreeCidr,
   parseCidr,
   type Cidr,
+  type QuotaLimits,
   type TenantId,
 } from '@berth/domain';
+import { assertWithinQuota } from '../quotas/quota-guard';
 
 /** The network every container joins when its request names none; made on first use. */
 export const DEFAULT_NETWORK_NAME = 'default';
@@ -33,7 +35,8 @@ async function lockNetworks(em: EntityManager): Promise<void> {
  * tenants, and its routing table and firewall tell them apart by address. Overlapping blocks on one
  * host would need a VRF or a namespace per network, and these hosts' kernels have no VRF. The message
  * for a clash with another tenant's block names no network, so it reveals only that the block is taken.
- * The network named `default` is the tenant's default one.
+ * The network named `default` is the tenant's default one. Counts against the tenant's networks quota
+ * (its row is locked first, before the networks lock, as every create path locks them).
  */
 export async function createNetwork(
   em: EntityManager,
@@ -41,7 +44,9 @@ export async function createNetwork(
   name: string,
   cidr: Cidr | null,
   fallbackCidr: Cidr,
+  quotas: QuotaLimits,
 ): Promise<NetworkEntity> {
+  await assertWithinQuota(em, tenantId, quotas, { networks: 1 });
   await lockNetworks(em);
   const repo = new NetworkRepository(em);
   if (await repo.findByRef(tenantId, name)) throw networkNameTaken(name);
@@ -103,6 +108,7 @@ export async function resolveNetworksForCreate(
   tenantId: TenantId,
   refs: readonly string[] | undefined,
   defaultCidr: Cidr,
+  quotas: QuotaLimits,
 ): Promise<NetworkEntity[]> {
   const wanted = refs && refs.length > 0 ? refs : [DEFAULT_NETWORK_NAME];
   const repo = new NetworkRepository(em);
@@ -114,7 +120,7 @@ export async function resolveNetworksForCreate(
       // Another create may have made it while this one waited for the lock.
       network =
         (await repo.findByRef(tenantId, ref, 'share')) ??
-        (await createNetwork(em, tenantId, DEFAULT_NETWORK_NAME, null, defaultCidr));
+        (await createNetwork(em, tenantId, DEFAULT_NETWORK_NAME, null, defaultCidr, quotas));
     }
     if (!network) throw networkNotFound(ref);
     if (out.some((n) => n.id === network.id)) {

@@ -22,7 +22,7 @@ export class NetworksService {
   async create(tenantId: TenantId, name: string, cidr?: string): Promise<NetworkView> {
     const block = cidr === undefined ? null : validateNetworkCidr(cidr);
     const network = await inTransaction(this.ds, (em) =>
-      createNetwork(em, tenantId, name, block, this.config.defaultNetworkCidr),
+      createNetwork(em, tenantId, name, block, this.config.defaultNetworkCidr, this.config.quotas),
     );
     return networkView(network);
   }

@@ -7,7 +7,10 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setTitle('berth')
     .setDescription(
       'berth runs OCI images as microVMs and bills them per second. Errors are ' +
-        '`{ "error": { "code", "message", "requestId" } }`; actions answer 202 with an operation.',
+        '`{ "error": { "code", "message", "requestId" } }`; actions answer 202 with an operation. ' +
+        'Requests are rate limited per API key (and per address without one): over the limit, any route ' +
+        'answers 429 `rate_limited` with a `Retry-After` header in seconds. Creates past a quota answer ' +
+        '403 `quota/exceeded` with details `{limit, quota, usage, requested}` (see GET /v1/quotas).',
     )
     .setVersion('v1')
     .addBearerAuth()

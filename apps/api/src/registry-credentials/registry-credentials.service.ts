@@ -1,10 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { RegistryCredentials, RegistryCredentialView } from '@berth/contracts';
 import { RegistryCredentialEntity } from '@berth/db';
 import { DomainError, type TenantId } from '@berth/domain';
 import { SecretBox } from '../common/secret-box';
-import { API_CONFIG, type ApiConfig } from '../config.provider';
 
 function view(c: RegistryCredentialEntity): RegistryCredentialView {
   return {
@@ -18,14 +17,10 @@ function view(c: RegistryCredentialEntity): RegistryCredentialView {
 /** A tenant's logins for private registries: passwords encrypted at rest, never returned to the tenant. */
 @Injectable()
 export class RegistryCredentialsService {
-  private readonly box: SecretBox;
-
   constructor(
     private readonly ds: DataSource,
-    @Inject(API_CONFIG) config: ApiConfig,
-  ) {
-    this.box = new SecretBox(config.secretsKey);
-  }
+    private readonly box: SecretBox,
+  ) {}
 
   /** Creates or replaces the login for `registry`. */
   async put(

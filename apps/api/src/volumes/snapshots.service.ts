@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { AcceptedView, Page, SnapshotView, VolumeView } from '@berth/contracts';
@@ -17,6 +17,8 @@ import { openOperation } from '../operations/operation-ledger';
 import { operationView } from '../operations/operation.view';
 import { AgentQueuesService } from '../queue/agent-queues.service';
 import { hostIsReady } from '../hosts/host-snapshots';
+import { API_CONFIG, type ApiConfig } from '../config.provider';
+import { assertWithinQuota } from '../quotas/quota-guard';
 import { accruedBy } from '../usage/usage-ledger';
 import { snapshotView, volumeView } from './storage.view';
 import { beginStorageDeletion, insertVolume, lockVolumeHosts } from './volume-ledger';
@@ -32,6 +34,7 @@ export class SnapshotsService {
   constructor(
     private readonly ds: DataSource,
     private readonly queues: AgentQueuesService,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
   async create(tenantId: TenantId, volumeRef: string, name?: string): Promise<AcceptedView<SnapshotView>> {
@@ -41,6 +44,7 @@ export class SnapshotsService {
       () => snapshotNameTaken(snapName),
       () =>
         inTransaction(this.ds, async (em) => {
+          await assertWithinQuota(em, tenantId, this.config.quotas, { snapshots: 1 });
           const v = await new VolumeRepository(em).findByRef(tenantId, volumeRef, 'share');
           if (!v || v.state === 'deleted') throw volumeNotFound(volumeRef);
           if (v.state !== 'available') {
@@ -164,6 +168,8 @@ export class SnapshotsService {
       () => new DomainError('volume/name_taken', `a volume named ${name} already exists; pick another name`),
       () =>
         inTransaction(this.ds, async (em) => {
+          // The tenant's row first (the lock order of every create); the size is known only below.
+          await assertWithinQuota(em, tenantId, this.config.quotas, {});
           const s = await new SnapshotRepository(em).findByRef(tenantId, ref, 'share');
           if (!s || s.state === 'deleted') throw snapshotNotFound(ref);
           if (s.state !== 'available') {
@@ -188,6 +194,7 @@ export class SnapshotsService {
               `a volume named ${name} already exists; pick another name`,
             );
           }
+          await assertWithinQuota(em, tenantId, this.config.quotas, { volumeGb: size });
           const [pool] = s.hostId ? await lockVolumeHosts(em, [s.hostId]) : [];
           if (!pool || !hostAcceptsWork(pool.state)) throw hostNotReady(s.hostId, `snapshot ${s.name}`);
           if (pool.reservedGib + size > pool.capacityGib) {

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AcceptedView, Page, VolumeView } from '@berth/contracts';
 import { ContainerEntity, inTransaction, VolumeRepository, type VolumeEntity } from '@berth/db';
@@ -13,6 +13,8 @@ import { decodeCursor, DEFAULT_PAGE_LIMIT, pageOf } from '../common/pagination';
 import { onUniqueViolation } from '../common/unique-violation';
 import { operationView } from '../operations/operation.view';
 import { AgentQueuesService } from '../queue/agent-queues.service';
+import { API_CONFIG, type ApiConfig } from '../config.provider';
+import { assertWithinQuota } from '../quotas/quota-guard';
 import { accruedBy } from '../usage/usage-ledger';
 import { volumeView } from './storage.view';
 import { beginStorageDeletion, insertVolume, lockVolumeHosts } from './volume-ledger';
@@ -26,6 +28,7 @@ export class VolumesService {
   constructor(
     private readonly ds: DataSource,
     private readonly queues: AgentQueuesService,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
   async create(tenantId: TenantId, name: string, sizeGib = DEFAULT_VOLUME_GIB): Promise<VolumeView> {
@@ -35,6 +38,7 @@ export class VolumesService {
       () => volumeNameTaken(name),
       () =>
         inTransaction(this.ds, async (em) => {
+          await assertWithinQuota(em, tenantId, this.config.quotas, { volumeGb: sizeGib });
           if (await new VolumeRepository(em).findByRef(tenantId, name)) throw volumeNameTaken(name);
           const hostId = placeVolume(await lockVolumeHosts(em), sizeGib);
           return insertVolume(em, { tenantId, name, sizeGib, hostId });

@@ -1,5 +1,11 @@
 import { ApiError, CliError, InterruptedError } from './errors';
-import { buildUrl, HttpApiClient } from './http-api-client';
+import {
+  buildUrl,
+  describeRateLimitWait,
+  HttpApiClient,
+  retryAfterMs,
+  type RateLimitWait,
+} from './http-api-client';
 
 type Call = { url: string; init: RequestInit };
 
@@ -125,5 +131,100 @@ describe('HttpApiClient', () => {
     ac.abort();
     const { c } = client([json(200, {})], ac.signal);
     await expect(c.get('/v1/x')).rejects.toBeInstanceOf(InterruptedError);
+  });
+});
+
+describe('HttpApiClient on 429 (rate limited)', () => {
+  const limited = (retryAfter?: string) =>
+    new Response(JSON.stringify({ error: { code: 'rate_limited', message: 'too many', requestId: 'r' } }), {
+      status: 429,
+      headers: { 'content-type': 'application/json', ...(retryAfter ? { 'retry-after': retryAfter } : {}) },
+    });
+
+  function limitedClient(answers: (Response | Error)[], opts: { retries?: number; maxWaitMs?: number } = {}) {
+    const f = fakeFetch(answers);
+    const slept: number[] = [];
+    const waits: RateLimitWait[] = [];
+    const c = new HttpApiClient({
+      baseUrl: 'http://b.test',
+      token: 'bk_t',
+      fetch: f.fetch,
+      retryDelaysMs: [0],
+      ...(opts.retries !== undefined ? { rateLimitRetries: opts.retries } : {}),
+      ...(opts.maxWaitMs !== undefined ? { rateLimitMaxWaitMs: opts.maxWaitMs } : {}),
+      onRateLimited: (w) => waits.push(w),
+      sleep: (ms) => {
+        slept.push(ms);
+        return Promise.resolve();
+      },
+    });
+    return { c, calls: f.calls, slept, waits };
+  }
+
+  it('waits as Retry-After says and retries a GET, telling the caller each time', async () => {
+    const { c, calls, slept, waits } = limitedClient([limited('2'), limited('1'), json(200, { ok: true })]);
+    expect(await c.get('/v1/containers')).toEqual({ ok: true });
+    expect(calls).toHaveLength(3);
+    expect(slept).toEqual([2000, 1000]);
+    expect(waits.map((w) => [w.method, w.path, w.waitMs, w.attempt, w.maxAttempts])).toEqual([
+      ['GET', '/v1/containers', 2000, 1, 5],
+      ['GET', '/v1/containers', 1000, 2, 5],
+    ]);
+    expect(describeRateLimitWait(waits[0]!)).toBe(
+      'berth is rate limiting this key: waiting 2 s before retrying GET /v1/containers (1 of 5)',
+    );
+  });
+
+  it('retries a POST with the same Idempotency-Key', async () => {
+    const { c, calls } = limitedClient([limited('1'), json(202, { id: 1 })]);
+    expect(await c.post('/v1/containers', { image: 'x' })).toEqual({ id: 1 });
+    const keys = calls.map((x) => (x.init.headers as Record<string, string>)['idempotency-key']);
+    expect(keys[0]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(keys[1]).toBe(keys[0]);
+  });
+
+  it('never retries a DELETE: the 429 is the answer', async () => {
+    const { c, calls, slept } = limitedClient([limited('1')]);
+    await expect(c.delete('/v1/containers/a')).rejects.toMatchObject({ code: 'rate_limited', status: 429 });
+    expect(calls).toHaveLength(1);
+    expect(slept).toEqual([]);
+  });
+
+  it('caps each wait, and gives up with the 429 after the allowed number of waits', async () => {
+    const { c, calls, slept } = limitedClient([limited('3600'), limited('3600'), limited('3600')], {
+      retries: 2,
+      maxWaitMs: 5000,
+    });
+    await expect(c.get('/v1/x')).rejects.toMatchObject({ code: 'rate_limited', status: 429 });
+    expect(calls).toHaveLength(3);
+    expect(slept).toEqual([5000, 5000]);
+  });
+
+  it('a Ctrl-C during the wait is an InterruptedError', async () => {
+    const ac = new AbortController();
+    const f = fakeFetch([limited('5')]);
+    const c = new HttpApiClient({
+      baseUrl: 'http://b.test',
+      token: 'bk_t',
+      fetch: f.fetch,
+      signal: ac.signal,
+      sleep: () => {
+        ac.abort();
+        return Promise.reject(new Error('aborted'));
+      },
+    });
+    await expect(c.get('/v1/x')).rejects.toBeInstanceOf(InterruptedError);
+  });
+});
+
+describe('retryAfterMs', () => {
+  it('reads seconds or an HTTP date, defaults to 1 s, and caps', () => {
+    expect(retryAfterMs('3', 30_000)).toBe(3000);
+    expect(retryAfterMs(null, 30_000)).toBe(1000);
+    expect(retryAfterMs('soon', 30_000)).toBe(1000);
+    expect(retryAfterMs('120', 30_000)).toBe(30_000);
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    expect(retryAfterMs('Thu, 01 Jan 2026 00:00:07 GMT', 30_000, now)).toBe(7000);
+    expect(retryAfterMs('Wed, 31 Dec 2025 23:59:00 GMT', 30_000, now)).toBe(0);
   });
 });

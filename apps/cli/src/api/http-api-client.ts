@@ -13,7 +13,49 @@ export interface HttpApiClientOptions {
   readonly userAgent?: string;
   /** Delays between attempts after a network error; the length is the number of retries. */
   readonly retryDelaysMs?: readonly number[];
+  /** How many times one request waits out a 429 (rate limited) before giving up; default 5. */
+  readonly rateLimitRetries?: number;
+  /** The longest one wait on a 429 may be, whatever Retry-After says; default 30 s. */
+  readonly rateLimitMaxWaitMs?: number;
+  /** Told before each wait on a 429, so that the user knows why nothing happens. */
+  readonly onRateLimited?: (wait: RateLimitWait) => void;
   readonly fetch?: (url: string, init: RequestInit) => Promise<Response>;
+  /** Resolves after `ms`, rejects when `signal` aborts; tests pass one that does not wait. */
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+export interface RateLimitWait {
+  readonly method: string;
+  readonly path: string;
+  readonly waitMs: number;
+  /** 1 for the first wait of this request. */
+  readonly attempt: number;
+  readonly maxAttempts: number;
+}
+
+/** What the CLI prints on stderr before it waits out a 429. */
+export function describeRateLimitWait(w: RateLimitWait): string {
+  const seconds = Math.max(1, Math.round(w.waitMs / 1000));
+  return `berth is rate limiting this key: waiting ${seconds} s before retrying ${w.method} ${w.path} (${w.attempt} of ${w.maxAttempts})`;
+}
+
+const DEFAULT_RATE_LIMIT_RETRIES = 5;
+const DEFAULT_RATE_LIMIT_MAX_WAIT_MS = 30_000;
+
+/**
+ * How long a 429 asks to wait: Retry-After in seconds or as an HTTP date, at most `maxMs`; 1 s when
+ * it says nothing usable (berth always sends whole seconds, at least 1).
+ */
+export function retryAfterMs(header: string | null, maxMs: number, now = Date.now()): number {
+  let ms = 1000;
+  const value = header?.trim() ?? '';
+  if (/^\d+$/.test(value)) ms = Number(value) * 1000;
+  else if (value && Number.isFinite(Date.parse(value))) ms = Math.max(0, Date.parse(value) - now);
+  return Math.min(ms, maxMs);
+}
+
+function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return sleep(ms, undefined, signal ? { signal } : {});
 }
 
 /**
@@ -49,17 +91,20 @@ export function buildUrl(baseUrl: string, path: string, query: Query = {}): stri
 /**
  * berth's REST API over fetch. Retries a request that failed on the network when a retry is safe:
  * GETs, POSTs (each carries its own Idempotency-Key, reused by its retries) and, only when the
- * connection was refused outright, DELETEs.
+ * connection was refused outright, DELETEs. A 429 (rate limited) is waited out, as Retry-After says
+ * (capped), a bounded number of times, for the idempotent ones: GETs and keyed POSTs.
  */
 export class HttpApiClient implements Api {
   readonly baseUrl: string;
   private readonly fetchImpl: (url: string, init: RequestInit) => Promise<Response>;
   private readonly retryDelaysMs: readonly number[];
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 
   constructor(private readonly opts: HttpApiClientOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
     this.fetchImpl = opts.fetch ?? fetchWithoutTimeouts;
     this.retryDelaysMs = opts.retryDelaysMs ?? [250, 1000];
+    this.sleep = opts.sleep ?? defaultSleep;
   }
 
   get<T>(path: string, query?: Query): Promise<T> {
@@ -127,10 +172,14 @@ export class HttpApiClient implements Api {
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
     const url = buildUrl(this.baseUrl, path, query);
-    for (let attempt = 0; ; attempt++) {
+    const idempotent = method === 'GET' || (method === 'POST' && idempotencyKey !== undefined);
+    const maxWaits = this.opts.rateLimitRetries ?? DEFAULT_RATE_LIMIT_RETRIES;
+    let waits = 0;
+    for (let attempt = 0; ;) {
       if (this.opts.signal?.aborted) throw new InterruptedError();
+      let res: Response;
       try {
-        return await this.fetchImpl(url, {
+        res = await this.fetchImpl(url, {
           method,
           headers,
           ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
@@ -138,13 +187,27 @@ export class HttpApiClient implements Api {
         });
       } catch (err) {
         const retryable = method !== 'DELETE' || NOT_SENT.has(causeCode(err) ?? '');
-        const delay = this.retryDelaysMs[attempt];
+        const delay = this.retryDelaysMs[attempt++];
         if (this.opts.signal?.aborted || !retryable || delay === undefined) throw this.networkError(err);
-        await sleep(delay, undefined, this.opts.signal ? { signal: this.opts.signal } : {}).catch(() => {
-          throw new InterruptedError();
-        });
+        await this.pause(delay);
+        continue;
       }
+      if (res.status !== 429 || !idempotent || waits >= maxWaits) return res;
+      waits++;
+      const waitMs = retryAfterMs(
+        res.headers.get('retry-after'),
+        this.opts.rateLimitMaxWaitMs ?? DEFAULT_RATE_LIMIT_MAX_WAIT_MS,
+      );
+      await res.arrayBuffer().catch(() => undefined); // frees the connection
+      this.opts.onRateLimited?.({ method, path, waitMs, attempt: waits, maxAttempts: maxWaits });
+      await this.pause(waitMs);
     }
+  }
+
+  private async pause(ms: number): Promise<void> {
+    await this.sleep(ms, this.opts.signal).catch(() => {
+      throw new InterruptedError();
+    });
   }
 
   private networkError(err: unknown): CliError {

@@ -2,7 +2,10 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /**
  * The first answer to a POST sent with an `Idempotency-Key`, per caller (`scope` is the tenant id or
- * `operator`). `statusCode` is null while the first request is still being handled.
+ * `operator`), kept 24 hours from `createdAt`. `statusCode` is null while the first request is still being
+ * handled. `requestHash` is a keyed HMAC of the request, never an unkeyed hash. An answer that holds a
+ * secret is in `responseSealed` (SecretBox, bound to scope and key) and `responseBody` is null; any other
+ * answer is in `responseBody`.
  */
 @Entity({ name: 'idempotency_keys' })
 export class IdempotencyKeyEntity {
@@ -20,6 +23,9 @@ export class IdempotencyKeyEntity {
 
   @Column({ name: 'response_body', type: 'jsonb', nullable: true })
   responseBody!: unknown;
+
+  @Column({ name: 'response_sealed', type: 'text', nullable: true })
+  responseSealed!: string | null;
 
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -16,6 +16,7 @@ import { SecurityGroupEntity } from './security-group.entity';
 import { SecurityRuleEntity } from './security-rule.entity';
 import { SnapshotEntity } from './snapshot.entity';
 import { TenantEntity } from './tenant.entity';
+import { TenantQuotaEntity } from './tenant-quota.entity';
 import { UsageIntervalEntity } from './usage-interval.entity';
 import { VolumeEntity } from './volume.entity';
 
@@ -38,6 +39,7 @@ export {
   SecurityRuleEntity,
   SnapshotEntity,
   TenantEntity,
+  TenantQuotaEntity,
   UsageIntervalEntity,
   VolumeEntity,
 };
@@ -64,4 +66,5 @@ export const ALL_ENTITIES = [
   UsageIntervalEntity,
   JoinTokenEntity,
   AgentRedisUserEntity,
+  TenantQuotaEntity,
 ];

@@ -20,13 +20,6 @@ export class FloatingIpRepository {
     return qb.getOne();
   }
 
-  countHeld(tenantId: TenantId): Promise<number> {
-    return this.em
-      .createQueryBuilder(FloatingIpEntity, 'f')
-      .where('f.tenant_id = :tenantId AND f.released_at IS NULL', { tenantId })
-      .getCount();
-  }
-
   async list(tenantId: TenantId, page: PageRequest): Promise<{ items: FloatingIpEntity[]; more: boolean }> {
     const qb = this.em
       .createQueryBuilder(FloatingIpEntity, 'f')

@@ -40,6 +40,7 @@ describe('berth completion', () => {
       'ls',
       'suspend',
       'reactivate',
+      'quotas',
     ]);
     expect(bashComplete(res.stdout, ['berth', 'keys', 'list', '--'])).toEqual([
       '--json',

@@ -1,0 +1,132 @@
+import type { EntityManager } from 'typeorm';
+import type { QuotasView } from '@berth/contracts';
+import {
+  CONTAINER_HOLDS_CAPACITY,
+  DomainError,
+  QUOTA_LIMITS,
+  quotaExceeded,
+  type QuotaDemand,
+  type QuotaLimit,
+  type QuotaLimits,
+  type TenantId,
+} from '@berth/domain';
+
+/**
+ * The one owner of "may this tenant have more?". Every create path calls assertWithinQuota in its own
+ * transaction, before it writes: the call locks the tenant's row, so the creates of one tenant are
+ * serialised from the count to the commit, and two concurrent creates can never both see room for one.
+ *
+ * Lock order: the tenant's row comes before hosts, volumes and networks (every create path calls this
+ * first). FOR NO KEY UPDATE, not FOR UPDATE: it does not conflict with the FOR KEY SHARE locks that
+ * inserting rows referencing the tenant takes, so rows written earlier in a transaction never make a
+ * create wait on another in a cycle.
+ */
+
+/** Overrides, column by limit (tenant_quotas); NULL is the configured default. */
+export const QUOTA_COLUMNS: Readonly<Record<QuotaLimit, string>> = {
+  containers: 'containers',
+  vcpus: 'vcpus',
+  memoryMib: 'memory_mib',
+  volumeGb: 'volume_gb',
+  snapshots: 'snapshots',
+  floatingIps: 'floating_ips',
+  networks: 'networks',
+};
+
+// Built from the domain's own set, the one that placement reserves host capacity by (host-snapshots.ts).
+const RESERVING_STATES = [...CONTAINER_HOLDS_CAPACITY].map((s) => `'${s}'`).join(', ');
+
+/** What a tenant holds now, per limit, as placement and billing see it. */
+const USAGE_SQL: Readonly<Record<QuotaLimit, string>> = {
+  containers: `(SELECT count(*) FROM containers WHERE tenant_id = $1 AND state <> 'deleted')`,
+  vcpus: `(SELECT COALESCE(sum(vcpu), 0) FROM containers WHERE tenant_id = $1 AND state IN (${RESERVING_STATES}))`,
+  memoryMib: `(SELECT COALESCE(sum(memory_mib), 0) FROM containers WHERE tenant_id = $1 AND state IN (${RESERVING_STATES}))`,
+  volumeGb: `(SELECT COALESCE(sum(size_gib), 0) FROM volumes WHERE tenant_id = $1 AND state <> 'deleted')`,
+  snapshots: `(SELECT count(*) FROM snapshots WHERE tenant_id = $1 AND state <> 'deleted')`,
+  floatingIps: `(SELECT count(*) FROM floating_ips WHERE tenant_id = $1 AND released_at IS NULL)`,
+  networks: `(SELECT count(*) FROM networks WHERE tenant_id = $1 AND deleted_at IS NULL)`,
+};
+
+type OverrideRow = Record<string, number | null>;
+
+/** The tenant's overrides (null where it has the default); with `lock`, its row stays locked. */
+async function loadOverrides(
+  em: EntityManager,
+  tenantId: TenantId,
+  lock: boolean,
+): Promise<Partial<Record<QuotaLimit, number | null>>> {
+  const columns = QUOTA_LIMITS.map((l) => `q.${QUOTA_COLUMNS[l]} AS "${l}"`).join(', ');
+  const rows: OverrideRow[] = await em.query(
+    `SELECT ${columns} FROM tenants t LEFT JOIN tenant_quotas q ON q.tenant_id = t.id
+      WHERE t.id = $1${lock ? ' FOR NO KEY UPDATE OF t' : ''}`,
+    [tenantId],
+  );
+  const row = rows[0];
+  if (!row) throw new DomainError('tenant/not_found', `tenant ${tenantId} does not exist`);
+  return row;
+}
+
+function effective(
+  overrides: Partial<Record<QuotaLimit, number | null>>,
+  defaults: QuotaLimits,
+): Record<QuotaLimit, { quota: number; custom: boolean }> {
+  const out = {} as Record<QuotaLimit, { quota: number; custom: boolean }>;
+  for (const l of QUOTA_LIMITS) {
+    const own = overrides[l];
+    out[l] =
+      own === null || own === undefined
+        ? { quota: defaults[l], custom: false }
+        : { quota: own, custom: true };
+  }
+  return out;
+}
+
+/** The tenant's usage of `limits`, in one query. */
+export async function usageOf(
+  em: EntityManager,
+  tenantId: TenantId,
+  limits: readonly QuotaLimit[],
+): Promise<Partial<QuotaLimits>> {
+  if (limits.length === 0) return {};
+  const rows: Record<string, string>[] = await em.query(
+    `SELECT ${limits.map((l) => `${USAGE_SQL[l]} AS "${l}"`).join(', ')}`,
+    [tenantId],
+  );
+  const row = rows[0] ?? {};
+  return Object.fromEntries(limits.map((l) => [l, Number(row[l] ?? 0)]));
+}
+
+/**
+ * Refuses (403 quota/exceeded, naming the limit, the quota and the usage) a create that would take
+ * the tenant past any of its quotas. Locks the tenant's row until the caller's transaction ends; call it
+ * before the create writes anything, in the same transaction. Calling it twice in one transaction is
+ * harmless (the lock is already held).
+ */
+export async function assertWithinQuota(
+  em: EntityManager,
+  tenantId: TenantId,
+  defaults: QuotaLimits,
+  demand: QuotaDemand,
+): Promise<void> {
+  const asked = QUOTA_LIMITS.filter((l) => (demand[l] ?? 0) > 0);
+  const quotas = effective(await loadOverrides(em, tenantId, true), defaults);
+  if (asked.length === 0) return;
+  const usage = await usageOf(em, tenantId, asked);
+  for (const l of asked) {
+    const err = quotaExceeded(l, quotas[l].quota, usage[l] ?? 0, demand[l] ?? 0);
+    if (err) throw err;
+  }
+}
+
+/** Each limit's quota (and whether the operator set it for this tenant) with what the tenant uses now. */
+export async function quotasOf(
+  em: EntityManager,
+  tenantId: TenantId,
+  defaults: QuotaLimits,
+): Promise<QuotasView> {
+  const quotas = effective(await loadOverrides(em, tenantId, false), defaults);
+  const usage = await usageOf(em, tenantId, QUOTA_LIMITS);
+  const limits = {} as Record<QuotaLimit, QuotasView['limits'][QuotaLimit]>;
+  for (const l of QUOTA_LIMITS) limits[l] = { ...quotas[l], usage: usage[l] ?? 0 };
+  return { tenantId, limits };
+}
