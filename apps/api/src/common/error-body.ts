@@ -1,5 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import { DomainError, ERROR_STATUS, isDomainError, type ErrorCode } from '@berth/domain';
+import { MAX_BODY_BYTES } from './input-limits';
 
 export interface MappedError {
   readonly status: number;
@@ -33,6 +34,13 @@ export function mapError(exception: unknown): MappedError {
     return { status, code: codeForStatus(status), message: messageOf(exception) };
   }
   const fst = exception as FastifyishError | null;
+  if (fst?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return {
+      status: 413,
+      code: 'request/payload_too_large',
+      message: `the request body is larger than ${MAX_BODY_BYTES / 2 ** 20} MiB, the most berth accepts`,
+    };
+  }
   if (fst && typeof fst.statusCode === 'number' && fst.statusCode >= 400 && fst.statusCode < 500) {
     if (
       fst.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
