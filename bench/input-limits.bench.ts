@@ -29,23 +29,34 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-/** Microseconds per call of `fn`, as the median of RUNS runs. */
-function timePerCall(fn: () => void): number {
-  let reps = 1;
-  for (;;) {
+/** How many calls of `fn` take about RUN_MS. */
+function calibrate(fn: () => void): number {
+  for (let reps = 1; ; reps *= 2) {
     const t0 = performance.now();
     for (let i = 0; i < reps; i++) fn();
-    if (performance.now() - t0 >= RUN_MS / 4) break;
-    reps *= 2;
+    if (performance.now() - t0 >= RUN_MS / 4) return reps * 4;
   }
-  reps *= 4;
-  const perCall: number[] = [];
+}
+
+function microsPerCall(fn: () => void, reps: number): number {
+  const t0 = performance.now();
+  for (let i = 0; i < reps; i++) fn();
+  return ((performance.now() - t0) * 1000) / reps;
+}
+
+/**
+ * Microseconds per call of `base` and of `fn`, medians of RUNS runs taken in alternation, so that
+ * the machine's drift (other processes, GC) falls on both alike.
+ */
+function timePair(base: () => void, fn: () => void): [number, number] {
+  const reps = calibrate(base);
+  const a: number[] = [];
+  const b: number[] = [];
   for (let r = 0; r < RUNS; r++) {
-    const t0 = performance.now();
-    for (let i = 0; i < reps; i++) fn();
-    perCall.push(((performance.now() - t0) * 1000) / reps);
+    a.push(microsPerCall(base, reps));
+    b.push(microsPerCall(fn, reps));
   }
-  return median(perCall);
+  return [median(a), median(b)];
 }
 
 function refuses(text: string, limits: InputShapeLimits): boolean {
@@ -128,8 +139,7 @@ function row(label: string, parse: string, both: string, ratio: string): string 
 }
 
 function measure(c: Case, check: () => void): string {
-  const parse = timePerCall(() => JSON.parse(c.text));
-  const both = timePerCall(check);
+  const [parse, both] = timePair(() => JSON.parse(c.text), check);
   return row(c.label, parse.toFixed(1), both.toFixed(1), (both / parse).toFixed(2));
 }
 

@@ -438,8 +438,8 @@ describe('hostile input', () => {
       { label: 'constructor', query: 'constructor=x', status: 400, code: 'request/forbidden_key' },
       { label: 'prototype', query: 'limit=5&prototype=x', status: 400, code: 'request/forbidden_key' },
       {
-        label: 'label repeated 1,500 times',
-        query: new Array(1500).fill('label=a%3Db').join('&'),
+        label: 'label repeated 1,100 times',
+        query: new Array(1100).fill('label=a').join('&'),
         status: 400,
         code: 'request/too_many_items',
       },

@@ -31,16 +31,17 @@ export function mapError(exception: unknown): MappedError {
   }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
+    // Fastify's body limit (its only 413) reaches us through Nest as a bare HttpException.
+    if (status === 413) {
+      return {
+        status,
+        code: 'request/payload_too_large',
+        message: `the request body is larger than ${MAX_BODY_BYTES / 2 ** 20} MiB, the most berth accepts`,
+      };
+    }
     return { status, code: codeForStatus(status), message: messageOf(exception) };
   }
   const fst = exception as FastifyishError | null;
-  if (fst?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-    return {
-      status: 413,
-      code: 'request/payload_too_large',
-      message: `the request body is larger than ${MAX_BODY_BYTES / 2 ** 20} MiB, the most berth accepts`,
-    };
-  }
   if (fst && typeof fst.statusCode === 'number' && fst.statusCode >= 400 && fst.statusCode < 500) {
     if (
       fst.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||

@@ -38,13 +38,14 @@ function assertRequestShape(req: FastifyRequest): void {
   const limits = limitsFor(req);
   const body: unknown = req.body;
   if (body !== undefined) {
+    // The shape first, so that the issue's 2,000 nested arrays are called what they are: too deep.
+    assertInputShape(body, limits, 'body');
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       throw new DomainError(
         'request/invalid',
         `the request body must be a JSON object ({...}), not ${jsonTypeOf(body)}`,
       );
     }
-    assertInputShape(body, limits, 'body');
   }
   assertInputShape(req.query, limits, 'query');
   assertInputShape(req.params, limits, 'params');
