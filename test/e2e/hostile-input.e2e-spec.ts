@@ -426,6 +426,26 @@ describe('hostile input', () => {
     expect(key.status).toBe(201);
   });
 
+  it("takes an agent's long command output on the exec result route only", async () => {
+    const output = { exitCode: 0, stdout: 'o'.repeat(200_000), stderr: 'e'.repeat(100_000) };
+    const op = 'op_00000000000000000000000000';
+    // Past the input check and validation: only the unknown operation is wrong.
+    const result = await agent.post(`/v1/agent/execs/${op}/result`, output);
+    expect(result.status).toBe(404);
+    expect(result.body.error.code).toBe('operation/not_found');
+    expectCoded(
+      await agent.post(`/v1/agent/operations/${op}/progress`, { phase: 'x', message: output.stdout }),
+      400,
+      'request/string_too_long',
+    );
+    // Its other limits are everyone's.
+    expectCoded(
+      await agent.post(`/v1/agent/execs/${op}/result`, `{"stdout":${'['.repeat(40)}${']'.repeat(40)}}`),
+      400,
+      'request/too_deep',
+    );
+  });
+
   it('answers hostile query strings on every route with a coded 4xx', async () => {
     const queries: Array<{ label: string; query: string; status?: number; code?: string }> = [
       { label: '__proto__', query: '__proto__=x', status: 400, code: 'request/forbidden_key' },
