@@ -15,6 +15,7 @@ import type {
 import { AgentAuthGuard, AgentJoinAuthGuard } from '../auth/guards';
 import { CurrentAgent } from '../auth/principal.decorator';
 import { ReturnsSecret } from '../common/returns-secret.decorator';
+import { COMMAND_OUTPUT_LIMITS, InputLimits } from '../common/input-limits';
 import type { AgentPrincipal } from '../auth/principal';
 import { HostsService } from '../hosts/hosts.service';
 import {
@@ -138,6 +139,7 @@ export class AgentController {
   @Post('execs/:operationId/result')
   @HttpCode(204)
   @UseGuards(AgentAuthGuard)
+  @InputLimits(COMMAND_OUTPUT_LIMITS)
   @ApiOperation({ summary: "An exec's exit code and output" })
   execResult(
     @CurrentAgent() a: AgentPrincipal,
