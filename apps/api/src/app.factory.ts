@@ -5,7 +5,9 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { ApiConfig } from '@berth/config';
 import { DomainError } from '@berth/domain';
 import { AppModule } from './app.module';
-import { frameworkErrors, rejectNulBytes } from './common/request-guards';
+import { clientErrors, frameworkErrors, rejectNulBytes } from './common/request-guards';
+import { MAX_BODY_BYTES } from './common/input-limits';
+import { refuseHostileInput } from './common/refuse-hostile-input';
 import { createValidationPipe } from './common/validation.pipe';
 import { requestIdFor } from './common/request-id';
 import { createRootLogger, PinoNestLogger } from './logger';
@@ -31,14 +33,16 @@ export async function buildApp(
     loggerInstance: logger,
     genReqId: requestIdFor,
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
-    bodyLimit: 1024 * 1024,
+    bodyLimit: MAX_BODY_BYTES,
     frameworkErrors,
+    clientErrorHandler: clientErrors,
   });
   const routes: string[] = [];
   const fastify = adapter.getInstance();
   acceptJsonBodiesOnly(fastify);
   // Before authentication and body parsing: a refused request costs one Redis call and nothing else.
   installRateLimit(fastify, config);
+  fastify.addHook('preValidation', refuseHostileInput);
   fastify.addHook('onRoute', (r) => {
     const methods = Array.isArray(r.method) ? r.method : [r.method];
     for (const m of methods) if (m !== 'HEAD') routes.push(`${m} ${r.url}`);
@@ -72,13 +76,12 @@ export async function buildApp(
  * Bodies are JSON or nothing: any other content type is `415`, instead of a form or a text body reaching
  * validation as something else. A body that is not JSON is `400 request/malformed`; the parser throws the
  * coded error itself because Nest turns Fastify's own parse errors into bare HTTP exceptions, losing their code.
+ * Prototype-pollution keys are left to `refuseHostileInput` (the next step, before anything reads the
+ * body), which refuses all of them at any depth with `request/forbidden_key`: the parser's own check would
+ * miss some and could only say "not valid JSON".
  */
 function acceptJsonBodiesOnly(fastify: FastifyInstance): void {
-  const { onProtoPoisoning, onConstructorPoisoning } = fastify.initialConfig;
-  const parseJson = fastify.getDefaultJsonParser(
-    onProtoPoisoning ?? 'error',
-    onConstructorPoisoning ?? 'error',
-  );
+  const parseJson = fastify.getDefaultJsonParser('ignore', 'ignore');
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body: string, done) => {
     // Kept for the one reader that needs the exact bytes: Stripe's webhook signature covers them.

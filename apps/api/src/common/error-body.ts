@@ -1,5 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import { DomainError, ERROR_STATUS, isDomainError, type ErrorCode } from '@berth/domain';
+import { MAX_BODY_BYTES } from './input-limits';
 
 export interface MappedError {
   readonly status: number;
@@ -30,6 +31,14 @@ export function mapError(exception: unknown): MappedError {
   }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
+    // Fastify's body limit (its only 413) reaches us through Nest as a bare HttpException.
+    if (status === 413) {
+      return {
+        status,
+        code: 'request/payload_too_large',
+        message: `the request body is larger than ${MAX_BODY_BYTES / 2 ** 20} MiB, the most berth accepts`,
+      };
+    }
     return { status, code: codeForStatus(status), message: messageOf(exception) };
   }
   const fst = exception as FastifyishError | null;

@@ -1,6 +1,9 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { maxHeaderSize, STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { ErrorBody } from '@berth/contracts';
 import type { ErrorCode } from '@berth/domain';
+import { newRequestId } from './request-id';
 
 function send(
   reply: FastifyReply,
@@ -60,4 +63,38 @@ export function frameworkErrors(error: FastifyError, req: FastifyRequest, reply:
     code,
     error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path parameter is too long' : error.message,
   );
+}
+
+/**
+ * Requests Node's HTTP parser refuses before Fastify has a request (a URL and headers over
+ * `maxHeaderSize`, e.g. a query parameter repeated 100,000 times; a request not sent in time; bytes
+ * that are not HTTP) get berth's error body too, with a request id of their own, instead of Fastify's.
+ */
+export function clientErrors(err: Error & { code?: string }, socket: Socket): void {
+  // A reset connection has nobody to answer.
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message]: [number, ErrorCode, string] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [
+          431,
+          'request/headers_too_large',
+          `the request's URL and headers are larger than ${maxHeaderSize} bytes, the most berth accepts`,
+        ]
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'request/timeout', 'the request was not received in time']
+        : [400, 'request/malformed', 'the request is not valid HTTP'];
+  const requestId = newRequestId();
+  const body: ErrorBody = { error: { code, message, requestId } };
+  const json = JSON.stringify(body);
+  if (socket.writable) {
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
+        `content-type: application/json; charset=utf-8\r\n` +
+        `content-length: ${Buffer.byteLength(json)}\r\n` +
+        `x-request-id: ${requestId}\r\n` +
+        `connection: close\r\n\r\n${json}`,
+    );
+  } else {
+    socket.destroy(err);
+  }
 }

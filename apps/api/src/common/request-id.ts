@@ -10,5 +10,10 @@ const CLIENT_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
 export function requestIdFor(req: IncomingMessage): string {
   const given = req.headers['x-request-id'];
   if (typeof given === 'string' && CLIENT_ID_PATTERN.test(given)) return given;
+  return newRequestId();
+}
+
+/** A fresh request id, for a request that has none yet (one Node's HTTP parser refused). */
+export function newRequestId(): string {
   return `req_${randomBytes(12).toString('base64url')}`;
 }
