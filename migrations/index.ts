@@ -4,9 +4,9 @@ import { CreateNetworks1763784000000 } from './1763784000000-create-networks';
 import { CreateVolumes1763791200000 } from './1763791200000-create-volumes';
 import { CreateBilling1763798400000 } from './1763798400000-create-billing';
 import { CheckUsageMeters1763805600000 } from './1763805600000-check-usage-meters';
+import { SealIdempotencyKeys1763812800000 } from './1763812800000-seal-idempotency-keys';
 import { CreateJoinTokens1763820000000 } from './1763820000000-create-join-tokens';
 import { CreateAgentRedisUsers1763827200000 } from './1763827200000-create-agent-redis-users';
-import { SealIdempotencyKeys1763812800000 } from './1763812800000-seal-idempotency-keys';
 import { CreateTenantQuotas1763834400000 } from './1763834400000-create-tenant-quotas';
 
 /** Every migration in order. Listed explicitly so that compiled and test runs load the same classes. */
@@ -17,8 +17,8 @@ export const ALL_MIGRATIONS = [
   CreateVolumes1763791200000,
   CreateBilling1763798400000,
   CheckUsageMeters1763805600000,
+  SealIdempotencyKeys1763812800000,
   CreateJoinTokens1763820000000,
   CreateAgentRedisUsers1763827200000,
-  SealIdempotencyKeys1763812800000,
   CreateTenantQuotas1763834400000,
 ];
