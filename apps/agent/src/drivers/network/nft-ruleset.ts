@@ -2,6 +2,8 @@ import type { AgentDataplane, AgentPort, AgentRule } from '@berth/contracts';
 import { bridgeName, tapName } from './device-names';
 
 export const NFT_TABLE = 'berth';
+/** The taps whose verdicts are in the ruleset: the only ones the bridge table's guard lets through. */
+export const READY_TAPS_SET = 'ready_taps';
 
 function q(s: string): string {
   return `"${s}"`;
@@ -53,7 +55,12 @@ function chainId(port: AgentPort): string {
  *    rules and the receiver's ingress rules (security groups), keyed by (bridge, address). Bridged
  *    guest-to-guest frames pass here too (br_netfilter, iif = oif = the bridge).
  *  - nat: floating IPs (DNAT in, SNAT out) and masquerade for the rest.
- * bridge berth: each tap may send only from its own MAC and IP (no spoofing), IPv4 and ARP only.
+ * bridge berth: the tap guard (a berth tap passes no frame either way until the ruleset that has its
+ * verdicts names it in `ready_taps`), then each tap may send only from its own MAC and IP (no
+ * spoofing), IPv4 and ARP only.
+ *
+ * A host with no ports and no floating IPs keeps the bridge table's guard only: no inet table, so an
+ * idle host's own forwarding is left alone.
  */
 export function renderRuleset(dp: AgentDataplane, publicIface: string | null): string {
   const bridges = dp.networks.map((n) => bridgeName(n.vni));
@@ -114,8 +121,44 @@ export function renderRuleset(dp: AgentDataplane, publicIface: string | null): s
     '}',
   ];
 
-  const bridge: string[] = [
+  const idle = ports.length === 0 && dp.floatingIps.length === 0;
+  // Declare, delete, declare: replaces the tables atomically whether or not they existed.
+  return [
+    `table inet ${NFT_TABLE} {}`,
+    `delete table inet ${NFT_TABLE}`,
+    `table bridge ${NFT_TABLE} {}`,
+    `delete table bridge ${NFT_TABLE}`,
+    ...(idle ? [] : inet),
+    ...bridgeTable(ports),
+    '',
+  ].join('\n');
+}
+
+/**
+ * berth's bridge table. The guard drops every frame from or to a berth tap (`tp*`, see device-names)
+ * that `ready_taps` does not name, so a tap that exists before the ruleset with its verdicts (a VM
+ * starting, a tap made by hand) passes nothing; the tap's name enters the set in the same atomic
+ * transaction as its rules. It runs before any other bridge hook of berth's (priority -300); a drop
+ * is final in nftables, so no other table's accept can undo it. Every frame a tap sends passes
+ * bridge prerouting, and every frame towards it (forwarded, flooded or from the host's own bridge
+ * address) passes bridge postrouting, so the two hooks cover both directions.
+ */
+function bridgeTable(ports: readonly AgentPort[]): string[] {
+  const taps = ports.map((p) => q(tapName(p.containerId, p.networkId)));
+  return [
     `table bridge ${NFT_TABLE} {`,
+    `  set ${READY_TAPS_SET} {`,
+    '    type ifname',
+    ...(taps.length > 0 ? [`    elements = { ${taps.join(', ')} }`] : []),
+    '  }',
+    '  chain guard_in {',
+    '    type filter hook prerouting priority -300; policy accept;',
+    `    iifname "tp*" iifname != @${READY_TAPS_SET} drop`,
+    '  }',
+    '  chain guard_out {',
+    '    type filter hook postrouting priority -300; policy accept;',
+    `    oifname "tp*" oifname != @${READY_TAPS_SET} drop`,
+    '  }',
     '  chain prerouting {',
     '    type filter hook prerouting priority 0; policy accept;',
     ...ports.flatMap((p) => {
@@ -130,26 +173,13 @@ export function renderRuleset(dp: AgentDataplane, publicIface: string | null): s
     '  }',
     '}',
   ];
-
-  // Declare, delete, declare: replaces the tables atomically whether or not they existed.
-  return [
-    `table inet ${NFT_TABLE} {}`,
-    `delete table inet ${NFT_TABLE}`,
-    `table bridge ${NFT_TABLE} {}`,
-    `delete table bridge ${NFT_TABLE}`,
-    ...inet,
-    ...bridge,
-    '',
-  ].join('\n');
 }
 
-/** Removes berth's tables (a host with no containers left keeps no rules). */
-export function renderTeardown(): string {
-  return [
-    `table inet ${NFT_TABLE} {}`,
-    `delete table inet ${NFT_TABLE}`,
-    `table bridge ${NFT_TABLE} {}`,
-    `delete table bridge ${NFT_TABLE}`,
-    '',
-  ].join('\n');
+/**
+ * Installs the bridge table with its guard and no ready tap, only when berth has no bridge table yet
+ * (`create` fails the whole transaction when it exists, and then nothing changes): at agent start,
+ * before any tap, without cutting off the VMs of a previous agent run whose ruleset is still there.
+ */
+export function renderGuardInstall(): string {
+  return [`create table bridge ${NFT_TABLE}`, ...bridgeTable([]), ''].join('\n');
 }
