@@ -78,7 +78,8 @@ async function main(): Promise<void> {
   const netns = `bfwbench-${randomBytes(3).toString('hex')}`;
   execFileSync('ip', ['netns', 'add', netns]);
   try {
-    execFileSync('ip', ['-n', netns, 'link', 'add', 'pub0', 'type', 'dummy']);
+    // The public side: one end of a veth pair (the masquerade and floating-IP rules name it).
+    execFileSync('ip', ['-n', netns, 'link', 'add', 'pub0', 'type', 'veth', 'peer', 'name', 'pub1']);
     const net = new LinuxNetworkDriver({
       netns,
       localAddress: '198.18.0.1',

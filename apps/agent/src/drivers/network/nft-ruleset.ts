@@ -144,13 +144,28 @@ export function renderRuleset(dp: AgentDataplane, publicIface: string | null): s
  * address) passes bridge postrouting, so the two hooks cover both directions.
  */
 function bridgeTable(ports: readonly AgentPort[]): string[] {
-  const taps = ports.map((p) => q(tapName(p.containerId, p.networkId)));
+  const tapOf = (p: AgentPort) => q(tapName(p.containerId, p.networkId));
+  const set = (name: string, type: string, elements: string[]) => [
+    `  set ${name} {`,
+    `    type ${type}`,
+    ...(elements.length > 0 ? [`    elements = { ${elements.join(', ')} }`] : []),
+    '  }',
+  ];
   return [
     `table bridge ${NFT_TABLE} {`,
-    `  set ${READY_TAPS_SET} {`,
-    '    type ifname',
-    ...(taps.length > 0 ? [`    elements = { ${taps.join(', ')} }`] : []),
-    '  }',
+    ...set(READY_TAPS_SET, 'ifname', ports.map(tapOf)),
+    // Each ready tap's own MAC and address, looked up by (tap, source): a set lookup per frame, and
+    // a ruleset that stays small to apply and to list however many taps there are.
+    ...set(
+      'tap_macs',
+      'ifname . ether_addr',
+      ports.map((p) => `${tapOf(p)} . ${p.mac}`),
+    ),
+    ...set(
+      'tap_ips',
+      'ifname . ipv4_addr',
+      ports.map((p) => `${tapOf(p)} . ${p.ip}`),
+    ),
     '  chain guard_in {',
     '    type filter hook prerouting priority -300; policy accept;',
     `    iifname "tp*" iifname != @${READY_TAPS_SET} drop`,
@@ -161,15 +176,10 @@ function bridgeTable(ports: readonly AgentPort[]): string[] {
     '  }',
     '  chain prerouting {',
     '    type filter hook prerouting priority 0; policy accept;',
-    ...ports.flatMap((p) => {
-      const tap = q(tapName(p.containerId, p.networkId));
-      return [
-        `    iifname ${tap} ether saddr != ${p.mac} drop`,
-        `    iifname ${tap} ether type ip ip saddr != ${p.ip} drop`,
-        `    iifname ${tap} ether type arp arp saddr ip != ${p.ip} drop`,
-        `    iifname ${tap} ether type != { ip, arp } drop`,
-      ];
-    }),
+    '    iifname "tp*" iifname . ether saddr != @tap_macs drop',
+    '    iifname "tp*" ether type ip iifname . ip saddr != @tap_ips drop',
+    '    iifname "tp*" ether type arp iifname . arp saddr ip != @tap_ips drop',
+    '    iifname "tp*" ether type != { ip, arp } drop',
     '  }',
     '}',
   ];
