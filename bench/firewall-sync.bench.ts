@@ -39,8 +39,12 @@ async function timed(work: () => Promise<unknown>): Promise<number> {
   return performance.now() - t0;
 }
 
-/** A host with `ports` NICs, ten to a network, each with a couple of security-group rules and a floating IP in ten. */
-function dataplane(ports: number): AgentDataplane {
+/**
+ * A host with `ports` NICs, ten to a network, each with a couple of security-group rules and a
+ * floating IP in ten. `shared`: a network's ports have the same rules (default or shared groups, the
+ * common case); `distinct`: every port has rules of its own (the worst case, a chain pair per port).
+ */
+function dataplane(ports: number, rules: 'shared' | 'distinct'): AgentDataplane {
   const networks = Array.from({ length: Math.ceil(ports / 10) }, (_, n) => ({
     id: `net_${n}`,
     vni: 4096 + n,
@@ -58,7 +62,12 @@ function dataplane(ports: number): AgentDataplane {
       ip: n.cidr.replace(/0\/24$/, String(10 + (i % 10))),
       mac: `52:54:00:00:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 0xff).toString(16).padStart(2, '0')}`,
       ingress: [
-        { protocol: 'tcp' as const, portFrom: 80, portTo: 80, cidrs: ['0.0.0.0/0'] },
+        {
+          protocol: 'tcp' as const,
+          portFrom: rules === 'shared' ? 80 : 1000 + i,
+          portTo: rules === 'shared' ? 80 : 1000 + i,
+          cidrs: ['0.0.0.0/0'],
+        },
         { protocol: 'all' as const, portFrom: null, portTo: null, cidrs: [n.cidr] },
       ],
       egress: [{ protocol: 'all' as const, portFrom: null, portTo: null, cidrs: ['0.0.0.0/0'] }],
@@ -94,8 +103,8 @@ async function main(): Promise<void> {
     console.log(
       'ports | ruleset lines | nft --version | apply (nft -f) | pass, unchanged | pass, repaired | pass / apply',
     );
-    for (const ports of SIZES) {
-      const script = renderRuleset(dataplane(ports), 'pub0');
+    for (const [ports, rules] of SIZES.flatMap((n) => [[n, 'shared'] as const, [n, 'distinct'] as const])) {
+      const script = renderRuleset(dataplane(ports, rules), 'pub0');
       const spawn: number[] = [];
       const apply: number[] = [];
       const unchanged: number[] = [];
@@ -118,6 +127,7 @@ async function main(): Promise<void> {
       console.log(
         [
           String(ports).padStart(5),
+          rules.padEnd(8),
           String(script.split('\n').length).padStart(13),
           m.spawn.toFixed(1).padStart(13),
           m.apply.toFixed(1).padStart(14),

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { AgentDataplane, AgentPort, AgentRule } from '@berth/contracts';
 import { bridgeName, tapName } from './device-names';
 
@@ -31,16 +32,33 @@ function ruleMatch(rule: AgentRule, peer: 'saddr' | 'daddr'): string[] {
   }
 }
 
-function portChain(name: string, rules: AgentRule[], peer: 'saddr' | 'daddr'): string {
+/** The body of a port's chain: its rules' matches, each returning (allowed), then drop. */
+function portChainBody(rules: AgentRule[], peer: 'saddr' | 'daddr'): string[] {
   const lines = rules
     .filter((r) => r.cidrs.length > 0)
     .flatMap((r) => ruleMatch(r, peer))
     .map((m) => `    ${m ? `${m} ` : ''}return`);
-  return [`  chain ${name} {`, ...lines, '    drop', '  }'].join('\n');
+  return [...lines, '    drop'];
 }
 
-function chainId(port: AgentPort): string {
-  return tapName(port.containerId, port.networkId).slice(2);
+/**
+ * Port chains named by their content: ports with the same effective rules (most of a network's,
+ * with default or shared groups) jump to one chain, so the ruleset grows with the distinct rule
+ * sets, not with the ports, and stays cheap to apply and to list on every sync pass.
+ */
+class PortChains {
+  private readonly bodies = new Map<string, string[]>();
+
+  name(direction: 'in' | 'out', rules: AgentRule[]): string {
+    const body = portChainBody(rules, direction === 'in' ? 'saddr' : 'daddr');
+    const name = `${direction}_${createHash('sha256').update(body.join('\n')).digest('hex').slice(0, 16)}`;
+    this.bodies.set(name, body);
+    return name;
+  }
+
+  render(): string[] {
+    return [...this.bodies].flatMap(([name, body]) => [`  chain ${name} {`, ...body, '  }']);
+  }
 }
 
 /**
@@ -68,6 +86,7 @@ export function renderRuleset(dp: AgentDataplane, publicIface: string | null): s
   const ports = dp.ports.filter((p) => vniOf.has(p.networkId));
   const brOf = (p: AgentPort) => bridgeName(vniOf.get(p.networkId)!);
   const allowedOut = (b: string) => (publicIface ? `{ ${q(b)}, ${q(publicIface)} }` : q(b));
+  const chains = new PortChains();
 
   const inet: string[] = [
     `table inet ${NFT_TABLE} {`,
@@ -91,18 +110,15 @@ export function renderRuleset(dp: AgentDataplane, publicIface: string | null): s
     ]),
     ...(ports.length > 0
       ? [
-          `    iifname . ip saddr vmap { ${ports.map((p) => `${q(brOf(p))} . ${p.ip} : jump out_${chainId(p)}`).join(', ')} }`,
-          `    oifname . ip daddr vmap { ${ports.map((p) => `${q(brOf(p))} . ${p.ip} : jump in_${chainId(p)}`).join(', ')} }`,
+          `    iifname . ip saddr vmap { ${ports.map((p) => `${q(brOf(p))} . ${p.ip} : jump ${chains.name('out', p.egress)}`).join(', ')} }`,
+          `    oifname . ip daddr vmap { ${ports.map((p) => `${q(brOf(p))} . ${p.ip} : jump ${chains.name('in', p.ingress)}`).join(', ')} }`,
           // Reaching here means the sender's egress and the receiver's ingress both allowed it.
           `    iifname { ${bridges.map(q).join(', ')} } accept`,
           `    oifname { ${bridges.map(q).join(', ')} } accept`,
         ]
       : []),
     '  }',
-    ...ports.flatMap((p) => [
-      portChain(`out_${chainId(p)}`, p.egress, 'daddr'),
-      portChain(`in_${chainId(p)}`, p.ingress, 'saddr'),
-    ]),
+    ...chains.render(),
     '  chain prerouting {',
     '    type nat hook prerouting priority dstnat; policy accept;',
     ...dp.floatingIps.map((f) => `    ip daddr ${f.address} dnat ip to ${f.privateIp}`),
