@@ -1,8 +1,10 @@
 /**
- * What a data-plane sync pass costs on the firewall: the steady-state pass (one `nft -j list ruleset`
- * and a digest of berth's tables, compared with the one taken after the last apply) beside applying
- * the whole ruleset (`nft -f`, what every pass would cost if it re-applied blindly), and beside the
- * bare cost of starting nft in the namespace (`nft --version`), for rulesets of several sizes.
+ * What a data-plane sync pass costs on the firewall, beside applying the whole ruleset (`nft -f`, what
+ * every pass would cost if it re-applied blindly) and the bare cost of starting nft in the namespace
+ * (`nft --version`), for rulesets of several sizes: a pass over an untouched ruleset (the change
+ * watch is silent: no nft runs), a pass after someone else's commit (one `nft -j list ruleset` and a
+ * digest of berth's tables compared with the one taken after the last apply), and a repair after a
+ * flush (read, apply, read).
  * Medians over BENCH_RUNS runs (default 20), with ratios against the apply in the same run: these
  * machines are noisy and shared, so only same-run comparisons mean anything. Runs in a network
  * namespace it makes and removes (needs root, nft and iproute2).
@@ -11,6 +13,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AgentDataplane } from '../libs/contracts/src';
 import {
   LinuxNetworkDriver,
@@ -101,42 +104,67 @@ async function main(): Promise<void> {
       `firewall sync pass, medians of ${RUNS} runs (ms); ratios against the apply of the same size`,
     );
     console.log(
-      'ports | ruleset lines | nft --version | apply (nft -f) | pass, unchanged | pass, repaired | pass / apply',
+      [
+        'ports',
+        'rules   ',
+        'lines',
+        'nft --version',
+        'apply (nft -f)',
+        'pass, untouched',
+        'pass, read + compare',
+        'pass, repair',
+        'untouched / apply',
+        'read / apply',
+      ].join(' | '),
     );
+    // Gives the change watch time to report what was just committed: each timed pass then takes the
+    // path it is named after.
+    const settle = () => sleep(100);
     for (const [ports, rules] of SIZES.flatMap((n) => [[n, 'shared'] as const, [n, 'distinct'] as const])) {
       const script = renderRuleset(dataplane(ports, rules), 'pub0');
-      const spawn: number[] = [];
-      const apply: number[] = [];
-      const unchanged: number[] = [];
-      const repaired: number[] = [];
+      const t = {
+        spawn: [] as number[],
+        apply: [] as number[],
+        untouched: [] as number[],
+        read: [] as number[],
+        repair: [] as number[],
+      };
       await net.convergeFirewall(script);
       for (let i = 0; i < RUNS; i++) {
-        spawn.push(await timed(() => net.sh.run('nft', ['--version'])));
-        apply.push(await timed(() => net.sh.nft(script)));
-        // Flushed behind the agent's back: the next pass lists, sees the difference and re-applies.
+        t.spawn.push(await timed(() => net.sh.run('nft', ['--version'])));
+        t.apply.push(await timed(() => net.sh.nft(script)));
+        // Flushed behind the agent's back: the next pass reads, sees the difference and re-applies.
         await net.sh.run('nft', ['flush', 'ruleset']);
-        repaired.push(await timed(() => expectPass(net.convergeFirewall(script), 'repaired')));
-        unchanged.push(await timed(() => expectPass(net.convergeFirewall(script), 'unchanged')));
+        await settle();
+        t.repair.push(await timed(() => expectPass(net.convergeFirewall(script), 'repaired')));
+        // Someone else commits (a table of their own): the next pass reads and finds berth's intact.
+        await net.sh.nft('table inet bench_other {}\ndelete table inet bench_other\n');
+        await settle();
+        t.read.push(await timed(() => expectPass(net.convergeFirewall(script), 'unchanged')));
+        // Nothing committed since: the watch vouches for the silence, no nft runs.
+        await settle();
+        t.untouched.push(await timed(() => expectPass(net.convergeFirewall(script), 'unchanged')));
       }
-      const m = {
-        spawn: median(spawn),
-        apply: median(apply),
-        unchanged: median(unchanged),
-        repaired: median(repaired),
-      };
+      const m = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, median(v)])) as Record<
+        keyof typeof t,
+        number
+      >;
       console.log(
         [
           String(ports).padStart(5),
           rules.padEnd(8),
-          String(script.split('\n').length).padStart(13),
+          String(script.split('\n').length).padStart(5),
           m.spawn.toFixed(1).padStart(13),
           m.apply.toFixed(1).padStart(14),
-          m.unchanged.toFixed(1).padStart(15),
-          m.repaired.toFixed(1).padStart(14),
-          (m.unchanged / m.apply).toFixed(2).padStart(12),
+          m.untouched.toFixed(2).padStart(15),
+          m.read.toFixed(1).padStart(20),
+          m.repair.toFixed(1).padStart(12),
+          (m.untouched / m.apply).toFixed(3).padStart(17),
+          (m.read / m.apply).toFixed(2).padStart(12),
         ].join(' | '),
       );
     }
+    await net.close();
   } finally {
     execFileSync('ip', ['netns', 'del', netns]);
   }

@@ -44,6 +44,7 @@ export class DataplaneSyncService {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.running;
+    await this.net.close();
   }
 
   /**

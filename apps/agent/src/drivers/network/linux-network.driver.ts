@@ -3,6 +3,7 @@ import { bridgeName, gatewayMac, vxlanName } from './device-names';
 import { CommandError, HostCommands } from './host-commands';
 import { NFT_TABLE, READY_TAPS_SET, renderGuardInstall } from './nft-ruleset';
 import { berthTablesDigest } from './nft-state';
+import { NftChangeWatch } from './nft-watch';
 
 export interface LinuxNetworkOptions {
   /** The host's namespace, or null for the real host. */
@@ -20,6 +21,20 @@ export interface LinuxNetworkOptions {
  * ruleset, or re-applied the same one because the kernel's copy had been changed behind the agent.
  */
 export type FirewallPass = 'unchanged' | 'applied' | 'repaired';
+
+/**
+ * Even while the change watch reports silence, every this many passes read the kernel's state: a
+ * bound on how long a change the watch failed to report could last.
+ */
+const FULL_READ_EVERY_PASSES = 20;
+
+/**
+ * Resolves after the event loop has polled for I/O at least once: two turns through the check phase,
+ * since the first may come right after a poll phase that already ran.
+ */
+async function oneIoPoll(): Promise<void> {
+  for (let i = 0; i < 2; i++) await new Promise((resolve) => setImmediate(resolve));
+}
 
 const VXLAN_PORT = 4789;
 const FLOOD_MAC = '00:00:00:00:00:00';
@@ -56,9 +71,12 @@ export class LinuxNetworkDriver {
   private queue: Promise<unknown> = Promise.resolve();
   /** The last ruleset applied, and the digest of berth's tables as the kernel listed them right after. */
   private firewall: { readonly script: string; readonly digest: string } | null = null;
+  private readonly changes: NftChangeWatch;
+  private passesWithoutRead = 0;
 
   constructor(private readonly opts: LinuxNetworkOptions) {
     this.sh = new HostCommands(opts.netns);
+    this.changes = new NftChangeWatch(this.sh);
   }
 
   get publicIface(): string | null {
@@ -70,7 +88,13 @@ export class LinuxNetworkDriver {
     await this.sh.run('sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
     // Bridged guest traffic must pass the inet forward chain (security groups): br_netfilter.
     await this.sh.run('sysctl', ['-qw', 'net.bridge.bridge-nf-call-iptables=1']).catch(() => undefined);
+    this.changes.start();
     await this.serial(() => this.installGuardNow());
+  }
+
+  /** Stops what init started (the ruleset's change watch); the rules stay, for VMs that outlive the agent. */
+  async close(): Promise<void> {
+    await this.changes.stop();
   }
 
   private async installGuardNow(): Promise<void> {
@@ -205,8 +229,10 @@ export class LinuxNetworkDriver {
    * Makes berth's nftables tables the given ruleset (a whole one, from renderRuleset), judged from
    * the kernel's state: applies it (atomically, `nft -f`) when it is not the ruleset last applied, or
    * when the kernel's listing of berth's tables differs from the listing taken right after that apply
-   * (the ruleset flushed, a chain deleted, a rule added or edited on the host). A pass that finds
-   * nothing changed costs one `nft -j list ruleset` (bench/firewall-sync.bench.ts measures it).
+   * (the ruleset flushed, a chain deleted, a rule added or edited on the host). The kernel's state is
+   * read (one `nft -j list ruleset`) when the change watch reports any commit since the last pass, or
+   * cannot vouch for the silence, and at least every FULL_READ_EVERY_PASSES passes; a pass over an
+   * untouched ruleset runs no nft at all (bench/firewall-sync.bench.ts measures each case).
    */
   convergeFirewall(script: string): Promise<FirewallPass> {
     return this.serial(() => this.convergeFirewallNow(script));
@@ -215,6 +241,11 @@ export class LinuxNetworkDriver {
   private async convergeFirewallNow(script: string): Promise<FirewallPass> {
     const last = this.firewall;
     if (last?.script === script) {
+      // Let the change watch's pending output in first: a change committed just before this pass counts.
+      await oneIoPoll();
+      const maybeChanged = this.changes.takeChanged();
+      if (!maybeChanged && ++this.passesWithoutRead < FULL_READ_EVERY_PASSES) return 'unchanged';
+      this.passesWithoutRead = 0;
       if ((await this.berthTablesDigest()) === last.digest) return 'unchanged';
       this.opts.log(
         "firewall: berth's nftables tables were changed outside the agent (flushed or edited); re-applying its ruleset",
