@@ -41,7 +41,10 @@ describe('networks, security groups and floating IPs (netns hosts, microVMs, rea
   let t1: TestHttpClient;
   let t2: TestHttpClient;
   let internetWeb: StartedProcess;
-  const c: Record<string, { id: string; ip: string; hostId: string }> = {};
+  const hostServices: StartedProcess[] = [];
+  const hostNamespaces = new Map<string, string>();
+  const HOST_SERVICE_PORT = 8181;
+  const c: Record<string, { id: string; ip: string; hostId: string; hostNs: string; gateway: string }> = {};
 
   beforeAll(async () => {
     for (const n of Object.values(ns)) sh('ip', 'netns', 'add', n);
@@ -91,6 +94,23 @@ describe('networks, security groups and floating IPs (netns hosts, microVMs, rea
       '/etc',
     ]);
 
+    // A service in each host's namespace, on all of its addresses: what guests must never reach.
+    for (const h of [ns.h1, ns.h2])
+      hostServices.push(
+        startProcess(`net-host-httpd-${h}`, 'ip', [
+          'netns',
+          'exec',
+          h,
+          'busybox',
+          'httpd',
+          '-f',
+          '-p',
+          String(HOST_SERVICE_PORT),
+          '-h',
+          '/etc',
+        ]),
+      );
+
     registry = await startTestRegistry();
     image = await buildTestImage(registry, 'berth/web', {
       cmd: [
@@ -117,6 +137,8 @@ describe('networks, security groups and floating IPs (netns hosts, microVMs, rea
         },
       });
     }
+    const hosts = (await stack.operator.get('/v1/admin/hosts')).body.data as { id: string; name: string }[];
+    for (const h of hosts) hostNamespaces.set(h.id, h.name === 'nethost1' ? ns.h1 : ns.h2);
     t1 = (await stack.tenant('net-one')).http;
     t2 = (await stack.tenant('net-two')).http;
 
@@ -132,7 +154,14 @@ describe('networks, security groups and floating IPs (netns hosts, microVMs, rea
       const op = await client.get(`/v1/operations/${res.body.operation.id}?wait=120`);
       expect(op.body.state).toBe('succeeded');
       const view = (await client.get(`/v1/containers/${name}`)).body;
-      c[name] = { id: view.id, ip: view.networks[0].ip, hostId: view.hostId };
+      const network = (await client.get(`/v1/networks/${view.networks[0].networkId}`)).body;
+      c[name] = {
+        id: view.id,
+        ip: view.networks[0].ip,
+        hostId: view.hostId,
+        hostNs: hostNamespaces.get(view.hostId)!,
+        gateway: network.gateway,
+      };
     }
   });
 
@@ -140,6 +169,7 @@ describe('networks, security groups and floating IPs (netns hosts, microVMs, rea
     await stack.stop();
     await registry?.stop();
     await internetWeb?.stop();
+    for (const p of hostServices) await p.stop();
     for (const n of Object.values(ns)) ok('ip', 'netns', 'del', n);
   });
 
@@ -188,9 +218,49 @@ describe('networks, security groups and floating IPs (netns hosts, microVMs, rea
     expect(await fetchFrom(t1, 'a', `http://${c.c!.ip}:8080/`)).toBeNull();
   });
 
-  it('lets a VM without a floating IP reach out through NAT, but not reach its host', async () => {
+  it('lets a VM without a floating IP reach out through NAT, but not reach a service on its host', async () => {
+    // Positive controls: the same fetch reaches a server on the internet, and the hosts' own service
+    // is up and answers where it should (from the internet, on each host's public address).
     expect(await fetchFrom(t1, 'a', `http://${pub(254)}:9999/hostname`)).not.toBeNull();
-    expect(await fetchFrom(t1, 'a', `http://${underlay(1)}:22/`)).toBeNull();
+    for (const i of [1, 2])
+      expect(fromInternet(`http://${pub(i)}:${HOST_SERVICE_PORT}/hostname`)).not.toBeNull();
+    // From the guest: not on its gateway, its host's public address, or either host's underlay address.
+    const own = c.a!.hostNs === ns.h1 ? 1 : 2;
+    for (const address of [c.a!.gateway, pub(own), underlay(1), underlay(2)])
+      expect(await fetchFrom(t1, 'a', `http://${address}:${HOST_SERVICE_PORT}/hostname`)).toBeNull();
+  });
+
+  it('puts the firewall back within a sync pass after the host ruleset is flushed, a chain deleted or an accept added', async () => {
+    const host = c.a!.hostNs;
+    const nft = (script: string) =>
+      execFileSync('ip', ['netns', 'exec', host, 'nft', '-f', '-'], { input: `${script}\n`, stdio: 'pipe' });
+    // The ruleset's lines, in an order of their own: the kernel lists set elements in any order.
+    const listing = () =>
+      sh('ip', 'netns', 'exec', host, 'nft', 'list', 'ruleset')
+        .split('\n')
+        .map((l) => l.trim().replace(/,$/, ''))
+        .sort()
+        .join('\n');
+    const intact = listing();
+    expect(intact).toMatch(/table inet berth/);
+    for (const tamper of [
+      'flush ruleset',
+      'delete chain inet berth forward',
+      'insert rule inet berth input accept',
+      'flush set bridge berth ready_taps',
+    ]) {
+      nft(tamper);
+      await waitFor(
+        `the agent to undo "${tamper}"`,
+        () => Promise.resolve(listing() === intact),
+        30_000,
+        200,
+      );
+    }
+    // And isolation holds, with real packets: c (another tenant) still cannot reach a; a reaches b.
+    expect(await fetchFrom(t2, 'c', `http://${c.a!.ip}:8080/`)).toBeNull();
+    expect(await fetchFrom(t1, 'a', `http://${c.a!.gateway}:${HOST_SERVICE_PORT}/hostname`)).toBeNull();
+    await untilServed(t1, 'a', `http://${c.b!.ip}:8080/`, 'served-by-b');
   });
 
   it('reaches the right VM on its floating IP from the internet, and stops after detach', async () => {
@@ -262,7 +332,7 @@ describe('networks, security groups and floating IPs (netns hosts, microVMs, rea
     );
   });
 
-  it('leaves no tap, bridge, VXLAN device or nftables rule behind once containers and networks are gone', async () => {
+  it('leaves no tap, bridge, VXLAN device or per-container rule behind once containers and networks are gone', async () => {
     for (const [client, name] of [
       [t1, 'a'],
       [t1, 'b'],
@@ -280,7 +350,12 @@ describe('networks, security groups and floating IPs (netns hosts, microVMs, rea
         () => {
           const links = sh('ip', '-n', h, '-o', 'link', 'show');
           const rules = sh('ip', 'netns', 'exec', h, 'nft', 'list', 'ruleset');
-          return Promise.resolve(!/\b(bn\d+|vx\d+|tp[0-9a-f]{11})\b/.test(links) && !rules.includes('berth'));
+          // What stays is the tap guard alone: no inet table, no tap, no bridge, no address.
+          return Promise.resolve(
+            !/\b(bn\d+|vx\d+|tp[0-9a-f]{11})\b/.test(links) &&
+              !/table inet berth|tp[0-9a-f]{11}|bn\d+|10\.\d+\.\d+\.\d+/.test(rules) &&
+              /iifname "tp\*" iifname != @ready_taps drop/.test(rules),
+          );
         },
         30_000,
         500,

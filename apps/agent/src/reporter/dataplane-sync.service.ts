@@ -21,7 +21,6 @@ export class DataplaneSyncService {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private again = false;
-  private lastRuleset: string | null = null;
   private readonly lastHosts = new Map<ContainerId, string>();
 
   constructor(
@@ -45,9 +44,14 @@ export class DataplaneSyncService {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.running;
+    await this.net.close();
   }
 
-  /** One pass; a request during a pass runs one more pass after it, never two at once. */
+  /**
+   * One pass; a request during a pass runs one more pass after it, never two at once. So once the
+   * promise resolves, a pass that read the API's data plane after the call has been applied (the
+   * network hook relies on it to connect a new tap only after its rules are in).
+   */
   syncNow(): Promise<void> {
     // The hollow simulation has no data plane: it must never touch the machine's real network.
     if (this.config.driver === 'hollow') return Promise.resolve();
@@ -79,16 +83,9 @@ export class DataplaneSyncService {
     for (const vni of await this.net.presentNetworks())
       if (!wantedVnis.has(vni)) await this.net.removeNetwork(vni);
 
-    if (dp.ports.length === 0 && dp.floatingIps.length === 0) {
-      if (this.lastRuleset !== '') await this.net.removeFirewall();
-      this.lastRuleset = '';
-    } else {
-      const ruleset = renderRuleset(dp, this.net.publicIface);
-      if (ruleset !== this.lastRuleset) {
-        await this.net.applyFirewall(ruleset);
-        this.lastRuleset = ruleset;
-      }
-    }
+    // Judged from the kernel's state every pass, not from what was sent: a flushed or edited ruleset
+    // is put back within one sync interval.
+    await this.net.convergeFirewall(renderRuleset(dp, this.net.publicIface));
     await this.net.setFloatingAddresses(dp.floatingIps.map((f) => f.address));
 
     // Keep each running guest's /etc/hosts in step with its networks' members.
@@ -102,8 +99,13 @@ export class DataplaneSyncService {
       const hosts = hostsFileFor(networkIds, dp.networks);
       if (this.lastHosts.get(id) === hosts) continue;
       if ((await this.driver.status(id)).state !== 'running') continue;
-      await this.driver.writeFile(id, '/etc/hosts', hosts);
-      this.lastHosts.set(id, hosts);
+      try {
+        await this.driver.writeFile(id, '/etc/hosts', hosts);
+        this.lastHosts.set(id, hosts);
+      } catch (err) {
+        // One slow guest must not fail the pass (a starting container waits on it); the next pass retries.
+        this.log.warn(`${id}: could not write /etc/hosts: ${String(err)}`);
+      }
     }
     for (const id of this.lastHosts.keys()) if (!byContainer.has(id)) this.lastHosts.delete(id);
   }

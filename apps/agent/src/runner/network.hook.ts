@@ -7,13 +7,18 @@ import { AGENT_CONFIG, NETWORK, type AgentConfig } from '../config.provider';
 import type { MachineInterface, MachineSpec } from '../drivers/driver';
 import { tapName } from '../drivers/network/device-names';
 import type { LinuxNetworkDriver } from '../drivers/network/linux-network.driver';
+import { DataplaneSyncService } from '../reporter/dataplane-sync.service';
 import type { ContainerHook } from './container-hook';
 import { hostsFileFor } from './hosts-file';
 
 /**
  * Wires a container's interfaces before its VM starts: the network's bridge and VXLAN on this host
- * (with the current peers), and a tap per interface. Remembers the taps it made, so that release can
- * remove them once the container is gone; the data-plane sync removes any it missed.
+ * (with the current peers), and a tap per interface. In this order, so that a tap never carries a
+ * frame without its rules: the taps are made down and off their bridges, a data-plane pass applies
+ * the firewall that covers them (the API's data plane lists a container's ports from its creation),
+ * and only then are they joined to their bridges and brought up (connectTap checks the kernel's
+ * ruleset first). Remembers the taps it made, so that release can remove them once the container is
+ * gone; the data-plane sync removes any it missed.
  */
 @Injectable()
 export class NetworkHook implements ContainerHook {
@@ -23,6 +28,7 @@ export class NetworkHook implements ContainerHook {
     @Inject(AGENT_CONFIG) private readonly config: AgentConfig,
     @Inject(NETWORK) private readonly net: LinuxNetworkDriver,
     private readonly api: ApiClientService,
+    private readonly dataplane: DataplaneSyncService,
   ) {}
 
   async prepare(spec: MachineSpec): Promise<Partial<MachineSpec>> {
@@ -40,7 +46,7 @@ export class NetworkHook implements ContainerHook {
       });
       if (known) await this.net.setPeers(nic.vni, known.peers);
       const tap = tapName(spec.id, nic.networkId);
-      await this.net.ensureTap(tap, nic.vni, nic.mtu);
+      await this.net.prepareTap(tap, nic.mtu);
       interfaces.push({
         tap,
         mac: nic.mac,
@@ -54,6 +60,8 @@ export class NetworkHook implements ContainerHook {
       spec.id,
       interfaces.map((i) => i.tap),
     );
+    await this.dataplane.syncNow();
+    for (const [i, nic] of nics.entries()) await this.net.connectTap(interfaces[i]!.tap, nic.vni);
     return {
       interfaces,
       hostsFile: hostsFileFor(

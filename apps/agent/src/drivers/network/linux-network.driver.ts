@@ -1,7 +1,9 @@
 import type { AgentNetwork } from '@berth/contracts';
 import { bridgeName, gatewayMac, vxlanName } from './device-names';
 import { CommandError, HostCommands } from './host-commands';
-import { renderTeardown } from './nft-ruleset';
+import { NFT_TABLE, READY_TAPS_SET, renderGuardInstall } from './nft-ruleset';
+import { berthTablesDigest } from './nft-state';
+import { NftChangeWatch } from './nft-watch';
 
 export interface LinuxNetworkOptions {
   /** The host's namespace, or null for the real host. */
@@ -12,6 +14,26 @@ export interface LinuxNetworkOptions {
   /** Where floating IPs live and masqueraded traffic leaves; null: no public side on this host. */
   readonly publicIface: string | null;
   readonly log: (m: string) => void;
+}
+
+/**
+ * What a firewall pass did: nothing (the kernel still holds what was last applied), applied a new
+ * ruleset, or re-applied the same one because the kernel's copy had been changed behind the agent.
+ */
+export type FirewallPass = 'unchanged' | 'applied' | 'repaired';
+
+/**
+ * Even while the change watch reports silence, every this many passes read the kernel's state: a
+ * bound on how long a change the watch failed to report could last.
+ */
+const FULL_READ_EVERY_PASSES = 20;
+
+/**
+ * Resolves after the event loop has polled for I/O at least once: two turns through the check phase,
+ * since the first may come right after a poll phase that already ran.
+ */
+async function oneIoPoll(): Promise<void> {
+  for (let i = 0; i < 2; i++) await new Promise((resolve) => setImmediate(resolve));
 }
 
 const VXLAN_PORT = 4789;
@@ -47,20 +69,43 @@ export class LinuxNetworkDriver {
   readonly sh: HostCommands;
   /** Changes run one at a time: the network hook and the periodic sync both converge the same devices. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** The last ruleset applied, and the digest of berth's tables as the kernel listed them right after. */
+  private firewall: { readonly script: string; readonly digest: string } | null = null;
+  private readonly changes: NftChangeWatch;
+  private passesWithoutRead = 0;
 
   constructor(private readonly opts: LinuxNetworkOptions) {
     this.sh = new HostCommands(opts.netns);
+    this.changes = new NftChangeWatch(this.sh);
   }
 
   get publicIface(): string | null {
     return this.opts.publicIface;
   }
 
-  /** Routing and bridge filtering the data plane relies on. */
+  /** Routing and bridge filtering the data plane relies on, and the tap guard before any tap exists. */
   async init(): Promise<void> {
     await this.sh.run('sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
     // Bridged guest traffic must pass the inet forward chain (security groups): br_netfilter.
     await this.sh.run('sysctl', ['-qw', 'net.bridge.bridge-nf-call-iptables=1']).catch(() => undefined);
+    this.changes.start();
+    await this.serial(() => this.installGuardNow());
+  }
+
+  /** Stops what init started (the ruleset's change watch); the rules stay, for VMs that outlive the agent. */
+  async close(): Promise<void> {
+    await this.changes.stop();
+  }
+
+  private async installGuardNow(): Promise<void> {
+    try {
+      await this.sh.nft(renderGuardInstall());
+      this.opts.log('firewall: tap guard installed');
+    } catch (err) {
+      // berth's bridge table is there already (a previous agent's ruleset, its VMs still running):
+      // the first sync pass converges it.
+      if (!(err instanceof CommandError && /File exists/.test(err.stderr))) throw err;
+    }
   }
 
   ensureNetwork(n: Pick<AgentNetwork, 'vni' | 'cidr' | 'gateway' | 'mtu'>): Promise<void> {
@@ -124,13 +169,43 @@ export class LinuxNetworkDriver {
     this.opts.log(`network vni ${vni}: removed`);
   }
 
-  ensureTap(tap: string, vni: number, mtu: number): Promise<void> {
-    return this.serial(() => this.ensureTapNow(tap, vni, mtu));
+  /**
+   * A VM interface's tap, made down and on no bridge: it carries nothing until connectTap, which the
+   * network hook calls once the firewall with the tap's verdicts is applied. A tap that exists already
+   * (a retried job) is left as it is; the bridge table's guard holds it while it is not covered.
+   */
+  prepareTap(tap: string, mtu: number): Promise<void> {
+    return this.serial(() => this.prepareTapNow(tap, mtu));
   }
 
-  private async ensureTapNow(tap: string, vni: number, mtu: number): Promise<void> {
+  private async prepareTapNow(tap: string, mtu: number): Promise<void> {
     if (!(await this.links()).has(tap)) await this.sh.ip('tuntap', 'add', 'dev', tap, 'mode', 'tap');
-    await this.sh.ip('link', 'set', tap, 'master', bridgeName(vni), 'mtu', String(mtu), 'up');
+    await this.sh.ip('link', 'set', tap, 'mtu', String(mtu));
+  }
+
+  /**
+   * Joins a tap to its network's bridge and brings it up, only when the kernel's firewall covers it
+   * (berth's ruleset names it among the ready taps): the kernel is asked, not a record of what was
+   * sent, so a ruleset flushed in between is caught here too.
+   */
+  connectTap(tap: string, vni: number): Promise<void> {
+    return this.serial(() => this.connectTapNow(tap, vni));
+  }
+
+  private async connectTapNow(tap: string, vni: number): Promise<void> {
+    if (!(await this.firewallCovers(tap)))
+      throw new Error(`tap ${tap} has no rules in the host's firewall yet; it stays off its bridge`);
+    await this.sh.ip('link', 'set', tap, 'master', bridgeName(vni), 'up');
+  }
+
+  private async firewallCovers(tap: string): Promise<boolean> {
+    try {
+      await this.sh.run('nft', ['get', 'element', 'bridge', NFT_TABLE, READY_TAPS_SET, `{ "${tap}" }`]);
+      return true;
+    } catch (err) {
+      if (err instanceof CommandError) return false;
+      throw err;
+    }
   }
 
   removeTap(tap: string): Promise<void> {
@@ -150,20 +225,42 @@ export class LinuxNetworkDriver {
     return [...(await this.links()).keys()].filter((n) => /^tp[0-9a-f]{11}$/.test(n));
   }
 
-  applyFirewall(script: string): Promise<void> {
-    return this.serial(() => this.applyFirewallNow(script));
+  /**
+   * Makes berth's nftables tables the given ruleset (a whole one, from renderRuleset), judged from
+   * the kernel's state: applies it (atomically, `nft -f`) when it is not the ruleset last applied, or
+   * when the kernel's listing of berth's tables differs from the listing taken right after that apply
+   * (the ruleset flushed, a chain deleted, a rule added or edited on the host). The kernel's state is
+   * read (one `nft -j list ruleset`) when the change watch reports any commit since the last pass, or
+   * cannot vouch for the silence, and at least every FULL_READ_EVERY_PASSES passes; a pass over an
+   * untouched ruleset runs no nft at all (bench/firewall-sync.bench.ts measures each case).
+   */
+  convergeFirewall(script: string): Promise<FirewallPass> {
+    return this.serial(() => this.convergeFirewallNow(script));
   }
 
-  private async applyFirewallNow(script: string): Promise<void> {
+  private async convergeFirewallNow(script: string): Promise<FirewallPass> {
+    const last = this.firewall;
+    if (last?.script === script) {
+      // Let the change watch's pending output in first: a change committed just before this pass counts.
+      await oneIoPoll();
+      const maybeChanged = this.changes.takeChanged();
+      if (!maybeChanged && ++this.passesWithoutRead < FULL_READ_EVERY_PASSES) return 'unchanged';
+      this.passesWithoutRead = 0;
+      if ((await this.berthTablesDigest()) === last.digest) return 'unchanged';
+      this.opts.log(
+        "firewall: berth's nftables tables were changed outside the agent (flushed or edited); re-applying its ruleset",
+      );
+    }
+    // Forget the previous apply first: if this one fails, the next pass must apply again.
+    this.firewall = null;
     await this.sh.nft(script);
+    this.firewall = { script, digest: await this.berthTablesDigest() };
+    return last?.script === script ? 'repaired' : 'applied';
   }
 
-  removeFirewall(): Promise<void> {
-    return this.serial(() => this.removeFirewallNow());
-  }
-
-  private async removeFirewallNow(): Promise<void> {
-    await this.sh.nft(renderTeardown());
+  private async berthTablesDigest(): Promise<string> {
+    const { stdout } = await this.sh.run('nft', ['-j', 'list', 'ruleset']);
+    return berthTablesDigest(stdout);
   }
 
   /**
