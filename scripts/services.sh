@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes Postgres and Redis reachable for `npm run up`, starting Debian's own when nothing answers.
 # Postgres: the Debian cluster (pg_ctlcluster), with a `berth` role and database.
-# Redis: a redis-server with berth's settings (noeviction, append-only) keeping its data in .data/redis.
+# Redis: a redis-server with berth's settings (noeviction, append-only, a password for the default user:
+# BERTH_REDIS_PASSWORD) keeping its data in .data/redis.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,13 +29,20 @@ if ! as_postgres psql -p "$PGPORT" -tAc "SELECT 1 FROM pg_database WHERE datname
   as_postgres createdb -p "$PGPORT" -O berth berth
 fi
 
-if ! redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping >/dev/null 2>&1; then
+# redis-cli reads the password from REDISCLI_AUTH (never from the command line, where ps would show it).
+export REDISCLI_AUTH=${BERTH_REDIS_PASSWORD:-}
+if ! redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; then
   mkdir -p .data/redis
   echo "starting redis-server on 127.0.0.1:$REDIS_PORT (data in .data/redis)"
   redis-server --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$PWD/.data/redis" \
     --appendonly yes --maxmemory-policy noeviction --pidfile "$PWD/.data/redis/redis.pid" \
     --logfile "$PWD/.data/redis/redis.log"
-  for _ in $(seq 1 50); do redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  # Set through the running server, not argv: a --requirepass argument would be visible in ps.
+  [ -z "$REDISCLI_AUTH" ] || env -u REDISCLI_AUTH redis-cli -h 127.0.0.1 -p "$REDIS_PORT" config set requirepass "$REDISCLI_AUTH" >/dev/null
+  for _ in $(seq 1 50); do redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done
+fi
+if env -u REDISCLI_AUTH redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; then
+  echo "warning: Redis on port $REDIS_PORT answers without a password: an agent could skip its own ACL user; set requirepass (berth's is BERTH_REDIS_PASSWORD in .data/secrets.env)" >&2
 fi
 policy=$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" config get maxmemory-policy | tail -1)
 [ "$policy" = noeviction ] || echo "warning: Redis maxmemory-policy is $policy; berth wants noeviction so that queued work is never evicted" >&2

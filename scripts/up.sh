@@ -6,23 +6,31 @@ cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
 bash scripts/npm-install.sh
+# The operator's secrets, made once and kept (mode 600) in .data/secrets.env; a line missing from an older
+# file is added, never replaced.
+mkdir -p .data
+(umask 077 && touch .data/secrets.env)
+add_secret() {
+  grep -q "^$1=" .data/secrets.env ||
+    echo "$1=$(node -e "console.log(require('crypto').randomBytes($2).toString('hex'))")" >>.data/secrets.env
+}
+add_secret BERTH_OPERATOR_TOKEN 24
+add_secret BERTH_AGENT_JOIN_TOKEN 24
+# Encrypts registry passwords and sealed idempotent answers: keep it, or they become unreadable.
+add_secret BERTH_SECRETS_KEY 32
+# Redis's default user (the API's): with a password, an agent can use only its own ACL user.
+add_secret BERTH_REDIS_PASSWORD 24
+set -a
+# shellcheck disable=SC1091
+. .data/secrets.env
+set +a
 bash scripts/services.sh
 bash scripts/guest-assets.sh
 npm run -s build
 
-mkdir -p .data
-if [ ! -f .data/secrets.env ]; then
-  umask 077
-  {
-    echo "BERTH_OPERATOR_TOKEN=$(node -e "console.log(require('crypto').randomBytes(24).toString('hex'))")"
-    echo "BERTH_AGENT_JOIN_TOKEN=$(node -e "console.log(require('crypto').randomBytes(24).toString('hex'))")"
-  } > .data/secrets.env
-fi
 set -a
-# shellcheck disable=SC1091
-. .data/secrets.env
 : "${DATABASE_URL:=postgres://berth:berth@127.0.0.1:${BERTH_PGPORT:-5432}/berth}"
-: "${REDIS_URL:=redis://127.0.0.1:${BERTH_REDIS_PORT:-6379}}"
+: "${REDIS_URL:=redis://:${BERTH_REDIS_PASSWORD}@127.0.0.1:${BERTH_REDIS_PORT:-6379}}"
 : "${BERTH_HTTP_PORT:=8080}"
 : "${BERTH_AGENT_HEALTH_PORT:=8081}"
 # One machine, its registry on loopback (README "Trying it with a local registry"); a fleet's agents
@@ -51,7 +59,9 @@ for _ in $(seq 1 100); do
   kill -0 "$API_PID" 2>/dev/null || { echo "the API did not start; see .data/logs/api.log" >&2; tail -20 .data/logs/api.log >&2; exit 1; }
   sleep 0.2
 done
-node dist/apps/agent/src/main.js >>.data/logs/agent.log 2>&1 &
+# The agent gets Redis's address only: it connects as the ACL user its registration made for it.
+REDIS_URL="redis://127.0.0.1:${BERTH_REDIS_PORT:-6379}" \
+  node dist/apps/agent/src/main.js >>.data/logs/agent.log 2>&1 &
 AGENT_PID=$!
 # Without STRIPE_SECRET_KEY the billing worker keeps the ledger only (usage and invoices still work).
 node dist/apps/billing/src/main.js >>.data/logs/billing.log 2>&1 &
