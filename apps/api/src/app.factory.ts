@@ -44,6 +44,9 @@ export async function buildApp(
   installRateLimit(fastify, config);
   fastify.addHook('preValidation', refuseHostileInput);
   fastify.addHook('onRoute', (r) => {
+    // A route that declared a larger body limit (`@InputLimits`) gets it from Fastify itself.
+    const ownLimit = r.config?.bodyLimitBytes;
+    if (ownLimit) r.bodyLimit = ownLimit;
     const methods = Array.isArray(r.method) ? r.method : [r.method];
     for (const m of methods) if (m !== 'HEAD') routes.push(`${m} ${r.url}`);
   });

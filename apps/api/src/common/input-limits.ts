@@ -46,12 +46,19 @@ export const INPUT_LIMITS: InputShapeLimits = Object.freeze({
 });
 
 /**
+ * The body of an agent's exec result: the agent keeps up to 1 MiB of a command's output (plus the frame
+ * that crossed it), and JSON escaping can grow each byte of binary output to six (`\u0000`), so a
+ * legitimate report can exceed MAX_BODY_BYTES; only a host token reaches this route.
+ */
+export const COMMAND_OUTPUT_BODY_BYTES = 16 * 1024 * 1024;
+
+/**
  * For the one route whose strings are bounded by the body size only: an agent reporting an exec's
- * stdout and stderr (the command's own output, up to 1 MiB).
+ * stdout and stderr (the command's own output).
  */
 export const COMMAND_OUTPUT_LIMITS: InputShapeLimits = Object.freeze({
   ...INPUT_LIMITS,
-  maxStringLength: MAX_BODY_BYTES,
+  maxStringLength: COMMAND_OUTPUT_BODY_BYTES,
 });
 
 /**
@@ -65,10 +72,15 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Set by `@InputLimits` on the few routes that need other limits than INPUT_LIMITS. */
     inputLimits?: InputShapeLimits;
+    /** Set by `@InputLimits` where the route takes bodies larger than MAX_BODY_BYTES (applied in `onRoute`). */
+    bodyLimitBytes?: number;
   }
 }
 
-/** Gives one route other input limits than INPUT_LIMITS (they are still checked before validation). */
-export function InputLimits(limits: InputShapeLimits): MethodDecorator {
-  return RouteConfig({ inputLimits: limits });
+/**
+ * Gives one route other input limits than INPUT_LIMITS (they are still checked before validation), and
+ * optionally a larger body limit than MAX_BODY_BYTES.
+ */
+export function InputLimits(limits: InputShapeLimits, bodyLimitBytes?: number): MethodDecorator {
+  return RouteConfig({ inputLimits: limits, ...(bodyLimitBytes ? { bodyLimitBytes } : {}) });
 }

@@ -15,7 +15,7 @@ import type {
 import { AgentAuthGuard, RegistrantAuthGuard } from '../auth/guards';
 import { CurrentAgent, CurrentRegistrant } from '../auth/principal.decorator';
 import { ReturnsSecret } from '../common/returns-secret.decorator';
-import { COMMAND_OUTPUT_LIMITS, InputLimits } from '../common/input-limits';
+import { COMMAND_OUTPUT_BODY_BYTES, COMMAND_OUTPUT_LIMITS, InputLimits } from '../common/input-limits';
 import type { AgentPrincipal, RegistrantPrincipal } from '../auth/principal';
 import { HostsService } from '../hosts/hosts.service';
 import {
@@ -145,7 +145,7 @@ export class AgentController {
   @Post('execs/:operationId/result')
   @HttpCode(204)
   @UseGuards(AgentAuthGuard)
-  @InputLimits(COMMAND_OUTPUT_LIMITS)
+  @InputLimits(COMMAND_OUTPUT_LIMITS, COMMAND_OUTPUT_BODY_BYTES)
   @ApiOperation({ summary: "An exec's exit code and output" })
   execResult(
     @CurrentAgent() a: AgentPrincipal,
