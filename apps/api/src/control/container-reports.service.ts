@@ -8,9 +8,16 @@ import type {
   AgentVolumeMount,
 } from '@berth/contracts';
 import { HostContainerRepository, inTransaction, OperationEntity, type ContainerEntity } from '@berth/db';
-import { DomainError, nextContainerState, parseCidr, type ContainerId, type HostId } from '@berth/domain';
+import {
+  DomainError,
+  nextContainerState,
+  operationGoalReached,
+  parseCidr,
+  type ContainerId,
+  type HostId,
+} from '@berth/domain';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
-import { finishOperation, markOperationRunning, operationGoalReached } from '../operations/operation-ledger';
+import { finishOperation, markOperationRunning } from '../operations/operation-ledger';
 import { AgentQueuesService } from '../queue/agent-queues.service';
 import { agentVolumesOf } from '../volumes/volume-ledger';
 import { closeOpenUsage, openContainerUsage } from '../usage/usage-ledger';
