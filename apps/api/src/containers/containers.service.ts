@@ -13,6 +13,7 @@ import {
   validateVolumeMounts,
   formatRestartPolicy,
   placeContainer,
+  placeContainerWithVolumes,
   sizeResources,
   validateLabels,
   type ContainerUserEvent,
@@ -40,7 +41,7 @@ import {
   loadContainerVolumes,
   poolsOf,
   planContainerVolumes,
-  placeWithVolumes,
+  volumesToPlace,
   volumesOf,
 } from '../volumes/volume-ledger';
 import { assertInGoodStanding } from '../billing/billing-standing';
@@ -111,8 +112,8 @@ export class ContainersService {
           const hostId =
             mounts.length === 0
               ? placeContainer(snapshots, resources, this.config.placementPolicy)
-              : placeWithVolumes(
-                  plan,
+              : placeContainerWithVolumes(
+                  volumesToPlace(plan),
                   snapshots,
                   plan.missing.length > 0 ? await poolsOf(em, hosts) : [],
                   resources,
