@@ -15,6 +15,7 @@ import { API_CONFIG, type ApiConfig } from './config.provider';
 import { ContainerExecService } from './containers/container-exec.service';
 import { ContainerLogsService } from './containers/container-logs.service';
 import { ContainersController } from './containers/containers.controller';
+import { ContainerLifecycleExecutor } from './containers/container-lifecycle.executor';
 import { ContainersService } from './containers/containers.service';
 import { AgentController } from './control/agent.controller';
 import { AgentWorkService } from './control/agent-work.service';
@@ -117,6 +118,7 @@ export class AppModule {
         HostsService,
         JoinTokensService,
         AgentRedisUsersService,
+        ContainerLifecycleExecutor,
         ContainersService,
         ContainerExecService,
         ContainerLogsService,

@@ -32,6 +32,10 @@ const EXPECTED_VALUES = [
   'isContainerTerminal',
   'CONTAINER_SETTLED_STATES',
   'targetStateOfAgentEvent',
+  // container lifecycle
+  'planContainerLifecycle',
+  'datedUsage',
+  'operationGoalReached',
   // host state
   'nextHostState',
   'transitionHost',

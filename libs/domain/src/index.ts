@@ -3,6 +3,7 @@ export * from './ids';
 export * from './errors';
 export * from './sizes';
 export * from './container-state';
+export * from './container-lifecycle';
 export * from './host-state';
 export * from './operation-state';
 export * from './placement';

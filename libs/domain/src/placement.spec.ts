@@ -4,11 +4,13 @@ import type { HostId } from './ids';
 import {
   hostFits,
   placeContainer,
+  placeContainerWithVolumes,
   utilisationAfter,
   type HostSnapshot,
   type PlacementPolicy,
 } from './placement';
 import { sizeResources, type Resources } from './sizes';
+import { DEFAULT_VOLUME_GIB, type VolumeHostSnapshot } from './volumes';
 
 const r = (vcpu: number, memoryMib: number, diskGib: number): Resources => ({ vcpu, memoryMib, diskGib });
 
@@ -305,4 +307,94 @@ describe('placeContainer (property, seeded)', () => {
       expect(ties).toBeGreaterThan(10);
     },
   );
+});
+
+describe('placeContainerWithVolumes', () => {
+  const pool = (id: HostId, capacityGib: number, reservedGib: number): VolumeHostSnapshot => ({
+    id,
+    state: 'ready',
+    capacityGib,
+    reservedGib,
+  });
+  const small = r(1, 256, 10);
+  const onB = { host: B, existing: ['data', 'logs'], missing: [] };
+
+  function refusal(fn: () => unknown): { code: string; message: string } {
+    try {
+      fn();
+    } catch (err) {
+      if (err instanceof DomainError) return { code: err.code, message: err.message };
+      throw err;
+    }
+    throw new Error('expected a refusal');
+  }
+
+  it('runs a container where its existing volumes are, even when another host is emptier', () => {
+    const hosts = [host(A, BIG, r(0, 0, 0)), host(B, BIG, r(8, 16384, 100))];
+    expect(placeContainerWithVolumes(onB, hosts, [], small, 'spread')).toBe(B);
+  });
+
+  it("refuses when its volumes' host is not ready, or unknown", () => {
+    const down = [host(A, BIG, r(0, 0, 0)), host(B, BIG, r(0, 0, 0), 'draining')];
+    expect(refusal(() => placeContainerWithVolumes(onB, down, [], small, 'spread'))).toEqual({
+      code: 'host/not_ready',
+      message: `volume data, logs lives on host ${B}, which is not ready; a container runs where its volumes are, so it cannot be created until that host is back`,
+    });
+    expect(
+      refusal(() => placeContainerWithVolumes(onB, [host(A, BIG, r(0, 0, 0))], [], small, 'spread')).code,
+    ).toBe('host/not_ready');
+  });
+
+  it("refuses when its volumes' host has no room for the container", () => {
+    const full = [host(B, r(1, 512, 20), r(1, 0, 0))];
+    expect(refusal(() => placeContainerWithVolumes(onB, full, [], small, 'spread'))).toEqual({
+      code: 'capacity/unavailable',
+      message: `volume data, logs lives on host ${B}, which has no room for 1 vCPU / 256 MiB / 10 GiB now; a container runs where its volumes are, so free room there (stop or delete a container) or try later`,
+    });
+  });
+
+  it("makes new volumes beside existing ones only when that host's pool has room for them", () => {
+    const mixed = { ...onB, missing: ['cache'] };
+    const hosts = [host(B, BIG, r(0, 0, 0))];
+    expect(placeContainerWithVolumes(mixed, hosts, [pool(B, DEFAULT_VOLUME_GIB, 0)], small, 'spread')).toBe(
+      B,
+    );
+    expect(
+      refusal(() =>
+        placeContainerWithVolumes(mixed, hosts, [pool(B, DEFAULT_VOLUME_GIB, 1)], small, 'spread'),
+      ),
+    ).toEqual({
+      code: 'capacity/unavailable',
+      message: `host ${B} (where volume data, logs lives) has no room for ${DEFAULT_VOLUME_GIB} GB of new volumes`,
+    });
+  });
+
+  it('with only new volumes: chooses by policy among the hosts whose pool has room for all of them', () => {
+    const fresh = { host: null, existing: [], missing: ['a', 'b'] };
+    const hosts = [host(A, BIG, r(0, 0, 0)), host(B, BIG, r(4, 8192, 100)), host(C, BIG, r(8, 16384, 200))];
+    const pools = [pool(A, 2 * DEFAULT_VOLUME_GIB - 1, 0), pool(B, 100, 0), pool(C, 100, 0)];
+    expect(placeContainerWithVolumes(fresh, hosts, pools, small, 'spread')).toBe(B);
+    expect(placeContainerWithVolumes(fresh, hosts, pools, small, 'binpack')).toBe(C);
+  });
+
+  it('with only new volumes and no pool with room: says how much was needed and for which volumes', () => {
+    const fresh = { host: null, existing: [], missing: ['a', 'b'] };
+    expect(
+      refusal(() =>
+        placeContainerWithVolumes(fresh, [host(A, BIG, r(0, 0, 0))], [pool(A, 1, 0)], small, 'spread'),
+      ),
+    ).toEqual({
+      code: 'capacity/unavailable',
+      message: `no ready host has room for ${2 * DEFAULT_VOLUME_GIB} GB of new volumes (a, b)`,
+    });
+  });
+
+  it('with no volumes to make or follow: places as placeContainer does, pools aside', () => {
+    const none = { host: null, existing: [], missing: [] };
+    const hosts = [host(A, BIG, r(8, 16384, 200)), host(B, BIG, r(0, 0, 0))];
+    expect(placeContainerWithVolumes(none, hosts, [], small, 'spread')).toBe(
+      placeContainer(hosts, small, 'spread'),
+    );
+    expect(placeContainerWithVolumes(none, hosts, [], small, 'binpack')).toBe(A);
+  });
 });

@@ -5,6 +5,7 @@ import { DomainError } from './errors';
 import { hostAcceptsWork, type HostState } from './host-state';
 import type { HostId } from './ids';
 import { addResources, fitsWithin, formatResources, subtractResources, type Resources } from './sizes';
+import { DEFAULT_VOLUME_GIB, type VolumeHostSnapshot } from './volumes';
 
 /**
  * spread: put the container where the busiest dimension ends up least used, so load and blast
@@ -103,4 +104,69 @@ export function placeContainer(
     `no ready host has room for ${formatResources(request)} (${ready} ready ${ready === 1 ? 'host' : 'hosts'} checked)`,
     details,
   );
+}
+
+/** A new container's volumes, as placement needs them. */
+export interface ContainerVolumesToPlace {
+  /** The host all its existing volumes live on; null when it names none that exist. */
+  readonly host: HostId | null;
+  /** Names of its existing volumes, for messages. */
+  readonly existing: readonly string[];
+  /** Names of the volumes made with it, DEFAULT_VOLUME_GIB each. */
+  readonly missing: readonly string[];
+}
+
+/**
+ * The host for a container with volumes: the host of its existing volumes (which must be ready and
+ * have room for it and its new volumes), or else a host with room for the container and its new
+ * volumes, chosen by `policy` among those. Each failure says why, as DomainError('host/not_ready') or
+ * DomainError('capacity/unavailable').
+ */
+export function placeContainerWithVolumes(
+  volumes: ContainerVolumesToPlace,
+  hosts: readonly HostSnapshot[],
+  pools: readonly VolumeHostSnapshot[],
+  request: Resources,
+  policy: PlacementPolicy,
+): HostId {
+  const newGib = volumes.missing.length * DEFAULT_VOLUME_GIB;
+  const poolHas = (id: HostId) => {
+    const p = pools.find((x) => x.id === id);
+    return p !== undefined && p.reservedGib + newGib <= p.capacityGib;
+  };
+  if (volumes.host) {
+    const names = volumes.existing.join(', ');
+    const host = hosts.find((h) => h.id === volumes.host);
+    if (!host || !hostAcceptsWork(host.state)) {
+      throw new DomainError(
+        'host/not_ready',
+        `volume ${names} lives on host ${volumes.host}, which is not ready; a container runs where its volumes are, so it cannot be created until that host is back`,
+        { hostId: volumes.host },
+      );
+    }
+    if (!hostFits(host, request)) {
+      throw new DomainError(
+        'capacity/unavailable',
+        `volume ${names} lives on host ${volumes.host}, which has no room for ${formatResources(request)} now; a container runs where its volumes are, so free room there (stop or delete a container) or try later`,
+        { hostId: volumes.host },
+      );
+    }
+    if (newGib > 0 && !poolHas(host.id)) {
+      throw new DomainError(
+        'capacity/unavailable',
+        `host ${volumes.host} (where volume ${names} lives) has no room for ${newGib} GB of new volumes`,
+        { hostId: volumes.host },
+      );
+    }
+    return host.id;
+  }
+  if (newGib === 0) return placeContainer(hosts, request, policy);
+  const withRoom = hosts.filter((h) => poolHas(h.id));
+  if (withRoom.length === 0) {
+    throw new DomainError(
+      'capacity/unavailable',
+      `no ready host has room for ${newGib} GB of new volumes (${volumes.missing.join(', ')})`,
+    );
+  }
+  return placeContainer(withRoom, request, policy);
 }

@@ -1,27 +1,22 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import type { AcceptedView, ContainerView, Page } from '@berth/contracts';
 import { ContainerEntity, ContainerRepository, inTransaction, type OperationEntity } from '@berth/db';
 import {
-  containerHoldsCapacity,
   DEFAULT_SIZE,
   DEFAULT_VOLUME_GIB,
   DomainError,
-  fitsWithin,
-  hostAcceptsWork,
   newId,
   parseRestartPolicy,
   parseVolumeMount,
   validateVolumeMounts,
   formatRestartPolicy,
   placeContainer,
+  placeContainerWithVolumes,
   sizeResources,
-  subtractResources,
-  transitionContainer,
   validateLabels,
-  type ContainerEvent,
-  type OperationKind,
+  type ContainerUserEvent,
   type TenantId,
 } from '@berth/domain';
 import { onUniqueViolation } from '../common/unique-violation';
@@ -38,7 +33,7 @@ import {
   resolveGroups,
 } from '../networks/container-networking';
 import { resolveNetworksForCreate } from '../networks/network-ledger';
-import { finishOperation, openOperation, supersedeOpenOperations } from '../operations/operation-ledger';
+import { openOperation } from '../operations/operation-ledger';
 import { operationView } from '../operations/operation.view';
 import { AgentQueuesService } from '../queue/agent-queues.service';
 import {
@@ -46,7 +41,7 @@ import {
   loadContainerVolumes,
   poolsOf,
   planContainerVolumes,
-  placeWithVolumes,
+  volumesToPlace,
   volumesOf,
 } from '../volumes/volume-ledger';
 import { assertInGoodStanding } from '../billing/billing-standing';
@@ -54,16 +49,9 @@ import { assertWithinQuota } from '../quotas/quota-guard';
 import { containerView } from './container.view';
 import type { CreateContainerDto } from './dto/create-container.dto';
 import type { ListContainersDto } from './dto/list-containers.dto';
-import { releaseDeletedContainer } from './release-deleted-container';
+import { ContainerLifecycleExecutor } from './container-lifecycle.executor';
 
-type Action = Extract<ContainerEvent, 'start' | 'stop' | 'restart' | 'delete'>;
-
-const OPERATION_OF: Record<Action, OperationKind> = {
-  start: 'container.start',
-  stop: 'container.stop',
-  restart: 'container.restart',
-  delete: 'container.delete',
-};
+type Action = ContainerUserEvent;
 
 /**
  * The tenant's containers. Every change writes the container and its operation in one transaction,
@@ -74,6 +62,7 @@ export class ContainersService {
   constructor(
     private readonly ds: DataSource,
     private readonly queues: AgentQueuesService,
+    private readonly lifecycle: ContainerLifecycleExecutor,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
@@ -123,8 +112,8 @@ export class ContainersService {
           const hostId =
             mounts.length === 0
               ? placeContainer(snapshots, resources, this.config.placementPolicy)
-              : placeWithVolumes(
-                  plan,
+              : placeContainerWithVolumes(
+                  volumesToPlace(plan),
                   snapshots,
                   plan.missing.length > 0 ? await poolsOf(em, hosts) : [],
                   resources,
@@ -238,47 +227,22 @@ export class ContainersService {
     const { container, op, enqueue, net, vols, nudge } = await inTransaction(this.ds, async (em) => {
       const c = await new ContainerRepository(em).lockByRef(tenantId, id);
       if (!c) throw containerNotFound(id);
-      if (action === 'delete' && !opts.force && containerHoldsCapacity(c.state)) {
-        throw new DomainError(
-          'container/invalid_state',
-          `container ${c.name} is ${c.state}; stop it first, or delete with force=true to kill it`,
-          { state: c.state },
-        );
-      }
-      const next = transitionContainer(c.state, action);
-      if (action === 'start') await assertInGoodStanding(em, tenantId);
-      if ((action === 'start' || action === 'restart') && !containerHoldsCapacity(c.state)) {
-        // A stopped container reserves nothing; starting it reserves its vCPUs and memory again, so it
-        // counts against those quotas as a create does (or stop-create-start would run past them).
-        await assertWithinQuota(em, tenantId, this.config.quotas, { vcpus: c.vcpu, memoryMib: c.memoryMib });
-        await this.reserveOnOwnHost(em, c);
-      }
-      await supersedeOpenOperations(em, c.id);
-      c.generation += 1;
-      c.state = next;
-      c.stateChangedAt = new Date();
-      c.updatedAt = c.stateChangedAt;
-      if (next === 'starting' || next === 'restarting') {
-        c.exitCode = null;
-        c.stateReason = null;
-      }
-      await em.save(c);
-      const op = await openOperation(em, {
-        tenantId,
-        kind: OPERATION_OF[action],
-        targetId: c.id,
-        hostId: c.hostId,
-        generation: c.generation,
+      const now = new Date();
+      const { plan, operation, nudge } = await this.lifecycle.run(em, c, {
+        event: action,
+        at: now,
+        clock: 'api',
+        now,
+        force: opts.force === true,
       });
+      if (!operation) throw new Error(`${action} on ${c.id} opened no operation`);
       // A lost host can do nothing: deleting there ends at once, and the agent clears up if it returns.
-      if (next === 'deleted') {
-        await finishOperation(em, op, 'succeeded');
-        const nudge = await releaseDeletedContainer(em, c.id, c.stateChangedAt);
-        return { container: c, op, enqueue: false, net: NO_NETWORKING, vols: [], nudge };
+      if (plan.to === 'deleted') {
+        return { container: c, op: operation, enqueue: false, net: NO_NETWORKING, vols: [], nudge };
       }
       return {
         container: c,
-        op,
+        op: operation,
         enqueue: true,
         net: await networkingOf(em, c.id),
         vols: await volumesOf(em, c.id),
@@ -288,28 +252,6 @@ export class ContainersService {
     if (enqueue) await this.queues.enqueue(op);
     await this.queues.nudgeHosts(nudge);
     return { operation: operationView(op), data: containerView(container, net, vols) };
-  }
-
-  /** Start of a stopped container: it lives on its host (its writable layer is there), so that host must have room. */
-  private async reserveOnOwnHost(em: EntityManager, c: ContainerEntity): Promise<void> {
-    if (!c.hostId) throw new DomainError('host/not_ready', `container ${c.name} has no host`);
-    const { hosts, snapshots } = await loadHostSnapshots(em, { lock: true, onlyIds: [c.hostId] });
-    const host = hosts[0];
-    const snap = snapshots[0];
-    if (!host || !snap || !hostAcceptsWork(host.state)) {
-      throw new DomainError(
-        'host/not_ready',
-        `the host of container ${c.name} is ${host?.state ?? 'gone'}; it cannot be started now`,
-      );
-    }
-    const free = subtractResources(snap.capacity, snap.reserved);
-    const need = { vcpu: c.vcpu, memoryMib: c.memoryMib, diskGib: 0 };
-    if (!fitsWithin(need, free)) {
-      throw new DomainError(
-        'capacity/unavailable',
-        `the host of container ${c.name} has no room for ${c.vcpu} vCPU and ${c.memoryMib} MiB now; try again later`,
-      );
-    }
   }
 }
 

@@ -7,14 +7,12 @@ import type {
   AgentNic,
   AgentVolumeMount,
 } from '@berth/contracts';
-import { HostContainerRepository, inTransaction, OperationEntity, type ContainerEntity } from '@berth/db';
-import { DomainError, nextContainerState, parseCidr, type ContainerId, type HostId } from '@berth/domain';
+import { HostContainerRepository, inTransaction, type ContainerEntity } from '@berth/db';
+import { DomainError, parseCidr, type ContainerId, type HostId } from '@berth/domain';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
-import { finishOperation, markOperationRunning, operationGoalReached } from '../operations/operation-ledger';
 import { AgentQueuesService } from '../queue/agent-queues.service';
 import { agentVolumesOf } from '../volumes/volume-ledger';
-import { closeOpenUsage, openContainerUsage } from '../usage/usage-ledger';
-import { releaseDeletedContainer } from '../containers/release-deleted-container';
+import { ContainerLifecycleExecutor } from '../containers/container-lifecycle.executor';
 
 /** The agent's side of containers: reading desired specs and applying what the host observed. */
 @Injectable()
@@ -24,6 +22,7 @@ export class ContainerReportsService {
   constructor(
     private readonly ds: DataSource,
     private readonly queues: AgentQueuesService,
+    private readonly lifecycle: ContainerLifecycleExecutor,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
@@ -66,77 +65,24 @@ export class ContainerReportsService {
     r: AgentEventReport,
   ): Promise<{ result: AgentEventResult; nudge: HostId[] }> {
     return inTransaction(this.ds, async (em) => {
-      let nudge: HostId[] = [];
       const c = await new HostContainerRepository(em).lockOnHost(hostId, containerId);
       if (!c) throw new DomainError('container/not_found', `container ${containerId} is not on this host`);
-      const at = new Date(r.at);
-      let applied = false;
-      if (!c.lastReportAt || at >= c.lastReportAt) {
-        const next = nextContainerState(c.state, r.event);
-        if (next !== null && next !== c.state) {
-          this.log.log(`${c.id}: ${c.state} -> ${next} (${r.event}, gen ${r.generation}/${c.generation})`);
-          applyState(c, next, at, r);
-          await em.save(c);
-          applied = true;
-          // Usage follows what the host saw, by the host's clock, in this same transaction.
-          if (next === 'running') await openContainerUsage(em, c, at);
-          // The VM is gone: its peers drop it, its addresses are free, its volumes may have another writer.
-          else if (next === 'deleted') nudge = await releaseDeletedContainer(em, c.id, at);
-          else await closeOpenUsage(em, c.id, at);
-        }
+      const from = c.state;
+      // Usage follows what the host saw, by the host's clock, in this same transaction.
+      const { plan, nudge } = await this.lifecycle.run(em, c, {
+        event: r.event,
+        at: new Date(r.at),
+        clock: 'host',
+        now: new Date(),
+        reason: r.error ?? null,
+        exitCode: r.exitCode ?? null,
+        operationId: r.operationId ?? null,
+      });
+      if (plan.applied) {
+        this.log.log(`${c.id}: ${from} -> ${plan.to} (${r.event}, gen ${r.generation}/${c.generation})`);
       }
-      if (r.operationId) {
-        const op = await em
-          .createQueryBuilder(OperationEntity, 'o')
-          .setLock('pessimistic_write')
-          .where(`o.id = :id AND o.target_id = :target AND o.state IN ('pending', 'running')`, {
-            id: r.operationId,
-            target: c.id,
-          })
-          .getOne();
-        if (op) {
-          if (r.event === 'agent.failed') {
-            await finishOperation(
-              em,
-              op,
-              'failed',
-              r.error ?? { code: 'agent/failed', message: 'the host could not do it' },
-            );
-          } else if (operationGoalReached(op.kind, c.state)) {
-            await finishOperation(em, op, 'succeeded');
-          } else {
-            await markOperationRunning(em, op);
-          }
-        }
-      }
-      return { result: { applied, state: c.state }, nudge };
+      return { result: { applied: plan.applied, state: c.state }, nudge };
     });
-  }
-}
-
-function applyState(c: ContainerEntity, next: ContainerEntity['state'], at: Date, r: AgentEventReport): void {
-  c.state = next;
-  c.stateChangedAt = at;
-  c.lastReportAt = at;
-  c.updatedAt = new Date();
-  switch (next) {
-    case 'running':
-      c.startedAt = at;
-      c.finishedAt = null;
-      c.exitCode = null;
-      c.stateReason = null;
-      break;
-    case 'exited':
-    case 'stopped':
-      c.finishedAt = at;
-      c.exitCode = r.exitCode ?? null;
-      break;
-    case 'failed':
-      c.finishedAt = at;
-      c.stateReason = r.error?.message ?? 'failed on the host';
-      break;
-    default:
-      break;
   }
 }
 

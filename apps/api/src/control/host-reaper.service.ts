@@ -1,13 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { ContainerEntity, HostEntity, inTransaction, OperationEntity } from '@berth/db';
-import { nextContainerState, nextHostState, type HostId } from '@berth/domain';
+import { ContainerEntity, HostEntity, inTransaction } from '@berth/db';
+import { nextHostState, type HostId } from '@berth/domain';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 import { metrics } from '../metrics/metrics.registry';
-import { finishOperation } from '../operations/operation-ledger';
 import { AgentQueuesService } from '../queue/agent-queues.service';
-import { closeOpenUsage } from '../usage/usage-ledger';
-import { releaseDeletedContainer } from '../containers/release-deleted-container';
+import { ContainerLifecycleExecutor } from '../containers/container-lifecycle.executor';
 
 /**
  * Marks hosts lost when their heartbeats stop, and their containers with them. A lost container's
@@ -21,6 +19,7 @@ export class HostReaperService {
   constructor(
     private readonly ds: DataSource,
     private readonly queues: AgentQueuesService,
+    private readonly lifecycle: ContainerLifecycleExecutor,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
@@ -68,30 +67,17 @@ export class HostReaperService {
         .where(`c.host_id = :hostId AND c.state <> 'deleted'`, { hostId })
         .orderBy('c.id', 'ASC')
         .getMany();
+      const reason = { code: 'host/lost', message: `host ${host.name} stopped answering` };
       for (const c of containers) {
-        const to = nextContainerState(c.state, 'host.lost');
-        if (to === null) continue;
-        c.state = to;
-        c.stateChangedAt = lastSeen;
-        c.stateReason = `host ${host.name} stopped answering`;
-        c.updatedAt = new Date();
-        await em.save(c);
         // Nothing after the host's last heartbeat can be vouched for: usage ends there.
-        if (to === 'deleted') nudge.push(...(await releaseDeletedContainer(em, c.id, lastSeen)));
-        else await closeOpenUsage(em, c.id, lastSeen);
-        const open = await em
-          .createQueryBuilder(OperationEntity, 'o')
-          .setLock('pessimistic_write')
-          .where(`o.target_id = :id AND o.state IN ('pending', 'running')`, { id: c.id })
-          .getMany();
-        for (const op of open) {
-          if (to === 'deleted' && op.kind === 'container.delete') await finishOperation(em, op, 'succeeded');
-          else
-            await finishOperation(em, op, 'failed', {
-              code: 'host/lost',
-              message: `host ${host.name} stopped answering`,
-            });
-        }
+        const { nudge: peers } = await this.lifecycle.run(em, c, {
+          event: 'host.lost',
+          at: lastSeen,
+          clock: host.lastHeartbeatHostAt ? 'host' : 'api',
+          now: new Date(),
+          reason,
+        });
+        nudge.push(...peers);
       }
       metrics.hostsLost.inc();
       this.log.warn(

@@ -4,7 +4,6 @@ import {
   DomainError,
   newId,
   nextOperationState,
-  type ContainerState,
   type HostId,
   type OperationKind,
   type OperationState,
@@ -90,27 +89,4 @@ export async function finishOperation(
   op.errorMessage = error?.message ?? null;
   await em.save(op);
   metrics.operations.inc({ kind: op.kind, state });
-}
-
-/** Whether a container in `state` means that an operation of `kind` did what it was asked. */
-export function operationGoalReached(kind: OperationKind, state: ContainerState): boolean {
-  switch (kind) {
-    case 'container.create':
-    case 'container.start':
-    case 'container.restart':
-      // A workload that ran and already exited was still started.
-      return state === 'running' || state === 'exited';
-    case 'container.stop':
-      return state === 'stopped' || state === 'exited';
-    case 'container.delete':
-      return state === 'deleted';
-    case 'container.exec':
-    case 'image.pull':
-    case 'volume.create':
-    case 'volume.delete':
-    case 'snapshot.create':
-    case 'snapshot.delete':
-      // These finish through their own result reports, never through a container state.
-      return false;
-  }
 }

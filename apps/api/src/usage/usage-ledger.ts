@@ -1,13 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { openUsage } from '@berth/db';
-import {
-  containerMeter,
-  MIN_SECONDS_PER_START,
-  type ContainerId,
-  type SizeName,
-  type TenantId,
-  type UsageMeter,
-} from '@berth/domain';
+import type { ContainerId, TenantId, UsageEffect, UsageMeter } from '@berth/domain';
 
 /**
  * Opens and closes usage intervals. Always called inside the transaction that changes the resource,
@@ -27,32 +20,49 @@ export async function closeOpenUsage(em: EntityManager, resourceId: string, at: 
 }
 
 /**
- * A container started running at `at` (its host's clock): a new interval on its size's meter that
- * bills at least MIN_SECONDS_PER_START. It never starts before the end of the container's last
- * interval, so no second is billed twice (a host that comes back after being lost reports the
- * machine's original start; the seconds it could not vouch for while away are not billed).
+ * What the lifecycle planner needs to date a container's usage (see datedUsage in @berth/domain). Its
+ * open interval stays locked until the transaction ends, so the billing worker's hourly cut (which skips
+ * locked intervals) cannot move it between this read and the plan's write.
  */
-export async function openContainerUsage(
+export async function containerUsageFacts(
   em: EntityManager,
-  c: { id: ContainerId; tenantId: TenantId; size: SizeName },
-  at: Date,
-): Promise<void> {
-  await closeOpenUsage(em, c.id, at);
-  const rows: { last: Date | null }[] = await em.query(
-    `SELECT max(ended_at) AS last FROM usage_intervals WHERE resource_id = $1`,
-    [c.id],
+  containerId: ContainerId,
+): Promise<{ usageOpenSince: Date | null; usageLastEndedAt: Date | null }> {
+  const open: { started_at: Date }[] = await em.query(
+    `SELECT started_at FROM usage_intervals WHERE resource_id = $1 AND ended_at IS NULL
+      ORDER BY started_at DESC FOR UPDATE`,
+    [containerId],
   );
-  const last = rows[0]?.last ?? null;
-  const start = last && last > at ? last : at;
-  await openUsage(em, {
-    tenantId: c.tenantId,
-    resourceType: 'container',
-    resourceId: c.id,
-    meter: containerMeter(c.size),
-    quantity: 1,
-    at: start,
-    minSeconds: MIN_SECONDS_PER_START,
-  });
+  const ended: { last: Date | null }[] = await em.query(
+    `SELECT max(ended_at) AS last FROM usage_intervals WHERE resource_id = $1`,
+    [containerId],
+  );
+  return { usageOpenSince: open[0]?.started_at ?? null, usageLastEndedAt: ended[0]?.last ?? null };
+}
+
+/** Writes a container's usage as the lifecycle planner dated it. */
+export async function applyContainerUsage(
+  em: EntityManager,
+  c: { id: ContainerId; tenantId: TenantId },
+  effect: UsageEffect,
+): Promise<void> {
+  switch (effect.kind) {
+    case 'none':
+      return;
+    case 'close':
+      return closeOpenUsage(em, c.id, effect.at);
+    case 'open':
+      if (effect.closeOpenAt) await closeOpenUsage(em, c.id, effect.closeOpenAt);
+      return openUsage(em, {
+        tenantId: c.tenantId,
+        resourceType: 'container',
+        resourceId: c.id,
+        meter: effect.meter,
+        quantity: 1,
+        at: effect.at,
+        minSeconds: effect.minSeconds,
+      });
+  }
 }
 
 /** Ends the resource's open interval on `meter` at `at` (never before it started). */

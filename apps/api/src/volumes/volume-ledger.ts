@@ -10,19 +10,13 @@ import {
 import {
   DEFAULT_VOLUME_GIB,
   DomainError,
-  formatResources,
-  hostFits,
-  hostAcceptsWork,
   newId,
   nextStorageState,
-  placeContainer,
   type ErrorCode,
   volumeDeviceSerial,
   type ContainerId,
+  type ContainerVolumesToPlace,
   type HostId,
-  type HostSnapshot,
-  type PlacementPolicy,
-  type Resources,
   type TenantId,
   type VolumeHostSnapshot,
   type VolumeMountRequest,
@@ -193,57 +187,13 @@ export async function planContainerVolumes(
   return { existing, missing, host: existing[0]?.volume.hostId ?? null };
 }
 
-/**
- * The host for a container with volumes: the host of its existing volumes (which must be ready and
- * have room), or else a host with room for the container and its new volumes. Each failure says why.
- */
-export function placeWithVolumes(
-  plan: ContainerVolumePlan,
-  hosts: readonly HostSnapshot[],
-  pools: readonly VolumeHostSnapshot[],
-  request: Resources,
-  policy: PlacementPolicy,
-): HostId {
-  const newGib = plan.missing.length * DEFAULT_VOLUME_GIB;
-  const poolHas = (id: HostId) => {
-    const p = pools.find((x) => x.id === id);
-    return p !== undefined && p.reservedGib + newGib <= p.capacityGib;
+/** What placement needs to know of a container's volume plan. */
+export function volumesToPlace(plan: ContainerVolumePlan): ContainerVolumesToPlace {
+  return {
+    host: plan.host,
+    existing: plan.existing.map((e) => e.volume.name),
+    missing: plan.missing.map((m) => m.volume),
   };
-  if (plan.host) {
-    const names = plan.existing.map((e) => e.volume.name).join(', ');
-    const host = hosts.find((h) => h.id === plan.host);
-    if (!host || !hostAcceptsWork(host.state)) {
-      throw new DomainError(
-        'host/not_ready',
-        `volume ${names} lives on host ${plan.host}, which is not ready; a container runs where its volumes are, so it cannot be created until that host is back`,
-        { hostId: plan.host },
-      );
-    }
-    if (!hostFits(host, request)) {
-      throw new DomainError(
-        'capacity/unavailable',
-        `volume ${names} lives on host ${plan.host}, which has no room for ${formatResources(request)} now; a container runs where its volumes are, so free room there (stop or delete a container) or try later`,
-        { hostId: plan.host },
-      );
-    }
-    if (newGib > 0 && !poolHas(host.id)) {
-      throw new DomainError(
-        'capacity/unavailable',
-        `host ${plan.host} (where volume ${names} lives) has no room for ${newGib} GB of new volumes`,
-        { hostId: plan.host },
-      );
-    }
-    return host.id;
-  }
-  if (newGib === 0) return placeContainer(hosts, request, policy);
-  const withRoom = hosts.filter((h) => poolHas(h.id));
-  if (withRoom.length === 0) {
-    throw new DomainError(
-      'capacity/unavailable',
-      `no ready host has room for ${newGib} GB of new volumes (${plan.missing.map((m) => m.volume).join(', ')})`,
-    );
-  }
-  return placeContainer(withRoom, request, policy);
 }
 
 /** Makes the missing volumes on `hostId` and gives every volume of the plan to the container, by slot. */

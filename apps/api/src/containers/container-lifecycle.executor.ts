@@ -1,0 +1,147 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { OperationEntity, type ContainerEntity } from '@berth/db';
+import {
+  DomainError,
+  fitsWithin,
+  hostAcceptsWork,
+  planContainerLifecycle,
+  subtractResources,
+  type HostId,
+  type LifecycleChecks,
+  type LifecycleInput,
+  type LifecyclePlan,
+  type OperationOutcome,
+  type OperationsEffect,
+  type ReleaseEffect,
+} from '@berth/domain';
+import { assertInGoodStanding } from '../billing/billing-standing';
+import { API_CONFIG, type ApiConfig } from '../config.provider';
+import { loadHostSnapshots } from '../hosts/host-snapshots';
+import { hostsAffectedByContainers, releaseContainerNetworking } from '../networks/container-networking';
+import { finishOperation, markOperationRunning, openOperation } from '../operations/operation-ledger';
+import { assertWithinQuota } from '../quotas/quota-guard';
+import { applyContainerUsage, containerUsageFacts } from '../usage/usage-ledger';
+import { releaseContainerVolumes } from '../volumes/volume-ledger';
+
+export interface LifecycleRequest extends LifecycleInput {
+  /** The operation an agent's report is about, when it names one. */
+  readonly operationId?: string | null;
+}
+
+export interface LifecycleOutcome {
+  readonly plan: LifecyclePlan;
+  /** The operation a tenant's action opened; null for reports and the reaper. */
+  readonly operation: OperationEntity | null;
+  /** Hosts whose data plane named a container that let go of its networking: nudge them after commit. */
+  readonly nudge: HostId[];
+}
+
+/**
+ * The one writer of a container's life: every path that moves a container (an agent's report, a
+ * tenant's action, the host reaper) asks the domain's planner what the event does and has it written
+ * here, in the caller's transaction, with the container already locked by the caller.
+ */
+@Injectable()
+export class ContainerLifecycleExecutor {
+  constructor(@Inject(API_CONFIG) private readonly config: ApiConfig) {}
+
+  /** Throws what the planner or its checks refuse, before anything is written. */
+  async run(em: EntityManager, c: ContainerEntity, request: LifecycleRequest): Promise<LifecycleOutcome> {
+    const plan = planContainerLifecycle({ ...c, ...(await containerUsageFacts(em, c.id)) }, request);
+    await this.check(em, c, plan.checks);
+    await settleOperations(em, c, plan.operations, request.operationId ?? null);
+    if (plan.patch) {
+      Object.assign(c, plan.patch);
+      await em.save(c);
+    }
+    const nudge = await release(em, c, plan.release);
+    await applyContainerUsage(em, c, plan.usage);
+    let operation: OperationEntity | null = null;
+    if (plan.newOperation) {
+      operation = await openOperation(em, {
+        tenantId: c.tenantId,
+        kind: plan.newOperation.kind,
+        targetId: c.id,
+        hostId: c.hostId,
+        generation: plan.newOperation.generation,
+      });
+      if (plan.newOperation.then === 'succeed') await finishOperation(em, operation, 'succeeded');
+    }
+    return { plan, operation, nudge };
+  }
+
+  private async check(em: EntityManager, c: ContainerEntity, checks: LifecycleChecks): Promise<void> {
+    if (checks.goodStanding) await assertInGoodStanding(em, c.tenantId);
+    if (checks.capacity) {
+      // A stopped container reserves nothing; starting it reserves its vCPUs and memory again, so it
+      // counts against those quotas as a create does (or stop-create-start would run past them).
+      await assertWithinQuota(em, c.tenantId, this.config.quotas, { vcpus: c.vcpu, memoryMib: c.memoryMib });
+      await reserveOnOwnHost(em, c);
+    }
+  }
+}
+
+/** Start of a stopped container: it lives on its host (its writable layer is there), so that host must have room. */
+async function reserveOnOwnHost(em: EntityManager, c: ContainerEntity): Promise<void> {
+  if (!c.hostId) throw new DomainError('host/not_ready', `container ${c.name} has no host`);
+  const { hosts, snapshots } = await loadHostSnapshots(em, { lock: true, onlyIds: [c.hostId] });
+  const host = hosts[0];
+  const snap = snapshots[0];
+  if (!host || !snap || !hostAcceptsWork(host.state)) {
+    throw new DomainError(
+      'host/not_ready',
+      `the host of container ${c.name} is ${host?.state ?? 'gone'}; it cannot be started now`,
+    );
+  }
+  const free = subtractResources(snap.capacity, snap.reserved);
+  const need = { vcpu: c.vcpu, memoryMib: c.memoryMib, diskGib: 0 };
+  if (!fitsWithin(need, free)) {
+    throw new DomainError(
+      'capacity/unavailable',
+      `the host of container ${c.name} has no room for ${c.vcpu} vCPU and ${c.memoryMib} MiB now; try again later`,
+    );
+  }
+}
+
+/** The container's operations in flight, or only the one a report names (when it is this container's). */
+async function settleOperations(
+  em: EntityManager,
+  c: ContainerEntity,
+  effect: OperationsEffect,
+  namedId: string | null,
+): Promise<void> {
+  if (effect.scope === 'none' || (effect.scope === 'named' && namedId === null)) return;
+  const qb = em
+    .createQueryBuilder(OperationEntity, 'o')
+    .setLock('pessimistic_write')
+    .where(`o.target_id = :target AND o.state IN ('pending', 'running')`, { target: c.id });
+  if (effect.scope === 'named') qb.andWhere('o.id = :id', { id: namedId });
+  for (const op of await qb.getMany()) await settle(em, op, effect.outcome[op.kind]);
+}
+
+async function settle(em: EntityManager, op: OperationEntity, outcome: OperationOutcome): Promise<void> {
+  switch (outcome.kind) {
+    case 'leave':
+      return;
+    case 'running':
+      return markOperationRunning(em, op);
+    case 'succeed':
+      return finishOperation(em, op, 'succeeded');
+    case 'supersede':
+      return finishOperation(em, op, 'superseded');
+    case 'fail':
+      return finishOperation(em, op, 'failed', outcome.error);
+  }
+}
+
+/**
+ * Lets go of what a container held besides its VM: its addresses, groups and floating IP are freed
+ * (its peers' hosts are returned, computed while it still has them), and its volumes may have another writer.
+ */
+async function release(em: EntityManager, c: ContainerEntity, effect: ReleaseEffect): Promise<HostId[]> {
+  const nudge = effect.networking ? await hostsAffectedByContainers(em, [c.id]) : [];
+  if (effect.networking) await releaseContainerNetworking(em, c.id);
+  if (effect.volumes) await releaseContainerVolumes(em, c.id);
+  return nudge;
+}

@@ -1,0 +1,372 @@
+/*
+ * What one event does to a container's life, decided in one place: its new state and fields, its
+ * usage, the resources it lets go of, and its operations. Pure: the API's paths that move a container
+ * (an agent's report, a tenant's action, the host reaper) read the facts, ask planContainerLifecycle,
+ * and write the plan in their own transaction.
+ *
+ * Who sends which event, and by which clock it is dated:
+ *   start | stop | restart | delete   a tenant, through the API          the API's clock at the request
+ *   agent.*                            the host's agent reports           the host's clock at the observation
+ *   host.lost                          the API's reaper                   the host's clock at its last heartbeat
+ *
+ * The transitions themselves are container-state.ts's table; this file adds what follows from each.
+ */
+import { DomainError } from './errors';
+import {
+  CONTAINER_USER_EVENTS,
+  containerHoldsCapacity,
+  nextContainerState,
+  transitionContainer,
+  type ContainerAgentEvent,
+  type ContainerEvent,
+  type ContainerState,
+  type ContainerUserEvent,
+} from './container-state';
+import { OPERATION_KINDS, type OperationKind } from './operation-state';
+import { containerMeter, MIN_SECONDS_PER_START, type ContainerMeter } from './pricing';
+import type { SizeName } from './sizes';
+
+/** Which machine's clock dated an event: the API's (a tenant's request) or the container's host's. */
+export type LifecycleClock = 'api' | 'host';
+
+/** What the planner needs to know about a container and its usage. */
+export interface LifecycleContainer {
+  readonly name: string;
+  readonly state: ContainerState;
+  readonly size: SizeName;
+  readonly generation: number;
+  /** The host-clock time of the last agent report applied; an older report changes nothing. */
+  readonly lastReportAt: Date | null;
+  /** When its open usage interval started; null when none is open. */
+  readonly usageOpenSince: Date | null;
+  /** The latest end of its closed usage intervals; null when none has ended. */
+  readonly usageLastEndedAt: Date | null;
+}
+
+/** Why something ended: a host's error for agent.failed, the reaper's note for host.lost. */
+export interface LifecycleReason {
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface LifecycleInput {
+  readonly event: ContainerEvent;
+  /** When it happened, by `clock`. */
+  readonly at: Date;
+  readonly clock: LifecycleClock;
+  /** The API's clock as it writes the plan (updatedAt). */
+  readonly now: Date;
+  readonly reason?: LifecycleReason | null;
+  /** agent.exited and agent.stopped: the workload's exit code, when the host knows it. */
+  readonly exitCode?: number | null;
+  /** delete: kill a container that still holds its host's capacity. */
+  readonly force?: boolean;
+}
+
+/** The container's fields to write. Fields not named stay as they are. */
+export interface ContainerPatch {
+  readonly state: ContainerState;
+  readonly stateChangedAt: Date;
+  readonly updatedAt: Date;
+  readonly generation?: number;
+  readonly lastReportAt?: Date;
+  readonly startedAt?: Date;
+  readonly finishedAt?: Date | null;
+  readonly exitCode?: number | null;
+  readonly stateReason?: string | null;
+}
+
+/**
+ * What happens to the container's usage. `open` first closes any open interval at `closeOpenAt`, then
+ * opens one on `meter` from `at`; `close` ends the open interval at `at`.
+ */
+export type UsageEffect =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'close'; readonly at: Date; readonly clock: LifecycleClock }
+  | {
+      readonly kind: 'open';
+      readonly meter: ContainerMeter;
+      readonly at: Date;
+      readonly closeOpenAt: Date | null;
+      readonly minSeconds: number;
+      readonly clock: LifecycleClock;
+    };
+
+/** What the container lets go of besides host capacity (which follows its state). */
+export interface ReleaseEffect {
+  /** Its addresses, groups and floating IP; its peers' hosts are told. */
+  readonly networking: boolean;
+  /** Its volumes, which may then have another writer. */
+  readonly volumes: boolean;
+}
+
+export type OperationOutcome =
+  | { readonly kind: 'leave' }
+  | { readonly kind: 'running' }
+  | { readonly kind: 'succeed' }
+  | { readonly kind: 'supersede' }
+  | { readonly kind: 'fail'; readonly error: LifecycleReason };
+
+/**
+ * What happens to the container's operations still in flight (pending or running): none of them, the
+ * one the agent's report names (when it is this container's and still in flight), or every one.
+ */
+export interface OperationsEffect {
+  readonly scope: 'none' | 'named' | 'open';
+  readonly outcome: Readonly<Record<OperationKind, OperationOutcome>>;
+}
+
+/** A tenant's action opens an operation; it is queued for the host, or done at once. */
+export interface NewOperation {
+  readonly kind: OperationKind;
+  readonly generation: number;
+  readonly then: 'enqueue' | 'succeed';
+}
+
+/** Checks with I/O that must pass, after the planner's own, before the plan is written. */
+export interface LifecycleChecks {
+  /** The tenant is not suspended for billing. */
+  readonly goodStanding: boolean;
+  /** The tenant's vCPU and memory quotas, and the container's own host, have room for it again. */
+  readonly capacity: boolean;
+}
+
+export interface LifecyclePlan {
+  readonly from: ContainerState;
+  /** The state after the plan; `from` when nothing changes. */
+  readonly to: ContainerState;
+  /** Whether the container changes at all (a refused, duplicate or stale report does not). */
+  readonly applied: boolean;
+  readonly patch: ContainerPatch | null;
+  readonly usage: UsageEffect;
+  readonly release: ReleaseEffect;
+  readonly operations: OperationsEffect;
+  readonly newOperation: NewOperation | null;
+  readonly checks: LifecycleChecks;
+}
+
+/** Whether a container in `state` means that an operation of `kind` did what it was asked. */
+export function operationGoalReached(kind: OperationKind, state: ContainerState): boolean {
+  switch (kind) {
+    case 'container.create':
+    case 'container.start':
+    case 'container.restart':
+      // A workload that ran and already exited was still started.
+      return state === 'running' || state === 'exited';
+    case 'container.stop':
+      return state === 'stopped' || state === 'exited';
+    case 'container.delete':
+      return state === 'deleted';
+    case 'container.exec':
+    case 'image.pull':
+    case 'volume.create':
+    case 'volume.delete':
+    case 'snapshot.create':
+    case 'snapshot.delete':
+      // These finish through their own result reports, never through a container state.
+      return false;
+  }
+}
+
+/**
+ * The one rule that dates a container's usage, whichever path moves it and whichever clock dated the
+ * event: a boundary is the event's time, except that an interval never ends before it started and never
+ * starts before the container's last interval ended (so no second is billed twice: a host that comes back
+ * after being lost reports the machine's original start, and the seconds it could not vouch for while
+ * away are not billed).
+ */
+export function datedUsage(
+  change: 'open' | 'close',
+  c: Pick<LifecycleContainer, 'size' | 'usageOpenSince' | 'usageLastEndedAt'>,
+  at: Date,
+  clock: LifecycleClock,
+): UsageEffect {
+  const closeOpenAt = c.usageOpenSince === null ? null : latest(at, c.usageOpenSince);
+  if (change === 'close') return closeOpenAt === null ? NO_USAGE : { kind: 'close', at: closeOpenAt, clock };
+  const lastEnd = closeOpenAt === null ? c.usageLastEndedAt : latestOf(closeOpenAt, c.usageLastEndedAt);
+  return {
+    kind: 'open',
+    meter: containerMeter(c.size),
+    at: latestOf(at, lastEnd),
+    closeOpenAt,
+    minSeconds: MIN_SECONDS_PER_START,
+    clock,
+  };
+}
+
+/**
+ * The plan for `input.event` on container `c`. A tenant's action that the state machine refuses throws
+ * DomainError('container/invalid_state'); an agent's report or the reaper's event that it refuses
+ * yields a plan that changes nothing.
+ */
+export function planContainerLifecycle(c: LifecycleContainer, input: LifecycleInput): LifecyclePlan {
+  const event = input.event;
+  if (isUserEvent(event)) return planUserAction(c, event, input);
+  if (event === 'host.lost') return planHostLost(c, input);
+  return planAgentReport(c, event, input);
+}
+
+const NO_USAGE: UsageEffect = { kind: 'none' };
+const NO_RELEASE: ReleaseEffect = { networking: false, volumes: false };
+const RELEASE_ALL: ReleaseEffect = { networking: true, volumes: true };
+const NO_CHECKS: LifecycleChecks = { goodStanding: false, capacity: false };
+
+const OPERATION_OF: Readonly<Record<ContainerUserEvent, OperationKind>> = {
+  start: 'container.start',
+  stop: 'container.stop',
+  restart: 'container.restart',
+  delete: 'container.delete',
+};
+
+/** The default when a host fails without saying why. */
+export const AGENT_FAILED: LifecycleReason = { code: 'agent/failed', message: 'the host could not do it' };
+const FAILED_ON_HOST = 'failed on the host';
+
+function planAgentReport(
+  c: LifecycleContainer,
+  event: ContainerAgentEvent,
+  input: LifecycleInput,
+): LifecyclePlan {
+  const fresh = c.lastReportAt === null || input.at >= c.lastReportAt;
+  const next = fresh ? nextContainerState(c.state, event) : null;
+  const applied = next !== null && next !== c.state;
+  const to = applied ? next : c.state;
+  // The operation a report names is judged by where the container ends, even when the report was stale.
+  const failure = event === 'agent.failed' ? (input.reason ?? AGENT_FAILED) : null;
+  const operations: OperationsEffect = {
+    scope: 'named',
+    outcome: outcomesByKind((kind) => {
+      if (failure) return { kind: 'fail', error: failure };
+      return operationGoalReached(kind, to) ? { kind: 'succeed' } : { kind: 'running' };
+    }),
+  };
+  if (!applied) return unchanged(c, operations);
+  return {
+    from: c.state,
+    to,
+    applied,
+    patch: {
+      ...reportedFields(to, input),
+      state: to,
+      stateChangedAt: input.at,
+      lastReportAt: input.at,
+      updatedAt: input.now,
+    },
+    // Usage follows what the host saw: running opens it, every other change closes it.
+    usage: datedUsage(to === 'running' ? 'open' : 'close', c, input.at, input.clock),
+    release: to === 'deleted' ? RELEASE_ALL : NO_RELEASE,
+    operations,
+    newOperation: null,
+    checks: NO_CHECKS,
+  };
+}
+
+/** The fields a host's report sets besides the state. */
+function reportedFields(to: ContainerState, input: LifecycleInput): Partial<ContainerPatch> {
+  switch (to) {
+    case 'running':
+      return { startedAt: input.at, finishedAt: null, exitCode: null, stateReason: null };
+    case 'exited':
+    case 'stopped':
+      return { finishedAt: input.at, exitCode: input.exitCode ?? null };
+    case 'failed':
+      return { finishedAt: input.at, stateReason: input.reason?.message ?? FAILED_ON_HOST };
+    default:
+      return {};
+  }
+}
+
+function planUserAction(
+  c: LifecycleContainer,
+  action: ContainerUserEvent,
+  input: LifecycleInput,
+): LifecyclePlan {
+  if (action === 'delete' && input.force !== true && containerHoldsCapacity(c.state)) {
+    throw new DomainError(
+      'container/invalid_state',
+      `container ${c.name} is ${c.state}; stop it first, or delete with force=true to kill it`,
+      { state: c.state },
+    );
+  }
+  const to = transitionContainer(c.state, action);
+  const generation = c.generation + 1;
+  // A lost host can do nothing: deleting there ends at once, and the agent clears up if it returns.
+  const deletedNow = to === 'deleted';
+  const cleared = to === 'starting' || to === 'restarting' ? { exitCode: null, stateReason: null } : {};
+  return {
+    from: c.state,
+    to,
+    applied: true,
+    patch: { state: to, stateChangedAt: input.at, updatedAt: input.at, generation, ...cleared },
+    usage: deletedNow ? datedUsage('close', c, input.at, input.clock) : NO_USAGE,
+    release: deletedNow ? RELEASE_ALL : NO_RELEASE,
+    // The new action replaces whatever was in flight.
+    operations: { scope: 'open', outcome: outcomesByKind(() => ({ kind: 'supersede' })) },
+    newOperation: { kind: OPERATION_OF[action], generation, then: deletedNow ? 'succeed' : 'enqueue' },
+    checks: {
+      goodStanding: action === 'start',
+      // A stopped container reserves nothing; starting it reserves its vCPUs and memory again.
+      capacity: (action === 'start' || action === 'restart') && !containerHoldsCapacity(c.state),
+    },
+  };
+}
+
+function planHostLost(c: LifecycleContainer, input: LifecycleInput): LifecyclePlan {
+  const to = nextContainerState(c.state, 'host.lost');
+  if (to === null) return unchanged(c, { scope: 'none', outcome: outcomesByKind(() => ({ kind: 'leave' })) });
+  const reason = input.reason ?? { code: 'host/lost', message: 'the host stopped answering' };
+  return {
+    from: c.state,
+    to,
+    applied: true,
+    patch: { state: to, stateChangedAt: input.at, stateReason: reason.message, updatedAt: input.now },
+    // Nothing after the host's last heartbeat can be vouched for: usage ends there.
+    usage: datedUsage('close', c, input.at, input.clock),
+    release: to === 'deleted' ? RELEASE_ALL : NO_RELEASE,
+    operations: {
+      scope: 'open',
+      outcome: outcomesByKind((kind) =>
+        to === 'deleted' && kind === 'container.delete'
+          ? { kind: 'succeed' }
+          : { kind: 'fail', error: reason },
+      ),
+    },
+    newOperation: null,
+    checks: NO_CHECKS,
+  };
+}
+
+function unchanged(c: LifecycleContainer, operations: OperationsEffect): LifecyclePlan {
+  return {
+    from: c.state,
+    to: c.state,
+    applied: false,
+    patch: null,
+    usage: NO_USAGE,
+    release: NO_RELEASE,
+    operations,
+    newOperation: null,
+    checks: NO_CHECKS,
+  };
+}
+
+function outcomesByKind(
+  decide: (kind: OperationKind) => OperationOutcome,
+): Readonly<Record<OperationKind, OperationOutcome>> {
+  return Object.fromEntries(OPERATION_KINDS.map((kind) => [kind, decide(kind)])) as Record<
+    OperationKind,
+    OperationOutcome
+  >;
+}
+
+function isUserEvent(event: ContainerEvent): event is ContainerUserEvent {
+  return (CONTAINER_USER_EVENTS as readonly string[]).includes(event);
+}
+
+function latest(a: Date, b: Date): Date {
+  return b > a ? b : a;
+}
+
+function latestOf(a: Date, b: Date | null): Date {
+  return b === null ? a : latest(a, b);
+}
