@@ -7,7 +7,7 @@ set -euo pipefail
 declare -A NEED=(
   [pg_ctlcluster]=postgresql
   [redis-server]=redis-server
-  # images (apps/agent/src/images): pull, unpack, EROFS root filesystems
+  # images (apps/agent/src/drivers/images): pull, unpack, EROFS root filesystems
   [umoci]=umoci
   [mkfs.erofs]=erofs-utils
   [zstd]=zstd

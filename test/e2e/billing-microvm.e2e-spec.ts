@@ -1,10 +1,9 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import {
   buildTestImage,
+  runCliOk,
   startFakeStripe,
   startTestRegistry,
   TestStack,
@@ -16,9 +15,6 @@ import {
 import { CONTAINER_PRICE_PER_SECOND } from '@berth/domain';
 
 jest.setTimeout(600_000);
-
-const run = promisify(execFile);
-const CLI = path.resolve(__dirname, '../../dist/apps/cli/src/main.js');
 
 /**
  * Billing of real microVMs: the seconds a workload ran inside QEMU (by its host's clock), rated,
@@ -53,12 +49,8 @@ describe('billing real microVMs (api + qemu agent + billing worker + local Strip
     rmSync(home, { recursive: true, force: true });
   });
 
-  async function berth(args: string[]): Promise<string> {
-    const { stdout } = await run(process.execPath, [CLI, ...args], {
-      env: { PATH: process.env.PATH, HOME: home, BERTH_API_URL: stack.apiUrl, BERTH_API_KEY: tenant.key },
-    });
-    return stdout;
-  }
+  const berth = (args: string[]): Promise<string> =>
+    runCliOk(args, { home, env: { BERTH_API_URL: stack.apiUrl, BERTH_API_KEY: tenant.key } });
 
   async function runToExit(name: string, seconds: number): Promise<any> {
     const res = await tenant.http.post('/v1/containers', {

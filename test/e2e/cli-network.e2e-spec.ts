@@ -1,29 +1,25 @@
-import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { buildTestImage, startTestRegistry, TestStack, waitFor, type TestRegistry } from '@berth/testing';
+import {
+  addNetns,
+  buildTestImage,
+  deleteNetns,
+  fetchInNetns,
+  joinInternet,
+  makeInternet,
+  runCli,
+  runCliJson,
+  runCliOk,
+  startTestRegistry,
+  TestStack,
+  waitFor,
+  type CliRun,
+  type TestRegistry,
+} from '@berth/testing';
 
 jest.setTimeout(400_000);
-
-const CLI = path.resolve(__dirname, '../../dist/apps/cli/src/main.js');
-
-const sh = (...args: string[]): string => execFileSync(args[0]!, args.slice(1), { stdio: 'pipe' }).toString();
-const ok = (...args: string[]): boolean => {
-  try {
-    execFileSync(args[0]!, args.slice(1), { stdio: 'ignore', timeout: 15_000 });
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-interface Ran {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 /**
  * The issue's done-criterion, through the built `berth` executable: `berth run --net mynet`, then
@@ -50,49 +46,15 @@ describe('berth CLI networking: network, sg, fip, run --net (netns host, microVM
   let fip: string;
 
   /** Runs `berth args` with a clean environment: HOME, PATH and the tenant's URL and key. */
-  function berth(args: readonly string[]): Promise<Ran> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI, ...args], {
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
-      child.on('error', reject);
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr });
-      });
-    });
-  }
+  const berth = (args: readonly string[]): Promise<CliRun> => runCli(args, { home, env });
 
   /** `berth args` that must succeed; returns its stdout. */
-  async function succeed(args: readonly string[]): Promise<string> {
-    const r = await berth(args);
-    if (r.code !== 0) throw new Error(`berth ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
-    return r.stdout;
-  }
+  const succeed = (args: readonly string[]): Promise<string> => runCliOk(args, { home, env });
 
-  const json = async (args: readonly string[]): Promise<any> =>
-    JSON.parse(await succeed([...args, '--json']));
+  const json = (args: readonly string[]): Promise<any> => runCliJson(args, { home, env });
 
   /** An HTTP GET from the internet namespace: the body, or null when nothing answered. */
-  const fromInternet = (url: string): string | null => {
-    try {
-      // busybox's `wget -T` crashes (Debian's 1.35); execFileSync's timeout bounds it instead.
-      return execFileSync('ip', ['netns', 'exec', ns.inet, 'busybox', 'wget', '-q', '-O', '-', url], {
-        timeout: 8_000,
-        stdio: ['ignore', 'pipe', 'ignore'],
-      })
-        .toString()
-        .trim();
-    } catch {
-      return null;
-    }
-  };
+  const fromInternet = (url: string): string | null => fetchInNetns(ns.inet, url);
 
   const untilServed = (why: string) =>
     waitFor(
@@ -106,33 +68,12 @@ describe('berth CLI networking: network, sg, fip, run --net (netns host, microVM
 
   beforeAll(async () => {
     for (const n of [ns.host, ns.inet]) {
-      sh('ip', 'netns', 'add', n);
+      addNetns(n);
       made.push(n);
     }
     // The public segment: a bridge in the internet namespace, the host's pub0 on it.
-    sh('ip', '-n', ns.inet, 'link', 'add', 'pub', 'type', 'bridge');
-    sh('ip', '-n', ns.inet, 'addr', 'add', `${pub(254)}/24`, 'dev', 'pub');
-    sh('ip', '-n', ns.inet, 'link', 'set', 'pub', 'up');
-    sh('ip', '-n', ns.inet, 'link', 'set', 'lo', 'up');
-    sh(
-      'ip',
-      'link',
-      'add',
-      'pub0',
-      'netns',
-      ns.host,
-      'type',
-      'veth',
-      'peer',
-      'name',
-      'leg1',
-      'netns',
-      ns.inet,
-    );
-    sh('ip', '-n', ns.inet, 'link', 'set', 'leg1', 'master', 'pub', 'up');
-    sh('ip', '-n', ns.host, 'addr', 'add', `${pub(1)}/24`, 'dev', 'pub0');
-    for (const dev of ['lo', 'pub0']) sh('ip', '-n', ns.host, 'link', 'set', dev, 'up');
-    sh('ip', '-n', ns.host, 'route', 'add', 'default', 'via', pub(254));
+    makeInternet(ns.inet, pub(254));
+    joinInternet({ host: ns.host, inet: ns.inet, leg: 'leg1', address: pub(1), gateway: pub(254) });
 
     registry = await startTestRegistry();
     image = await buildTestImage(registry, 'berth/cli-net-web', {
@@ -161,7 +102,7 @@ describe('berth CLI networking: network, sg, fip, run --net (netns host, microVM
   afterAll(async () => {
     await stack.stop();
     await registry?.stop();
-    for (const n of made) ok('ip', 'netns', 'del', n);
+    for (const n of made) deleteNetns(n);
     rmSync(home, { recursive: true, force: true });
   });
 

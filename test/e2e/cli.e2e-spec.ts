@@ -1,19 +1,20 @@
-import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { buildTestImage, startTestRegistry, TestStack, type TestRegistry } from '@berth/testing';
+import {
+  buildTestImage,
+  parseNdjson,
+  runCli,
+  runCliJson,
+  startTestRegistry,
+  TestStack,
+  type CliRun,
+  type CliRunOptions,
+  type TestRegistry,
+} from '@berth/testing';
 
 jest.setTimeout(300_000);
-
-const CLI = path.resolve(__dirname, '../../dist/apps/cli/src/main.js');
-
-interface Ran {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 /**
  * The tenant CLI end to end: the built `berth` executable, spawned as a person or a script would,
@@ -30,48 +31,12 @@ describe('berth CLI (built binary + api + qemu agent + registry)', () => {
   let tenantKey: string;
 
   /** Runs `berth args` with a clean environment: HOME, PATH and what the test passes, nothing else. */
-  function berth(
-    args: readonly string[],
-    opts: { env?: Record<string, string>; stdin?: string; interruptWhen?: () => Promise<boolean> } = {},
-  ): Promise<Ran> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI, ...args], {
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, ...opts.env },
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
-      // As a terminal's Ctrl-C does: SIGINT to the process, once it is really waiting (on a loaded machine
-      // Node may take seconds to start, and a SIGINT before the CLI's handler exists just kills it).
-      let interrupt: NodeJS.Timeout | undefined;
-      const interruptWhen = opts.interruptWhen;
-      if (interruptWhen) {
-        const poll = (): void => {
-          interrupt = setTimeout(() => {
-            void interruptWhen().then((now) => (now ? child.kill('SIGINT') : poll()), poll);
-          }, 100);
-        };
-        poll();
-      }
-      child.on('error', reject);
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        clearTimeout(interrupt);
-        resolve({ code, stdout, stderr });
-      });
-      child.stdin.end(opts.stdin ?? '');
-    });
-  }
+  const berth = (args: readonly string[], opts: Omit<CliRunOptions, 'home'> = {}): Promise<CliRun> =>
+    runCli(args, { home, ...opts });
 
   /** `berth args --json` that must succeed; returns the parsed JSON. */
-  async function json(args: readonly string[], opts: { env?: Record<string, string> } = {}): Promise<any> {
-    const r = await berth([...args, '--json'], opts);
-    if (r.code !== 0) throw new Error(`berth ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
-    return JSON.parse(r.stdout);
-  }
+  const json = (args: readonly string[], opts: { env?: Record<string, string> } = {}): Promise<any> =>
+    runCliJson(args, { home, ...opts });
 
   /** How many times the API has answered GET /v1/containers/:ref (the CLI's wait polls it). */
   async function containerReads(): Promise<number> {
@@ -205,10 +170,7 @@ describe('berth CLI (built binary + api + qemu agent + registry)', () => {
 
     const logs = await berth(['logs', 'web', '--json']);
     expect(logs.code).toBe(0);
-    const lines = logs.stdout
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l));
+    const lines = parseNdjson(logs.stdout);
     expect(lines).toEqual(
       expect.arrayContaining([expect.objectContaining({ stream: 'stdout', text: 'polite up' })]),
     );

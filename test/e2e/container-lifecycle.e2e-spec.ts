@@ -1,4 +1,4 @@
-import { TestStack, waitFor, type TestHttpClient } from '@berth/testing';
+import { TestStack, waitFor, waitOp, type TestHttpClient } from '@berth/testing';
 
 jest.setTimeout(120_000);
 
@@ -19,12 +19,6 @@ describe('container lifecycle (api + agent processes)', () => {
 
   afterAll(() => stack.stop());
 
-  async function waitOp(id: string): Promise<any> {
-    const res = await tenant.get(`/v1/operations/${id}?wait=30`);
-    expect(res.status).toBe(200);
-    return res.body;
-  }
-
   it('takes a container from create to running to stopped to deleted', async () => {
     const created = await tenant.post('/v1/containers', {
       image: 'busybox:latest',
@@ -44,7 +38,10 @@ describe('container lifecycle (api + agent processes)', () => {
     expect(created.body.operation).toMatchObject({ kind: 'container.create', state: 'pending' });
     const id = created.body.data.id as string;
 
-    expect(await waitOp(created.body.operation.id)).toMatchObject({ state: 'succeeded', error: null });
+    expect(await waitOp(tenant, created.body.operation.id)).toMatchObject({
+      state: 'succeeded',
+      error: null,
+    });
     const running = await tenant.get(`/v1/containers/${id}`);
     expect(running.body).toMatchObject({ state: 'running', hostId: expect.stringMatching(/^hst_/) });
     expect(running.body.startedAt).not.toBeNull();
@@ -55,12 +52,12 @@ describe('container lifecycle (api + agent processes)', () => {
     const stop = await tenant.post(`/v1/containers/${id}/stop`);
     expect(stop.status).toBe(202);
     expect(stop.body.data.state).toBe('stopping');
-    expect(await waitOp(stop.body.operation.id)).toMatchObject({ state: 'succeeded' });
+    expect(await waitOp(tenant, stop.body.operation.id)).toMatchObject({ state: 'succeeded' });
     expect((await tenant.get(`/v1/containers/${id}`)).body).toMatchObject({ state: 'stopped', exitCode: 0 });
 
     const start = await tenant.post(`/v1/containers/${id}/start`);
     expect(start.status).toBe(202);
-    expect(await waitOp(start.body.operation.id)).toMatchObject({ state: 'succeeded' });
+    expect(await waitOp(tenant, start.body.operation.id)).toMatchObject({ state: 'succeeded' });
     expect((await tenant.get(`/v1/containers/${id}`)).body.state).toBe('running');
 
     const refused = await tenant.delete(`/v1/containers/${id}`);
@@ -69,7 +66,7 @@ describe('container lifecycle (api + agent processes)', () => {
 
     const del = await tenant.delete(`/v1/containers/${id}?force=true`);
     expect(del.status).toBe(202);
-    expect(await waitOp(del.body.operation.id)).toMatchObject({ state: 'succeeded' });
+    expect(await waitOp(tenant, del.body.operation.id)).toMatchObject({ state: 'succeeded' });
     expect((await tenant.get(`/v1/containers/${id}`)).status).toBe(404);
     const list = await tenant.get('/v1/containers');
     expect(list.body.data.map((c: { id: string }) => c.id)).not.toContain(id);
@@ -77,21 +74,21 @@ describe('container lifecycle (api + agent processes)', () => {
     // The name is free again once its container is deleted.
     const again = await tenant.post('/v1/containers', { image: 'busybox:latest', name: 'web-1' });
     expect(again.status).toBe(202);
-    await waitOp(again.body.operation.id);
+    await waitOp(tenant, again.body.operation.id);
   });
 
   it('supersedes an older operation when a newer action arrives, and the agent skips the stale job', async () => {
     const created = await tenant.post('/v1/containers', { image: 'busybox:latest' });
     const stop = await tenant.post(`/v1/containers/${created.body.data.id}/stop`);
     expect(stop.status).toBe(202);
-    expect(await waitOp(stop.body.operation.id)).toMatchObject({ state: 'succeeded' });
+    expect(await waitOp(tenant, stop.body.operation.id)).toMatchObject({ state: 'succeeded' });
     expect((await tenant.get(`/v1/operations/${created.body.operation.id}`)).body.state).toBe('superseded');
     expect((await tenant.get(`/v1/containers/${created.body.data.id}`)).body.state).toBe('stopped');
   });
 
   it('marks a host lost when its agent stops heartbeating, and ready again when it comes back', async () => {
     const created = await tenant.post('/v1/containers', { image: 'busybox:latest', name: 'survivor' });
-    await waitOp(created.body.operation.id);
+    await waitOp(tenant, created.body.operation.id);
     const agent = stack.agents.get('host-a')!;
     await agent.process.kill();
     await waitFor('host to be lost', async () => {
@@ -114,6 +111,6 @@ describe('container lifecycle (api + agent processes)', () => {
     expect(after.stateReason).toMatch(/not on the host/);
     // And it can be started again on its host.
     const start = await tenant.post('/v1/containers/survivor/start');
-    expect(await waitOp(start.body.operation.id)).toMatchObject({ state: 'succeeded' });
+    expect(await waitOp(tenant, start.body.operation.id)).toMatchObject({ state: 'succeeded' });
   });
 });

@@ -1,4 +1,4 @@
-import { TestHttpClient, TestStack, type HttpResult } from '@berth/testing';
+import { expectError, TestHttpClient, TestStack, type HttpResult } from '@berth/testing';
 
 jest.setTimeout(120_000);
 
@@ -495,13 +495,6 @@ function send(
   c: { method: string; path: string; body?: unknown },
 ): Promise<HttpResult> {
   return client.request(c.method, c.path, c.body);
-}
-
-/** A coded error, as the one exception filter writes it, with the request id it answered under. */
-function expectError(res: HttpResult, status: number, code: string): void {
-  expect({ status: res.status, code: res.body?.error?.code }).toEqual({ status, code });
-  expect(typeof res.body.error.message).toBe('string');
-  expect(res.body.error.requestId).toBe(res.headers.get('x-request-id'));
 }
 
 describe('cross-tenant isolation and credentials (api + agent processes)', () => {

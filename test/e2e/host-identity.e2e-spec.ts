@@ -1,6 +1,6 @@
 import { readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
-import { TestStack, waitFor, type HttpResult, type RunningAgent, type TestHttpClient } from '@berth/testing';
+import { expectError, TestStack, waitFor, type RunningAgent, type TestHttpClient } from '@berth/testing';
 
 jest.setTimeout(240_000);
 
@@ -20,11 +20,6 @@ function report(name: string, over: Record<string, unknown> = {}): Record<string
     agentVersion: 'test',
     ...over,
   };
-}
-
-function expectError(res: HttpResult, status: number, code: string): void {
-  expect({ status: res.status, code: res.body?.error?.code }).toEqual({ status, code });
-  expect(res.body.error.requestId).toBe(res.headers.get('x-request-id'));
 }
 
 function identityOf(agent: RunningAgent): Identity {

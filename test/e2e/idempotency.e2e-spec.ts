@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { TestStack, type HttpResult, type TestHttpClient } from '@berth/testing';
+import { expectError, TestStack, waitOp, type HttpResult, type TestHttpClient } from '@berth/testing';
 
 jest.setTimeout(120_000);
 
@@ -42,18 +42,9 @@ describe('idempotency keys (api + agent processes)', () => {
     return (res.body.data as { id: string }[]).map((c) => c.id);
   }
 
-  async function waitOp(http: TestHttpClient, id: string): Promise<any> {
-    const res = await http.get(`/v1/operations/${id}?wait=30`);
-    expect(res.status).toBe(200);
-    return res.body;
-  }
-
-  function expectError(res: HttpResult, status: number, code: string): void {
-    expect({ status: res.status, code: res.body?.error?.code }).toEqual({ status, code });
-    expect(typeof res.body.error.message).toBe('string');
-    expect(res.body.error.message.length).toBeGreaterThan(10);
-    expect(res.body.error.requestId).toBe(res.headers.get('x-request-id'));
-  }
+  /** A refusal explains itself in a sentence, not a bare word. */
+  const expectRefusal = (res: HttpResult, status: number, code: string): void =>
+    expectError(res, status, code, { messageLongerThan: 10 });
 
   it('answers a repeated request with the first answer and creates one container', async () => {
     const headers = key('replay');
@@ -103,7 +94,7 @@ describe('idempotency keys (api + agent processes)', () => {
       { image: 'busybox:latest', size: 's2', labels: { test: 'reuse' } },
       headers,
     );
-    expectError(reused, 409, 'idempotency/key_reused');
+    expectRefusal(reused, 409, 'idempotency/key_reused');
     expect(reused.body.error.message).toMatch(/Idempotency-Key/);
     expect(reused.headers.get('idempotent-replayed')).toBeNull();
     expect(await containersLabelled(tenant, 'reuse')).toEqual([first.body.data.id]);
@@ -141,7 +132,7 @@ describe('idempotency keys (api + agent processes)', () => {
     expect(accepted.filter((a) => a.headers.get('idempotent-replayed') !== 'true')).toHaveLength(1);
     expect(new Set(accepted.map((a) => a.body.data.id)).size).toBe(1);
     expect(new Set(accepted.map((a) => a.body.operation.id)).size).toBe(1);
-    for (const r of refused) expectError(r, 409, 'idempotency/in_progress');
+    for (const r of refused) expectRefusal(r, 409, 'idempotency/in_progress');
 
     const id = accepted[0]!.body.data.id as string;
     expect(await containersLabelled(tenant, 'race')).toEqual([id]);
@@ -158,11 +149,11 @@ describe('idempotency keys (api + agent processes)', () => {
     const good = { image: 'busybox:latest', size: 's1', labels: { test: 'invalid' } };
 
     const first = await tenant.post('/v1/containers', bad, headers);
-    expectError(first, 400, 'request/invalid');
+    expectRefusal(first, 400, 'request/invalid');
     expect(first.body.error.message).toMatch(/size must be one of/);
     // Not remembered: the same bad request is validated again (not replayed, not "in progress").
     const again = await tenant.post('/v1/containers', bad, headers);
-    expectError(again, 400, 'request/invalid');
+    expectRefusal(again, 400, 'request/invalid');
     expect(again.headers.get('idempotent-replayed')).toBeNull();
     expect(await containersLabelled(tenant, 'invalid')).toEqual([]);
 
@@ -174,7 +165,7 @@ describe('idempotency keys (api + agent processes)', () => {
     expect(replay.headers.get('idempotent-replayed')).toBe('true');
     expect(replay.body.data.id).toBe(fixed.body.data.id);
     const badNow = await tenant.post('/v1/containers', bad, headers);
-    expectError(badNow, 409, 'idempotency/key_reused');
+    expectRefusal(badNow, 409, 'idempotency/key_reused');
     expect(await containersLabelled(tenant, 'invalid')).toEqual([fixed.body.data.id]);
   });
 
@@ -190,7 +181,7 @@ describe('idempotency keys (api + agent processes)', () => {
     const headers = key('domain');
     const body = { image: 'busybox:latest', size: 's1', name: 'taken', labels: { test: 'domain' } };
     const refused = await tenant.post('/v1/containers', body, headers);
-    expectError(refused, 409, 'container/name_taken');
+    expectRefusal(refused, 409, 'container/name_taken');
 
     const del = await tenant.delete('/v1/containers/taken?force=true');
     expect(del.status).toBe(202);
@@ -206,10 +197,10 @@ describe('idempotency keys (api + agent processes)', () => {
   it('rejects a key that is too long or not printable ASCII, and accepts one of 255 characters', async () => {
     const body = { image: 'busybox:latest', size: 's1', labels: { test: 'keyshape' } };
     const long = await tenant.post('/v1/containers', body, { 'Idempotency-Key': 'k'.repeat(256) });
-    expectError(long, 400, 'request/invalid');
+    expectRefusal(long, 400, 'request/invalid');
     expect(long.body.error.message).toMatch(/Idempotency-Key must be 1 to 255 printable ASCII/);
     const spaced = await tenant.post('/v1/containers', body, { 'Idempotency-Key': 'has a space' });
-    expectError(spaced, 400, 'request/invalid');
+    expectRefusal(spaced, 400, 'request/invalid');
     expect(await containersLabelled(tenant, 'keyshape')).toEqual([]);
 
     const max = { 'Idempotency-Key': `${'k'.repeat(255 - 16)}${randomBytes(8).toString('hex')}` };
@@ -257,7 +248,7 @@ describe('idempotency keys (api + agent processes)', () => {
 
     // The key is bound to that request: using it to start the container is another request.
     const start = await tenant.post(`/v1/containers/${id}/start`, undefined, headers);
-    expectError(start, 409, 'idempotency/key_reused');
+    expectRefusal(start, 409, 'idempotency/key_reused');
     expect((await tenant.get(`/v1/containers/${id}`)).body.state).toBe('stopped');
   });
 });

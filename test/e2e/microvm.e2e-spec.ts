@@ -3,6 +3,8 @@ import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import {
   buildTestImage,
+  ndjsonBody,
+  parseNdjson,
   startTestRegistry,
   TestStack,
   waitFor,
@@ -81,13 +83,7 @@ describe('containers as microVMs (api + qemu agent + registry)', () => {
     const res = await tenant.get(`/v1/containers/${id}/logs${query}`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/application\/x-ndjson/);
-    // TestHttpClient parses a one-line body as JSON; NDJSON of several lines stays text.
-    const text =
-      res.body === undefined ? '' : typeof res.body === 'string' ? res.body : `${JSON.stringify(res.body)}\n`;
-    return text
-      .split('\n')
-      .filter((l: string) => l.length > 0)
-      .map((l: string) => JSON.parse(l));
+    return ndjsonBody(res);
   }
 
   function imageCacheEntries(): string[] {
@@ -268,10 +264,7 @@ describe('containers as microVMs (api + qemu agent + registry)', () => {
     });
     expect(res.status).toBe(200);
     const body = await res.text(); // ends when the container has exited
-    const texts = body
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l).text);
+    const texts = parseNdjson(body).map((l) => l.text);
     expect(texts).toEqual(['tick-1', 'tick-2', 'tick-3', 'late']);
     // During the quiet seconds the API sent blank keep-alive lines, so idle timeouts keep the stream open.
     expect(body).toMatch(/tick-3"[^\n]*\n\n+\{/);

@@ -1,7 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
+  addNetns,
   buildTestImage,
+  deleteNetns,
+  fetchInNetns,
+  joinInternet,
+  makeInternet,
+  sh,
   startProcess,
   startTestRegistry,
   TestStack,
@@ -12,16 +18,6 @@ import {
 } from '@berth/testing';
 
 jest.setTimeout(400_000);
-
-const sh = (...args: string[]): string => execFileSync(args[0]!, args.slice(1), { stdio: 'pipe' }).toString();
-const ok = (...args: string[]): boolean => {
-  try {
-    execFileSync(args[0]!, args.slice(1), { stdio: 'ignore', timeout: 15_000 });
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /**
  * Tenant networks with real packets between real microVMs. Two "hosts" are network namespaces made
@@ -47,38 +43,24 @@ describe('networks, security groups and floating IPs (netns hosts, microVMs, rea
   const c: Record<string, { id: string; ip: string; hostId: string; hostNs: string; gateway: string }> = {};
 
   beforeAll(async () => {
-    for (const n of Object.values(ns)) sh('ip', 'netns', 'add', n);
+    for (const n of Object.values(ns)) addNetns(n);
     // underlay between the hosts
     sh('ip', 'link', 'add', 'ul0', 'netns', ns.h1, 'type', 'veth', 'peer', 'name', 'ul0', 'netns', ns.h2);
     // the public segment: a bridge in the internet namespace, one leg per host
-    sh('ip', '-n', ns.inet, 'link', 'add', 'pub', 'type', 'bridge');
-    sh('ip', '-n', ns.inet, 'addr', 'add', `${pub(254)}/24`, 'dev', 'pub');
-    sh('ip', '-n', ns.inet, 'link', 'set', 'pub', 'up');
-    sh('ip', '-n', ns.inet, 'link', 'set', 'lo', 'up');
+    makeInternet(ns.inet, pub(254));
     for (const [i, h] of [
       [1, ns.h1],
       [2, ns.h2],
     ] as const) {
       sh('ip', '-n', h, 'addr', 'add', `${underlay(i)}/24`, 'dev', 'ul0');
-      sh(
-        'ip',
-        'link',
-        'add',
-        'pub0',
-        'netns',
-        h,
-        'type',
-        'veth',
-        'peer',
-        'name',
-        `leg${i}`,
-        'netns',
-        ns.inet,
-      );
-      sh('ip', '-n', ns.inet, 'link', 'set', `leg${i}`, 'master', 'pub', 'up');
-      sh('ip', '-n', h, 'addr', 'add', `${pub(i)}/24`, 'dev', 'pub0');
-      for (const dev of ['lo', 'ul0', 'pub0']) sh('ip', '-n', h, 'link', 'set', dev, 'up');
-      sh('ip', '-n', h, 'route', 'add', 'default', 'via', pub(254));
+      joinInternet({
+        host: h,
+        inet: ns.inet,
+        leg: `leg${i}`,
+        address: pub(i),
+        gateway: pub(254),
+        alsoUp: ['ul0'],
+      });
     }
     // A web server "on the internet", to see that containers without a floating IP reach out through NAT.
     internetWeb = startProcess('net-internet-httpd', 'ip', [
@@ -170,7 +152,7 @@ describe('networks, security groups and floating IPs (netns hosts, microVMs, rea
     await registry?.stop();
     await internetWeb?.stop();
     for (const p of hostServices) await p.stop();
-    for (const n of Object.values(ns)) ok('ip', 'netns', 'del', n);
+    for (const n of Object.values(ns)) deleteNetns(n);
   });
 
   /** Runs wget inside a container; returns its output or null when it failed. */
@@ -192,17 +174,7 @@ describe('networks, security groups and floating IPs (netns hosts, microVMs, rea
       500,
     );
 
-  const fromInternet = (url: string): string | null => {
-    try {
-      return execFileSync('ip', ['netns', 'exec', ns.inet, 'busybox', 'wget', '-q', '-O', '-', url], {
-        timeout: 8_000,
-      })
-        .toString()
-        .trim();
-    } catch {
-      return null;
-    }
-  };
+  const fromInternet = (url: string): string | null => fetchInNetns(ns.inet, url);
 
   it('connects two VMs of one tenant network on different hosts over TCP, by address and by name', async () => {
     expect(c.a!.hostId).not.toBe(c.b!.hostId);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { TestHttpClient, TestStack, waitFor, type HttpResult } from '@berth/testing';
+import { TestHttpClient, TestStack, waitFor, waitOp, type HttpResult } from '@berth/testing';
 
 jest.setTimeout(180_000);
 
@@ -40,12 +40,6 @@ describe('networks, security groups and floating IPs (api + agent processes)', (
 
   function expectCode(res: HttpResult, status: number, code: string): void {
     expect({ status: res.status, code: res.body?.error?.code }).toEqual({ status, code });
-  }
-
-  async function waitOp(client: TestHttpClient, id: string): Promise<any> {
-    const res = await client.get(`/v1/operations/${id}?wait=30`);
-    expect(res.status).toBe(200);
-    return res.body;
   }
 
   async function run(client: TestHttpClient, body: Record<string, unknown>): Promise<any> {

@@ -1,4 +1,4 @@
-import { TestStack, type HttpResult, type TestHttpClient } from '@berth/testing';
+import { TestStack, waitOp, type HttpResult, type TestHttpClient } from '@berth/testing';
 
 jest.setTimeout(120_000);
 
@@ -43,12 +43,6 @@ describe('placement and capacity (api + two agents)', () => {
     }
   }
 
-  async function waitOp(id: string): Promise<any> {
-    const res = await tenant.get(`/v1/operations/${id}?wait=30`);
-    expect(res.status).toBe(200);
-    return res.body;
-  }
-
   async function create(name: string): Promise<HttpResult> {
     return tenant.post('/v1/containers', { image: 'busybox:latest', name, size: 's4' });
   }
@@ -82,8 +76,8 @@ describe('placement and capacity (api + two agents)', () => {
     expect(a.body.data.hostId).toMatch(/^hst_/);
     expect(b.body.data.hostId).toMatch(/^hst_/);
     expect(b.body.data.hostId).not.toBe(a.body.data.hostId);
-    expect(await waitOp(a.body.operation.id)).toMatchObject({ state: 'succeeded' });
-    expect(await waitOp(b.body.operation.id)).toMatchObject({ state: 'succeeded' });
+    expect(await waitOp(tenant, a.body.operation.id)).toMatchObject({ state: 'succeeded' });
+    expect(await waitOp(tenant, b.body.operation.id)).toMatchObject({ state: 'succeeded' });
 
     const rows = await hosts();
     for (const h of rows) expect(h.reserved).toMatchObject({ vcpu: 1, memoryMib: 512 });
@@ -92,7 +86,7 @@ describe('placement and capacity (api + two agents)', () => {
     for (const name of ['spread-1', 'spread-2']) {
       const del = await tenant.delete(`/v1/containers/${name}?force=true`);
       expect(del.status).toBe(202);
-      expect(await waitOp(del.body.operation.id)).toMatchObject({ state: 'succeeded' });
+      expect(await waitOp(tenant, del.body.operation.id)).toMatchObject({ state: 'succeeded' });
     }
     for (const h of await hosts()) expect(h.reserved).toEqual({ vcpu: 0, memoryMib: 0, diskGib: 0 });
   });
@@ -123,7 +117,7 @@ describe('placement and capacity (api + two agents)', () => {
       const rows = await hosts();
       expectNoOvercommit(rows);
       for (const h of rows) expect(h.reserved).toMatchObject({ vcpu: 2, memoryMib: 1024 });
-      for (const p of placed) expect(await waitOp(p.op)).toMatchObject({ state: 'succeeded' });
+      for (const p of placed) expect(await waitOp(tenant, p.op)).toMatchObject({ state: 'succeeded' });
 
       // Refused creates left nothing behind: only the four accepted containers exist.
       const list = await tenant.get('/v1/containers?limit=200');
@@ -140,7 +134,7 @@ describe('placement and capacity (api + two agents)', () => {
       const victim = placed[0]!;
       const stop = await tenant.post(`/v1/containers/${victim.id}/stop`);
       expect(stop.status).toBe(202);
-      expect(await waitOp(stop.body.operation.id)).toMatchObject({ state: 'succeeded' });
+      expect(await waitOp(tenant, stop.body.operation.id)).toMatchObject({ state: 'succeeded' });
       expect((await tenant.get(`/v1/containers/${victim.id}`)).body.state).toBe('stopped');
 
       const host = (await hosts()).find((h) => h.id === victim.hostId)!;
@@ -149,7 +143,7 @@ describe('placement and capacity (api + two agents)', () => {
       const next = await create('takes-the-slot');
       expect(next.status).toBe(202);
       expect(next.body.data.hostId).toBe(victim.hostId);
-      expect(await waitOp(next.body.operation.id)).toMatchObject({ state: 'succeeded' });
+      expect(await waitOp(tenant, next.body.operation.id)).toMatchObject({ state: 'succeeded' });
       const rows = await hosts();
       expectNoOvercommit(rows);
       for (const h of rows) expect(h.reserved).toMatchObject({ vcpu: 2, memoryMib: 1024 });
@@ -174,10 +168,10 @@ describe('placement and capacity (api + two agents)', () => {
       const neighbour = placed.find((p) => p.hostId === victim.hostId && p.id !== victim.id)!;
       const del = await tenant.delete(`/v1/containers/${neighbour.id}?force=true`);
       expect(del.status).toBe(202);
-      expect(await waitOp(del.body.operation.id)).toMatchObject({ state: 'succeeded' });
+      expect(await waitOp(tenant, del.body.operation.id)).toMatchObject({ state: 'succeeded' });
       const again = await tenant.post(`/v1/containers/${victim.id}/start`);
       expect(again.status).toBe(202);
-      expect(await waitOp(again.body.operation.id)).toMatchObject({ state: 'succeeded' });
+      expect(await waitOp(tenant, again.body.operation.id)).toMatchObject({ state: 'succeeded' });
       expect((await tenant.get(`/v1/containers/${victim.id}`)).body).toMatchObject({
         state: 'running',
         hostId: victim.hostId,
@@ -196,18 +190,18 @@ describe('placement and capacity (api + two agents)', () => {
       expect(onHost).toHaveLength(2);
       for (const c of onHost) {
         const stop = await tenant.post(`/v1/containers/${c.id}/stop`);
-        expect(await waitOp(stop.body.operation.id)).toMatchObject({ state: 'succeeded' });
+        expect(await waitOp(tenant, stop.body.operation.id)).toMatchObject({ state: 'succeeded' });
       }
       const filler = await create('filler');
       expect(filler.status).toBe(202);
       expect(filler.body.data.hostId).toBe(hostId);
-      expect(await waitOp(filler.body.operation.id)).toMatchObject({ state: 'succeeded' });
+      expect(await waitOp(tenant, filler.body.operation.id)).toMatchObject({ state: 'succeeded' });
 
       const starts = await Promise.all(onHost.map((c) => tenant.post(`/v1/containers/${c.id}/start`)));
       expect(starts.map((s) => s.status).sort()).toEqual([202, 409]);
       expect(starts.find((s) => s.status === 409)!.body.error.code).toBe('capacity/unavailable');
       const accepted = starts.find((s) => s.status === 202)!;
-      expect(await waitOp(accepted.body.operation.id)).toMatchObject({ state: 'succeeded' });
+      expect(await waitOp(tenant, accepted.body.operation.id)).toMatchObject({ state: 'succeeded' });
       const rows = await hosts();
       expectNoOvercommit(rows);
       for (const h of rows) expect(h.reserved).toMatchObject({ vcpu: 2, memoryMib: 1024 });

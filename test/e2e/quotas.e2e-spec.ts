@@ -1,4 +1,4 @@
-import { TestStack, type HttpResult, type TestHttpClient } from '@berth/testing';
+import { TestStack, waitOp, type HttpResult, type TestHttpClient } from '@berth/testing';
 
 jest.setTimeout(240_000);
 
@@ -57,10 +57,10 @@ describe('quotas (api + agent processes)', () => {
     expect(res.body.error.message).toContain(`your quota is ${quota} (you have ${usage})`);
   }
 
-  async function waitOp(t: TestHttpClient, res: HttpResult): Promise<void> {
+  /** An accepted request (202) whose operation then succeeds. */
+  async function succeeds(t: TestHttpClient, res: HttpResult): Promise<void> {
     expect(res.status).toBe(202);
-    const op = await t.get(`/v1/operations/${res.body.operation.id}?wait=60`);
-    expect(op.body.state).toBe('succeeded');
+    expect((await waitOp(t, res.body.operation.id, 60)).state).toBe('succeeded');
   }
 
   const run = (t: TestHttpClient, body: Record<string, unknown> = {}) =>
@@ -68,7 +68,7 @@ describe('quotas (api + agent processes)', () => {
 
   it('shows the tenant every limit with the configured defaults and its usage, and the operator the same', async () => {
     const t = await tenant('q-view');
-    await waitOp(t.http, await run(t.http, { name: 'one' }));
+    await succeeds(t.http, await run(t.http, { name: 'one' }));
     const mine = await t.http.get('/v1/quotas');
     expect(mine.status).toBe(200);
     expect(mine.body).toEqual({
@@ -154,7 +154,7 @@ describe('quotas (api + agent processes)', () => {
     });
 
     // Deleting one makes room for one.
-    await waitOp(t.http, await t.http.delete(`/v1/containers/${made[0]!.body.data.id}?force=true`));
+    await succeeds(t.http, await t.http.delete(`/v1/containers/${made[0]!.body.data.id}?force=true`));
     expect((await run(t.http, { name: 'after-delete' })).status).toBe(202);
     expectQuotaExceeded(await run(t.http, { name: 'one-too-many' }), 'containers', 5, 5, 1);
   });
@@ -162,22 +162,22 @@ describe('quotas (api + agent processes)', () => {
   it('vCPUs and memory: running containers reserve them, a stopped one frees them, and starting it again counts', async () => {
     const t = await tenant('q-cpu', { vcpus: 2, containers: 10 });
     const big = await run(t.http, { name: 'big', size: 'm2' }); // 2 vCPU, 2048 MiB
-    await waitOp(t.http, big);
+    await succeeds(t.http, big);
     expectQuotaExceeded(await run(t.http, { name: 'small' }), 'vcpus', 2, 2, 1);
 
-    await waitOp(t.http, await t.http.post('/v1/containers/big/stop'));
+    await succeeds(t.http, await t.http.post('/v1/containers/big/stop'));
     expect((await t.http.get('/v1/quotas')).body.limits.vcpus.usage).toBe(0);
-    await waitOp(t.http, await run(t.http, { name: 'small' }));
+    await succeeds(t.http, await run(t.http, { name: 'small' }));
     // Starting the stopped one would make 3 vCPUs: refused, and it stays stopped.
     expectQuotaExceeded(await t.http.post('/v1/containers/big/start'), 'vcpus', 2, 1, 2);
     expect((await t.http.get('/v1/containers/big')).body.state).toBe('stopped');
     expectQuotaExceeded(await t.http.post('/v1/containers/big/restart'), 'vcpus', 2, 1, 2);
 
-    await waitOp(t.http, await t.http.delete('/v1/containers/small?force=true'));
-    await waitOp(t.http, await t.http.post('/v1/containers/big/start'));
+    await succeeds(t.http, await t.http.delete('/v1/containers/small?force=true'));
+    await succeeds(t.http, await t.http.post('/v1/containers/big/start'));
 
     const m = await tenant('q-mem', { memoryMib: 128 });
-    await waitOp(m.http, await run(m.http, { name: 'a', size: 's2' })); // 128 MiB
+    await succeeds(m.http, await run(m.http, { name: 'a', size: 's2' })); // 128 MiB
     expectQuotaExceeded(await run(m.http, { name: 'b', size: 's1' }), 'memoryMib', 128, 128, 64);
   });
 
@@ -197,7 +197,7 @@ describe('quotas (api + agent processes)', () => {
     expect((await t.http.get('/v1/volumes/fresh')).status).toBe(404);
     // Its existing volumes count nothing more.
     const made = results.find((r) => r.status === 201)!.body.name as string;
-    await waitOp(t.http, await run(t.http, { name: 'db', volumes: [`${made}:/data`] }));
+    await succeeds(t.http, await run(t.http, { name: 'db', volumes: [`${made}:/data`] }));
   });
 
   it('snapshots count, and a restore counts its volume', async () => {
@@ -216,7 +216,7 @@ describe('quotas (api + agent processes)', () => {
       1,
       1,
     );
-    await waitOp(t.http, made);
+    await succeeds(t.http, made);
     // 2 GB held, 3 allowed: a 2 GB restore would make 4.
     expectQuotaExceeded(
       await t.http.post(`/v1/snapshots/${made.body.data.id}/restore`, { name: 'copy' }),
@@ -226,7 +226,7 @@ describe('quotas (api + agent processes)', () => {
       2,
     );
     await stack.operator.post(`/v1/admin/tenants/${t.id}/quotas`, { volumeGb: 4 });
-    await waitOp(t.http, await t.http.post(`/v1/snapshots/${made.body.data.id}/restore`, { name: 'copy' }));
+    await succeeds(t.http, await t.http.post(`/v1/snapshots/${made.body.data.id}/restore`, { name: 'copy' }));
   });
 
   it('networks: the default network a first container makes counts too', async () => {
@@ -237,7 +237,7 @@ describe('quotas (api + agent processes)', () => {
     // No network named: it would join the default one, which does not exist yet.
     expectQuotaExceeded(await run(t.http, { name: 'web' }), 'networks', 3, 3, 1);
     expect((await t.http.get('/v1/containers/web')).status).toBe(404);
-    await waitOp(t.http, await run(t.http, { name: 'web', networks: ['n1'] }));
+    await succeeds(t.http, await run(t.http, { name: 'web', networks: ['n1'] }));
   });
 
   it('floating IPs: BERTH_FIP_QUOTA still sets the default, and the operator can raise it', async () => {

@@ -1,20 +1,11 @@
-import { spawn } from 'node:child_process';
 import { createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Redis } from 'ioredis';
-import { TestStack, waitFor } from '@berth/testing';
+import { runCli, runCliJson, TestStack, waitFor, type CliRun } from '@berth/testing';
 
 jest.setTimeout(300_000);
-
-const CLI = path.resolve(__dirname, '../../dist/apps/cli/src/main.js');
-
-interface Ran {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 /**
  * "No secret at rest in clear, anywhere" (issue 12): tenants, API keys and registry logins are made through
@@ -41,39 +32,19 @@ describe('no secret at rest in clear (built CLI + api + hollow agent)', () => {
   const registryPassword = `pw-${randomBytes(12).toString('hex')}`;
   const registryBody = { registry: 'registry.secrets.test:5000', username: 'alice-at-rest' };
 
-  function berth(
+  const berth = (
     args: readonly string[],
     opts: { env?: Record<string, string>; stdin?: string } = {},
-  ): Promise<Ran> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI, ...args], {
-        env: {
-          PATH: process.env.PATH ?? '/usr/bin:/bin',
-          HOME: home,
-          BERTH_API_URL: stack.apiUrl,
-          ...opts.env,
-        },
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-      child.on('error', reject);
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr });
-      });
-      child.stdin.end(opts.stdin ?? '');
+  ): Promise<CliRun> =>
+    runCli(args, {
+      home,
+      env: { BERTH_API_URL: stack.apiUrl, ...opts.env },
+      stdin: opts.stdin,
+      timeoutMs: 120_000,
     });
-  }
 
-  async function json(args: readonly string[], env: Record<string, string>): Promise<any> {
-    const r = await berth([...args, '--json'], { env });
-    if (r.code !== 0) throw new Error(`berth ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
-    return JSON.parse(r.stdout);
-  }
+  const json = (args: readonly string[], env: Record<string, string>): Promise<any> =>
+    runCliJson(args, { home, env: { BERTH_API_URL: stack.apiUrl, ...env }, timeoutMs: 120_000 });
 
   /** Remembers a bearer token `<kind>_<prefix>_<secret>`, and its secret part alone. */
   function sawToken(token: string, what: string): void {

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import {
   buildTestImage,
+  ndjsonBody,
   startTestRegistry,
   TestStack,
   waitFor,
@@ -77,11 +78,8 @@ describe('volumes in microVMs (api + qemu agent + registry)', () => {
 
   async function output(id: string): Promise<string> {
     const res = await tenant.get(`/v1/containers/${id}/logs`);
-    const text = typeof res.body === 'string' ? res.body : res.body ? `${JSON.stringify(res.body)}\n` : '';
-    return text
-      .split('\n')
-      .filter((l: string) => l.length > 0)
-      .map((l: string) => (JSON.parse(l) as { text: string }).text)
+    return ndjsonBody(res)
+      .map((l: { text: string }) => l.text)
       .join('\n');
   }
 

@@ -1,13 +1,12 @@
 import 'reflect-metadata';
 import pino from 'pino';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '@berth/db';
+import { dataSourceOptions, usageIntervalId } from '@berth/db';
 import {
   containerMeter,
   newId,
   totalUnits,
   USAGE_METERS,
-  usageIntervalId,
   type SizeName,
   type UsageMeter,
   type UsageResourceType,

@@ -6,6 +6,5 @@ export type { HostState } from '../../../libs/domain/src/host-state';
 export type { OperationKind, OperationState } from '../../../libs/domain/src/operation-state';
 export type { SizeName } from '../../../libs/domain/src/sizes';
 export type { QuotaLimit } from '../../../libs/domain/src/quotas';
-/** libs/domain/src/volumes.ts reaches node:crypto through ids.ts; the dashboard shows no volume states. */
-export type VolumeState = string;
-export type SnapshotState = string;
+// The domain imports no Node builtin (eslint.config.mjs), so volume states are the domain's own too.
+export type { SnapshotState, VolumeState } from '../../../libs/domain/src/volumes';

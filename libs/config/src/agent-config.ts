@@ -110,7 +110,7 @@ export interface AgentConfig {
   readonly imageCacheDir: string;
   /**
    * Loopback, link-local, private and reserved ranges the operator lets the agent pull from (refused by
-   * default, see apps/agent/src/images/registry-address-policy.ts). Empty: none.
+   * default, see apps/agent/src/drivers/images/registry-address-policy.ts). Empty: none.
    */
   readonly registryAllowCidrs: readonly string[];
   /** 0 picks a free port; the agent logs the one it got. */

@@ -10,3 +10,4 @@ export * from './repositories/security-group.repository';
 export * from './repositories/floating-ip.repository';
 export * from './repositories/storage.repository';
 export * from './usage-intervals';
+export * from './usage-interval-id';

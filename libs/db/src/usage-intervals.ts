@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
-import { usageIntervalId, type TenantId, type UsageMeter, type UsageResourceType } from '@berth/domain';
+import type { TenantId, UsageMeter, UsageResourceType } from '@berth/domain';
+import { usageIntervalId } from './usage-interval-id';
 
 /**
  * Opens a usage interval, inside the caller's transaction. Idempotent: the id is derived from resource,

@@ -13,9 +13,8 @@ import {
   type IdPrefix,
 } from './ids';
 
-// The module object ids.ts reads randomBytes from at call time (an ESM namespace import here
-// would be a copy that spying cannot reach).
-const crypto = jest.requireActual<typeof import('node:crypto')>('node:crypto');
+// ids.ts draws from Web Crypto's global (libs/domain imports no Node builtin), read at call time.
+const webCrypto = globalThis.crypto;
 
 // An independent reference encoder (BigInt, not the bit juggling under test).
 function referenceBase32(value: bigint, chars: number): string {
@@ -146,7 +145,7 @@ describe('newId', () => {
     expect(ids.size).toBe(10_000);
   });
 
-  it('draws 80 bits from crypto.randomBytes and encodes them big-endian', () => {
+  it('draws 80 bits from crypto.getRandomValues and encodes them big-endian', () => {
     const cases: number[][] = [
       [0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
       [255, 255, 255, 255, 255, 255, 255, 255, 255, 255],
@@ -154,13 +153,15 @@ describe('newId', () => {
       [0x80, 0, 0, 0, 0, 0, 0, 0, 0, 1],
       [0xde, 0xad, 0xbe, 0xef, 0xca, 0xfe, 0xba, 0xbe, 0x12, 0x34],
     ];
-    for (let i = 0; i < 50; i++) cases.push(Array.from(crypto.randomBytes(10)));
-    const spy = jest.spyOn(crypto, 'randomBytes');
+    for (let i = 0; i < 50; i++) cases.push(Array.from(webCrypto.getRandomValues(new Uint8Array(10))));
+    const spy = jest.spyOn(webCrypto, 'getRandomValues');
     try {
       for (const bytes of cases) {
-        spy.mockImplementationOnce((size: number) => {
-          expect(size).toBe(10);
-          return Buffer.from(bytes);
+        spy.mockImplementationOnce((array: any) => {
+          expect(array).toBeInstanceOf(Uint8Array);
+          expect(array.length).toBe(10);
+          (array as Uint8Array).set(bytes);
+          return array;
         });
         const id = newId('vol', 0);
         expect(id.slice(14)).toBe(referenceBase32(bytesToBigInt(Uint8Array.from(bytes)), 16));

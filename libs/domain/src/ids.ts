@@ -1,7 +1,8 @@
 // Prefixed, branded ids (DESIGN.md "Rules worth keeping"). The prefix tells a reader and a log
 // line what an id names; the brand stops a ContainerId being passed where a HostId is wanted.
 // The body is a lowercase ULID so that ids sort by creation time, which cursor pagination uses.
-import { randomBytes } from 'node:crypto';
+// Randomness comes from Web Crypto (global in Node and in browsers), so that the CLI and the dashboard
+// can run this module too (libs/domain imports no Node builtin: eslint.config.mjs).
 
 export const ID_PREFIXES = [
   'ten',
@@ -104,7 +105,7 @@ export function newId<P extends IdPrefix>(prefix: P, nowMs: number = Date.now())
   if (!Number.isInteger(nowMs) || nowMs < 0 || nowMs > ULID_MAX_TIME_MS) {
     throw new RangeError(`id timestamp must be an integer from 0 to ${ULID_MAX_TIME_MS} ms, got ${nowMs}`);
   }
-  return `${prefix}_${encodeTime(nowMs)}${encodeRandom(randomBytes(RANDOM_BYTES))}` as Id<P>;
+  return `${prefix}_${encodeTime(nowMs)}${encodeRandom(crypto.getRandomValues(new Uint8Array(RANDOM_BYTES)))}` as Id<P>;
 }
 
 /** True when `value` is a well-formed id with exactly this prefix. */

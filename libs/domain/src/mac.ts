@@ -2,13 +2,12 @@
 // QEMU's own prefix 52:54:00 (0x52: the "locally administered" bit set, the multicast bit clear), with
 // three random bytes; Postgres' unique constraint on the text catches the rare repeat and the caller
 // draws again.
-import { randomBytes } from 'node:crypto';
 
 export const MAC_PREFIX = '52:54:00';
 const MAC_PATTERN = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 
 /** A new NIC address: `52:54:00:` and three random bytes (from `random`, for tests), lowercase. */
-export function newMac(random: Uint8Array = randomBytes(3)): string {
+export function newMac(random: Uint8Array = crypto.getRandomValues(new Uint8Array(3))): string {
   if (random.length !== 3) throw new RangeError(`a MAC suffix is 3 bytes, got ${random.length}`);
   return `${MAC_PREFIX}:${[...random].map((b) => b.toString(16).padStart(2, '0')).join(':')}`;
 }

@@ -1,21 +1,6 @@
 // Usage intervals: what a tenant had, from when to when. Billing (issue 7) rates them; this file
 // only names and measures them. Pure.
-import { createHash } from 'node:crypto';
-import type { UsageId } from './ids';
 import { amountFor, meterUnit, sizeOfMeter, type UsageMeter, type UsageResourceType } from './pricing';
-
-/**
- * The interval's id: the same resource, meter and start always give the same id, so a report that
- * arrives twice (or a retried transaction) writes one interval, and Stripe can use it as the meter
- * event's identifier.
- */
-export function usageIntervalId(resourceId: string, meter: UsageMeter, startedAt: Date): UsageId {
-  const digest = createHash('sha256')
-    .update(`${resourceId}\n${meter}\n${startedAt.toISOString()}`)
-    .digest('hex')
-    .slice(0, 26);
-  return `use_${digest}` as UsageId;
-}
 
 /**
  * Whole seconds between `start` and `end`, rounded up (a started second counts), never negative.

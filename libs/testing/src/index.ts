@@ -7,3 +7,8 @@ export * from './stack';
 export * from './guest';
 export * from './registry';
 export * from './fake-stripe';
+export * from './operations';
+export * from './api-errors';
+export * from './ndjson';
+export * from './cli-runner';
+export * from './netns';

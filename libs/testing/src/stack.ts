@@ -1,11 +1,11 @@
 import { Client } from 'pg';
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createTestDatabase, requiredEnv } from './databases';
 import { freePort } from './free-port';
+import { addNetns, deleteNetns, sh } from './netns';
 import { TestHttpClient } from './http-client';
 import { startProcess, waitFor, type StartedProcess } from './processes';
 
@@ -252,8 +252,8 @@ export class TestStack {
   private hostNamespace(agentName: string): string {
     const name = `bt${this.queuePrefix.slice(1)}-${agentName}`.slice(0, 40);
     if (!this.namespaces.includes(name)) {
-      execFileSync('ip', ['netns', 'add', name]);
-      execFileSync('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
+      addNetns(name);
+      sh('ip', '-n', name, 'link', 'set', 'lo', 'up');
       this.namespaces.push(name);
     }
     return name;
@@ -270,13 +270,7 @@ export class TestStack {
         // gone already
       }
     }
-    for (const ns of this.namespaces.splice(0)) {
-      try {
-        execFileSync('ip', ['netns', 'del', ns]);
-      } catch {
-        // already gone
-      }
-    }
+    for (const ns of this.namespaces.splice(0)) deleteNetns(ns);
     await Promise.all(this.extraApis.splice(0).map((a) => a.stop()));
     await this.api?.stop();
     await this.dropDatabase().catch(() => undefined);

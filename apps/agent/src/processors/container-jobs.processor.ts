@@ -15,7 +15,7 @@ import { ApiError } from '../api-client/api-error';
 import { AGENT_CONFIG, type AgentConfig } from '../config.provider';
 import { AgentRedis } from '../state/agent-redis';
 import { TerminalDriverError } from '../drivers/driver';
-import { isImageError } from '../images';
+import { isImageError } from '../drivers/images';
 import { EventReporterService } from '../reporter/event-reporter.service';
 import { ContainerRunnerService } from '../runner/container-runner.service';
 import { ImagePullService } from '../runner/image-pull.service';

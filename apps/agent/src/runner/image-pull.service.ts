@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ImageJob } from '@berth/queue';
 import { ApiClientService } from '../api-client/api-client.service';
 import { IMAGE_STORE } from '../config.provider';
-import { isImageError, parseImageReference, type ImageStore } from '../images';
+import { isImageError, parseImageReference, type ImageStore } from '../drivers/images';
 import { ProgressReporter } from '../reporter/progress-reporter';
 
 /**

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ApiClientService } from '../api-client/api-client.service';
 import type { ImageRunConfig, MachineSpec } from '../drivers/driver';
 import { IMAGE_STORE } from '../config.provider';
-import { parseImageReference, type ImageConfig, type ImageStore } from '../images';
+import { parseImageReference, type ImageConfig, type ImageStore } from '../drivers/images';
 import { ProgressReporter } from '../reporter/progress-reporter';
 import type { ContainerHook, HookContext } from './container-hook';
 

@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { ContainerId } from '@berth/domain';
 import { ApiClientService } from '../api-client/api-client.service';
 import { AGENT_CONFIG, NETWORK, type AgentConfig } from '../config.provider';
 import type { MachineInterface, MachineSpec } from '../drivers/driver';
 import { tapName } from '../drivers/network/device-names';
+import { removeStateFile, writeStateFile } from '../drivers/state-files';
 import type { LinuxNetworkDriver } from '../drivers/network/linux-network.driver';
 import { DataplaneSyncService } from '../reporter/dataplane-sync.service';
 import type { ContainerHook } from './container-hook';
@@ -73,7 +74,7 @@ export class NetworkHook implements ContainerHook {
 
   async release(id: ContainerId): Promise<void> {
     for (const tap of await this.recall(id)) await this.net.removeTap(tap);
-    await rm(this.file(id), { force: true });
+    await removeStateFile(this.file(id));
   }
 
   private file(id: ContainerId): string {
@@ -81,8 +82,7 @@ export class NetworkHook implements ContainerHook {
   }
 
   private async remember(id: ContainerId, taps: string[]): Promise<void> {
-    await mkdir(path.dirname(this.file(id)), { recursive: true });
-    await writeFile(this.file(id), JSON.stringify(taps));
+    await writeStateFile(this.file(id), JSON.stringify(taps));
   }
 
   private async recall(id: ContainerId): Promise<string[]> {

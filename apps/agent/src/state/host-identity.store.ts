@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { HostId } from '@berth/domain';
+import { writeStateFile } from '../drivers/state-files';
 import { AGENT_CONFIG, type AgentConfig } from '../config.provider';
 
 interface StoredIdentity {
@@ -35,11 +36,8 @@ export class HostIdentityStore {
   }
 
   async save(hostId: HostId, token: string): Promise<void> {
-    await mkdir(this.config.stateDir, { recursive: true, mode: 0o700 });
-    const tmp = `${this.file}.tmp`;
     this.current = { hostId, token, apiUrl: this.config.apiUrl };
-    await writeFile(tmp, JSON.stringify(this.current), { mode: 0o600 });
-    await rename(tmp, this.file);
+    await writeStateFile(this.file, JSON.stringify(this.current), { dirMode: 0o700, fileMode: 0o600 });
   }
 
   hostId(): HostId {

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { AgentRedisLogin } from '@berth/contracts';
+import { writeStateFile } from '../drivers/state-files';
 import { AGENT_CONFIG, type AgentConfig } from '../config.provider';
 
 interface StoredLogin extends AgentRedisLogin {
@@ -34,15 +35,12 @@ export class RedisLoginStore {
   }
 
   async save(login: AgentRedisLogin): Promise<void> {
-    await mkdir(this.config.stateDir, { recursive: true, mode: 0o700 });
-    const tmp = `${this.file}.tmp`;
     const next: StoredLogin = {
       username: login.username,
       password: login.password,
       apiUrl: this.config.apiUrl,
     };
-    await writeFile(tmp, JSON.stringify(next), { mode: 0o600 });
-    await rename(tmp, this.file);
+    await writeStateFile(this.file, JSON.stringify(next), { dirMode: 0o700, fileMode: 0o600 });
     this.current = next;
   }
 

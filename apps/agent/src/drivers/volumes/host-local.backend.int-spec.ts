@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { HostLocalVolumeBackend } from './host-local.backend';
-import { TerminalVolumeError } from './volume-backend';
+import { TerminalVolumeError } from '../../volumes/volume-backend';
 
 jest.setTimeout(60_000);
 

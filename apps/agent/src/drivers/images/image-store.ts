@@ -40,7 +40,7 @@ import {
   type RegistryCredentials,
   type ResolvedImage,
 } from './registry-client';
-import { pidAlive } from '../util/pid-alive';
+import { pidAlive } from '../../util/pid-alive';
 
 /** What a microVM needs from the image config. */
 export interface ImageConfig {

@@ -8,8 +8,8 @@ import {
   type LiveDisk,
   type VolumeBackend,
   type VolumeRef,
-} from './volume-backend';
-import { pathExists } from '../util/path-exists';
+} from '../../volumes/volume-backend';
+import { pathExists } from '../../util/path-exists';
 
 const run = promisify(execFile);
 const GIB = 1024 ** 3;

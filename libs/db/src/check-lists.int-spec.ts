@@ -1,0 +1,95 @@
+// The migrations' CHECK lists (state IN (...), meter IN (...)) against the lists the code keeps, as the
+// database has them once every migration has run (pg_constraint, not the migration sources: a later
+// migration that widens or drops a list is what counts). A value the domain gained without a migration
+// would be refused by the table; a CHECK list with no counterpart below fails too, so that it gets one.
+import { Client } from 'pg';
+import {
+  HOST_STATES,
+  OPERATION_STATES,
+  RULE_DIRECTIONS,
+  RULE_PROTOCOLS,
+  SNAPSHOT_STATES,
+  USAGE_METERS,
+  USAGE_RESOURCE_TYPES,
+  VOLUME_STATES,
+} from '@berth/domain';
+import { createTestDatabase } from '@berth/testing';
+import type { ImageState } from './entities';
+import type { BillingStatus, TenantState } from './entities/tenant.entity';
+
+/** The members of a string union, spelled once as keys TypeScript checks are all there (and no more). */
+function members<T extends string>(all: Record<T, true>): readonly string[] {
+  return Object.keys(all);
+}
+
+// table.column -> what the code allows there. Tenant, image and billing states have no list in
+// libs/domain, only entity types; `members` ties these literals to those types at type-check.
+const CODE_LISTS: Record<string, readonly string[]> = {
+  'hosts.state': HOST_STATES,
+  'operations.state': OPERATION_STATES,
+  'security_rules.direction': RULE_DIRECTIONS,
+  'security_rules.protocol': RULE_PROTOCOLS,
+  'snapshots.state': SNAPSHOT_STATES,
+  'usage_intervals.meter': USAGE_METERS,
+  'usage_intervals.resource_type': USAGE_RESOURCE_TYPES,
+  'volumes.state': VOLUME_STATES,
+  'tenants.state': members<TenantState>({ active: true, suspended: true }),
+  'tenants.billing_status': members<BillingStatus>({ active: true, past_due: true }),
+  'images.state': members<ImageState>({ pulling: true, ready: true, failed: true }),
+};
+
+// How Postgres prints `col IN ('a', 'b')` back: CHECK (((col = ANY (ARRAY['a'::text, 'b'::text])))).
+// Only a constraint that is the list and nothing else is a list of the column's values: one such as
+// `port_from IS NULL OR protocol IN ('tcp', 'udp')` narrows the column in a case and is left out.
+const LIST_CHECK = /^CHECK \(+(\w+) = ANY \(+ARRAY\[([^\]]*)\]\)+$/;
+
+describe("the migrations' CHECK lists", () => {
+  let db: { url: string; drop(): Promise<void> };
+  let lists: Record<string, string[]>;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const client = new Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ table: string; definition: string }>(
+        `SELECT c.conrelid::regclass::text AS table, pg_get_constraintdef(c.oid) AS definition
+           FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
+          WHERE c.contype = 'c' AND n.nspname = 'public'`,
+      );
+      lists = {};
+      for (const { table, definition } of rows) {
+        const list = LIST_CHECK.exec(definition);
+        if (!list) continue;
+        const values = [...list[2]!.matchAll(/'((?:[^']|'')*)'::text/g)].map(([, v]) =>
+          v!.replace(/''/g, "'"),
+        );
+        lists[`${table}.${list[1]}`] = values;
+      }
+    } finally {
+      await client.end();
+    }
+  });
+  afterAll(() => db?.drop());
+
+  it('finds the lists (the pattern reads what Postgres prints)', () => {
+    expect(Object.keys(lists).length).toBeGreaterThanOrEqual(8);
+    expect(lists['usage_intervals.resource_type']).toEqual([
+      'container',
+      'volume',
+      'snapshot',
+      'floating_ip',
+    ]);
+  });
+
+  it('has a list in the code for every CHECK list, and a CHECK list for every one of those', () => {
+    expect(Object.keys(lists).sort()).toEqual(Object.keys(CODE_LISTS).sort());
+  });
+
+  it.each(Object.keys(CODE_LISTS).map((column) => [column]))(
+    '%s allows exactly what the code allows',
+    (column) => {
+      expect([...(lists[column] ?? [])].sort()).toEqual([...CODE_LISTS[column]!].sort());
+    },
+  );
+});
