@@ -13,7 +13,8 @@ interface StoredIdentity {
 
 /**
  * The host's id and token, kept in the state dir (mode 600) so that a restarted agent is the same
- * host. Lost or rejected, the agent registers again with the join token and gets a new token.
+ * host: it re-registers with this token. Only a host with no identity joins with a join token; one whose
+ * identity was lost needs the operator to re-admit it (a join token never takes a registered name).
  */
 @Injectable()
 export class HostIdentityStore {
