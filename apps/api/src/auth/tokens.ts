@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 /**
  * Bearer tokens look like `<kind>_<prefix>_<secret>`: `bk` for tenant API keys, `bh` for host tokens,
@@ -32,4 +32,12 @@ export function parseToken(kind: TokenKind, token: string): { prefix: string; se
   const match = new RegExp(`^(${kind}_[0-9a-hjkmnp-tv-z]{10})_([A-Za-z0-9_-]{32})$`).exec(token);
   if (!match || !match[1] || !match[2]) return null;
   return { prefix: match[1], secret: match[2] };
+}
+
+/**
+ * A fast, one-way handle for a bearer token that is kept in memory or in Redis (the verified-token cache,
+ * rate-limit buckets): it names the token without holding it. Not a stored credential hash (that is scrypt).
+ */
+export function tokenDigest(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
 }

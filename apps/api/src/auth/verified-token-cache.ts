@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { tokenDigest } from './tokens';
 
 /**
  * Remembers tokens whose scrypt check passed, for a short time, so that a busy client does not cost
@@ -14,16 +14,12 @@ export class VerifiedTokenCache {
   ) {}
 
   has(token: string, ownerId: string, now = Date.now()): boolean {
-    const e = this.entries.get(digest(token));
+    const e = this.entries.get(tokenDigest(token));
     return e !== undefined && e.ownerId === ownerId && e.expiresAt > now;
   }
 
   remember(token: string, ownerId: string, now = Date.now()): void {
     if (this.entries.size >= this.maxEntries) this.entries.clear();
-    this.entries.set(digest(token), { ownerId, expiresAt: now + this.ttlMs });
+    this.entries.set(tokenDigest(token), { ownerId, expiresAt: now + this.ttlMs });
   }
-}
-
-function digest(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Redis } from 'ioredis';
 import type { ApiConfig } from '@berth/config';
 import type { ErrorBody } from '@berth/contracts';
+import { bearerTokenOf } from '../auth/header-bearer.strategy';
 import { RateLimiter, type RateLimitSubject } from './rate-limiter';
 
 /**
@@ -26,8 +27,8 @@ export function rateLimitSubject(req: FastifyRequest): RateLimitSubject | null {
   }
   const address = req.ip;
   if (UNMETERED_PREFIXES.some((p) => path.startsWith(p))) return { kind: 'unmetered', address };
-  const header = req.headers.authorization;
-  const token = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;
+  // Read as authentication reads it, so a request counts against the key it will be authenticated as.
+  const token = bearerTokenOf(req.headers.authorization);
   return token ? { kind: 'token', token, address } : { kind: 'anonymous', address };
 }
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { tokenDigest } from '../auth/tokens';
 import type { Redis } from 'ioredis';
 import type { RateLimitConfig, TokenBucketConfig } from '@berth/config';
 import { TOKEN_BUCKET_LUA } from './token-bucket.lua';
@@ -40,7 +41,7 @@ export class RateLimiter {
     const keys = [this.failureKey(subject.address)];
     let bucket: TokenBucketConfig | null = null;
     if (subject.kind === 'token') {
-      keys.push(`${this.keyPrefix}:rl:k:${createHash('sha256').update(subject.token).digest('base64url')}`);
+      keys.push(`${this.keyPrefix}:rl:k:${tokenDigest(subject.token)}`);
       bucket = this.config.perKey;
     } else if (subject.kind === 'anonymous') {
       keys.push(`${this.keyPrefix}:rl:a:${subject.address}`);
