@@ -299,6 +299,26 @@ describe('host identity cannot be taken (api + agent processes)', () => {
     expectError(await stack.operator.post('/v1/admin/hosts/host-nope/readmit', {}), 404, 'host/not_found');
   });
 
+  it('stops an agent whose host token the API refuses, instead of registering again under it', async () => {
+    const agent = await stack.startAgent({ name: 'host-v' });
+    const { token } = identityOf(agent);
+    const redisLogin = JSON.parse(readFileSync(path.join(agent.stateDir, 'redis.json'), 'utf8')) as {
+      password: string;
+    };
+    // Another holder of the token rotates it: the running agent's token is void from now on.
+    const rotated = await stack
+      .anonymous()
+      .as(token)
+      .post('/v1/agent/register', report('host-v', { rotateToken: true }));
+    expect(rotated.status).toBe(200);
+    // A registration in place would have replaced the host's Redis login under its running worker; it
+    // exits non-zero instead, so that its supervisor starts it again and start-up registers first.
+    expect(await agent.process.exited).toBe(1);
+    expect(agent.process.output()).toContain('the API refused this host token; stopping');
+    // Its worker met the replaced Redis login on the way out: the refusals never print the password.
+    expect(agent.process.output()).not.toContain(redisLogin.password);
+  });
+
   it('lets a host rotate its own token by re-registering, and never rename itself with it', async () => {
     const joined = await stack.anonymous().as(stack.joinToken).post('/v1/agent/register', report('host-c'));
     expect(joined.status).toBe(200);

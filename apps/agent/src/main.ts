@@ -55,8 +55,13 @@ async function main(): Promise<void> {
     () => registration.ensureRegistered(),
     registrationNeedsOperator,
   );
+  // Set below, once everything it stops exists; a token refused before then stops the agent at that point.
+  let tokenRefused = false;
+  let shutdown: (why: string, exitCode: number) => void = () => {
+    tokenRefused = true;
+  };
   const heartbeat = app.get(HeartbeatService);
-  heartbeat.start();
+  heartbeat.start(() => shutdown('host token refused', 1));
   await untilDone('resync', warn, () => app.get(ResyncService).resync());
   await untilDone('storage resync', warn, () => app.get(StorageJobsService).resync());
   app.get(MachineExitsListener).listen();
@@ -77,22 +82,24 @@ async function main(): Promise<void> {
   );
 
   let stopping = false;
-  const shutdown = (signal: string) => {
+  shutdown = (why, exitCode) => {
     if (stopping) return;
     stopping = true;
-    logger.log(`${signal}: finishing jobs in hand, then stopping`, 'agent');
+    const force = exitCode !== 0;
+    logger.log(`${why}: ${force ? 'stopping now' : 'finishing jobs in hand, then stopping'}`, 'agent');
     void (async () => {
-      await processor.stop();
+      await processor.stop(force);
       await heartbeat.stop();
       await dataplane?.stop();
       health.server.close();
       await driver.close();
       await app.close();
-      process.exit(0);
+      process.exit(exitCode);
     })();
   };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM', 0));
+  process.on('SIGINT', () => shutdown('SIGINT', 0));
+  if (tokenRefused) shutdown('host token refused', 1);
 }
 
 main().catch((err: unknown) => {

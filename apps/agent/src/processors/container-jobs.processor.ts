@@ -50,14 +50,18 @@ export class ContainerJobsProcessor {
       prefix: this.config.queuePrefix,
       concurrency: this.config.concurrency,
     });
+    // Only the message: a Redis reply error carries the command's arguments, and AUTH's are the host's
+    // Redis password (unlistened, the worker's errors were printed whole).
+    this.worker.on('error', (err) => this.log.warn(`queue worker: ${err.message}`));
     this.worker.on('failed', (job, err) =>
       this.log.warn(`${job?.name ?? '?'} ${job?.id ?? ''} failed: ${err.message}`),
     );
     this.log.log(`consuming ${agentQueueName(hostId)}`);
   }
 
-  async stop(): Promise<void> {
-    await this.worker?.close();
+  /** `force`: do not wait for jobs in hand (their host token is void, so they could not report anyway). */
+  async stop(force = false): Promise<void> {
+    await this.worker?.close(force);
     this.connection?.disconnect();
   }
 

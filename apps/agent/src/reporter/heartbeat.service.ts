@@ -4,7 +4,6 @@ import { ApiError } from '../api-client/api-error';
 import { AGENT_CONFIG, DRIVER, VOLUME_BACKEND, type AgentConfig } from '../config.provider';
 import type { VolumeBackend } from '../volumes/volume-backend';
 import type { Driver } from '../drivers/driver';
-import { RegistrationService } from './registration.service';
 
 /** Tells the API every few seconds that the host is alive, with the host's own clock. */
 @Injectable()
@@ -17,13 +16,18 @@ export class HeartbeatService {
     @Inject(AGENT_CONFIG) private readonly config: AgentConfig,
     @Inject(DRIVER) private readonly driver: Driver,
     private readonly api: ApiClientService,
-    private readonly registration: RegistrationService,
     @Inject(VOLUME_BACKEND) private readonly volumes: VolumeBackend,
   ) {}
 
-  start(): void {
+  /**
+   * `onTokenRefused` runs once the API refuses the host token (voided by a rotation or a re-admission).
+   * The agent must then stop rather than register again in place: a registration issues a new Redis
+   * login and closes the old one's connections, which the running queue worker and log shipper could
+   * not follow; start-up registers first and connects after.
+   */
+  start(onTokenRefused: () => void): void {
     this.timer = setInterval(() => {
-      if (!this.inFlight) this.inFlight = this.beat().finally(() => (this.inFlight = null));
+      if (!this.inFlight) this.inFlight = this.beat(onTokenRefused).finally(() => (this.inFlight = null));
     }, this.config.heartbeatIntervalMs);
   }
 
@@ -33,7 +37,7 @@ export class HeartbeatService {
     await this.inFlight;
   }
 
-  private async beat(): Promise<void> {
+  private async beat(onTokenRefused: () => void): Promise<void> {
     try {
       await this.api.heartbeat({
         at: new Date().toISOString(),
@@ -42,10 +46,10 @@ export class HeartbeatService {
       });
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) {
-        this.log.warn('host token refused; registering again');
-        await this.registration
-          .ensureRegistered()
-          .catch((e: unknown) => this.log.error(`register failed: ${String(e)}`));
+        this.log.error('the API refused this host token; stopping (start the agent again to re-register)');
+        if (this.timer) clearInterval(this.timer);
+        this.timer = null;
+        onTokenRefused();
         return;
       }
       this.log.warn(`heartbeat failed: ${err instanceof Error ? err.message : String(err)}`);

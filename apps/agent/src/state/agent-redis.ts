@@ -15,7 +15,7 @@ export class AgentRedis {
     private readonly login: RedisLoginStore,
   ) {}
 
-  /** Call after registration. The connection re-authenticates on every reconnect with the stored login. */
+  /** Call after registration: the connection keeps that login (a later registration restarts the agent). */
   connect(options: RedisOptions): Redis {
     const address = new URL(this.config.redisUrl);
     address.username = '';

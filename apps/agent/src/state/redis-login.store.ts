@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { AgentRedisLogin } from '@berth/contracts';
 import { writeStateFile } from '../drivers/state-files';
@@ -10,8 +9,10 @@ interface StoredLogin extends AgentRedisLogin {
 }
 
 /**
- * The host's own Redis login, issued at registration, kept beside the host token in the state dir
- * (mode 600) so that a restarted agent connects as itself. Without it the agent registers again.
+ * The host's own Redis login, issued by every registration (start-up registers before it connects, so
+ * the login in use is always the one just issued). Also written beside the host token in the state dir
+ * (mode 600), where it is no more exposed than that token, which can get a new login at any time: it
+ * lets an operator (and the tests) act in Redis as this host.
  */
 @Injectable()
 export class RedisLoginStore {
@@ -21,17 +22,6 @@ export class RedisLoginStore {
 
   private get file(): string {
     return path.join(this.config.stateDir, 'redis.json');
-  }
-
-  async load(): Promise<AgentRedisLogin | null> {
-    try {
-      const parsed = JSON.parse(await readFile(this.file, 'utf8')) as StoredLogin;
-      const complete = typeof parsed.username === 'string' && typeof parsed.password === 'string';
-      this.current = complete && parsed.apiUrl === this.config.apiUrl ? parsed : null;
-    } catch {
-      this.current = null;
-    }
-    return this.current;
   }
 
   async save(login: AgentRedisLogin): Promise<void> {
