@@ -43,7 +43,7 @@ export interface HostCapacity {
  *
  * One per suite (`InProcessApi.start()` in beforeAll, `close()` in afterAll); one tenant per test
  * (`newTenant()`). Hosts share the suite's database, so a spec that needs placement on one host says so
- * (`onlyHostTakingWork`).
+ * (`hostsTakingWork`).
  */
 export class InProcessApi {
   private constructor(
@@ -143,12 +143,15 @@ export class InProcessApi {
   }
 
   /**
-   * Makes `host` the only host that takes new work: every other host of the suite is set draining
-   * (it keeps what it has; placement skips it), so the spec knows where its containers land.
+   * Makes `hosts` the only hosts that take new work: every other host of the suite is set draining (it
+   * keeps what it has; placement skips it), so the spec knows where its containers can land.
    */
-  async onlyHostTakingWork(host: TestHost): Promise<void> {
-    await this.rows(`UPDATE hosts SET state = 'draining' WHERE id <> $1 AND state = 'ready'`, [host.id]);
-    await this.rows(`UPDATE hosts SET state = 'ready' WHERE id = $1`, [host.id]);
+  async hostsTakingWork(...hosts: TestHost[]): Promise<void> {
+    const ids = hosts.map((h) => h.id);
+    await this.rows(`UPDATE hosts SET state = 'draining' WHERE state = 'ready' AND NOT (id = ANY($1))`, [
+      ids,
+    ]);
+    await this.rows(`UPDATE hosts SET state = 'ready' WHERE id = ANY($1)`, [ids]);
   }
 
   /** Backdates the host's last heartbeat past the lost-host deadline: the reaper's next run takes it. */
