@@ -22,6 +22,8 @@ export interface TestTenant {
 export interface TestHost {
   readonly id: string;
   readonly name: string;
+  /** Its underlay address, as it registered it. */
+  readonly address: string;
   /** Speaks as the host's agent (its host token). */
   readonly agent: TestHttpClient;
 }
@@ -46,6 +48,9 @@ export interface HostCapacity {
  * (`hostsTakingWork`).
  */
 export class InProcessApi {
+  /** Hosts registered so far: each gets its own underlay address (192.0.2.N, a documentation block). */
+  private hostCount = 0;
+
   private constructor(
     private readonly app: NestFastifyApplication,
     readonly config: ApiConfig,
@@ -124,10 +129,13 @@ export class InProcessApi {
 
   async registerHost(capacity: HostCapacity = {}): Promise<TestHost> {
     const name = `h-${randomBytes(5).toString('hex')}`;
+    this.hostCount += 1;
+    const address = `192.0.2.${this.hostCount}`;
     const join = new TestHttpClient(this.url, this.config.agentJoinToken ?? undefined);
     const res = await join.post<RegisterHostResponse>('/v1/agent/register', {
       name,
-      address: '127.0.0.1',
+      // Distinct addresses: a host's data plane tunnels to its peers by address.
+      address,
       capacity: {
         vcpu: capacity.vcpu ?? 64,
         memoryMib: capacity.memoryMib ?? 262_144,
@@ -139,7 +147,12 @@ export class InProcessApi {
       agentVersion: 'int-spec',
     });
     if (res.status !== 200) throw new Error(`host not registered: ${res.status} ${JSON.stringify(res.body)}`);
-    return { id: res.body.hostId, name, agent: new TestHttpClient(this.url, res.body.token) };
+    return {
+      id: res.body.hostId,
+      name,
+      address,
+      agent: new TestHttpClient(this.url, res.body.token),
+    };
   }
 
   /**
