@@ -394,10 +394,10 @@ describe('containers (in-process api)', () => {
       expect((await operationsOf(id)).at(-1)).toMatchObject({ kind: 'container.delete', state: 'succeeded' });
     });
 
-    it('delete on a lost host ends at once: deleted, its operation done, no job, its usage closed', async () => {
+    it('delete on a lost host ends at once: deleted, its operation done, no job, its usage closed, its volume free', async () => {
       const doomed = await api.registerHost();
       await api.hostsTakingWork(doomed);
-      const id = await running({}, doomed);
+      const id = await running({ volumes: ['left:/l'] }, doomed);
       await api.silenceHost(doomed);
       expect(await api.service(HostReaperService).reap()).toEqual([doomed.id]);
       expect(await container(id)).toMatchObject({ state: 'lost' });
@@ -411,6 +411,9 @@ describe('containers (in-process api)', () => {
       expect(
         await api.rows(`SELECT * FROM usage_intervals WHERE resource_id = $1 AND ended_at IS NULL`, [id]),
       ).toEqual([]);
+      expect(await api.rows(`SELECT container_id FROM volumes WHERE tenant_id = $1`, [tenant.id])).toEqual([
+        { container_id: null },
+      ]);
       expect(api.queues.jobs).toEqual([]);
     });
 
