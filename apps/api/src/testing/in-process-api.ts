@@ -50,6 +50,8 @@ export interface HostCapacity {
 export class InProcessApi {
   /** Hosts registered so far: each gets its own underlay address (192.0.2.N, a documentation block). */
   private hostCount = 0;
+  /** Their Redis logins (made in the shared test Redis by registration), removed by close(). */
+  private readonly redisUsers: string[] = [];
 
   private constructor(
     private readonly app: NestFastifyApplication,
@@ -69,7 +71,7 @@ export class InProcessApi {
         BERTH_QUEUE_PREFIX: `it${randomBytes(4).toString('hex')}`,
         BERTH_OPERATOR_TOKEN: `op_${randomBytes(24).toString('hex')}`,
         BERTH_AGENT_JOIN_TOKEN: `join_${randomBytes(24).toString('hex')}`,
-        // A host is lost only when a spec backdates its heartbeat (loseHost), never by the clock.
+        // A host is lost only when a spec backdates its heartbeat (silenceHost), never by the clock.
         BERTH_HOST_LOST_AFTER_MS: String(3_600_000),
         // Every open operation is the reconciler's as soon as it runs.
         BERTH_RECONCILE_GRACE_MS: '0',
@@ -90,6 +92,7 @@ export class InProcessApi {
   }
 
   async close(): Promise<void> {
+    if (this.redisUsers.length > 0) await this.queues.connection.call('ACL', 'DELUSER', ...this.redisUsers);
     await this.app.close();
     await this.dropDatabase();
   }
@@ -147,6 +150,7 @@ export class InProcessApi {
       agentVersion: 'int-spec',
     });
     if (res.status !== 200) throw new Error(`host not registered: ${res.status} ${JSON.stringify(res.body)}`);
+    this.redisUsers.push(res.body.redis.username);
     return {
       id: res.body.hostId,
       name,
