@@ -1,9 +1,7 @@
 import { spawn } from 'node:child_process';
-import { execFile } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import type { ContainerId } from '@berth/domain';
 import {
   TerminalDriverError,
@@ -25,9 +23,7 @@ import { INITIAL_STATE, MachineFiles, type MachineState } from './machine-files'
 import { AGENT_SOCKET, PID_FILE, QMP_SOCKET, qemuArgs, type Accel } from './qemu-args';
 import { TIMED_OUT, within } from './timeouts';
 import { mergeEnv, workloadProcess } from './workload';
-import { pathExists } from '../../util/path-exists';
-
-const run = promisify(execFile);
+import { ensureSparseExt4 } from '../sparse-ext4';
 
 export interface QemuDriverOptions {
   /** Where each machine gets its directory (`<dir>/<container id>`). */
@@ -82,6 +78,7 @@ interface LiveMachine {
   partial: Record<'stdout' | 'stderr', string>;
 }
 
+const GIB = 1024 ** 3;
 const MAX_EXEC_OUTPUT = 1024 * 1024;
 const SIGTERM = 15;
 const SIGKILL = 9;
@@ -120,21 +117,11 @@ export class QemuDriver implements Driver {
       throw new TerminalDriverError('image/missing', `no root filesystem was prepared for ${spec.image}`);
     const m = this.machine(spec.id);
     await m.files.init(spec);
-    const rw = m.files.file('rw.ext4');
-    if (!(await pathExists(rw))) {
-      // Sparse: a 10 GiB layer costs a few MB until the workload writes.
-      await run('truncate', ['-s', `${spec.resources.diskGib}G`, `${rw}.tmp`]);
-      await run('mkfs.ext4', [
-        '-q',
-        '-F',
-        '-L',
-        'berth-rw',
-        '-E',
-        'lazy_itable_init=1,lazy_journal_init=1',
-        `${rw}.tmp`,
-      ]);
-      await run('mv', [`${rw}.tmp`, rw]);
-    }
+    // Sparse: a 10 GiB layer costs a few MB until the workload writes.
+    await ensureSparseExt4(m.files.file('rw.ext4'), {
+      sizeBytes: spec.resources.diskGib * GIB,
+      label: 'berth-rw',
+    });
     if (!(await m.files.state())) await this.save(m, INITIAL_STATE);
     else m.state = (await m.files.state()) ?? INITIAL_STATE;
   }
