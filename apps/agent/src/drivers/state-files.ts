@@ -4,6 +4,8 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 
+let writes = 0;
+
 export interface StateFileModes {
   /** Mode of the directory when it has to be made (umask applies); left alone when it exists. */
   readonly dirMode?: number;
@@ -22,7 +24,8 @@ export async function writeStateFile(
   modes: StateFileModes = {},
 ): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true, mode: modes.dirMode });
-  const tmp = `${file}.tmp`;
+  // A temporary name per write: two writes of one file in flight must not rename each other's part.
+  const tmp = `${file}.${process.pid}.${++writes}.tmp`;
   await writeFile(tmp, contents, { mode: modes.fileMode });
   await rename(tmp, file);
 }
