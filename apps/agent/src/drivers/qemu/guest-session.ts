@@ -45,13 +45,16 @@ export class GuestSession {
     channel.on('message', (msg) => this.onMessage(msg));
   }
 
-  /** Connects to the guest channel's socket, waiting up to `timeoutMs` for QEMU to make it. */
+  /**
+   * Connects to the guest channel's socket, waiting up to `timeoutMs` for QEMU to make it, unless
+   * `signal` aborts the wait first.
+   */
   static async connect(
     socketPath: string,
     events: GuestSessionEvents,
-    timeoutMs?: number,
+    opts: { readonly timeoutMs?: number; readonly signal?: AbortSignal } = {},
   ): Promise<GuestSession> {
-    return new GuestSession(await GuestChannel.connect(socketPath, timeoutMs), events);
+    return new GuestSession(await GuestChannel.connect(socketPath, opts.timeoutMs, opts.signal), events);
   }
 
   get isOpen(): boolean {

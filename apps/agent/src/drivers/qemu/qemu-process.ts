@@ -42,7 +42,11 @@ export class QemuProcess {
     } finally {
       closeSync(out);
     }
-    if (child.pid === undefined) throw new Error(`could not start ${launch.binary}`);
+    if (child.pid === undefined) {
+      // Node says why in an 'error' event; unheard, it would end the agent.
+      child.once('error', () => undefined);
+      throw new Error(`could not start ${launch.binary}`);
+    }
     child.unref();
     const ended = new Promise<ProcessEnd>((resolve) =>
       child.once('exit', (code, signal) => resolve({ code, signal })),

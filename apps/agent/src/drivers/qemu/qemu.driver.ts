@@ -12,15 +12,15 @@ import {
   type MachineSpec,
   type MachineStatus,
 } from '../driver';
-import { ensureSparseExt4 } from '../sparse-ext4';
+import { machineDisks, makeWritableLayer, WRITABLE_LAYER } from './disk-recipe';
 import { describeProcessEnd, signalledExitCode } from './exit-codes';
 import { GuestSession } from './guest-session';
 import { INITIAL_STATE, MachineFiles, statusOf, type MachineState } from './machine-files';
 import { backupDrive } from './qmp-backup';
 import { AGENT_SOCKET, QMP_SOCKET, qemuArgs, type Accel } from './qemu-args';
-import { isQemuOf, killQemu, qemuPidsUnder, QemuProcess } from './qemu-process';
+import { isQemuOf, killQemu, qemuPidsUnder, QemuProcess, type QemuLaunch } from './qemu-process';
 import { TIMED_OUT, within } from './timeouts';
-import { mergeEnv, workloadProcess } from './workload';
+import { execProcess, startSpec, workloadProcess } from './workload';
 
 export interface QemuDriverOptions {
   /** Where each machine gets its directory (`<dir>/<container id>`). */
@@ -56,7 +56,6 @@ interface LiveMachine {
   deleted: boolean;
 }
 
-const GIB = 1024 ** 3;
 /** After SIGKILL reaches the workload, how long berth-init gets to report its exit before QEMU is killed. */
 const KILL_GRACE_MS = 3000;
 const KILLED = signalledExitCode('SIGKILL');
@@ -99,11 +98,7 @@ export class QemuDriver implements Driver {
       throw new TerminalDriverError('image/missing', `no root filesystem was prepared for ${spec.image}`);
     const m = this.machine(spec.id);
     await m.files.init(spec);
-    // Sparse: a 10 GiB layer costs a few MB until the workload writes.
-    await ensureSparseExt4(m.files.file('rw.ext4'), {
-      sizeBytes: spec.resources.diskGib * GIB,
-      label: 'berth-rw',
-    });
+    await makeWritableLayer(m.files.file(WRITABLE_LAYER), spec.resources.diskGib);
     const state = await m.files.state();
     if (state) m.state = state;
     else await this.save(m, INITIAL_STATE);
@@ -116,34 +111,15 @@ export class QemuDriver implements Driver {
     const rootfs = spec.rootfs;
     if (!rootfs)
       throw new TerminalDriverError('image/missing', `no root filesystem was prepared for ${spec.image}`);
-    const proc = workloadProcess(spec, rootfs.config);
+    // Before QEMU starts: a container that cannot say what to run fails for good, with no VM to clean up.
+    const workload = workloadProcess(spec, rootfs.config);
     await m.files.clearRuntimeFiles();
 
     await this.during(m, async () => {
       const t0 = Date.now();
       const timeline: Record<string, number> = {};
       try {
-        const qemu = QemuProcess.spawn({
-          binary: this.opts.qemuBinary ?? 'qemu-system-x86_64',
-          args: qemuArgs({
-            name: id,
-            dir: m.files.dir,
-            vcpu: spec.resources.vcpu,
-            memoryMib: spec.resources.memoryMib,
-            kernel: this.opts.kernel,
-            initrd: this.opts.initrd,
-            accel: this.opts.accel,
-            ...(this.opts.tscKhz ? { tscKhz: this.opts.tscKhz } : {}),
-            disks: [
-              { serial: 'berth-root', file: rootfs.path, readOnly: true },
-              { serial: 'berth-rw', file: m.files.file('rw.ext4'), readOnly: false },
-              ...(spec.volumes ?? []).map((v) => ({ serial: v.serial, file: v.file, readOnly: false })),
-            ],
-            taps: (spec.interfaces ?? []).map((i) => ({ ifname: i.tap, mac: i.mac })),
-          }),
-          netns: this.opts.netns ?? null,
-          logFile: m.files.file('qemu.log'),
-        });
+        const qemu = QemuProcess.spawn(this.launchOf(m, spec, rootfs.path));
         this.watch(m, qemu);
         await this.save(m, {
           ...m.state,
@@ -163,25 +139,7 @@ export class QemuDriver implements Driver {
         timeline.channel = Date.now() - t0;
         await Promise.race([session.waitReady(this.opts.bootTimeoutMs), failed]);
         timeline.guestReady = Date.now() - t0;
-        await Promise.race([
-          session.startWorkload({
-            ...proc,
-            hostname: spec.name,
-            rootReadOnlyDevice: 'serial:berth-root',
-            rootWritableDevice: 'serial:berth-rw',
-            timeMs: Date.now(),
-            networks: (spec.interfaces ?? []).map(
-              (n, i) => `eth${i} ${n.address}/${n.prefixLength} ${n.gateway} ${n.mtu}`,
-            ),
-            ...(spec.hostsFile ? { hosts: spec.hostsFile } : {}),
-            mounts: (spec.volumes ?? []).map((v) => ({
-              device: `serial:${v.serial}`,
-              path: v.path,
-              fstype: 'ext4',
-            })),
-          }),
-          failed,
-        ]);
+        await Promise.race([session.startWorkload(startSpec(spec, workload, Date.now())), failed]);
         timeline.workloadStarted = Date.now() - t0;
         if (m.state.phase === 'running')
           await this.save(m, { ...m.state, startedAt: new Date().toISOString() });
@@ -243,19 +201,7 @@ export class QemuDriver implements Driver {
     if (m.state.phase !== 'running' || !session?.isOpen) {
       throw new TerminalDriverError('container/not_running', 'the container is not running');
     }
-    const spec = await m.files.spec();
-    const image = spec.rootfs?.config;
-    const workdir = req.workdir ?? image?.workdir;
-    const user = req.user ?? image?.user;
-    return session.exec(
-      {
-        args: req.args,
-        env: [...mergeEnv(image?.env ?? [], spec.env), ...(req.env ?? [])],
-        ...(workdir ? { workdir } : {}),
-        ...(user ? { user } : {}),
-      },
-      req.timeoutMs,
-    );
+    return session.exec(execProcess(await m.files.spec(), req), req.timeoutMs);
   }
 
   async backupDisk(id: ContainerId, serial: string, target: string): Promise<boolean> {
@@ -339,6 +285,26 @@ export class QemuDriver implements Driver {
 
   // ---- internals ----
 
+  private launchOf(m: LiveMachine, spec: MachineSpec, rootfs: string): QemuLaunch {
+    return {
+      binary: this.opts.qemuBinary ?? 'qemu-system-x86_64',
+      args: qemuArgs({
+        name: m.id,
+        dir: m.files.dir,
+        vcpu: spec.resources.vcpu,
+        memoryMib: spec.resources.memoryMib,
+        kernel: this.opts.kernel,
+        initrd: this.opts.initrd,
+        accel: this.opts.accel,
+        ...(this.opts.tscKhz ? { tscKhz: this.opts.tscKhz } : {}),
+        disks: machineDisks(rootfs, m.files.file(WRITABLE_LAYER), spec.volumes),
+        taps: (spec.interfaces ?? []).map((i) => ({ ifname: i.tap, mac: i.mac })),
+      }),
+      netns: this.opts.netns ?? null,
+      logFile: m.files.file('qemu.log'),
+    };
+  }
+
   private machine(id: ContainerId): LiveMachine {
     let m = this.machines.get(id);
     if (!m) {
@@ -414,6 +380,9 @@ export class QemuDriver implements Driver {
   }
 
   private async connect(m: LiveMachine, timeoutMs?: number): Promise<GuestSession> {
+    // A QEMU that is gone will never make its socket: stop trying then.
+    const gone = new AbortController();
+    void m.process?.ended.then(() => gone.abort());
     const session = await GuestSession.connect(
       m.files.file(AGENT_SOCKET),
       {
@@ -421,7 +390,7 @@ export class QemuDriver implements Driver {
         workloadExit: (code) => void this.onWorkloadExit(m, code),
         log: (message) => this.log(`${m.id}: guest: ${message}`),
       },
-      timeoutMs,
+      { ...(timeoutMs !== undefined ? { timeoutMs } : {}), signal: gone.signal },
     );
     m.session = session;
     return session;
