@@ -36,6 +36,12 @@ describe('state files', () => {
     expect(readdirSync(dir)).toEqual(['state.json']);
   });
 
+  it('fails, writing nothing, when told not to make a directory that is missing', async () => {
+    const file = path.join(dir, 'removed', 'state.json');
+    await expect(writeStateFile(file, 'x', { makeDir: false })).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it('removes a file, and a missing one is no error', async () => {
     const file = path.join(dir, 'gone.json');
     await writeStateFile(file, 'x');

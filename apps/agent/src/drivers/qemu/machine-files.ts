@@ -94,7 +94,11 @@ export class MachineFiles {
   }
 
   saveState(state: MachineState): Promise<void> {
-    return writeStateFile(this.file('state.json'), JSON.stringify(state), { fileMode: 0o600 });
+    // Only init() makes the directory: a late event must not bring back a deleted machine's.
+    return writeStateFile(this.file('state.json'), JSON.stringify(state), {
+      fileMode: 0o600,
+      makeDir: false,
+    });
   }
 
   /** Removes what an earlier QEMU of this machine left (sockets, pid file), before the next one starts. */

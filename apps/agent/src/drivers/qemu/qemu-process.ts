@@ -77,7 +77,7 @@ export class QemuProcess {
 
   /** Ends it now. */
   kill(): void {
-    killQemu(this.pid);
+    if (this.alive) killQemu(this.pid);
   }
 
   /** Waits for the process to end (a guest that powered off ends it); kills it when it lingers. */
@@ -99,13 +99,13 @@ export async function isQemuOf(pid: number, machineDir: string): Promise<boolean
   return pidAlive(pid) && runsFrom(await commandLine(pid), machineDir);
 }
 
-/** SIGKILLs `pid` if it still runs. */
-export function killQemu(pid: number): void {
-  if (!pidAlive(pid)) return;
+/** SIGKILLs `pid` if it still runs; says whether it did. */
+export function killQemu(pid: number): boolean {
   try {
     process.kill(pid, 'SIGKILL');
+    return true;
   } catch {
-    // gone meanwhile
+    return false; // gone already (or never ours to kill)
   }
 }
 

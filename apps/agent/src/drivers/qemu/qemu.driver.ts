@@ -63,7 +63,7 @@ const KILLED = signalledExitCode('SIGKILL');
 /**
  * Runs each container as a QEMU `microvm` with berth-init as PID 1 (see guest/init), composed of one
  * job per module: the QEMU process (qemu-process.ts, its command line from qemu-args.ts), the guest
- * session with berth-init (guest-session.ts), QMP (qmp-backup.ts), the disks (sparse-ext4.ts) and the
+ * session with berth-init (guest-session.ts), QMP (qmp-backup.ts), the disks (disk-recipe.ts) and the
  * machine's directory (machine-files.ts). What this class owns is each machine's recorded state and
  * who hears of its end. QEMU processes outlive the agent: a new agent re-adopts them (adopt()) and
  * kills any QEMU of ours that it cannot account for. Never an orphan.
@@ -261,9 +261,7 @@ export class QemuDriver implements Driver {
     }
     const killed: number[] = [];
     for (const pid of await qemuPidsUnder(this.opts.machinesDir)) {
-      if (owned.has(pid)) continue;
-      killQemu(pid);
-      killed.push(pid);
+      if (!owned.has(pid) && killQemu(pid)) killed.push(pid);
     }
     if (adopted.length + ended.length + killed.length > 0) {
       this.log(
@@ -387,7 +385,8 @@ export class QemuDriver implements Driver {
       m.files.file(AGENT_SOCKET),
       {
         line: (line) => this.emitLine(m, line),
-        workloadExit: (code) => void this.onWorkloadExit(m, code),
+        workloadExit: (code) =>
+          void this.onWorkloadExit(m, code).catch((err: unknown) => this.log(`${m.id}: ${String(err)}`)),
         log: (message) => this.log(`${m.id}: guest: ${message}`),
       },
       { ...(timeoutMs !== undefined ? { timeoutMs } : {}), signal: gone.signal },
@@ -439,7 +438,7 @@ export class QemuDriver implements Driver {
   /** Ends the QEMU process now and records the end with `exitCode`. */
   private async forceStop(m: LiveMachine, exitCode: number | null): Promise<void> {
     if (m.process) m.process.kill();
-    else if (m.state.pid !== null) killQemu(m.state.pid);
+    else if (m.state.pid !== null && (await isQemuOf(m.state.pid, m.files.dir))) killQemu(m.state.pid);
     if (m.state.phase === 'running') {
       await this.save(m, { ...m.state, phase: 'stopped', exitCode, finishedAt: new Date().toISOString() });
       m.endWorkload(exitCode);
