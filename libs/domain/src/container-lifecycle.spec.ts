@@ -1,6 +1,5 @@
 import {
   AGENT_FAILED,
-  datedUsage,
   operationGoalReached,
   planContainerLifecycle,
   type LifecycleContainer,
@@ -280,6 +279,7 @@ describe('planContainerLifecycle: an agent report', () => {
     expect(p.usage).toEqual({
       kind: 'open',
       meter: 'container.s1',
+      quantity: 1,
       at: T1,
       closeOpenAt: null,
       minSeconds: 10,
@@ -441,46 +441,6 @@ describe('planContainerLifecycle: host.lost', () => {
   it('leaves a settled container and its operations alone', () => {
     const p = planContainerLifecycle(container({ state: 'stopped' }), input('host.lost', { reason }));
     expect(p).toMatchObject({ applied: false, patch: null, operations: { scope: 'none' } });
-  });
-});
-
-describe('datedUsage: the one rule that dates usage', () => {
-  const facts = { size: 's2' as const, usageOpenSince: null, usageLastEndedAt: null };
-
-  it('closes the open interval at the event, never before the interval started', () => {
-    expect(datedUsage('close', { ...facts, usageOpenSince: T0 }, T1, 'host')).toEqual({
-      kind: 'close',
-      at: T1,
-      clock: 'host',
-    });
-    expect(datedUsage('close', { ...facts, usageOpenSince: T2 }, T1, 'host')).toEqual({
-      kind: 'close',
-      at: T2,
-      clock: 'host',
-    });
-  });
-
-  it('closes nothing when nothing is open', () => {
-    expect(datedUsage('close', facts, T1, 'api')).toEqual({ kind: 'none' });
-  });
-
-  it('opens at the event, never before the last interval ended, closing the open one first', () => {
-    expect(datedUsage('open', facts, T1, 'host')).toMatchObject({
-      at: T1,
-      closeOpenAt: null,
-      meter: 'container.s2',
-    });
-    // A host back from being lost reports the machine's original start: the seconds away are not billed.
-    expect(datedUsage('open', { ...facts, usageLastEndedAt: T2 }, T1, 'host')).toMatchObject({ at: T2 });
-    expect(datedUsage('open', { ...facts, usageOpenSince: T0 }, T1, 'host')).toMatchObject({
-      at: T1,
-      closeOpenAt: T1,
-    });
-    // An open interval that started after the event ends where it started; the new one starts there.
-    expect(datedUsage('open', { ...facts, usageOpenSince: T2 }, T1, 'host')).toMatchObject({
-      at: T2,
-      closeOpenAt: T2,
-    });
   });
 });
 

@@ -23,11 +23,12 @@ import {
   type ContainerUserEvent,
 } from './container-state';
 import { OPERATION_KINDS, type OperationKind } from './operation-state';
-import { containerMeter, MIN_SECONDS_PER_START, type ContainerMeter } from './pricing';
+import { containerMeter, MIN_SECONDS_PER_START } from './pricing';
 import type { SizeName } from './sizes';
+import { datedUsage, NO_USAGE, type UsageClock, type UsageEffect, type UsageSubject } from './usage-dating';
 
 /** Which machine's clock dated an event: the API's (a tenant's request) or the container's host's. */
-export type LifecycleClock = 'api' | 'host';
+export type LifecycleClock = UsageClock;
 
 /** What the planner needs to know about a container and its usage. */
 export interface LifecycleContainer {
@@ -75,22 +76,6 @@ export interface ContainerPatch {
   readonly exitCode?: number | null;
   readonly stateReason?: string | null;
 }
-
-/**
- * What happens to the container's usage. `open` first closes any open interval at `closeOpenAt`, then
- * opens one on `meter` from `at`; `close` ends the open interval at `at`.
- */
-export type UsageEffect =
-  | { readonly kind: 'none' }
-  | { readonly kind: 'close'; readonly at: Date; readonly clock: LifecycleClock }
-  | {
-      readonly kind: 'open';
-      readonly meter: ContainerMeter;
-      readonly at: Date;
-      readonly closeOpenAt: Date | null;
-      readonly minSeconds: number;
-      readonly clock: LifecycleClock;
-    };
 
 /** What the container lets go of besides host capacity (which follows its state). */
 export interface ReleaseEffect {
@@ -168,30 +153,24 @@ export function operationGoalReached(kind: OperationKind, state: ContainerState)
   }
 }
 
-/**
- * The one rule that dates a container's usage, whichever path moves it and whichever clock dated the
- * event: a boundary is the event's time, except that an interval never ends before it started and never
- * starts before the container's last interval ended (so no second is billed twice: a host that comes back
- * after being lost reports the machine's original start, and the seconds it could not vouch for while
- * away are not billed).
- */
-export function datedUsage(
-  change: 'open' | 'close',
-  c: Pick<LifecycleContainer, 'size' | 'usageOpenSince' | 'usageLastEndedAt'>,
-  at: Date,
-  clock: LifecycleClock,
-): UsageEffect {
-  const closeOpenAt = c.usageOpenSince === null ? null : latest(at, c.usageOpenSince);
-  if (change === 'close') return closeOpenAt === null ? NO_USAGE : { kind: 'close', at: closeOpenAt, clock };
-  const lastEnd = closeOpenAt === null ? c.usageLastEndedAt : latestOf(closeOpenAt, c.usageLastEndedAt);
+/** A container's usage bills machine time on its size's meter, at least MIN_SECONDS_PER_START a start. */
+function containerUsageSubject(size: SizeName): UsageSubject {
   return {
-    kind: 'open',
-    meter: containerMeter(c.size),
-    at: latestOf(at, lastEnd),
-    closeOpenAt,
+    resourceType: 'container',
+    meter: containerMeter(size),
+    quantity: 1,
     minSeconds: MIN_SECONDS_PER_START,
-    clock,
   };
+}
+
+/** The container's usage change, dated by the one rule (usage-dating.ts). */
+function containerUsage(change: 'open' | 'close', c: LifecycleContainer, input: LifecycleInput): UsageEffect {
+  return datedUsage(
+    change,
+    containerUsageSubject(c.size),
+    { openSince: c.usageOpenSince, lastEndedAt: c.usageLastEndedAt },
+    { at: input.at, clock: input.clock },
+  );
 }
 
 /**
@@ -206,7 +185,6 @@ export function planContainerLifecycle(c: LifecycleContainer, input: LifecycleIn
   return planAgentReport(c, event, input);
 }
 
-const NO_USAGE: UsageEffect = { kind: 'none' };
 const NO_RELEASE: ReleaseEffect = { networking: false, volumes: false };
 const RELEASE_ALL: ReleaseEffect = { networking: true, volumes: true };
 const NO_CHECKS: LifecycleChecks = { goodStanding: false, capacity: false };
@@ -253,7 +231,7 @@ function planAgentReport(
       updatedAt: input.now,
     },
     // Usage follows what the host saw: running opens it, every other change closes it.
-    usage: datedUsage(to === 'running' ? 'open' : 'close', c, input.at, input.clock),
+    usage: containerUsage(to === 'running' ? 'open' : 'close', c, input),
     release: to === 'deleted' ? RELEASE_ALL : NO_RELEASE,
     operations,
     newOperation: null,
@@ -298,7 +276,7 @@ function planUserAction(
     to,
     applied: true,
     patch: { state: to, stateChangedAt: input.at, updatedAt: input.at, generation, ...cleared },
-    usage: deletedNow ? datedUsage('close', c, input.at, input.clock) : NO_USAGE,
+    usage: deletedNow ? containerUsage('close', c, input) : NO_USAGE,
     release: deletedNow ? RELEASE_ALL : NO_RELEASE,
     // The new action replaces whatever was in flight.
     operations: { scope: 'open', outcome: outcomesByKind(() => ({ kind: 'supersede' })) },
@@ -321,7 +299,7 @@ function planHostLost(c: LifecycleContainer, input: LifecycleInput): LifecyclePl
     applied: true,
     patch: { state: to, stateChangedAt: input.at, stateReason: reason.message, updatedAt: input.now },
     // Nothing after the host's last heartbeat can be vouched for: usage ends there.
-    usage: datedUsage('close', c, input.at, input.clock),
+    usage: containerUsage('close', c, input),
     release: to === 'deleted' ? RELEASE_ALL : NO_RELEASE,
     operations: {
       scope: 'open',
@@ -361,12 +339,4 @@ function outcomesByKind(
 
 function isUserEvent(event: ContainerEvent): event is ContainerUserEvent {
   return (CONTAINER_USER_EVENTS as readonly string[]).includes(event);
-}
-
-function latest(a: Date, b: Date): Date {
-  return b > a ? b : a;
-}
-
-function latestOf(a: Date, b: Date | null): Date {
-  return b === null ? a : latest(a, b);
 }

@@ -14,6 +14,8 @@ export * from './mac';
 export * from './security-rules';
 export * from './volumes';
 export * from './usage';
+export * from './usage-dating';
+export * from './reserved-usage';
 export * from './pricing';
 export * from './image-registry';
 export * from './quotas';

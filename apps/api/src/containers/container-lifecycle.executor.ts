@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { OperationEntity, type ContainerEntity } from '@berth/db';
+import { OperationEntity, UsageIntervalRepository, type ContainerEntity } from '@berth/db';
 import {
   DomainError,
   fitsWithin,
@@ -21,7 +21,6 @@ import { loadHostSnapshots } from '../hosts/host-snapshots';
 import { hostsAffectedByContainers, releaseContainerNetworking } from '../networks/container-networking';
 import { finishOperation, markOperationRunning, openOperation } from '../operations/operation-ledger';
 import { assertWithinQuota } from '../quotas/quota-guard';
-import { applyContainerUsage, containerUsageFacts } from '../usage/usage-ledger';
 import { releaseContainerVolumes } from '../volumes/volume-ledger';
 
 export interface LifecycleRequest extends LifecycleInput {
@@ -48,7 +47,12 @@ export class ContainerLifecycleExecutor {
 
   /** Throws what the planner or its checks refuse, before anything is written. */
   async run(em: EntityManager, c: ContainerEntity, request: LifecycleRequest): Promise<LifecycleOutcome> {
-    const plan = planContainerLifecycle({ ...c, ...(await containerUsageFacts(em, c.id)) }, request);
+    const usage = new UsageIntervalRepository(em);
+    const history = await usage.lockHistory(c.id);
+    const plan = planContainerLifecycle(
+      { ...c, usageOpenSince: history.openSince, usageLastEndedAt: history.lastEndedAt },
+      request,
+    );
     await this.check(em, c, plan.checks);
     await settleOperations(em, c, plan.operations, request.operationId ?? null);
     if (plan.patch) {
@@ -56,7 +60,7 @@ export class ContainerLifecycleExecutor {
       await em.save(c);
     }
     const nudge = await release(em, c, plan.release);
-    await applyContainerUsage(em, c, plan.usage);
+    await usage.apply({ tenantId: c.tenantId, resourceType: 'container', resourceId: c.id }, plan.usage);
     let operation: OperationEntity | null = null;
     if (plan.newOperation) {
       operation = await openOperation(em, {

@@ -1,9 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, IsNull, type EntityManager } from 'typeorm';
 import type { FloatingIpView, Page } from '@berth/contracts';
-import { ContainerRepository, FloatingIpEntity, FloatingIpRepository, inTransaction } from '@berth/db';
+import {
+  ContainerRepository,
+  FloatingIpEntity,
+  FloatingIpRepository,
+  inTransaction,
+  UsageIntervalRepository,
+} from '@berth/db';
 import {
   DomainError,
+  NO_USAGE_HISTORY,
+  planFloatingIpUsage,
   formatIpv4,
   isIpv4,
   lowestFreeInPool,
@@ -16,7 +24,6 @@ import { decodeCursor, DEFAULT_PAGE_LIMIT, pageOf } from '../common/pagination';
 import { violatedConstraint } from '../common/unique-violation';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 import { AgentQueuesService } from '../queue/agent-queues.service';
-import { closeOpenUsage, openUsage } from '../usage/usage-ledger';
 import { assertWithinQuota } from '../quotas/quota-guard';
 import { floatingIpView } from './floating-ip.view';
 
@@ -74,14 +81,10 @@ export class FloatingIpsService {
             releasedAt: null,
           }),
         );
-        await openUsage(em, {
-          tenantId,
-          resourceType: 'floating_ip',
-          resourceId: saved.id,
-          meter: 'fip',
-          quantity: 1,
-          at: now,
-        });
+        await new UsageIntervalRepository(em).apply(
+          { tenantId, resourceType: 'floating_ip', resourceId: saved.id },
+          planFloatingIpUsage('allocate', NO_USAGE_HISTORY, now),
+        );
         return saved;
       }),
     );
@@ -199,7 +202,11 @@ export class FloatingIpsService {
       }
       f.releasedAt = new Date();
       f.updatedAt = f.releasedAt;
-      await closeOpenUsage(em, f.id, f.releasedAt);
+      const usage = new UsageIntervalRepository(em);
+      await usage.apply(
+        { tenantId, resourceType: 'floating_ip', resourceId: f.id },
+        planFloatingIpUsage('release', await usage.lockHistory(f.id), f.releasedAt),
+      );
       return em.save(f);
     });
     return floatingIpView(fip);

@@ -2,7 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { AcceptedView, Page, SnapshotView, VolumeView } from '@berth/contracts';
-import { inTransaction, SnapshotEntity, SnapshotRepository, VolumeRepository } from '@berth/db';
+import {
+  inTransaction,
+  SnapshotEntity,
+  SnapshotRepository,
+  UsageIntervalRepository,
+  VolumeRepository,
+} from '@berth/db';
 import {
   DomainError,
   hostAcceptsWork,
@@ -19,7 +25,6 @@ import { AgentQueuesService } from '../queue/agent-queues.service';
 import { hostIsReady } from '../hosts/host-snapshots';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 import { assertWithinQuota } from '../quotas/quota-guard';
-import { accruedBy } from '../usage/usage-ledger';
 import { snapshotView, volumeView } from './storage.view';
 import { beginStorageDeletion, insertVolume, lockVolumeHosts } from './volume-ledger';
 import { volumeNotFound } from './volumes.service';
@@ -111,10 +116,7 @@ export class SnapshotsService {
         if (volumeId) qb.andWhere('s.volume_id = :volumeId', { volumeId });
       },
     );
-    const usage = await accruedBy(
-      this.ds.manager,
-      result.items.map((s) => s.id),
-    );
+    const usage = await new UsageIntervalRepository(this.ds.manager).accruedBy(result.items.map((s) => s.id));
     return pageOf(
       result,
       (s) => snapshotView(s, usage.get(s.id) ?? 0),
@@ -125,7 +127,7 @@ export class SnapshotsService {
   async get(tenantId: TenantId, ref: string): Promise<SnapshotView> {
     const s = await new SnapshotRepository(this.ds.manager).findByRef(tenantId, ref);
     if (!s) throw snapshotNotFound(ref);
-    const usage = await accruedBy(this.ds.manager, [s.id]);
+    const usage = await new UsageIntervalRepository(this.ds.manager).accruedBy([s.id]);
     return snapshotView(s, usage.get(s.id) ?? 0);
   }
 
@@ -145,14 +147,13 @@ export class SnapshotsService {
       }
       const { op, enqueue } = await beginStorageDeletion(em, s, {
         kind: 'snapshot.delete',
-        meter: 'snapshot.gib',
         notReady: 'snapshot/not_ready',
         noun: 'snapshot',
       });
       return { snapshot: s, op, enqueue };
     });
     if (enqueue) await this.queues.enqueue(op);
-    const usage = await accruedBy(this.ds.manager, [snapshot.id]);
+    const usage = await new UsageIntervalRepository(this.ds.manager).accruedBy([snapshot.id]);
     return { operation: operationView(op), data: snapshotView(snapshot, usage.get(snapshot.id) ?? 0) };
   }
 

@@ -22,8 +22,8 @@ import {
   type VolumeMountRequest,
 } from '@berth/domain';
 import { finishOperation, openOperation } from '../operations/operation-ledger';
-import { closeUsage, openUsage } from '../usage/usage-ledger';
 import { hostIsReady } from '../hosts/host-snapshots';
+import { writeStorageUsage } from './storage-usage';
 
 /** The only backend so far; see docs/volumes-ceph-rbd.md for the next one. */
 export const HOST_LOCAL_BACKEND = 'host-local';
@@ -115,19 +115,8 @@ export async function insertVolume(
       deletedAt: null,
     }),
   );
-  if (!restoring) await startVolumeUsage(em, volume, now);
+  await writeStorageUsage(em, volume, null, now);
   return volume;
-}
-
-export function startVolumeUsage(em: EntityManager, v: VolumeEntity, at: Date): Promise<void> {
-  return openUsage(em, {
-    tenantId: v.tenantId,
-    resourceType: 'volume',
-    resourceId: v.id,
-    meter: 'volume.gib',
-    quantity: v.sizeGib,
-    at,
-  });
 }
 
 export interface ContainerVolumePlan {
@@ -238,7 +227,6 @@ export async function beginStorageDeletion(
   item: VolumeEntity | SnapshotEntity,
   what: {
     kind: 'volume.delete' | 'snapshot.delete';
-    meter: 'volume.gib' | 'snapshot.gib';
     notReady: ErrorCode;
     noun: string;
   },
@@ -252,10 +240,11 @@ export async function beginStorageDeletion(
     );
   }
   const now = new Date();
+  const from = item.state;
   item.state = next;
   item.updatedAt = now;
   await em.save(item);
-  await closeUsage(em, item.id, what.meter, now);
+  await writeStorageUsage(em, item, from, now);
   const op = await openOperation(em, {
     tenantId: item.tenantId,
     kind: what.kind,

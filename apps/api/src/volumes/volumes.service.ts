@@ -1,7 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AcceptedView, Page, VolumeView } from '@berth/contracts';
-import { ContainerEntity, inTransaction, VolumeRepository, type VolumeEntity } from '@berth/db';
+import {
+  ContainerEntity,
+  inTransaction,
+  UsageIntervalRepository,
+  VolumeRepository,
+  type VolumeEntity,
+} from '@berth/db';
 import {
   DEFAULT_VOLUME_GIB,
   DomainError,
@@ -15,7 +21,6 @@ import { operationView } from '../operations/operation.view';
 import { AgentQueuesService } from '../queue/agent-queues.service';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 import { assertWithinQuota } from '../quotas/quota-guard';
-import { accruedBy } from '../usage/usage-ledger';
 import { volumeView } from './storage.view';
 import { beginStorageDeletion, insertVolume, lockVolumeHosts } from './volume-ledger';
 
@@ -95,7 +100,6 @@ export class VolumesService {
       }
       const { op, enqueue } = await beginStorageDeletion(em, v, {
         kind: 'volume.delete',
-        meter: 'volume.gib',
         notReady: 'volume/not_ready',
         noun: 'volume',
       });
@@ -110,10 +114,7 @@ export class VolumesService {
 
   /** Views with usage and the attached container's name, in two queries for any number of volumes. */
   private async views(em: EntityManager, volumes: readonly VolumeEntity[]): Promise<Map<string, VolumeView>> {
-    const usage = await accruedBy(
-      em,
-      volumes.map((v) => v.id),
-    );
+    const usage = await new UsageIntervalRepository(em).accruedBy(volumes.map((v) => v.id));
     const containerIds = volumes.flatMap((v) => (v.containerId ? [v.containerId] : []));
     const names = new Map<string, string>();
     if (containerIds.length > 0) {
