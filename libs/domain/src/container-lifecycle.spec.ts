@@ -1,6 +1,7 @@
 import {
   AGENT_FAILED,
   operationGoalReached,
+  planContainerCreate,
   planContainerLifecycle,
   type LifecycleContainer,
   type LifecycleInput,
@@ -441,6 +442,43 @@ describe('planContainerLifecycle: host.lost', () => {
   it('leaves a settled container and its operations alone', () => {
     const p = planContainerLifecycle(container({ state: 'stopped' }), input('host.lost', { reason }));
     expect(p).toMatchObject({ applied: false, patch: null, operations: { scope: 'none' } });
+  });
+});
+
+describe('planContainerCreate: a new container', () => {
+  const p = planContainerCreate(NOW);
+
+  it("waits in pending at generation 1, every date the request's, nothing run yet", () => {
+    expect(p.to).toBe('pending');
+    expect(p.fields).toEqual({
+      state: 'pending',
+      generation: 1,
+      stateChangedAt: NOW,
+      createdAt: NOW,
+      updatedAt: NOW,
+      lastReportAt: null,
+      startedAt: null,
+      finishedAt: null,
+      exitCode: null,
+      stateReason: null,
+    });
+  });
+
+  it('bills nothing until its host reports it running', () => {
+    expect(p.usage).toEqual({ kind: 'none' });
+  });
+
+  it('opens a create operation for its generation, queued for its host', () => {
+    expect(p.newOperation).toEqual({ kind: 'container.create', generation: 1, then: 'enqueue' });
+  });
+
+  it('starts where the state machine lets the first report take it: running opens usage from there', () => {
+    const created = container({ ...p.fields, usageOpenSince: null, usageLastEndedAt: null });
+    const running = planContainerLifecycle(created, input('agent.running'));
+    expect(running).toMatchObject({ applied: true, to: 'running', usage: { kind: 'open', at: T1 } });
+    expect(planContainerLifecycle(created, input('agent.creating')).to).toBe('creating');
+    // The create operation the report names finishes with it.
+    expect(running.operations.outcome['container.create']).toEqual({ kind: 'succeed' });
   });
 });
 

@@ -1,10 +1,11 @@
 /*
  * What one event does to a container's life, decided in one place: its new state and fields, its
  * usage, the resources it lets go of, and its operations. Pure: the API's paths that move a container
- * (an agent's report, a tenant's action, the host reaper) read the facts, ask planContainerLifecycle,
- * and write the plan in their own transaction.
+ * (its creation, an agent's report, a tenant's action, the host reaper) read the facts, ask
+ * planContainerCreate or planContainerLifecycle, and write the plan in their own transaction.
  *
  * Who sends which event, and by which clock it is dated:
+ *   create (planContainerCreate)         a tenant, through the API          the API's clock at the request
  *   start | stop | restart | delete   a tenant, through the API          the API's clock at the request
  *   agent.*                            the host's agent reports           the host's clock at the observation
  *   host.lost                          the API's reaper                   the host's clock at its last heartbeat
@@ -151,6 +152,57 @@ export function operationGoalReached(kind: OperationKind, state: ContainerState)
       // These finish through their own result reports, never through a container state.
       return false;
   }
+}
+
+/** A new container's lifecycle fields: everything else (image, size, host...) is the request's. */
+export interface ContainerCreationFields {
+  readonly state: ContainerState;
+  readonly generation: number;
+  readonly stateChangedAt: Date;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  readonly lastReportAt: null;
+  readonly startedAt: null;
+  readonly finishedAt: null;
+  readonly exitCode: null;
+  readonly stateReason: null;
+}
+
+/**
+ * What a create writes. Its checks (quota, good standing, a host with room) come before placement, in
+ * the lock order every create path takes, so they are the caller's, not part of this plan.
+ */
+export interface ContainerCreationPlan {
+  readonly to: ContainerState;
+  readonly fields: ContainerCreationFields;
+  readonly usage: UsageEffect;
+  readonly newOperation: NewOperation;
+}
+
+/**
+ * The plan for a new container, created by a tenant's request at `at` (the API's clock): it waits in
+ * `pending` for its host at generation 1, bills nothing until its host reports it running, and opens a
+ * container.create operation queued for its host.
+ */
+export function planContainerCreate(at: Date): ContainerCreationPlan {
+  const generation = 1;
+  return {
+    to: 'pending',
+    fields: {
+      state: 'pending',
+      generation,
+      stateChangedAt: at,
+      createdAt: at,
+      updatedAt: at,
+      lastReportAt: null,
+      startedAt: null,
+      finishedAt: null,
+      exitCode: null,
+      stateReason: null,
+    },
+    usage: NO_USAGE,
+    newOperation: { kind: 'container.create', generation, then: 'enqueue' },
+  };
 }
 
 /** A container's usage bills machine time on its size's meter, at least MIN_SECONDS_PER_START a start. */

@@ -1,16 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { OperationEntity, UsageIntervalRepository, type ContainerEntity } from '@berth/db';
+import { ContainerEntity, OperationEntity, UsageIntervalRepository } from '@berth/db';
 import {
   DomainError,
   fitsWithin,
   hostAcceptsWork,
+  planContainerCreate,
   planContainerLifecycle,
   subtractResources,
   type HostId,
   type LifecycleChecks,
   type LifecycleInput,
   type LifecyclePlan,
+  type NewOperation,
   type OperationOutcome,
   type OperationsEffect,
   type ReleaseEffect,
@@ -28,6 +30,24 @@ export interface LifecycleRequest extends LifecycleInput {
   readonly operationId?: string | null;
 }
 
+/** A new container as the tenant asked for it and placement placed it; its lifecycle fields are planned. */
+export type NewContainer = Pick<
+  ContainerEntity,
+  | 'id'
+  | 'tenantId'
+  | 'name'
+  | 'image'
+  | 'command'
+  | 'env'
+  | 'labels'
+  | 'size'
+  | 'vcpu'
+  | 'memoryMib'
+  | 'diskGib'
+  | 'restartPolicy'
+  | 'hostId'
+>;
+
 export interface LifecycleOutcome {
   readonly plan: LifecyclePlan;
   /** The operation a tenant's action opened; null for reports and the reaper. */
@@ -37,9 +57,9 @@ export interface LifecycleOutcome {
 }
 
 /**
- * The one writer of a container's life: every path that moves a container (an agent's report, a
- * tenant's action, the host reaper) asks the domain's planner what the event does and has it written
- * here, in the caller's transaction, with the container already locked by the caller.
+ * The one writer of a container's life: every path that moves a container (its creation, an agent's
+ * report, a tenant's action, the host reaper) asks the domain's planner what the event does and has it
+ * written here, in the caller's transaction, with the container already locked by the caller.
  */
 @Injectable()
 export class ContainerLifecycleExecutor {
@@ -61,18 +81,27 @@ export class ContainerLifecycleExecutor {
     }
     const nudge = await release(em, c, plan.release);
     await usage.apply({ tenantId: c.tenantId, resourceType: 'container', resourceId: c.id }, plan.usage);
-    let operation: OperationEntity | null = null;
-    if (plan.newOperation) {
-      operation = await openOperation(em, {
-        tenantId: c.tenantId,
-        kind: plan.newOperation.kind,
-        targetId: c.id,
-        hostId: c.hostId,
-        generation: plan.newOperation.generation,
-      });
-      if (plan.newOperation.then === 'succeed') await finishOperation(em, operation, 'succeeded');
-    }
+    const operation = plan.newOperation ? await openPlannedOperation(em, c, plan.newOperation) : null;
     return { plan, operation, nudge };
+  }
+
+  /**
+   * Writes a new container as planContainerCreate decides (its state, generation, usage and create
+   * operation), in the caller's transaction. The caller has already checked quota and standing and
+   * placed it; it attaches volumes and networks after.
+   */
+  async create(
+    em: EntityManager,
+    spec: NewContainer,
+    at: Date,
+  ): Promise<{ container: ContainerEntity; operation: OperationEntity }> {
+    const plan = planContainerCreate(at);
+    const container = await em.save(em.create(ContainerEntity, { ...spec, ...plan.fields }));
+    await new UsageIntervalRepository(em).apply(
+      { tenantId: container.tenantId, resourceType: 'container', resourceId: container.id },
+      plan.usage,
+    );
+    return { container, operation: await openPlannedOperation(em, container, plan.newOperation) };
   }
 
   private async check(em: EntityManager, c: ContainerEntity, checks: LifecycleChecks): Promise<void> {
@@ -84,6 +113,23 @@ export class ContainerLifecycleExecutor {
       await reserveOnOwnHost(em, c);
     }
   }
+}
+
+/** Opens the operation a plan asks for: queued for the container's host, or done at once. */
+async function openPlannedOperation(
+  em: EntityManager,
+  c: ContainerEntity,
+  planned: NewOperation,
+): Promise<OperationEntity> {
+  const operation = await openOperation(em, {
+    tenantId: c.tenantId,
+    kind: planned.kind,
+    targetId: c.id,
+    hostId: c.hostId,
+    generation: planned.generation,
+  });
+  if (planned.then === 'succeed') await finishOperation(em, operation, 'succeeded');
+  return operation;
 }
 
 /** Start of a stopped container: it lives on its host (its writable layer is there), so that host must have room. */
