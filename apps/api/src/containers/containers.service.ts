@@ -2,7 +2,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { AcceptedView, ContainerView, Page } from '@berth/contracts';
-import { ContainerRepository, inTransaction, type OperationEntity } from '@berth/db';
+import {
+  ContainerRepository,
+  decodeCursor,
+  DEFAULT_PAGE_LIMIT,
+  inTransaction,
+  type OperationEntity,
+  pageOf,
+} from '@berth/db';
 import {
   DEFAULT_SIZE,
   DEFAULT_VOLUME_GIB,
@@ -21,7 +28,6 @@ import {
 } from '@berth/domain';
 import { onUniqueViolation } from '../common/unique-violation';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
-import { decodeCursor, DEFAULT_PAGE_LIMIT, pageOf } from '../common/pagination';
 import { loadHostSnapshots } from '../hosts/host-snapshots';
 import {
   allocateNics,

@@ -3,9 +3,12 @@ import { DataSource, IsNull, type EntityManager } from 'typeorm';
 import type { FloatingIpView, Page } from '@berth/contracts';
 import {
   ContainerRepository,
+  decodeCursor,
+  DEFAULT_PAGE_LIMIT,
   FloatingIpEntity,
   FloatingIpRepository,
   inTransaction,
+  pageOf,
   UsageIntervalRepository,
 } from '@berth/db';
 import {
@@ -20,7 +23,6 @@ import {
   type HostId,
   type TenantId,
 } from '@berth/domain';
-import { decodeCursor, DEFAULT_PAGE_LIMIT, pageOf } from '../common/pagination';
 import { violatedConstraint } from '../common/unique-violation';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 import { AgentQueuesService } from '../queue/agent-queues.service';

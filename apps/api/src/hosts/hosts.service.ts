@@ -8,13 +8,12 @@ import type {
   RegisterHostRequest,
   RegisterHostResponse,
 } from '@berth/contracts';
-import { HostEntity, inTransaction } from '@berth/db';
+import { decodeCursor, DEFAULT_PAGE_LIMIT, HostEntity, inTransaction, pageBy, pageOf } from '@berth/db';
 import { DomainError, newId, transitionHost, type HostId } from '@berth/domain';
 import { agentQueueName } from '@berth/queue';
 import type { JoinPrincipal, RegistrantPrincipal } from '../auth/principal';
 import { hashSecret } from '../auth/secret-hasher';
 import { issueToken } from '../auth/tokens';
-import { decodeCursor, DEFAULT_PAGE_LIMIT, pageOf } from '../common/pagination';
 import { onUniqueViolation } from '../common/unique-violation';
 import { AgentRedisUsersService } from './agent-redis-users.service';
 import { JoinTokensService } from './join-tokens.service';
@@ -170,13 +169,11 @@ export class HostsService {
 
   async list(limit = DEFAULT_PAGE_LIMIT, cursor?: string): Promise<Page<HostView>> {
     const after = decodeCursor(cursor);
-    const qb = this.ds.manager.createQueryBuilder(HostEntity, 'h');
-    if (after) qb.where('h.id > :after', { after });
-    const rows = await qb
-      .orderBy('h.id', 'ASC')
-      .limit(limit + 1)
-      .getMany();
-    const items = rows.slice(0, limit);
+    const page = await pageBy(this.ds.manager.createQueryBuilder(HostEntity, 'h'), 'h.id', {
+      limit,
+      ...(after ? { after } : {}),
+    });
+    const items = page.items;
     const reserved = await reservationsByHost(
       this.ds.manager,
       items.map((h) => h.id),
@@ -186,7 +183,7 @@ export class HostsService {
       items.map((h) => h.id),
     );
     return pageOf(
-      { items, more: rows.length > limit },
+      page,
       (h) => hostView(h, reserved.get(h.id), pools.get(h.id)),
       (h) => h.id,
     );

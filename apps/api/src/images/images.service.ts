@@ -1,9 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { AcceptedView, ImageView, Page } from '@berth/contracts';
-import { ImageEntity, inTransaction, OperationEntity } from '@berth/db';
+import {
+  decodeCursor,
+  DEFAULT_PAGE_LIMIT,
+  ImageEntity,
+  inTransaction,
+  OperationEntity,
+  pageBy,
+  pageOf,
+} from '@berth/db';
 import { DomainError, newId, placeContainer, type ImageId, type TenantId } from '@berth/domain';
-import { decodeCursor, DEFAULT_PAGE_LIMIT, pageOf } from '../common/pagination';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 import { loadHostSnapshots } from '../hosts/host-snapshots';
 import { openOperation, supersedeOpenOperations } from '../operations/operation-ledger';
@@ -74,12 +81,8 @@ export class ImagesService {
     const qb = this.ds.manager
       .createQueryBuilder(ImageEntity, 'i')
       .where('i.tenant_id = :tenantId', { tenantId });
-    if (after) qb.andWhere('i.id > :after', { after });
-    const rows = await qb
-      .orderBy('i.id', 'ASC')
-      .limit(limit + 1)
-      .getMany();
-    return pageOf({ items: rows.slice(0, limit), more: rows.length > limit }, imageView, (i) => i.id);
+    const page = await pageBy(qb, 'i.id', { limit, ...(after ? { after } : {}) });
+    return pageOf(page, imageView, (i) => i.id);
   }
 
   async get(tenantId: TenantId, ref: string): Promise<ImageView> {

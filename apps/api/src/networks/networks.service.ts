@@ -1,9 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { NetworkView, Page } from '@berth/contracts';
-import { inTransaction, NetworkEntity, NetworkRepository } from '@berth/db';
+import {
+  decodeCursor,
+  DEFAULT_PAGE_LIMIT,
+  inTransaction,
+  NetworkEntity,
+  NetworkRepository,
+  pageOf,
+} from '@berth/db';
 import { DomainError, validateNetworkCidr, type TenantId } from '@berth/domain';
-import { decodeCursor, DEFAULT_PAGE_LIMIT, pageOf } from '../common/pagination';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 import { createNetwork, networkNotFound } from './network-ledger';
 import { networkView } from './network.view';

@@ -4,7 +4,10 @@ import type { ContainerView, Page, SecurityGroupView } from '@berth/contracts';
 import {
   ContainerRepository,
   ContainerSecurityGroupEntity,
+  decodeCursor,
+  DEFAULT_PAGE_LIMIT,
   inTransaction,
+  pageOf,
   SecurityGroupEntity,
   SecurityGroupRepository,
   SecurityRuleEntity,
@@ -20,7 +23,6 @@ import {
   type SecurityRuleSpec,
   type TenantId,
 } from '@berth/domain';
-import { decodeCursor, DEFAULT_PAGE_LIMIT, pageOf } from '../common/pagination';
 import { onUniqueViolation } from '../common/unique-violation';
 import { containerView } from '../containers/container.view';
 import {

@@ -3,7 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { AcceptedView, Page, SnapshotView, VolumeView } from '@berth/contracts';
 import {
+  decodeCursor,
+  DEFAULT_PAGE_LIMIT,
   inTransaction,
+  pageOf,
   SnapshotEntity,
   SnapshotRepository,
   UsageIntervalRepository,
@@ -17,7 +20,6 @@ import {
   type HostId,
   type TenantId,
 } from '@berth/domain';
-import { decodeCursor, DEFAULT_PAGE_LIMIT, pageOf } from '../common/pagination';
 import { onUniqueViolation } from '../common/unique-violation';
 import { openOperation } from '../operations/operation-ledger';
 import { operationView } from '../operations/operation.view';

@@ -3,10 +3,13 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { AcceptedView, Page, VolumeView } from '@berth/contracts';
 import {
   ContainerEntity,
+  decodeCursor,
+  DEFAULT_PAGE_LIMIT,
   inTransaction,
+  pageOf,
   UsageIntervalRepository,
-  VolumeRepository,
   type VolumeEntity,
+  VolumeRepository,
 } from '@berth/db';
 import {
   DEFAULT_VOLUME_GIB,
@@ -15,7 +18,6 @@ import {
   validateVolumeSize,
   type TenantId,
 } from '@berth/domain';
-import { decodeCursor, DEFAULT_PAGE_LIMIT, pageOf } from '../common/pagination';
 import { onUniqueViolation } from '../common/unique-violation';
 import { operationView } from '../operations/operation.view';
 import { AgentQueuesService } from '../queue/agent-queues.service';

@@ -1,18 +1,13 @@
 import type { EntityManager } from 'typeorm';
 import { isId, type ContainerId, type ContainerState, type HostId, type TenantId } from '@berth/domain';
 import { ContainerEntity } from '../entities/container.entity';
+import { pageBy, type PageRequest, type PageResult } from '../pagination';
 
 export interface ContainerFilter {
   readonly states?: readonly ContainerState[];
   readonly name?: string;
   readonly labels?: Readonly<Record<string, string>>;
   readonly includeDeleted?: boolean;
-}
-
-export interface PageRequest {
-  readonly limit: number;
-  /** The last id of the previous page: ids sort by creation time. */
-  readonly after?: string;
 }
 
 /**
@@ -51,11 +46,7 @@ export class ContainerRepository {
   }
 
   /** One page in id order, plus whether more follow. */
-  async list(
-    tenantId: TenantId,
-    filter: ContainerFilter,
-    page: PageRequest,
-  ): Promise<{ items: ContainerEntity[]; more: boolean }> {
+  list(tenantId: TenantId, filter: ContainerFilter, page: PageRequest): Promise<PageResult<ContainerEntity>> {
     const qb = this.em
       .createQueryBuilder(ContainerEntity, 'c')
       .where('c.tenant_id = :tenantId', { tenantId });
@@ -66,12 +57,7 @@ export class ContainerRepository {
     if (filter.labels && Object.keys(filter.labels).length > 0) {
       qb.andWhere('c.labels @> :labels::jsonb', { labels: JSON.stringify(filter.labels) });
     }
-    if (page.after !== undefined) qb.andWhere('c.id > :after', { after: page.after });
-    const rows = await qb
-      .orderBy('c.id', 'ASC')
-      .limit(page.limit + 1)
-      .getMany();
-    return { items: rows.slice(0, page.limit), more: rows.length > page.limit };
+    return pageBy(qb, 'c.id', page);
   }
 }
 

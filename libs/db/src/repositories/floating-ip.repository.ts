@@ -1,8 +1,8 @@
 import type { EntityManager } from 'typeorm';
 import { isId, isIpv4, type TenantId } from '@berth/domain';
 import { FloatingIpEntity } from '../entities/floating-ip.entity';
-import type { PageRequest } from './container.repository';
 import type { RowLock } from './network.repository';
+import { pageBy, type PageRequest, type PageResult } from '../pagination';
 
 /** Floating IPs a tenant holds (not released); every read takes the tenant id. */
 export class FloatingIpRepository {
@@ -20,15 +20,10 @@ export class FloatingIpRepository {
     return qb.getOne();
   }
 
-  async list(tenantId: TenantId, page: PageRequest): Promise<{ items: FloatingIpEntity[]; more: boolean }> {
+  list(tenantId: TenantId, page: PageRequest): Promise<PageResult<FloatingIpEntity>> {
     const qb = this.em
       .createQueryBuilder(FloatingIpEntity, 'f')
       .where('f.tenant_id = :tenantId AND f.released_at IS NULL', { tenantId });
-    if (page.after !== undefined) qb.andWhere('f.id > :after', { after: page.after });
-    const rows = await qb
-      .orderBy('f.id', 'ASC')
-      .limit(page.limit + 1)
-      .getMany();
-    return { items: rows.slice(0, page.limit), more: rows.length > page.limit };
+    return pageBy(qb, 'f.id', page);
   }
 }

@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { isId, type TenantId } from '@berth/domain';
 import { NetworkEntity } from '../entities/network.entity';
-import type { PageRequest } from './container.repository';
+import { pageBy, type PageRequest, type PageResult } from '../pagination';
 
 export type RowLock = 'none' | 'share' | 'update';
 
@@ -31,15 +31,10 @@ export class NetworkRepository {
       .getMany();
   }
 
-  async list(tenantId: TenantId, page: PageRequest): Promise<{ items: NetworkEntity[]; more: boolean }> {
+  list(tenantId: TenantId, page: PageRequest): Promise<PageResult<NetworkEntity>> {
     const qb = this.em
       .createQueryBuilder(NetworkEntity, 'n')
       .where('n.tenant_id = :tenantId AND n.deleted_at IS NULL', { tenantId });
-    if (page.after !== undefined) qb.andWhere('n.id > :after', { after: page.after });
-    const rows = await qb
-      .orderBy('n.id', 'ASC')
-      .limit(page.limit + 1)
-      .getMany();
-    return { items: rows.slice(0, page.limit), more: rows.length > page.limit };
+    return pageBy(qb, 'n.id', page);
   }
 }

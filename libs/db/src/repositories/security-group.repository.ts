@@ -2,8 +2,8 @@ import type { EntityManager } from 'typeorm';
 import { isId, type SecurityGroupId, type TenantId } from '@berth/domain';
 import { SecurityGroupEntity } from '../entities/security-group.entity';
 import { SecurityRuleEntity } from '../entities/security-rule.entity';
-import type { PageRequest } from './container.repository';
 import type { RowLock } from './network.repository';
+import { pageBy, type PageRequest, type PageResult } from '../pagination';
 
 /** Security groups of one tenant, and their rules; every read takes the tenant id. */
 export class SecurityGroupRepository {
@@ -20,19 +20,11 @@ export class SecurityGroupRepository {
     return qb.getOne();
   }
 
-  async list(
-    tenantId: TenantId,
-    page: PageRequest,
-  ): Promise<{ items: SecurityGroupEntity[]; more: boolean }> {
+  list(tenantId: TenantId, page: PageRequest): Promise<PageResult<SecurityGroupEntity>> {
     const qb = this.em
       .createQueryBuilder(SecurityGroupEntity, 'g')
       .where('g.tenant_id = :tenantId', { tenantId });
-    if (page.after !== undefined) qb.andWhere('g.id > :after', { after: page.after });
-    const rows = await qb
-      .orderBy('g.id', 'ASC')
-      .limit(page.limit + 1)
-      .getMany();
-    return { items: rows.slice(0, page.limit), more: rows.length > page.limit };
+    return pageBy(qb, 'g.id', page);
   }
 
   /** The rules of the tenant's groups `groupIds`, in creation order. */

@@ -2,8 +2,8 @@ import type { EntityManager, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { isId, type TenantId } from '@berth/domain';
 import { SnapshotEntity } from '../entities/snapshot.entity';
 import { VolumeEntity } from '../entities/volume.entity';
-import type { PageRequest } from './container.repository';
 import type { RowLock } from './network.repository';
+import { pageBy, type PageRequest, type PageResult } from '../pagination';
 
 type Storage = VolumeEntity | SnapshotEntity;
 
@@ -25,21 +25,16 @@ class StorageRepository<T extends Storage & ObjectLiteral> {
     return withLock(qb, lock).getOne();
   }
 
-  async list(
+  list(
     tenantId: TenantId,
     page: PageRequest,
     filter: (qb: SelectQueryBuilder<T>) => void = () => undefined,
-  ): Promise<{ items: T[]; more: boolean }> {
+  ): Promise<PageResult<T>> {
     const qb = this.em
       .createQueryBuilder(this.entity, 's')
       .where(`s.tenant_id = :tenantId AND s.state <> 'deleted'`, { tenantId });
     filter(qb);
-    if (page.after !== undefined) qb.andWhere('s.id > :after', { after: page.after });
-    const rows = await qb
-      .orderBy('s.id', 'ASC')
-      .limit(page.limit + 1)
-      .getMany();
-    return { items: rows.slice(0, page.limit), more: rows.length > page.limit };
+    return pageBy(qb, 's.id', page);
   }
 }
 
