@@ -3,6 +3,7 @@ export * from './data-source-options';
 export * from './migrate';
 export * from './transaction';
 export * from './pagination';
+export * from './row-lock';
 export * from './repositories/container.repository';
 export * from './repositories/operation.repository';
 export * from './repositories/api-key.repository';

@@ -114,7 +114,7 @@ export class FloatingIpsService {
     const fip = await this.withUniqueGuard(name, () =>
       inTransaction(this.ds, async (em) => {
         const repo = new FloatingIpRepository(em);
-        const f = await repo.findByRef(tenantId, ref, 'update');
+        const f = await repo.lockByRef(tenantId, ref);
         if (!f) throw fipNotFound(ref);
         if (name !== null && name !== f.name && (await repo.findByRef(tenantId, name)))
           throw fipNameTaken(name);
@@ -135,7 +135,7 @@ export class FloatingIpsService {
       inTransaction(this.ds, async (em) => {
         // Container first, then the floating IP: the order a container's deletion locks them in.
         const c = await new ContainerRepository(em).lockByRef(tenantId, containerRef);
-        const f = await new FloatingIpRepository(em).findByRef(tenantId, ref, 'update');
+        const f = await new FloatingIpRepository(em).lockByRef(tenantId, ref);
         if (!f) throw fipNotFound(ref);
         if (!c) throw new DomainError('container/not_found', `container ${containerRef} does not exist`);
         if (f.containerId === c.id) return { fip: f, hosts: [] };
@@ -178,7 +178,7 @@ export class FloatingIpsService {
   /** Detaches the floating IP from its container; detaching a detached one changes nothing. */
   async detach(tenantId: TenantId, ref: string): Promise<FloatingIpView> {
     const { fip, hosts } = await inTransaction(this.ds, async (em) => {
-      const f = await new FloatingIpRepository(em).findByRef(tenantId, ref, 'update');
+      const f = await new FloatingIpRepository(em).lockByRef(tenantId, ref);
       if (!f) throw fipNotFound(ref);
       if (f.containerId === null) return { fip: f, hosts: [] };
       const hosts = await hostOf(em, f);
@@ -193,7 +193,7 @@ export class FloatingIpsService {
   /** Gives the address back to the pool (billing stops); refused while it is attached. */
   async release(tenantId: TenantId, ref: string): Promise<FloatingIpView> {
     const fip = await inTransaction(this.ds, async (em) => {
-      const f = await new FloatingIpRepository(em).findByRef(tenantId, ref, 'update');
+      const f = await new FloatingIpRepository(em).lockByRef(tenantId, ref);
       if (!f) throw fipNotFound(ref);
       if (f.containerId !== null) {
         throw new DomainError(

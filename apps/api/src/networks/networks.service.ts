@@ -54,7 +54,7 @@ export class NetworksService {
    */
   async remove(tenantId: TenantId, ref: string): Promise<NetworkView> {
     const network = await inTransaction(this.ds, async (em) => {
-      const n = await new NetworkRepository(em).findByRef(tenantId, ref, 'update');
+      const n = await new NetworkRepository(em).lockByRef(tenantId, ref);
       if (!n) throw networkNotFound(ref);
       const users: { name: string }[] = await em.query(
         `SELECT c.name FROM ip_allocations a JOIN containers c ON c.id = a.container_id

@@ -116,7 +116,7 @@ export class SecurityGroupsService {
   /** Refused while the group is attached to a container or named by another group's rule. */
   async remove(tenantId: TenantId, ref: string): Promise<SecurityGroupView> {
     return inTransaction(this.ds, async (em) => {
-      const g = await new SecurityGroupRepository(em).findByRef(tenantId, ref, 'update');
+      const g = await new SecurityGroupRepository(em).lockByRef(tenantId, ref);
       if (!g) throw securityGroupNotFound(ref);
       const members: { name: string }[] = await em.query(
         `SELECT c.name FROM container_security_groups m JOIN containers c ON c.id = m.container_id
@@ -186,7 +186,7 @@ export class SecurityGroupsService {
 
   async removeRule(tenantId: TenantId, ref: string, ruleId: string): Promise<SecurityGroupView> {
     const { view, hosts } = await inTransaction(this.ds, async (em) => {
-      const g = await new SecurityGroupRepository(em).findByRef(tenantId, ref, 'update');
+      const g = await new SecurityGroupRepository(em).lockByRef(tenantId, ref);
       if (!g) throw securityGroupNotFound(ref);
       const result = await em.delete(SecurityRuleEntity, {
         id: ruleId as SecurityRuleEntity['id'],
@@ -206,7 +206,7 @@ export class SecurityGroupsService {
     const { view, hosts } = await inTransaction(this.ds, async (em) => {
       const c = await new ContainerRepository(em).lockByRef(tenantId, containerRef);
       if (!c) throw containerNotFound(containerRef);
-      const g = await new SecurityGroupRepository(em).findByRef(tenantId, groupRef, 'share');
+      const g = await new SecurityGroupRepository(em).lockByRef(tenantId, groupRef, 'share');
       if (!g) throw securityGroupNotFound(groupRef);
       const current: { group_id: SecurityGroupId }[] = await em.query(
         `SELECT group_id FROM container_security_groups WHERE container_id = $1`,
@@ -253,7 +253,7 @@ export class SecurityGroupsService {
       if (spec.remoteGroup === group.id || spec.remoteGroup === group.name) {
         remoteGroupId = group.id;
       } else {
-        const remote = await new SecurityGroupRepository(em).findByRef(tenantId, spec.remoteGroup, 'share');
+        const remote = await new SecurityGroupRepository(em).lockByRef(tenantId, spec.remoteGroup, 'share');
         if (!remote) throw securityGroupNotFound(spec.remoteGroup);
         remoteGroupId = remote.id;
       }

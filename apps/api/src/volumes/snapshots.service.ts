@@ -52,7 +52,7 @@ export class SnapshotsService {
       () =>
         inTransaction(this.ds, async (em) => {
           await assertWithinQuota(em, tenantId, this.config.quotas, { snapshots: 1 });
-          const v = await new VolumeRepository(em).findByRef(tenantId, volumeRef, 'share');
+          const v = await new VolumeRepository(em).lockByRef(tenantId, volumeRef, 'share');
           if (!v || v.state === 'deleted') throw volumeNotFound(volumeRef);
           if (v.state !== 'available') {
             throw new DomainError(
@@ -135,7 +135,7 @@ export class SnapshotsService {
 
   async delete(tenantId: TenantId, ref: string): Promise<AcceptedView<SnapshotView>> {
     const { snapshot, op, enqueue } = await inTransaction(this.ds, async (em) => {
-      const s = await new SnapshotRepository(em).findByRef(tenantId, ref, 'update');
+      const s = await new SnapshotRepository(em).lockByRef(tenantId, ref);
       if (!s || s.state === 'deleted') throw snapshotNotFound(ref);
       const restoring: unknown[] = await em.query(
         `SELECT 1 FROM volumes WHERE source_snapshot_id = $1 AND state = 'creating' LIMIT 1`,
@@ -173,7 +173,7 @@ export class SnapshotsService {
         inTransaction(this.ds, async (em) => {
           // The tenant's row first (the lock order of every create); the size is known only below.
           await assertWithinQuota(em, tenantId, this.config.quotas, {});
-          const s = await new SnapshotRepository(em).findByRef(tenantId, ref, 'share');
+          const s = await new SnapshotRepository(em).lockByRef(tenantId, ref, 'share');
           if (!s || s.state === 'deleted') throw snapshotNotFound(ref);
           if (s.state !== 'available') {
             throw new DomainError(

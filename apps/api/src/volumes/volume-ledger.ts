@@ -141,7 +141,7 @@ export async function planContainerVolumes(
   const existing: { volume: VolumeEntity; path: string }[] = [];
   const missing: VolumeMountRequest[] = [];
   for (const m of mounts) {
-    const v = await repo.findByRef(tenantId, m.volume, 'update');
+    const v = await repo.lockByRef(tenantId, m.volume);
     if (!v || v.state === 'deleted') {
       if (m.volume.startsWith('vol_')) {
         throw new DomainError('volume/not_found', `volume ${m.volume} does not exist`);

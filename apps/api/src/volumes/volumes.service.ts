@@ -80,7 +80,7 @@ export class VolumesService {
    */
   async delete(tenantId: TenantId, ref: string): Promise<AcceptedView<VolumeView>> {
     const { volume, op, enqueue } = await inTransaction(this.ds, async (em) => {
-      const v = await new VolumeRepository(em).findByRef(tenantId, ref, 'update');
+      const v = await new VolumeRepository(em).lockByRef(tenantId, ref);
       if (!v || v.state === 'deleted') throw volumeNotFound(ref);
       if (v.containerId) {
         const c = await em.findOne(ContainerEntity, { where: { id: v.containerId } });

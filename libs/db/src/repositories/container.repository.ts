@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { isId, type ContainerId, type ContainerState, type HostId, type TenantId } from '@berth/domain';
 import { ContainerEntity } from '../entities/container.entity';
 import { pageBy, type PageRequest, type PageResult } from '../pagination';
+import { locked } from '../row-lock';
 
 export interface ContainerFilter {
   readonly states?: readonly ContainerState[];
@@ -33,8 +34,7 @@ export class ContainerRepository {
       .where('c.tenant_id = :tenantId', { tenantId })
       .andWhere(isId('ctr', ref) ? 'c.id = :ref' : 'c.name = :ref', { ref })
       .andWhere(`c.state <> 'deleted'`);
-    if (lock) qb.setLock('pessimistic_write');
-    return qb.getOne();
+    return (lock ? locked(qb) : qb).getOne();
   }
 
   findByName(tenantId: TenantId, name: string): Promise<ContainerEntity | null> {
@@ -70,11 +70,11 @@ export class HostContainerRepository {
   }
 
   lockOnHost(hostId: HostId, id: string): Promise<ContainerEntity | null> {
-    return this.em
-      .createQueryBuilder(ContainerEntity, 'c')
-      .setLock('pessimistic_write')
-      .where('c.host_id = :hostId AND c.id = :id', { hostId, id })
-      .getOne();
+    return locked(
+      this.em
+        .createQueryBuilder(ContainerEntity, 'c')
+        .where('c.host_id = :hostId AND c.id = :id', { hostId, id }),
+    ).getOne();
   }
 
   listLiveOnHost(hostId: HostId): Promise<ContainerEntity[]> {

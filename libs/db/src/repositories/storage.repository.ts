@@ -2,8 +2,8 @@ import type { EntityManager, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { isId, type TenantId } from '@berth/domain';
 import { SnapshotEntity } from '../entities/snapshot.entity';
 import { VolumeEntity } from '../entities/volume.entity';
-import type { RowLock } from './network.repository';
 import { pageBy, type PageRequest, type PageResult } from '../pagination';
+import { locked, type RowLock } from '../row-lock';
 
 type Storage = VolumeEntity | SnapshotEntity;
 
@@ -18,11 +18,20 @@ class StorageRepository<T extends Storage & ObjectLiteral> {
     private readonly idPrefix: 'vol' | 'snap',
   ) {}
 
-  findByRef(tenantId: TenantId, ref: string, lock: RowLock = 'none'): Promise<T | null> {
+  findByRef(tenantId: TenantId, ref: string): Promise<T | null> {
+    return this.byRef(tenantId, ref).getOne();
+  }
+
+  /** As findByRef, locked (see RowLock). */
+  lockByRef(tenantId: TenantId, ref: string, lock: RowLock = 'update'): Promise<T | null> {
+    return locked(this.byRef(tenantId, ref), lock).getOne();
+  }
+
+  private byRef(tenantId: TenantId, ref: string): SelectQueryBuilder<T> {
     const qb = this.em.createQueryBuilder(this.entity, 's').where('s.tenant_id = :tenantId', { tenantId });
     if (isId(this.idPrefix, ref)) qb.andWhere('s.id = :ref', { ref });
     else qb.andWhere(`s.name = :ref AND s.state <> 'deleted'`, { ref });
-    return withLock(qb, lock).getOne();
+    return qb;
   }
 
   list(
@@ -36,12 +45,6 @@ class StorageRepository<T extends Storage & ObjectLiteral> {
     filter(qb);
     return pageBy(qb, 's.id', page);
   }
-}
-
-function withLock<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, lock: RowLock): SelectQueryBuilder<T> {
-  if (lock === 'share') qb.setLock('pessimistic_read');
-  if (lock === 'update') qb.setLock('pessimistic_write');
-  return qb;
 }
 
 export class VolumeRepository extends StorageRepository<VolumeEntity> {
