@@ -13,6 +13,7 @@ export * from './ipv4';
 export * from './mac';
 export * from './security-rules';
 export * from './volumes';
+export * from './container-volumes';
 export * from './usage';
 export * from './usage-dating';
 export * from './reserved-usage';

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { ContainerEntity, OperationEntity, UsageIntervalRepository } from '@berth/db';
+import { ContainerEntity, OperationEntity, UsageIntervalRepository, VolumeRepository } from '@berth/db';
 import {
   DomainError,
   fitsWithin,
@@ -23,7 +23,6 @@ import { loadHostSnapshots } from '../hosts/host-snapshots';
 import { hostsAffectedByContainers, releaseContainerNetworking } from '../networks/container-networking';
 import { finishOperation, markOperationRunning, openOperation } from '../operations/operation-ledger';
 import { assertWithinQuota } from '../quotas/quota-guard';
-import { releaseContainerVolumes } from '../volumes/volume-ledger';
 
 export interface LifecycleRequest extends LifecycleInput {
   /** The operation an agent's report is about, when it names one. */
@@ -192,6 +191,6 @@ async function settle(em: EntityManager, op: OperationEntity, outcome: Operation
 async function release(em: EntityManager, c: ContainerEntity, effect: ReleaseEffect): Promise<HostId[]> {
   const nudge = effect.networking ? await hostsAffectedByContainers(em, [c.id]) : [];
   if (effect.networking) await releaseContainerNetworking(em, c.id);
-  if (effect.volumes) await releaseContainerVolumes(em, c.id);
+  if (effect.volumes) await new VolumeRepository(em).releaseContainer(c.id);
   return nudge;
 }

@@ -23,12 +23,13 @@ import {
   placeContainerWithVolumes,
   sizeResources,
   validateLabels,
+  volumesToPlace,
   type ContainerUserEvent,
   type TenantId,
 } from '@berth/domain';
 import { onUniqueViolation } from '../common/unique-violation';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
-import { loadHostSnapshots } from '../hosts/host-snapshots';
+import { loadHostSnapshots, poolsOf } from '../hosts/host-snapshots';
 import {
   allocateNics,
   attachGroups,
@@ -44,11 +45,9 @@ import { AgentQueuesService } from '../queue/agent-queues.service';
 import {
   attachPlannedVolumes,
   loadContainerVolumes,
-  poolsOf,
   planContainerVolumes,
-  volumesToPlace,
   volumesOf,
-} from '../volumes/volume-ledger';
+} from '../volumes/container-volumes';
 import { assertInGoodStanding } from '../billing/billing-standing';
 import { assertWithinQuota } from '../quotas/quota-guard';
 import { containerView } from './container.view';

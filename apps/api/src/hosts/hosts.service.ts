@@ -8,7 +8,15 @@ import type {
   RegisterHostRequest,
   RegisterHostResponse,
 } from '@berth/contracts';
-import { decodeCursor, DEFAULT_PAGE_LIMIT, HostEntity, inTransaction, pageBy, pageOf } from '@berth/db';
+import {
+  decodeCursor,
+  DEFAULT_PAGE_LIMIT,
+  HostEntity,
+  inTransaction,
+  pageBy,
+  pageOf,
+  StoragePoolRepository,
+} from '@berth/db';
 import { DomainError, newId, transitionHost, type HostId } from '@berth/domain';
 import { agentQueueName } from '@berth/queue';
 import type { JoinPrincipal, RegistrantPrincipal } from '../auth/principal';
@@ -19,7 +27,6 @@ import { AgentRedisUsersService } from './agent-redis-users.service';
 import { JoinTokensService } from './join-tokens.service';
 import { reservationsByHost } from './host-snapshots';
 import { hostView } from './host.view';
-import { storageReservedByHost } from '../volumes/volume-ledger';
 
 /** Hosts as agents register them and keep them alive. */
 @Injectable()
@@ -178,10 +185,7 @@ export class HostsService {
       this.ds.manager,
       items.map((h) => h.id),
     );
-    const pools = await storageReservedByHost(
-      this.ds.manager,
-      items.map((h) => h.id),
-    );
+    const pools = await new StoragePoolRepository(this.ds.manager).reservedByHost(items.map((h) => h.id));
     return pageOf(
       page,
       (h) => hostView(h, reserved.get(h.id), pools.get(h.id)),

@@ -28,7 +28,8 @@ import { hostIsReady } from '../hosts/host-snapshots';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 import { assertWithinQuota } from '../quotas/quota-guard';
 import { snapshotView, volumeView } from './storage.view';
-import { beginStorageDeletion, insertVolume, lockVolumeHosts } from './volume-ledger';
+import { lockVolumeHosts } from '../hosts/host-snapshots';
+import { beginStorageDeletion, createVolume } from './storage-changes';
 import { volumeNotFound } from './volumes.service';
 
 /**
@@ -206,7 +207,7 @@ export class SnapshotsService {
               `snapshot ${s.name} lives on host ${s.hostId ?? '?'}, which has no room for a ${size} GB volume; a restore is made next to its snapshot`,
             );
           }
-          const volume = await insertVolume(em, {
+          const volume = await createVolume(em, {
             tenantId,
             name,
             sizeGib: size,

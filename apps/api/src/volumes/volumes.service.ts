@@ -24,7 +24,8 @@ import { AgentQueuesService } from '../queue/agent-queues.service';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 import { assertWithinQuota } from '../quotas/quota-guard';
 import { volumeView } from './storage.view';
-import { beginStorageDeletion, insertVolume, lockVolumeHosts } from './volume-ledger';
+import { lockVolumeHosts } from '../hosts/host-snapshots';
+import { beginStorageDeletion, createVolume } from './storage-changes';
 
 /**
  * A tenant's block volumes. An empty volume is available at once: its host makes the sparse file and
@@ -48,7 +49,7 @@ export class VolumesService {
           await assertWithinQuota(em, tenantId, this.config.quotas, { volumeGb: sizeGib });
           if (await new VolumeRepository(em).findByRef(tenantId, name)) throw volumeNameTaken(name);
           const hostId = placeVolume(await lockVolumeHosts(em), sizeGib);
-          return insertVolume(em, { tenantId, name, sizeGib, hostId });
+          return createVolume(em, { tenantId, name, sizeGib, hostId });
         }),
     );
     return volumeView(volume, 0);
