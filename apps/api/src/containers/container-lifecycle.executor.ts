@@ -1,6 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { ContainerEntity, OperationEntity, UsageIntervalRepository, VolumeRepository } from '@berth/db';
+import {
+  ContainerEntity,
+  OperationRepository,
+  UsageIntervalRepository,
+  VolumeRepository,
+  type OperationEntity,
+} from '@berth/db';
 import {
   DomainError,
   fitsWithin,
@@ -161,12 +167,11 @@ async function settleOperations(
   namedId: string | null,
 ): Promise<void> {
   if (effect.scope === 'none' || (effect.scope === 'named' && namedId === null)) return;
-  const qb = em
-    .createQueryBuilder(OperationEntity, 'o')
-    .setLock('pessimistic_write')
-    .where(`o.target_id = :target AND o.state IN ('pending', 'running')`, { target: c.id });
-  if (effect.scope === 'named') qb.andWhere('o.id = :id', { id: namedId });
-  for (const op of await qb.getMany()) await settle(em, op, effect.outcome[op.kind]);
+  const inFlight = await new OperationRepository(em).lockInFlight(
+    c.id,
+    effect.scope === 'named' && namedId !== null ? namedId : undefined,
+  );
+  for (const op of inFlight) await settle(em, op, effect.outcome[op.kind]);
 }
 
 async function settle(em: EntityManager, op: OperationEntity, outcome: OperationOutcome): Promise<void> {
