@@ -12,6 +12,7 @@ import {
   decodeCursor,
   DEFAULT_PAGE_LIMIT,
   HostEntity,
+  HostRepository,
   inTransaction,
   pageBy,
   pageOf,
@@ -56,7 +57,7 @@ export class HostsService {
 
   private reregister(hostId: HostId, req: RegisterHostRequest): Promise<RegisterHostResponse> {
     return inTransaction(this.ds, async (em) => {
-      const host = await lockHost(em, 'h.id = :id', { id: hostId });
+      const host = await new HostRepository(em).lockById(hostId);
       if (!host) throw new DomainError('host/not_found', `host ${hostId} does not exist`);
       if (host.name !== req.name) {
         throw new DomainError(
@@ -78,7 +79,7 @@ export class HostsService {
       () => nameTaken(req.name),
       () =>
         inTransaction(this.ds, async (em) => {
-          const existing = await lockHost(em, 'h.name = :name', { name: req.name });
+          const existing = await new HostRepository(em).lockByName(req.name);
           if (who.readmitHostId !== null) {
             if (existing?.id !== who.readmitHostId || who.joinTokenId === null) {
               throw new DomainError(
@@ -153,11 +154,7 @@ export class HostsService {
   /** Records that the host is alive; a lost host that heartbeats again is ready again. */
   async heartbeat(hostId: HostId, req: HeartbeatRequest): Promise<HeartbeatResponse> {
     return inTransaction(this.ds, async (em) => {
-      const host = await em
-        .createQueryBuilder(HostEntity, 'h')
-        .setLock('pessimistic_write')
-        .where('h.id = :id', { id: hostId })
-        .getOne();
+      const host = await new HostRepository(em).lockById(hostId);
       if (!host) throw new DomainError('host/not_found', `host ${hostId} does not exist`);
       const now = new Date();
       const next = transitionHost(host.state, 'heartbeat');
@@ -192,14 +189,6 @@ export class HostsService {
       (h) => h.id,
     );
   }
-}
-
-function lockHost(
-  em: EntityManager,
-  where: string,
-  params: Record<string, string>,
-): Promise<HostEntity | null> {
-  return em.createQueryBuilder(HostEntity, 'h').setLock('pessimistic_write').where(where, params).getOne();
 }
 
 function nameTaken(name: string): DomainError {

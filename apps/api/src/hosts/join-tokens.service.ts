@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { CreatedJoinTokenView, JoinTokenView, Page } from '@berth/contracts';
-import { decodeCursor, DEFAULT_PAGE_LIMIT, HostEntity, JoinTokenEntity, pageBy, pageOf } from '@berth/db';
+import { decodeCursor, DEFAULT_PAGE_LIMIT, HostRepository, JoinTokenEntity, pageBy, pageOf } from '@berth/db';
 import { DomainError, newId, type HostId, type JoinTokenId } from '@berth/domain';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 import type { JoinPrincipal } from '../auth/principal';
@@ -55,11 +55,7 @@ export class JoinTokensService {
   async readmit(ref: string, opts: { ttlSeconds?: number }): Promise<CreatedJoinTokenView> {
     const ttl = opts.ttlSeconds ?? this.config.readmitTokenTtlS;
     return this.ds.transaction(async (em) => {
-      const host = await em
-        .createQueryBuilder(HostEntity, 'h')
-        .where('h.id = :ref OR h.name = :ref', { ref })
-        .setLock('pessimistic_write')
-        .getOne();
+      const host = await new HostRepository(em).lockByRef(ref);
       if (!host) throw new DomainError('host/not_found', `host ${ref} does not exist`);
       await em.delete(JoinTokenEntity, { hostId: host.id });
       const created = await this.insert(em, `re-admission of host ${host.name}`, host.id, ttl);

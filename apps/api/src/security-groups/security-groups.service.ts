@@ -167,13 +167,9 @@ export class SecurityGroupsService {
       // Lock the group (its rules change) and the remote one (it must not be deleted meanwhile) in id
       // order, so that two groups gaining rules that name each other never wait on each other.
       const ids = [found.id, ...(remote ? [remote.id] : [])].sort();
-      const locked: { id: SecurityGroupId }[] = await em.query(
-        `SELECT id FROM security_groups WHERE id = ANY($1) ORDER BY id FOR UPDATE`,
-        [ids],
-      );
-      if (!locked.some((l) => l.id === found.id)) throw securityGroupNotFound(ref);
-      if (remote && !locked.some((l) => l.id === remote.id))
-        throw securityGroupNotFound(spec.remoteGroup ?? '');
+      const locked = await repo.lockIds(tenantId, ids);
+      if (!locked.includes(found.id)) throw securityGroupNotFound(ref);
+      if (remote && !locked.includes(remote.id)) throw securityGroupNotFound(spec.remoteGroup ?? '');
       await this.insertRule(em, tenantId, found, spec);
       return {
         view: await this.viewOf(em, tenantId, found),

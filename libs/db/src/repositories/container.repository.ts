@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import type { EntityManager, SelectQueryBuilder } from 'typeorm';
 import { isId, type ContainerId, type ContainerState, type HostId, type TenantId } from '@berth/domain';
 import { ContainerEntity } from '../entities/container.entity';
 import { pageBy, type PageRequest, type PageResult } from '../pagination';
@@ -78,10 +78,18 @@ export class HostContainerRepository {
   }
 
   listLiveOnHost(hostId: HostId): Promise<ContainerEntity[]> {
+    return this.liveOnHost(hostId).getMany();
+  }
+
+  /** As listLiveOnHost, locked until the transaction ends (the reaper moves them all). */
+  lockLiveOnHost(hostId: HostId): Promise<ContainerEntity[]> {
+    return locked(this.liveOnHost(hostId)).getMany();
+  }
+
+  private liveOnHost(hostId: HostId): SelectQueryBuilder<ContainerEntity> {
     return this.em
       .createQueryBuilder(ContainerEntity, 'c')
       .where(`c.host_id = :hostId AND c.state <> 'deleted'`, { hostId })
-      .orderBy('c.id', 'ASC')
-      .getMany();
+      .orderBy('c.id', 'ASC');
   }
 }

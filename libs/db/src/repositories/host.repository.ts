@@ -20,6 +20,23 @@ export class HostRepository {
     return locked(this.forPlacement(onlyIds)).getMany();
   }
 
+  /** One host by id, locked until the transaction ends (a heartbeat, the reaper, a registration). */
+  lockById(id: HostId): Promise<HostEntity | null> {
+    return locked(this.em.createQueryBuilder(HostEntity, 'h').where('h.id = :id', { id })).getOne();
+  }
+
+  /** One host by name, locked (a registration under a name already taken). */
+  lockByName(name: string): Promise<HostEntity | null> {
+    return locked(this.em.createQueryBuilder(HostEntity, 'h').where('h.name = :name', { name })).getOne();
+  }
+
+  /** One host by id or name, as an operator names it, locked. */
+  lockByRef(ref: string): Promise<HostEntity | null> {
+    return locked(
+      this.em.createQueryBuilder(HostEntity, 'h').where('h.id = :ref OR h.name = :ref', { ref }),
+    ).getOne();
+  }
+
   private forPlacement(onlyIds?: readonly HostId[]): SelectQueryBuilder<HostEntity> {
     const qb = this.em.createQueryBuilder(HostEntity, 'h').orderBy('h.id', 'ASC');
     if (onlyIds) qb.where('h.id IN (:...ids)', { ids: onlyIds.length > 0 ? onlyIds : [''] });

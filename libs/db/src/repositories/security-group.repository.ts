@@ -19,6 +19,21 @@ export class SecurityGroupRepository {
     return locked(this.byRef(tenantId, ref), lock).getOne();
   }
 
+  /**
+   * The ids among `ids` of this tenant's groups, locked in id order, so that two transactions locking
+   * groups that name each other never wait on each other.
+   */
+  async lockIds(tenantId: TenantId, ids: readonly SecurityGroupId[]): Promise<SecurityGroupId[]> {
+    if (ids.length === 0) return [];
+    const rows = await locked(
+      this.em
+        .createQueryBuilder(SecurityGroupEntity, 'g')
+        .where('g.tenant_id = :tenantId AND g.id IN (:...ids)', { tenantId, ids })
+        .orderBy('g.id', 'ASC'),
+    ).getMany();
+    return rows.map((g) => g.id);
+  }
+
   private byRef(tenantId: TenantId, ref: string): SelectQueryBuilder<SecurityGroupEntity> {
     return this.em
       .createQueryBuilder(SecurityGroupEntity, 'g')
