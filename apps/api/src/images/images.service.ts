@@ -6,11 +6,11 @@ import {
   DEFAULT_PAGE_LIMIT,
   ImageEntity,
   inTransaction,
+  ImageRepository,
   OperationEntity,
-  pageBy,
   pageOf,
 } from '@berth/db';
-import { DomainError, newId, placeContainer, type ImageId, type TenantId } from '@berth/domain';
+import { DomainError, newId, placeContainer, type TenantId } from '@berth/domain';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 import { loadHostSnapshots } from '../hosts/host-snapshots';
 import { openOperation, supersedeOpenOperations } from '../operations/operation-ledger';
@@ -41,11 +41,7 @@ export class ImagesService {
         this.config.placementPolicy,
       );
       const now = new Date();
-      const existing = await em
-        .createQueryBuilder(ImageEntity, 'i')
-        .setLock('pessimistic_write')
-        .where('i.tenant_id = :tenantId AND i.reference = :reference', { tenantId, reference })
-        .getOne();
+      const existing = await new ImageRepository(em).lockByReference(tenantId, reference);
       const image =
         existing ??
         em.create(ImageEntity, {
@@ -78,10 +74,10 @@ export class ImagesService {
 
   async list(tenantId: TenantId, limit = DEFAULT_PAGE_LIMIT, cursor?: string): Promise<Page<ImageView>> {
     const after = decodeCursor(cursor);
-    const qb = this.ds.manager
-      .createQueryBuilder(ImageEntity, 'i')
-      .where('i.tenant_id = :tenantId', { tenantId });
-    const page = await pageBy(qb, 'i.id', { limit, ...(after ? { after } : {}) });
+    const page = await new ImageRepository(this.ds.manager).list(tenantId, {
+      limit,
+      ...(after ? { after } : {}),
+    });
     return pageOf(page, imageView, (i) => i.id);
   }
 
@@ -102,11 +98,8 @@ export class ImagesService {
     return imageView(image);
   }
 
-  /** By id, or by reference (as `docker rmi busybox` does). */
   private async find(tenantId: TenantId, ref: string): Promise<ImageEntity> {
-    const image = await this.ds.manager.findOne(ImageEntity, {
-      where: ref.startsWith('img_') ? { tenantId, id: ref as ImageId } : { tenantId, reference: ref },
-    });
+    const image = await new ImageRepository(this.ds.manager).findByRef(tenantId, ref);
     if (!image) throw new DomainError('image/not_found', `image ${ref} does not exist`);
     return image;
   }
