@@ -6,6 +6,7 @@ import {
   decodeCursor,
   DEFAULT_PAGE_LIMIT,
   FloatingIpEntity,
+  FloatingIpPoolRepository,
   FloatingIpRepository,
   inTransaction,
   pageOf,
@@ -52,18 +53,16 @@ export class FloatingIpsService {
         // fleet-wide: the pool is read and written under this lock, so two concurrent allocations
         // cannot share an address.
         await assertWithinQuota(em, tenantId, this.config.quotas, { floatingIps: 1 });
-        await em.query(`SELECT pg_advisory_xact_lock(hashtextextended('berth.floating_ips', 0))`);
+        const pool = new FloatingIpPoolRepository(em);
+        await pool.lockPool();
         const repo = new FloatingIpRepository(em);
         if (name !== undefined && (await repo.findByRef(tenantId, name))) throw fipNameTaken(name);
         if (this.config.fipPool.length === 0) {
           throw new DomainError('fip/pool_exhausted', 'this berth has no floating IPs configured');
         }
-        const rows: { address: string }[] = await em.query(
-          `SELECT address FROM floating_ips WHERE released_at IS NULL`,
-        );
         const used = new Set<number>();
-        for (const r of rows) {
-          const n = parseIpv4(r.address);
+        for (const address of await pool.heldAddresses()) {
+          const n = parseIpv4(address);
           if (n !== null) used.add(n);
         }
         const address = lowestFreeInPool(this.config.fipPool, used);

@@ -33,3 +33,24 @@ export class FloatingIpRepository {
     return pageBy(qb, 'f.id', page);
   }
 }
+
+/** The fleet's floating-IP pool: which addresses are held, whoever holds them. */
+export class FloatingIpPoolRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  /**
+   * Takes the pool for the rest of the transaction: one allocation at a time, fleet-wide, so two
+   * concurrent allocations cannot pick the same free address (there is no row to lock for a free one).
+   */
+  async lockPool(): Promise<void> {
+    await this.em.query(`SELECT pg_advisory_xact_lock(hashtextextended('berth.floating_ips', 0))`);
+  }
+
+  /** Every address held now (not released), by any tenant. */
+  async heldAddresses(): Promise<string[]> {
+    const rows: { address: string }[] = await this.em.query(
+      `SELECT address FROM floating_ips WHERE released_at IS NULL`,
+    );
+    return rows.map((r) => r.address);
+  }
+}
