@@ -12,10 +12,7 @@ import {
 } from '@berth/domain';
 import { isStorageJobKind } from '@berth/queue';
 import { finishOperation, operationOnHost } from '../operations/operation-ledger';
-import { openUsage } from '../usage/usage-ledger';
-import { startVolumeUsage } from '../volumes/volume-ledger';
-
-const GIB = 1024 ** 3;
+import { writeStorageUsage } from '../volumes/storage-usage';
 
 /**
  * The agent's side of volume and snapshot work. A host sees only work queued for it (every lookup is
@@ -77,12 +74,13 @@ export class StorageWorkService {
           r.error ? 'failed' : op.kind === 'volume.create' ? 'created' : 'deleted',
         );
         if (next !== null) {
+          const from = v.state;
           v.state = next;
           v.updatedAt = now;
           v.error = r.error?.message ?? null;
           if (next === 'deleted') v.deletedAt = now;
           await em.save(v);
-          if (next === 'available') await startVolumeUsage(em, v, now);
+          await writeStorageUsage(em, v, from, now);
         }
       } else {
         const s = await em
@@ -96,6 +94,7 @@ export class StorageWorkService {
           r.error ? 'failed' : op.kind === 'snapshot.create' ? 'created' : 'deleted',
         );
         if (next !== null) {
+          const from = s.state;
           s.state = next;
           s.updatedAt = now;
           s.error = r.error?.message ?? null;
@@ -105,17 +104,8 @@ export class StorageWorkService {
             s.live = r.live ?? false;
           }
           await em.save(s);
-          if (next === 'available') {
-            // Snapshots are billed on what they store, in whole GB (at least one).
-            await openUsage(em, {
-              tenantId: s.tenantId,
-              resourceType: 'snapshot',
-              resourceId: s.id,
-              meter: 'snapshot.gib',
-              quantity: Math.max(1, Math.ceil((r.storedBytes ?? 0) / GIB)),
-              at: now,
-            });
-          }
+          // Snapshots are billed on what they store (storageUsageSubject in @berth/domain).
+          await writeStorageUsage(em, s, from, now);
         }
       }
       if (r.error) await finishOperation(em, op, 'failed', r.error);
