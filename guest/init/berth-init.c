@@ -10,6 +10,12 @@
  *
  * Small and static on purpose: libc only, no allocation after start-up beyond fixed tables.
  * The wire format is in protocol.h.
+ *
+ * Template mode (`berth.template` on the kernel command line, docs/vm-templates.md): init stops at
+ * the template point (channel open, no disk read, no identity applied), says so on the console and
+ * waits for START like a cold boot. The agent snapshots it there; every clone restored from the
+ * snapshot resumes in that wait, and on START first reseeds the RNG with the host's bytes, sets the
+ * clock and re-probes its disks (the template's were empty placeholders), then goes on as a cold boot.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -39,6 +45,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/random.h>
 
 #include "protocol.h"
 
@@ -55,7 +62,7 @@ struct spec {
   char *envs[MAX_ITEMS];
   int nenvs;
   char *workdir, *user, *hostname, *time_ms, *root_ro, *root_rw, *hosts, *resolv;
-  char *path, *content;
+  char *path, *content, *entropy;
   char *nets[16];
   int nnets;
   char *mounts[32]; /* "dev\0path\0fstype" */
@@ -75,6 +82,8 @@ struct proc {
 static int chan = -1;
 static struct proc procs[MAX_PROCS];
 static int workload_done = 0;
+/* Booted to become a template (see the top of this file). */
+static int template_mode = 0;
 
 static long long now_ms(void) {
   struct timespec ts;
@@ -285,6 +294,7 @@ static int parse_spec(unsigned char *buf, uint32_t len, struct spec *s) {
       case T_RESOLV: s->resolv = v; break;
       case T_PATH: s->path = v; break;
       case T_CONTENT: s->content = v; break;
+      case T_ENTROPY: s->entropy = v; break;
       default: break; /* unknown tags are skipped: newer agents may send more */
     }
     off += 5 + l;
@@ -294,6 +304,55 @@ static int parse_spec(unsigned char *buf, uint32_t len, struct spec *s) {
 }
 
 /* ---------- the machine ---------- */
+
+/* Every clone of a template resumes with the template's RNG state: mix in the host's fresh bytes
+ * (credited) and force the CRNG to re-key now, so no process of the container ever sees the
+ * template's random stream. Must run before anything else of the container does. */
+static void reseed_rng(const char *hex) {
+  if (!hex) return;
+  static union {
+    struct rand_pool_info info;
+    unsigned char raw[sizeof(struct rand_pool_info) + 256];
+  } e;
+  unsigned char *buf = (unsigned char *)e.info.buf;
+  size_t n = 0;
+  unsigned int byte;
+  while (n < 256 && sscanf(hex + 2 * n, "%2x", &byte) == 1 && hex[2 * n + 1]) buf[n++] = (unsigned char)byte;
+  e.info.entropy_count = (int)(n * 8);
+  e.info.buf_size = (int)n;
+  int fd = open("/dev/urandom", O_RDWR | O_CLOEXEC);
+  if (fd < 0 || n == 0 || ioctl(fd, RNDADDENTROPY, &e.info) != 0 || ioctl(fd, RNDRESEEDCRNG) != 0)
+    say(G_LOG, 0, "reseeding the RNG with %zu host bytes: %s", n, strerror(errno));
+  if (fd >= 0) close(fd);
+}
+
+static void write_sysfs(const char *path, const char *value) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || write_all(fd, value, strlen(value)) != 0) say(G_LOG, 0, "write %s to %s: %s", value, path, strerror(errno));
+  if (fd >= 0) close(fd);
+}
+
+/* A clone's disks are its own, but the kernel probed the template's empty placeholders (capacity 0):
+ * unbind and bind every virtio-blk device so that the kernel reads the real capacities before anything
+ * is mounted. Disks are found by serial afterwards, so their new names do not matter. */
+static void reprobe_disks(void) {
+  const char *drv = "/sys/bus/virtio/drivers/virtio_blk";
+  char names[32][256];
+  int n = 0;
+  DIR *d = opendir(drv);
+  if (!d) return;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL && n < 32)
+    if (strncmp(e->d_name, "virtio", 6) == 0) snprintf(names[n++], sizeof names[0], "%s", e->d_name);
+  closedir(d);
+  char path[256];
+  for (int i = 0; i < n; i++) {
+    snprintf(path, sizeof path, "%s/unbind", drv);
+    write_sysfs(path, names[i]);
+    snprintf(path, sizeof path, "%s/bind", drv);
+    write_sysfs(path, names[i]);
+  }
+}
 
 static void set_clock(const char *ms) {
   if (!ms) return;
@@ -661,6 +720,7 @@ int main(void) {
       fprintf(stderr, "berth-init: probe ok\n");
       power_off();
     }
+    template_mode = strstr(cmdline, "berth.template") != NULL;
   }
 
   chan = open_channel();
@@ -675,6 +735,10 @@ int main(void) {
   sigprocmask(SIG_BLOCK, &mask, NULL);
   int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
   signal(SIGPIPE, SIG_IGN);
+
+  /* The template point: the agent snapshots the machine once it reads this on the console. The first
+   * READY below blocks until a host connects, which only happens in a clone. */
+  if (template_mode) fprintf(stderr, "berth-init: template point\n");
 
   /* Announce until START arrives: the host may connect after our first READY. */
   char version[8];
@@ -705,7 +769,9 @@ int main(void) {
     send_exit(0, 125);
     power_off();
   }
+  reseed_rng(start.entropy);
   set_clock(start.time_ms);
+  if (template_mode) reprobe_disks();
   if (start.hostname) sethostname(start.hostname, strlen(start.hostname));
   {
     int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
