@@ -1,0 +1,195 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { newId } from '@berth/domain';
+import { busyboxRootfs, guestAssets, waitFor } from '@berth/testing';
+import type { LogLine, MachineSpec } from '../driver';
+import { ensureSparseExt4 } from '../sparse-ext4';
+import { hostTscKhz } from './host-tsc';
+import { QemuDriver } from './qemu.driver';
+import { qemuPidsUnder } from './qemu-process';
+
+jest.setTimeout(600_000);
+
+const REPO = path.join(__dirname, '../../../../..');
+
+/**
+ * VM templates with real microVMs (docs/vm-templates.md): QEMU microvm under TCG, the project's guest
+ * kernel and this worktree's berth-init. At most two VMs run at once (each wants a core under TCG).
+ */
+describe('VM templates (real QEMU)', () => {
+  const work = mkdtempSync(path.join(tmpdir(), 'berth-tpl-'));
+  // On tmpfs, as in production: every clone maps the template's RAM file.
+  const templatesDir = mkdtempSync('/dev/shm/berth-tpl-test-');
+  const machinesDir = path.join(work, 'machines');
+  const rootfs = busyboxRootfs(path.join(work, 'rootfs.erofs'), {
+    'usr/local/bin/report': [
+      '#!/bin/sh',
+      'echo "boot_id=$(cat /proc/sys/kernel/random/boot_id)"',
+      'echo "urandom=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d \' \\n\')"',
+      // What a TLS library does for a key: getrandom(2) through the blocking pool.
+      'echo "key=$(head -c 32 /dev/random | od -An -tx1 | tr -d \' \\n\')"',
+      'echo "layer-$1" > /root/layer && echo "layer=$(cat /root/layer)"',
+      'echo "volume-$1" > /data/v && echo "volume=$(cat /data/v)"',
+      'echo clock',
+      'sleep 2',
+      'echo clock',
+    ].join('\n'),
+  });
+  const { kernel } = guestAssets();
+  // This worktree's berth-init (template mode is new); built once and cached by its sources' hash.
+  const initrd = execFileSync('bash', [path.join(REPO, 'scripts/build-guest-init.sh')], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .at(-1)!;
+  const logs: string[] = [];
+  const output: { id: string; line: LogLine; receivedAt: number }[] = [];
+  const driver = new QemuDriver({
+    machinesDir,
+    kernel,
+    initrd,
+    accel: 'tcg',
+    bootTimeoutMs: 120_000,
+    tscKhz: hostTscKhz(),
+    templates: { dir: templatesDir },
+    log: (m) => logs.push(m),
+  });
+  driver.onOutput((id, line) => output.push({ id, line, receivedAt: Date.now() }));
+  const image = { entrypoint: [], cmd: ['sh'], env: ['PATH=/usr/local/bin:/bin'], workdir: '/', user: '' };
+
+  /** A machine of one layout (root, writable layer, one volume) with its own volume file. */
+  const spec = async (): Promise<MachineSpec> => {
+    const id = newId('ctr');
+    const volume = path.join(work, `${id}.vol`);
+    await ensureSparseExt4(volume, { sizeBytes: 64 * 1024 * 1024, label: 'berth-volume' });
+    return {
+      id,
+      name: 'tpl-test',
+      image: 'busybox-test',
+      command: ['report', id],
+      env: {},
+      resources: { vcpu: 1, memoryMib: 128, diskGib: 1 },
+      restartPolicy: 'no',
+      rootfs: { path: rootfs, config: image },
+      volumes: [{ serial: 'berth-vol-data', path: '/data', file: volume }],
+    };
+  };
+
+  const runToExit = async (s: MachineSpec) => {
+    await driver.create(s);
+    await driver.start(s.id);
+    return waitFor(
+      `${s.id} to exit`,
+      async () => {
+        const st = await driver.status(s.id);
+        return st.state === 'stopped' ? st : undefined;
+      },
+      120_000,
+    );
+  };
+  const reported = (id: string, key: string) =>
+    output.find((o) => o.id === id && o.line.text.startsWith(`${key}=`))?.line.text.slice(key.length + 1);
+  const timeline = (id: string) => {
+    const line = logs.find((l) => l.startsWith('boot-timeline ') && l.includes(id));
+    return line ? (JSON.parse(line.slice('boot-timeline '.length)) as { template?: string }) : undefined;
+  };
+  /** A file inside an ext4 image, read on the host: the guest's writes really are in that file. */
+  const ext4File = (image: string, file: string) =>
+    execFileSync('debugfs', ['-R', `cat ${file}`, image], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+  const templateKeys = () => readdirSync(templatesDir).filter((d) => !d.endsWith('.building'));
+
+  afterAll(async () => {
+    for (const id of await driver.list()) await driver.delete(id);
+    await driver.close();
+    // Every QEMU this suite started is gone (a powered-off guest's QEMU exits by itself, soon):
+    // machines and template builds alike.
+    await waitFor(
+      'every QEMU of the suite to be gone',
+      async () =>
+        (await qemuPidsUnder(machinesDir)).length + (await qemuPidsUnder(templatesDir)).length === 0,
+      30_000,
+    );
+    rmSync(work, { recursive: true, force: true });
+    rmSync(templatesDir, { recursive: true, force: true });
+  });
+
+  let key = '';
+  const specs: MachineSpec[] = [];
+
+  it('boots the first container cold and builds its template in the background meanwhile', async () => {
+    const a = await spec();
+    specs.push(a);
+    expect(await runToExit(a)).toMatchObject({ state: 'stopped', exitCode: 0 });
+    expect(timeline(a.id)).toBeDefined();
+    expect(timeline(a.id)?.template).toBeUndefined();
+    expect(reported(a.id, 'volume')).toBe(`volume-${a.id}`);
+
+    await driver.templateBuildsSettled();
+    expect(templateKeys()).toHaveLength(1);
+    key = templateKeys()[0]!;
+    expect(logs).toContain(`template ${key} built`);
+    // The state holds device state only (RAM is the memory file): tens of KB, not the guest's 128 MiB.
+    const state = statSync(path.join(templatesDir, key, 'state')).size;
+    expect(state).toBeGreaterThan(1000);
+    expect(state).toBeLessThan(1024 * 1024);
+    expect(statSync(path.join(templatesDir, key, 'memory')).size).toBe(128 * 1024 * 1024);
+  });
+
+  it('starts two clones of it: each with fresh randomness, the host clock, its own writable layer and volume', async () => {
+    const b = await spec();
+    const c = await spec();
+    specs.push(b, c);
+    await driver.create(b);
+    await driver.create(c);
+    await driver.start(b.id);
+    await driver.start(c.id);
+    for (const s of [b, c]) {
+      const st = await waitFor(
+        `${s.id} to exit`,
+        async () => {
+          const x = await driver.status(s.id);
+          return x.state === 'stopped' ? x : undefined;
+        },
+        120_000,
+      );
+      expect(st).toMatchObject({ state: 'stopped', exitCode: 0 });
+      expect(timeline(s.id)?.template).toBe(key);
+    }
+
+    // Each clone resumed the template's RNG state; the host's entropy must have re-keyed it.
+    for (const what of ['boot_id', 'urandom', 'key']) {
+      const values = specs.map((s) => reported(s.id, what));
+      for (const v of values) expect(v).toMatch(/^[0-9a-f-]{32,}$/);
+      expect(new Set(values).size).toBe(specs.length);
+    }
+    // The guest's clock is the host's (the template's was minutes old), also two seconds on.
+    for (const s of [b, c]) {
+      const clocks = output.filter((o) => o.id === s.id && o.line.text === 'clock');
+      expect(clocks).toHaveLength(2);
+      for (const o of clocks) expect(Math.abs(o.line.at.getTime() - o.receivedAt)).toBeLessThan(1000);
+    }
+    // Each clone wrote into its own disks (the template's were empty placeholders).
+    for (const s of [b, c]) {
+      expect(reported(s.id, 'layer')).toBe(`layer-${s.id}`);
+      expect(reported(s.id, 'volume')).toBe(`volume-${s.id}`);
+      expect(ext4File(path.join(machinesDir, s.id, 'rw.ext4'), '/upper/root/layer')).toBe(`layer-${s.id}\n`);
+      expect(ext4File(s.volumes![0]!.file, '/v')).toBe(`volume-${s.id}\n`);
+    }
+  });
+
+  it('discards a template that does not restore and boots the container cold', async () => {
+    writeFileSync(path.join(templatesDir, key, 'state'), randomBytes(64 * 1024));
+    const d = await spec();
+    specs.push(d);
+    expect(await runToExit(d)).toMatchObject({ state: 'stopped', exitCode: 0 });
+    expect(logs.some((l) => l.startsWith(`${d.id}: template ${key} did not restore`))).toBe(true);
+    expect(existsSync(path.join(templatesDir, key))).toBe(false);
+    expect(timeline(d.id)?.template).toBeUndefined();
+    expect(reported(d.id, 'volume')).toBe(`volume-${d.id}`);
+  });
+});
