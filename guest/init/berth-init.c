@@ -321,8 +321,11 @@ static void reseed_rng(const char *hex) {
   e.info.entropy_count = (int)(n * 8);
   e.info.buf_size = (int)n;
   int fd = open("/dev/urandom", O_RDWR | O_CLOEXEC);
+  /* Said either way: the agent (and its tests) can tell that a clone's RNG was re-keyed. */
   if (fd < 0 || n == 0 || ioctl(fd, RNDADDENTROPY, &e.info) != 0 || ioctl(fd, RNDRESEEDCRNG) != 0)
     say(G_LOG, 0, "reseeding the RNG with %zu host bytes: %s", n, strerror(errno));
+  else
+    say(G_LOG, 0, "RNG reseeded with %zu host bytes", n);
   if (fd >= 0) close(fd);
 }
 
