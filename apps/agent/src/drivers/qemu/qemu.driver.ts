@@ -243,7 +243,8 @@ export class QemuDriver implements Driver {
 
   /**
    * After an agent restart: re-attaches to every VM that still runs, records the end of those that
-   * died meanwhile, and kills any QEMU started from our machines directory that no machine owns.
+   * died meanwhile, and kills any QEMU started from our machines directory that no machine owns, and
+   * any left building a template.
    */
   async adopt(): Promise<{ adopted: ContainerId[]; ended: ContainerId[]; killed: number[] }> {
     const adopted: ContainerId[] = [];
@@ -278,6 +279,11 @@ export class QemuDriver implements Driver {
     const killed: number[] = [];
     for (const pid of await qemuPidsUnder(this.opts.machinesDir)) {
       if (!owned.has(pid) && killQemu(pid)) killed.push(pid);
+    }
+    // A template build is never adopted: a QEMU a previous agent left building one is an orphan
+    // (builds of this driver start with containers, after adopt(); none is killed while one runs).
+    if (this.templates && this.templates.builds.size === 0) {
+      for (const pid of await qemuPidsUnder(this.templates.store.dir)) if (killQemu(pid)) killed.push(pid);
     }
     if (adopted.length + ended.length + killed.length > 0) {
       this.log(

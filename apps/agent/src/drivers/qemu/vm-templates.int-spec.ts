@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -189,6 +189,36 @@ describe('VM templates (real QEMU)', () => {
       expect(ext4File(path.join(machinesDir, s.id, 'rw.ext4'), '/upper/root/layer')).toBe(`layer-${s.id}\n`);
       expect(ext4File(s.volumes![0]!.file, '/v')).toBe(`volume-${s.id}\n`);
     }
+  });
+
+  it("kills a template build's QEMU that a previous agent left behind, as it adopts", async () => {
+    const stale = path.join(templatesDir, 'stale.building');
+    mkdirSync(stale);
+    // Paused from the start (-S): it costs no CPU, and it is a QEMU under the templates directory.
+    const qemu = spawn(
+      'qemu-system-x86_64',
+      ['-S', '-M', 'microvm', '-nodefaults', '-display', 'none', '-pidfile', path.join(stale, 'qemu.pid')],
+      { stdio: 'ignore' },
+    );
+    const exited = new Promise((resolve) => qemu.once('exit', resolve));
+    await waitFor(
+      'the stale QEMU to run',
+      () => Promise.resolve(existsSync(path.join(stale, 'qemu.pid'))),
+      30_000,
+    );
+    const next = new QemuDriver({
+      machinesDir,
+      kernel,
+      initrd,
+      accel: 'tcg',
+      bootTimeoutMs: 120_000,
+      templates: { dir: templatesDir },
+    });
+    const adopted = await next.adopt();
+    await next.close();
+    expect(adopted.killed).toEqual([qemu.pid]);
+    await exited;
+    rmSync(stale, { recursive: true, force: true });
   });
 
   it('discards a template that does not restore and boots the container cold', async () => {
