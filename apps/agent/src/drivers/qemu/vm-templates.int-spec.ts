@@ -27,6 +27,7 @@ describe('VM templates (real QEMU)', () => {
   const rootfs = busyboxRootfs(path.join(work, 'rootfs.erofs'), {
     'usr/local/bin/report': [
       '#!/bin/sh',
+      'echo "identity=$(hostname) $GREETING"',
       'echo "boot_id=$(cat /proc/sys/kernel/random/boot_id)"',
       'echo "urandom=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d \' \\n\')"',
       // What a TLS library does for a key: getrandom(2) through the blocking pool.
@@ -66,10 +67,10 @@ describe('VM templates (real QEMU)', () => {
     await ensureSparseExt4(volume, { sizeBytes: 64 * 1024 * 1024, label: 'berth-volume' });
     return {
       id,
-      name: 'tpl-test',
+      name: `tpl-${id.slice(-6)}`,
       image: 'busybox-test',
       command: ['report', id],
-      env: {},
+      env: { GREETING: `hello-${id}` },
       resources: { vcpu: 1, memoryMib: 128, diskGib: 1 },
       restartPolicy: 'no',
       rootfs: { path: rootfs, config: image },
@@ -140,7 +141,7 @@ describe('VM templates (real QEMU)', () => {
     expect(statSync(path.join(templatesDir, key, 'memory')).size).toBe(128 * 1024 * 1024);
   });
 
-  it('starts two clones of it: each with fresh randomness, the host clock, its own writable layer and volume', async () => {
+  it('starts two clones of it: each with fresh randomness, the host clock, its own name, env, writable layer and volume', async () => {
     const b = await spec();
     const c = await spec();
     specs.push(b, c);
@@ -176,6 +177,8 @@ describe('VM templates (real QEMU)', () => {
       expect(clocks).toHaveLength(2);
       for (const o of clocks) expect(Math.abs(o.line.at.getTime() - o.receivedAt)).toBeLessThan(1000);
     }
+    // Each clone has its own name and environment (the template had none).
+    for (const s of [b, c]) expect(reported(s.id, 'identity')).toBe(`${s.name} hello-${s.id}`);
     // Each clone wrote into its own disks (the template's were empty placeholders). Read once its
     // QEMU is gone: the guest syncs its disks as it powers off, after the workload's exit is reported.
     for (const s of [b, c]) {
