@@ -23,6 +23,7 @@
 #include <dirent.h>
 #include <grp.h>
 #include <net/if.h>
+#include <net/if_arp.h>
 #include <net/route.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -65,6 +66,8 @@ struct spec {
   char *path, *content, *entropy;
   char *nets[16];
   int nnets;
+  char *macs[16];
+  int nmacs;
   char *mounts[32]; /* "dev\0path\0fstype" */
   int nmounts;
 };
@@ -295,6 +298,7 @@ static int parse_spec(unsigned char *buf, uint32_t len, struct spec *s) {
       case T_PATH: s->path = v; break;
       case T_CONTENT: s->content = v; break;
       case T_ENTROPY: s->entropy = v; break;
+      case T_MAC: if (s->nmacs < 16) s->macs[s->nmacs++] = v; break;
       default: break; /* unknown tags are skipped: newer agents may send more */
     }
     off += 5 + l;
@@ -395,6 +399,26 @@ static int set_mtu(int sock, const char *ifname, int mtu) {
   snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname);
   ifr.ifr_mtu = mtu;
   return ioctl(sock, SIOCSIFMTU, &ifr);
+}
+
+/* "ifname aa:bb:cc:dd:ee:ff": a clone's NIC has its template's MAC until this sets the container's
+ * (before the link is up; virtio-net passes it on to QEMU, whose receive filter then matches it). */
+static void set_mac(const char *desc) {
+  char ifname[IFNAMSIZ] = {0};
+  unsigned int b[6];
+  if (sscanf(desc, "%15s %x:%x:%x:%x:%x:%x", ifname, &b[0], &b[1], &b[2], &b[3], &b[4], &b[5]) != 7) {
+    say(G_LOG, 0, "bad MAC spec: %s", desc);
+    return;
+  }
+  int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (sock < 0) return;
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname);
+  ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+  for (int i = 0; i < 6; i++) ifr.ifr_hwaddr.sa_data[i] = (char)b[i];
+  if (ioctl(sock, SIOCSIFHWADDR, &ifr) != 0) say(G_LOG, 0, "MAC of %s: %s", ifname, strerror(errno));
+  close(sock);
 }
 
 /* "ifname addr/prefix [gateway [mtu]]", gateway "-" for none */
@@ -783,6 +807,7 @@ int main(void) {
       close(sock);
     }
   }
+  for (int i = 0; i < start.nmacs; i++) set_mac(start.macs[i]);
   for (int i = 0; i < start.nnets; i++) configure_net(start.nets[i]);
   if (setup_root(&start) != 0) {
     send_exit(0, 125);

@@ -1,4 +1,4 @@
-import { clonable, cloneMachine, layoutOf, TEMPLATE_KERNEL_ARG, templateMachine } from './clone-args';
+import { cloneMachine, cloneStart, layoutOf, TEMPLATE_KERNEL_ARG, templateMachine } from './clone-args';
 import { qemuArgs, type QemuMachine } from './qemu-args';
 
 const machine: QemuMachine = {
@@ -63,10 +63,31 @@ describe('VM template machines', () => {
     expect(options(qemuArgs(cloneMachine(machine, '/tpl/k1/memory')))).toEqual(options(qemuArgs(template)));
   });
 
-  it('clones no machine with NICs yet (a migrated NIC keeps its template MAC)', () => {
-    expect(clonable(machine)).toBe(true);
-    const withNic = { ...machine, taps: [{ ifname: 'tap0', mac: '52:54:00:00:00:01' }] };
-    expect(clonable(withNic)).toBe(false);
-    expect(() => templateMachine(layoutOf(withNic), 'k', '/t')).toThrow(/NICs/);
+  it("gives a template's NICs no tap and placeholder MACs, and a clone its own taps, then its MACs in START", () => {
+    const withNics: QemuMachine = {
+      ...machine,
+      taps: [
+        { ifname: 'tap-a', mac: '52:54:00:12:34:56' },
+        { ifname: 'tap-b', mac: '52:54:00:12:34:57' },
+      ],
+    };
+    const t = qemuArgs(templateMachine(layoutOf(withNics), 'k2', '/tpl/k2')).join(' ');
+    expect(t).toContain(
+      '-netdev hubport,id=net0,hubid=0 -device virtio-net-device,netdev=net0,mac=02:00:00:00:00:00',
+    );
+    expect(t).toContain(
+      '-netdev hubport,id=net1,hubid=1 -device virtio-net-device,netdev=net1,mac=02:00:00:00:00:01',
+    );
+    expect(t).not.toContain('tap');
+    const c = qemuArgs(cloneMachine(withNics, '/tpl/k2/memory')).join(' ');
+    expect(c).toContain('-netdev tap,id=net1,ifname=tap-b,script=no,downscript=no');
+    const start = { args: ['sh'], env: [], hostname: 'h', rootReadOnlyDevice: 'serial:r', timeMs: 1 };
+    const entropy = Buffer.alloc(64, 7);
+    expect(cloneStart(start, withNics, entropy)).toEqual({
+      ...start,
+      entropy,
+      macs: ['eth0 52:54:00:12:34:56', 'eth1 52:54:00:12:34:57'],
+    });
+    expect(cloneStart(start, machine, entropy).macs).toEqual([]);
   });
 });

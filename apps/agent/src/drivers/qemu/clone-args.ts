@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import type { StartSpec } from './guest-protocol';
 import type { QemuMachine } from './qemu-args';
 import { TEMPLATE_MEMORY, type TemplateLayout } from './template-store';
 
@@ -22,19 +23,10 @@ export function layoutOf(m: QemuMachine): TemplateLayout {
 }
 
 /**
- * Whether a machine can start as a clone. Not with NICs yet: a virtio-net device's MAC is migrated
- * device state, so a clone would keep its template's MAC until berth-init sets it (docs/vm-templates.md).
- */
-export function clonable(m: QemuMachine): boolean {
-  return (m.taps ?? []).length === 0;
-}
-
-/**
  * The machine a template of `layout` is built as, in `dir`: the layout's disks on empty placeholder
  * files (the guest reads nothing from them; a clone re-probes its own), its RAM in a shared file there.
  */
 export function templateMachine(layout: TemplateLayout, key: string, dir: string): QemuMachine {
-  if (layout.nics > 0) throw new Error('templates of machines with NICs are not supported yet');
   return {
     name: `template-${key}`,
     dir,
@@ -48,6 +40,12 @@ export function templateMachine(layout: TemplateLayout, key: string, dir: string
       serial: `berth-slot${i}`,
       file: path.join(dir, `slot${i}.raw`),
       readOnly,
+    })),
+    // NICs without a tap (a hub port with nothing else on it) and a placeholder MAC: the template never
+    // configures them; a clone sets its own MACs (cloneStart) before its links come up.
+    taps: Array.from({ length: layout.nics }, (_, i) => ({
+      ifname: null,
+      mac: `02:00:00:00:00:${i.toString(16).padStart(2, '0')}`,
     })),
     extraKernelArgs: [TEMPLATE_KERNEL_ARG],
     memoryFile: { path: path.join(dir, TEMPLATE_MEMORY), shared: true },
@@ -66,4 +64,13 @@ export function cloneMachine(m: QemuMachine, templateMemoryFile: string): QemuMa
     memoryFile: { path: templateMemoryFile, shared: false },
     incoming: true,
   };
+}
+
+/**
+ * What a clone's berth-init gets on top of a cold boot's START: fresh host entropy to reseed its RNG
+ * with, and each NIC's MAC (a virtio-net MAC is migrated device state: a clone's NICs come up with the
+ * template's, whatever its command line says).
+ */
+export function cloneStart(start: StartSpec, m: QemuMachine, entropy: Buffer): StartSpec {
+  return { ...start, entropy, macs: (m.taps ?? []).map((t, i) => `eth${i} ${t.mac}`) };
 }

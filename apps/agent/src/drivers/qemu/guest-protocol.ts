@@ -26,6 +26,7 @@ export const Tag = {
   path: 13,
   content: 14,
   entropy: 15,
+  mac: 16,
 } as const;
 
 export type GuestMessage =
@@ -64,6 +65,8 @@ export interface StartSpec extends ProcessSpec {
    * mixes into the kernel's RNG and re-keys it with before anything else runs.
    */
   readonly entropy?: Buffer;
+  /** A clone only: `<ifname> <mac>` per NIC (a clone's NICs come up with the template's MACs). */
+  readonly macs?: readonly string[];
 }
 
 export function encodeFrame(type: number, id: number, payload: Buffer = Buffer.alloc(0)): Buffer {
@@ -112,6 +115,7 @@ export function encodeStart(s: StartSpec): Buffer {
     ...(s.hosts ? [tlv(Tag.hosts, s.hosts)] : []),
     ...(s.resolv ? [tlv(Tag.resolv, s.resolv)] : []),
     ...(s.entropy ? [tlv(Tag.entropy, s.entropy.toString('hex'))] : []),
+    ...(s.macs ?? []).map((m) => tlv(Tag.mac, m)),
   ];
   return encodeFrame(HostFrame.start, 0, Buffer.concat(parts));
 }

@@ -13,7 +13,8 @@ export interface QemuMachine {
   readonly accel: Accel;
   /** Block devices in order; the guest finds them by serial, not by position. */
   readonly disks: readonly { readonly serial: string; readonly file: string; readonly readOnly: boolean }[];
-  readonly taps?: readonly { readonly ifname: string; readonly mac: string }[];
+  /** NICs in order; `ifname` null: no tap behind it (a template's NIC, see clone-args.ts). */
+  readonly taps?: readonly { readonly ifname: string | null; readonly mac: string }[];
   readonly extraKernelArgs?: readonly string[];
   /** The host's TSC rate, for TCG guests' kernels (hostTscKhz()). */
   readonly tscKhz?: number;
@@ -133,7 +134,9 @@ export function qemuArgs(m: QemuMachine): string[] {
   (m.taps ?? []).forEach((t, i) => {
     args.push(
       '-netdev',
-      `tap,id=net${i},ifname=${t.ifname},script=no,downscript=no`,
+      t.ifname === null
+        ? `hubport,id=net${i},hubid=${i}`
+        : `tap,id=net${i},ifname=${t.ifname},script=no,downscript=no`,
       '-device',
       `virtio-net-device,netdev=net${i},mac=${t.mac}`,
     );

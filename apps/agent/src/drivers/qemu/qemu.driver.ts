@@ -13,7 +13,7 @@ import {
   type MachineSpec,
   type MachineStatus,
 } from '../driver';
-import { clonable, cloneMachine, layoutOf } from './clone-args';
+import { cloneMachine, cloneStart, layoutOf } from './clone-args';
 import { machineDisks, makeWritableLayer, WRITABLE_LAYER } from './disk-recipe';
 import { describeProcessEnd, signalledExitCode } from './exit-codes';
 import { GuestSession } from './guest-session';
@@ -359,7 +359,7 @@ export class QemuDriver implements Driver {
       timeline.guestReady = Date.now() - t0;
       const start = startSpec(spec, workload, Date.now());
       await Promise.race([
-        session.startWorkload(template ? { ...start, entropy: randomBytes(ENTROPY_BYTES) } : start),
+        session.startWorkload(template ? cloneStart(start, machine, randomBytes(ENTROPY_BYTES)) : start),
         failed,
       ]);
       timeline.workloadStarted = Date.now() - t0;
@@ -378,7 +378,7 @@ export class QemuDriver implements Driver {
   /** The machine's VM template when templates are on and one is ready; else starts building it, and null. */
   private async templateFor(machine: QemuMachine): Promise<Template | null> {
     const t = this.templates;
-    if (!t || !clonable(machine)) return null;
+    if (!t) return null;
     const layout = layoutOf(machine);
     const key = await t.store.keyOf(layout);
     const ready = await t.store.ready(key);

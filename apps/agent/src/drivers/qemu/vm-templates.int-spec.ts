@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { newId } from '@berth/domain';
-import { busyboxRootfs, guestAssets, waitFor } from '@berth/testing';
+import { addNetns, busyboxRootfs, deleteNetns, guestAssets, sh, waitFor } from '@berth/testing';
 import type { LogLine, MachineSpec } from '../driver';
 import { ensureSparseExt4 } from '../sparse-ext4';
 import { hostTscKhz } from './host-tsc';
@@ -37,6 +37,11 @@ describe('VM templates (real QEMU)', () => {
       'echo clock',
       'sleep 2',
       'echo clock',
+    ].join('\n'),
+    'usr/local/bin/report-net': [
+      '#!/bin/sh',
+      'echo "mac=$(cat /sys/class/net/eth0/address)"',
+      'if ping -c 1 -W 20 "$1" >/dev/null; then echo ping=ok; else echo ping=failed; fi',
     ].join('\n'),
   });
   const { kernel } = guestAssets();
@@ -222,6 +227,87 @@ describe('VM templates (real QEMU)', () => {
     expect(adopted.killed).toEqual([qemu.pid]);
     await exited;
     rmSync(stale, { recursive: true, force: true });
+  });
+
+  it('clones machines with a NIC: each with its own MAC, talking to the host over its own tap', async () => {
+    // The host: a namespace with a bridge, one tap per machine on it (as the agent's network code does).
+    const ns = `tpl-${process.pid}`;
+    addNetns(ns);
+    const netDriver = new QemuDriver({
+      machinesDir: path.join(work, 'net-machines'),
+      kernel,
+      initrd,
+      accel: 'tcg',
+      bootTimeoutMs: 120_000,
+      tscKhz: hostTscKhz(),
+      netns: ns,
+      templates: { dir: templatesDir },
+      log: (m) => logs.push(m),
+    });
+    netDriver.onOutput((id, line) => output.push({ id, line, receivedAt: Date.now() }));
+    try {
+      sh('ip', '-n', ns, 'link', 'add', 'br0', 'type', 'bridge');
+      sh('ip', '-n', ns, 'addr', 'add', '10.77.0.1/24', 'dev', 'br0');
+      for (const dev of ['lo', 'br0']) sh('ip', '-n', ns, 'link', 'set', dev, 'up');
+      const machines: MachineSpec[] = [];
+      for (let n = 0; n < 3; n++) {
+        sh('ip', '-n', ns, 'tuntap', 'add', 'dev', `tpltap${n}`, 'mode', 'tap');
+        sh('ip', '-n', ns, 'link', 'set', `tpltap${n}`, 'master', 'br0', 'up');
+        const base = await spec();
+        machines.push({
+          ...base,
+          command: ['report-net', '10.77.0.1'],
+          interfaces: [
+            {
+              tap: `tpltap${n}`,
+              mac: `52:54:00:77:00:0${n + 1}`,
+              address: `10.77.0.${10 + n}`,
+              prefixLength: 24,
+              gateway: '10.77.0.1',
+              mtu: 1500,
+            },
+          ],
+        });
+      }
+      const run = async (s: MachineSpec) => {
+        await netDriver.create(s);
+        await netDriver.start(s.id);
+        return waitFor(
+          `${s.id} to exit`,
+          async () => {
+            const st = await netDriver.status(s.id);
+            return st.state === 'stopped' ? st : undefined;
+          },
+          120_000,
+        );
+      };
+      // The first boots cold (no template of this layout yet) and has the NIC layout's template built.
+      const [first, ...clones] = machines;
+      expect(await run(first!)).toMatchObject({ exitCode: 0 });
+      expect(timeline(first!.id)?.template).toBeUndefined();
+      await netDriver.templateBuildsSettled();
+      for (const s of clones) {
+        expect(await run(s)).toMatchObject({ exitCode: 0 });
+        expect(timeline(s.id)?.template).toMatch(/^[0-9a-f]{20}$/);
+        expect(timeline(s.id)?.template).not.toBe(key); // a layout with a NIC has a template of its own
+      }
+      for (const s of machines) {
+        const nic = s.interfaces![0]!;
+        expect(reported(s.id, 'mac')).toBe(nic.mac);
+        // The host's reply reached it: QEMU's receive filter knows the clone's MAC, not the template's.
+        expect(reported(s.id, 'ping')).toBe('ok');
+        expect(sh('ip', '-n', ns, 'neigh', 'show', nic.address)).toContain(nic.mac);
+      }
+    } finally {
+      for (const id of await netDriver.list()) await netDriver.delete(id);
+      await netDriver.close();
+      await waitFor(
+        'the network test QEMUs to be gone',
+        async () => (await qemuPidsUnder(path.join(work, 'net-machines'))).length === 0,
+        30_000,
+      );
+      deleteNetns(ns);
+    }
   });
 
   it('discards a template that does not restore and boots the container cold', async () => {
