@@ -307,11 +307,17 @@ export class QemuDriver implements Driver {
     await this.templateBuildsSettled();
   }
 
+  /** Resolves once no template build is under way (tests, and close()). */
+  async templateBuildsSettled(): Promise<void> {
+    await Promise.all([...(this.templates?.builds.values() ?? [])]);
+  }
+
   // ---- internals ----
 
   /**
    * Starts QEMU for `machine` and the workload in it: booted cold, or restored from `template` (then
-   * berth-init also gets fresh host entropy). A clone that does not come up throws RestoreFailed.
+   * berth-init also gets fresh host entropy and the NICs' MACs). A clone that does not come up throws
+   * RestoreFailed.
    */
   private async boot(
     m: LiveMachine,
@@ -404,11 +410,6 @@ export class QemuDriver implements Driver {
       )
       .finally(() => t.builds.delete(key));
     t.builds.set(key, build);
-  }
-
-  /** Resolves once no template build is under way (tests, and close()). */
-  async templateBuildsSettled(): Promise<void> {
-    await Promise.all([...(this.templates?.builds.values() ?? [])]);
   }
 
   private machineOf(m: LiveMachine, spec: MachineSpec, rootfs: string): QemuMachine {
