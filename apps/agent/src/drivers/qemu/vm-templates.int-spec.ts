@@ -38,6 +38,8 @@ describe('VM templates (real QEMU)', () => {
       'sleep 2',
       'echo clock',
     ].join('\n'),
+    'usr/local/bin/polite':
+      '#!/bin/sh\ntrap "echo bye; exit 0" TERM\necho polite up\nwhile true; do sleep 1; done\n',
     'usr/local/bin/report-net': [
       '#!/bin/sh',
       'echo "mac=$(cat /sys/class/net/eth0/address)"',
@@ -197,6 +199,32 @@ describe('VM templates (real QEMU)', () => {
       expect(ext4File(path.join(machinesDir, s.id, 'rw.ext4'), '/upper/root/layer')).toBe(`layer-${s.id}\n`);
       expect(ext4File(s.volumes![0]!.file, '/v')).toBe(`volume-${s.id}\n`);
     }
+  });
+
+  it('runs execs in a clone, copies its running volume over QMP and stops it with SIGTERM, as a cold machine', async () => {
+    const e = { ...(await spec()), command: ['polite'] };
+    specs.push(e);
+    await driver.create(e);
+    await driver.start(e.id);
+    expect(timeline(e.id)?.template).toBe(key);
+    await waitFor(
+      'polite up',
+      () => Promise.resolve(output.some((o) => o.id === e.id && o.line.text === 'polite up')),
+      60_000,
+    );
+    const res = await driver.exec(e.id, {
+      args: ['sh', '-c', 'echo "exec in $(hostname)"; cat /proc/cmdline'],
+      timeoutMs: 30_000,
+    });
+    expect(res.exitCode).toBe(0);
+    expect(res.stdout).toContain(`exec in ${e.name}\n`);
+    expect(res.stdout).toContain('berth.template'); // it runs the template's kernel command line
+    const copy = path.join(work, `${e.id}-vol.qcow2`);
+    expect(await driver.backupDisk(e.id, 'berth-vol-data', copy)).toBe(true);
+    expect(statSync(copy).size).toBeGreaterThan(0);
+    await driver.stop(e.id, 30_000);
+    expect(await driver.status(e.id)).toMatchObject({ state: 'stopped', exitCode: 0 });
+    expect(output.some((o) => o.id === e.id && o.line.text === 'bye')).toBe(true);
   });
 
   it("kills a template build's QEMU that a previous agent left behind, as it adopts", async () => {
