@@ -20,6 +20,12 @@ const REPO = path.join(__dirname, '../../../../..');
  * kernel and this worktree's berth-init. At most two VMs run at once (each wants a core under TCG).
  */
 describe('VM templates (real QEMU)', () => {
+  const { kernel } = guestAssets();
+  // This worktree's berth-init (template mode is new); built once and cached by its sources' hash.
+  const initrd = execFileSync('bash', [path.join(REPO, 'scripts/build-guest-init.sh')], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .at(-1)!;
   const work = mkdtempSync(path.join(tmpdir(), 'berth-tpl-'));
   // On tmpfs, as in production: every clone maps the template's RAM file.
   const templatesDir = mkdtempSync('/dev/shm/berth-tpl-test-');
@@ -46,12 +52,6 @@ describe('VM templates (real QEMU)', () => {
       'if ping -c 1 -W 20 "$1" >/dev/null; then echo ping=ok; else echo ping=failed; fi',
     ].join('\n'),
   });
-  const { kernel } = guestAssets();
-  // This worktree's berth-init (template mode is new); built once and cached by its sources' hash.
-  const initrd = execFileSync('bash', [path.join(REPO, 'scripts/build-guest-init.sh')], { encoding: 'utf8' })
-    .trim()
-    .split('\n')
-    .at(-1)!;
   const logs: string[] = [];
   const output: { id: string; line: LogLine; receivedAt: number }[] = [];
   const driver = new QemuDriver({
@@ -112,18 +112,21 @@ describe('VM templates (real QEMU)', () => {
   const templateKeys = () => readdirSync(templatesDir).filter((d) => !d.endsWith('.building'));
 
   afterAll(async () => {
-    for (const id of await driver.list()) await driver.delete(id);
-    await driver.close();
-    // Every QEMU this suite started is gone (a powered-off guest's QEMU exits by itself, soon):
-    // machines and template builds alike.
-    await waitFor(
-      'every QEMU of the suite to be gone',
-      async () =>
-        (await qemuPidsUnder(machinesDir)).length + (await qemuPidsUnder(templatesDir)).length === 0,
-      30_000,
-    );
-    rmSync(work, { recursive: true, force: true });
-    rmSync(templatesDir, { recursive: true, force: true });
+    try {
+      for (const id of await driver.list()) await driver.delete(id);
+      await driver.close();
+      // Every QEMU this suite started is gone (a powered-off guest's QEMU exits by itself, soon):
+      // machines and template builds alike.
+      await waitFor(
+        'every QEMU of the suite to be gone',
+        async () =>
+          (await qemuPidsUnder(machinesDir)).length + (await qemuPidsUnder(templatesDir)).length === 0,
+        30_000,
+      );
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+      rmSync(templatesDir, { recursive: true, force: true });
+    }
   });
 
   let key = '';
