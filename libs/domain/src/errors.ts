@@ -34,6 +34,8 @@ export const ERROR_STATUS = {
   'image/not_found': 404,
   'registry_credential/not_found': 404,
   'operation/not_found': 404,
+  // An agent reported a result of another kind than its operation (an image result for an exec).
+  'operation/result_mismatch': 409,
   'network/not_found': 404,
   'network/name_taken': 409,
   'network/overlap': 409,

@@ -12,8 +12,9 @@ import { hostsFileFor } from '../runner/hosts-file';
 /**
  * Makes the host's data plane what the API says it should be: networks (bridges, VXLAN flood lists),
  * taps, the firewall (one atomic nft ruleset), floating IP addresses, and each running guest's
- * /etc/hosts. Runs every few seconds and when the API nudges the host (`host.sync`); each pass
- * converges from whatever is there, so a missed nudge or a crash only delays.
+ * /etc/hosts. Runs every few seconds, when the API nudges the host (`host.sync`), and with the data
+ * plane of a job's claim; each pass converges from whatever is there, so a missed nudge or a crash
+ * only delays.
  */
 @Injectable()
 export class DataplaneSyncService {
@@ -21,6 +22,10 @@ export class DataplaneSyncService {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private again = false;
+  /** Every pass runs after the one before it, never two at once (polls, nudges and claims alike). */
+  private tail: Promise<void> = Promise.resolve();
+  /** When the API read the last data plane applied: an older one is never applied over it. */
+  private appliedReadAt: number | null = null;
   private readonly lastHosts = new Map<ContainerId, string>();
 
   constructor(
@@ -44,13 +49,13 @@ export class DataplaneSyncService {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.running;
+    await this.tail;
     await this.net.close();
   }
 
   /**
-   * One pass; a request during a pass runs one more pass after it, never two at once. So once the
-   * promise resolves, a pass that read the API's data plane after the call has been applied (the
-   * network hook relies on it to connect a new tap only after its rules are in).
+   * One pass that reads the API's data plane; a request during a pass runs one more pass after it. So
+   * once the promise resolves, a pass that read the API's data plane after the call has been applied.
    */
   syncNow(): Promise<void> {
     // The hollow simulation has no data plane: it must never touch the machine's real network.
@@ -63,13 +68,36 @@ export class DataplaneSyncService {
       try {
         do {
           this.again = false;
-          await this.apply(await this.api.dataplane());
+          await this.serialized(async () => this.applyUnlessOlder(await this.api.dataplane()));
         } while (this.again);
       } finally {
         this.running = null;
       }
     })();
     return this.running;
+  }
+
+  /**
+   * One pass with a data plane the caller already holds (a job's claim read it in the same snapshot as
+   * the container's spec), so that the network hook needs no second read. Skipped when a data plane the
+   * API read later has been applied already: it covers everything this one does that still exists.
+   */
+  applyNow(dp: AgentDataplane): Promise<void> {
+    if (this.config.driver === 'hollow') return Promise.resolve();
+    return this.serialized(() => this.applyUnlessOlder(dp));
+  }
+
+  private serialized(pass: () => Promise<void>): Promise<void> {
+    const run = this.tail.then(pass);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private async applyUnlessOlder(dp: AgentDataplane): Promise<void> {
+    const readAt = Date.parse(dp.readAt);
+    if (this.appliedReadAt !== null && readAt < this.appliedReadAt) return;
+    await this.apply(dp);
+    this.appliedReadAt = readAt;
   }
 
   private async apply(dp: AgentDataplane): Promise<void> {

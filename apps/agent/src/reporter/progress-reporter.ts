@@ -33,7 +33,7 @@ export class ProgressReporter {
     this.pending = null;
     this.last = Date.now();
     this.inFlight = this.inFlight
-      .then(() => this.api.progress(this.operationId, report))
+      .then(() => this.api.result(this.operationId, { type: 'progress', ...report }))
       .catch(() => undefined);
   }
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { AgentContainerSpec } from '@berth/contracts';
+import type { AgentContainerSpec, AgentContainerWork, AgentExecSpec } from '@berth/contracts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   parseRestartPolicy,
@@ -15,7 +15,7 @@ import { AGENT_CONFIG, DRIVER, type AgentConfig } from '../config.provider';
 import { TerminalDriverError, type Driver, type MachineSpec } from '../drivers/driver';
 import { EventReporterService } from '../reporter/event-reporter.service';
 import { LogShipperService } from '../reporter/log-shipper.service';
-import { CONTAINER_HOOKS, type ContainerHook } from './container-hook';
+import { CONTAINER_HOOKS, type ContainerHook, type HookContext } from './container-hook';
 
 export type JobOutcome = 'done' | 'stale' | 'gone';
 
@@ -23,8 +23,8 @@ const RESTART_BASE_DELAY_MS = 500;
 const RESTART_MAX_DELAY_MS = 30_000;
 
 /**
- * Carries out one container job: fetches the desired spec, skips it when a newer generation exists,
- * then drives the machine through the hooks and the driver, reporting each change it observes.
+ * Carries out one container job: claims it (one read: the desired spec and what the hooks need), skips
+ * it when a newer generation exists or the container is gone, then drives the machine through the hooks and the driver, reporting each change it observes.
  * Every step is idempotent, so a job retried after a crash or a lost report is safe.
  */
 @Injectable()
@@ -43,30 +43,35 @@ export class ContainerRunnerService {
   ) {}
 
   async handle(kind: OperationKind, job: ContainerJob): Promise<JobOutcome> {
-    if (kind === 'container.exec') return this.exec(job);
-    const spec = await this.api.containerSpec(job.containerId);
-    if (!spec) return 'gone';
-    if (job.generation < spec.generation) {
+    // The one read of the job: a create or start is recorded as begun (`creating`) by this claim.
+    const work = await this.api.claim(job.operationId, {
+      at: new Date().toISOString(),
+      generation: job.generation,
+    });
+    if (work.kind === 'skip') {
       this.log.log(
-        `${job.containerId}: skipping ${kind} of generation ${job.generation}; it is at ${spec.generation}`,
+        `${job.containerId}: skipping ${kind} of generation ${job.generation}: ` +
+          (work.reason === 'gone' ? 'the container is gone' : `it is at ${work.generation ?? '?'}`),
       );
-      return 'stale';
+      return work.reason;
     }
+    if (work.kind === 'exec') return this.exec(job, work.exec);
+    if (work.kind !== 'container')
+      throw new Error(`${kind} ${job.operationId} was answered ${work.kind} work`);
     const id = job.containerId;
     const base = { generation: job.generation, operationId: job.operationId };
     switch (kind) {
       case 'container.create':
       case 'container.start': {
-        await this.reporter.report(id, { ...base, event: 'agent.creating', at: new Date() });
         this.restarts.delete(id);
-        await this.bringUp(spec, job.operationId);
+        await this.bringUp(work);
         await this.reportRunning(id, base);
         return 'done';
       }
       case 'container.restart': {
         await this.driver.stop(id, this.config.stopTimeoutMs);
         this.restarts.delete(id);
-        await this.bringUp(spec, job.operationId);
+        await this.bringUp(work);
         await this.reportRunning(id, base);
         return 'done';
       }
@@ -85,6 +90,7 @@ export class ContainerRunnerService {
         await this.reporter.report(id, { ...base, event: 'agent.deleted', at: new Date() });
         return 'done';
       }
+      case 'container.exec':
       case 'image.pull':
       case 'volume.create':
       case 'volume.delete':
@@ -115,9 +121,7 @@ export class ContainerRunnerService {
   }
 
   /** Runs an exec at most once: BullMQ gives exec jobs a single attempt, and results are reported, not thrown. */
-  private async exec(job: ContainerJob): Promise<JobOutcome> {
-    const exec = await this.api.execSpec(job.operationId);
-    await this.api.progress(job.operationId, { phase: 'running' });
+  private async exec(job: ContainerJob, exec: AgentExecSpec): Promise<JobOutcome> {
     try {
       const r = await this.driver.exec(job.containerId, {
         args: exec.command,
@@ -126,13 +130,18 @@ export class ContainerRunnerService {
         ...(exec.user ? { user: exec.user } : {}),
         timeoutMs: exec.timeoutMs,
       });
-      await this.api.execResult(job.operationId, r);
+      await this.api.result(job.operationId, {
+        type: 'exec',
+        exitCode: r.exitCode,
+        stdout: r.stdout,
+        stderr: r.stderr,
+      });
     } catch (err) {
       const error =
         err instanceof TerminalDriverError
           ? { code: err.code, message: err.message }
           : { code: 'exec/failed', message: err instanceof Error ? err.message : String(err) };
-      await this.api.execResult(job.operationId, { error });
+      await this.api.result(job.operationId, { type: 'failure', error });
     }
     return 'done';
   }
@@ -144,11 +153,18 @@ export class ContainerRunnerService {
     for (const hook of [...this.hooks].reverse()) await hook.release(id);
   }
 
-  private async bringUp(spec: AgentContainerSpec, operationId: OperationId): Promise<void> {
+  private async bringUp(work: AgentContainerWork): Promise<void> {
+    const { spec } = work;
+    const operationId = work.operationId as OperationId;
     const t0 = Date.now();
     const timeline: Record<string, number> = {};
     let machine = machineSpecOf(spec);
-    const ctx = { tenantId: spec.tenantId as TenantId, operationId };
+    const ctx: HookContext = {
+      tenantId: spec.tenantId as TenantId,
+      operationId,
+      registryCredentials: work.registryCredentials,
+      dataplane: work.dataplane,
+    };
     for (const hook of this.hooks) {
       machine = { ...machine, ...(await hook.prepare(machine, ctx)) };
       timeline[hook.name] = Date.now() - t0;
