@@ -15,6 +15,7 @@ import { AGENT_CONFIG, DRIVER, type AgentConfig } from '../config.provider';
 import { TerminalDriverError, type Driver, type MachineSpec } from '../drivers/driver';
 import { EventReporterService } from '../reporter/event-reporter.service';
 import { LogShipperService } from '../reporter/log-shipper.service';
+import { RestartCountStore } from '../state/restart-count.store';
 import { CONTAINER_HOOKS, type ContainerHook, type HookContext } from './container-hook';
 
 export type JobOutcome = 'done' | 'stale' | 'gone';
@@ -30,8 +31,6 @@ const RESTART_MAX_DELAY_MS = 30_000;
 @Injectable()
 export class ContainerRunnerService {
   private readonly log = new Logger(ContainerRunnerService.name);
-  /** Policy restarts since the last user start, per container (reset when the agent restarts). */
-  private readonly restarts = new Map<ContainerId, number>();
 
   constructor(
     @Inject(AGENT_CONFIG) private readonly config: AgentConfig,
@@ -40,6 +39,7 @@ export class ContainerRunnerService {
     private readonly api: ApiClientService,
     private readonly reporter: EventReporterService,
     private readonly logs: LogShipperService,
+    private readonly restarts: RestartCountStore,
   ) {}
 
   async handle(kind: OperationKind, job: ContainerJob): Promise<JobOutcome> {
@@ -63,14 +63,14 @@ export class ContainerRunnerService {
     switch (kind) {
       case 'container.create':
       case 'container.start': {
-        this.restarts.delete(id);
+        await this.restarts.reset(id);
         await this.bringUp(work);
         await this.reportRunning(id, base);
         return 'done';
       }
       case 'container.restart': {
         await this.driver.stop(id, this.config.stopTimeoutMs);
-        this.restarts.delete(id);
+        await this.restarts.reset(id);
         await this.bringUp(work);
         await this.reportRunning(id, base);
         return 'done';
@@ -86,7 +86,7 @@ export class ContainerRunnerService {
       }
       case 'container.delete': {
         await this.tearDown(id);
-        this.restarts.delete(id);
+        await this.restarts.reset(id);
         await this.reporter.report(id, { ...base, event: 'agent.deleted', at: new Date() });
         return 'done';
       }
@@ -108,9 +108,14 @@ export class ContainerRunnerService {
     const spec = await this.api.containerSpec(id);
     if (!spec || spec.state !== 'exited') return false;
     const policy = parseRestartPolicy(spec.restartPolicy);
-    const count = this.restarts.get(id) ?? 0;
-    if (!shouldRestart(policy, exitCode ?? 137, count)) return false;
-    this.restarts.set(id, count + 1);
+    const count = await this.restarts.get(id);
+    if (!shouldRestart(policy, exitCode ?? 137, count)) {
+      if (policy.name !== 'no') {
+        this.log.log(`${id}: left exited: restart policy ${spec.restartPolicy} after ${count} restarts`);
+      }
+      return false;
+    }
+    await this.restarts.set(id, count + 1);
     await sleep(Math.min(RESTART_BASE_DELAY_MS * 2 ** count, RESTART_MAX_DELAY_MS));
     const again = await this.api.containerSpec(id);
     // A user action (stop, delete, start) since the exit takes precedence over the policy.
