@@ -9,11 +9,9 @@ import {
   parseImageJob,
   parseStorageJob,
 } from '@berth/queue';
-import { ApiError } from '../api-client/api-error';
 import { AGENT_CONFIG, type AgentConfig } from '../config.provider';
 import { AgentRedis } from '../state/agent-redis';
-import { TerminalDriverError } from '../drivers/driver';
-import { isImageError } from '../drivers/images';
+import { faultOf } from '../agent-fault';
 import { EventReporterService } from '../reporter/event-reporter.service';
 import { ContainerRunnerService } from '../runner/container-runner.service';
 import { ImagePullService } from '../runner/image-pull.service';
@@ -23,7 +21,8 @@ import { checkJobHandlers, handlerFor, type JobHandlerTable } from './job-handle
 
 /**
  * Consumes `agent.<hostId>`. Transient faults are thrown so that BullMQ retries with backoff; a
- * terminal fault (or the last attempt) is reported as `agent.failed`, which fails the operation.
+ * terminal fault (or the last attempt) is reported as `agent.failed`, which fails the operation (see
+ * faultOf for which faults are terminal).
  */
 @Injectable()
 export class ContainerJobsProcessor {
@@ -107,15 +106,9 @@ export class ContainerJobsProcessor {
       return await this.runner.handle(kind, payload);
     } catch (err) {
       const lastAttempt = isLastAttempt(job);
-      const terminal =
-        err instanceof TerminalDriverError ||
-        (err instanceof ApiError && err.permanent) ||
-        (isImageError(err) && err.terminal);
-      if (!terminal && !lastAttempt) throw err;
-      const error =
-        err instanceof TerminalDriverError || isImageError(err)
-          ? { code: err.code, message: err.message }
-          : { code: 'agent/failed', message: err instanceof Error ? err.message : String(err) };
+      const fault = faultOf(err, 'agent/failed');
+      if (!fault.terminal && !lastAttempt) throw err;
+      const error = fault.report;
       this.log.error(`${job.name} ${payload.containerId} failed for good: ${error.message}`);
       try {
         await this.reporter.report(payload.containerId, {

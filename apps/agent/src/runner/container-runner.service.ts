@@ -12,7 +12,8 @@ import {
 import type { ContainerJob } from '@berth/queue';
 import { ApiClientService } from '../api-client/api-client.service';
 import { AGENT_CONFIG, DRIVER, type AgentConfig } from '../config.provider';
-import { TerminalDriverError, type Driver, type MachineSpec } from '../drivers/driver';
+import { faultOf } from '../agent-fault';
+import type { Driver, MachineSpec } from '../drivers/driver';
 import { EventReporterService } from '../reporter/event-reporter.service';
 import { LogShipperService } from '../reporter/log-shipper.service';
 import { RestartCountStore } from '../state/restart-count.store';
@@ -142,11 +143,7 @@ export class ContainerRunnerService {
         stderr: r.stderr,
       });
     } catch (err) {
-      const error =
-        err instanceof TerminalDriverError
-          ? { code: err.code, message: err.message }
-          : { code: 'exec/failed', message: err instanceof Error ? err.message : String(err) };
-      await this.api.result(job.operationId, { type: 'failure', error });
+      await this.api.result(job.operationId, { type: 'failure', error: faultOf(err, 'exec/failed').report });
     }
     return 'done';
   }

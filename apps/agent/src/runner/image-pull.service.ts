@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ImageJob } from '@berth/queue';
 import { ApiClientService } from '../api-client/api-client.service';
 import { IMAGE_STORE } from '../config.provider';
-import { isImageError, type ImageStore } from '../drivers/images';
+import { faultOf } from '../agent-fault';
+import type { ImageStore } from '../drivers/images';
 import { ProgressReporter } from '../reporter/progress-reporter';
 
 /**
@@ -34,12 +35,9 @@ export class ImagePullService {
       });
     } catch (err) {
       await progress.flush();
-      const terminal = isImageError(err) && err.terminal;
-      if (!terminal && !lastAttempt) throw err;
-      const error = isImageError(err)
-        ? { code: err.code, message: err.message }
-        : { code: 'image/pull_failed', message: err instanceof Error ? err.message : String(err) };
-      await this.api.result(job.operationId, { type: 'failure', error });
+      const fault = faultOf(err, 'image/pull_failed');
+      if (!fault.terminal && !lastAttempt) throw err;
+      await this.api.result(job.operationId, { type: 'failure', error: fault.report });
     }
   }
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ContainerId } from '@berth/domain';
+import { AgentFault } from '../agent-fault';
 import { ApiClientService } from '../api-client/api-client.service';
 import { DRIVER } from '../config.provider';
 import type { Driver } from '../drivers/driver';
@@ -46,10 +47,11 @@ export class ResyncService {
             await this.reporter.report(id, {
               ...base,
               event: 'agent.failed',
-              error: {
-                code: 'host/machine_missing',
-                message: `the machine was not on the host when its agent started (driver ${this.driver.name})`,
-              },
+              error: new AgentFault(
+                'host/machine_missing',
+                `the machine was not on the host when its agent started (driver ${this.driver.name})`,
+                true,
+              ).report,
             });
           }
           break;

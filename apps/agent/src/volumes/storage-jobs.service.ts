@@ -8,7 +8,8 @@ import type { StorageJob } from '@berth/queue';
 import { ApiClientService } from '../api-client/api-client.service';
 import { DRIVER, VOLUME_BACKEND } from '../config.provider';
 import type { Driver } from '../drivers/driver';
-import { TerminalVolumeError, type LiveDisk, type VolumeBackend } from './volume-backend';
+import { AgentFault, faultOf } from '../agent-fault';
+import type { LiveDisk, VolumeBackend } from './volume-backend';
 
 /**
  * Carries out `volume.*` and `snapshot.*` jobs on this host's volume backend and reports the outcome.
@@ -36,11 +37,10 @@ export class StorageJobsService {
     try {
       result = { type: 'storage', ...(await this.perform(work)) };
     } catch (err) {
-      const terminal = err instanceof TerminalVolumeError;
-      if (!terminal && !lastAttempt) throw err;
-      const message = err instanceof Error ? err.message : String(err);
-      this.log.error(`${work.kind} (${job.operationId}) failed for good: ${message}`);
-      result = { type: 'failure', error: { code: terminal ? err.code : 'storage/failed', message } };
+      const fault = faultOf(err, 'storage/failed');
+      if (!fault.terminal && !lastAttempt) throw err;
+      this.log.error(`${work.kind} (${job.operationId}) failed for good: ${fault.message}`);
+      result = { type: 'failure', error: fault.report };
     }
     await this.api.result(job.operationId, result);
   }
@@ -98,9 +98,10 @@ export class StorageJobsService {
 
   private required<T>(value: T | null, work: AgentStorageWork): T {
     if (value === null) {
-      throw new TerminalVolumeError(
+      throw new AgentFault(
         'storage/incomplete',
         `${work.kind} ${work.operationId} names nothing to act on`,
+        true,
       );
     }
     return value;
