@@ -1,5 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { AgentContainerSpec, AgentContainerWork, AgentExecSpec } from '@berth/contracts';
+import type {
+  AgentContainerSpec,
+  AgentContainerWork,
+  AgentEventResult,
+  AgentExecSpec,
+} from '@berth/contracts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   parseRestartPolicy,
@@ -17,6 +22,7 @@ import type { Driver, MachineSpec } from '../drivers/driver';
 import { EventReporterService } from '../reporter/event-reporter.service';
 import { LogShipperService } from '../reporter/log-shipper.service';
 import { RestartCountStore } from '../state/restart-count.store';
+import { reportAfter, type ReconcileGoal } from './reconcile-plan';
 import { CONTAINER_HOOKS, type ContainerHook, type HookContext } from './container-hook';
 
 export type JobOutcome = 'done' | 'stale' | 'gone';
@@ -25,9 +31,10 @@ const RESTART_BASE_DELAY_MS = 500;
 const RESTART_MAX_DELAY_MS = 30_000;
 
 /**
- * Carries out one container job: claims it (one read: the desired spec and what the hooks need), skips
- * it when a newer generation exists or the container is gone, then drives the machine through the hooks and the driver, reporting each change it observes.
- * Every step is idempotent, so a job retried after a crash or a lost report is safe.
+ * The per-container runner. A job is claimed (one read: the desired spec and what the hooks need) and
+ * skipped when a newer generation exists or the container is gone; otherwise it, like a machine's exit,
+ * the restart policy and the start-up resync, goes through `reconcile`: act on the goal, then report
+ * what the driver shows. Every step is idempotent, so a job retried after a crash or a lost report is safe.
  */
 @Injectable()
 export class ContainerRunnerService {
@@ -63,34 +70,18 @@ export class ContainerRunnerService {
     const base = { generation: job.generation, operationId: job.operationId };
     switch (kind) {
       case 'container.create':
-      case 'container.start': {
-        await this.restarts.reset(id);
-        await this.bringUp(work);
-        await this.reportRunning(id, base);
+      case 'container.start':
+        await this.reconcile(id, { kind: 'up', restart: false }, base, work);
         return 'done';
-      }
-      case 'container.restart': {
-        await this.driver.stop(id, this.config.stopTimeoutMs);
-        await this.restarts.reset(id);
-        await this.bringUp(work);
-        await this.reportRunning(id, base);
+      case 'container.restart':
+        await this.reconcile(id, { kind: 'up', restart: true }, base, work);
         return 'done';
-      }
-      case 'container.stop': {
-        await this.driver.stop(id, this.config.stopTimeoutMs);
-        const status = await this.driver.status(id);
-        const exitCode = status.state === 'stopped' ? status.exitCode : null;
-        const at = status.state === 'stopped' ? status.finishedAt : new Date();
-        await this.logs.flush(id);
-        await this.reporter.report(id, { ...base, event: 'agent.stopped', at, exitCode });
+      case 'container.stop':
+        await this.reconcile(id, { kind: 'down', report: true }, base);
         return 'done';
-      }
-      case 'container.delete': {
-        await this.tearDown(id);
-        await this.restarts.reset(id);
-        await this.reporter.report(id, { ...base, event: 'agent.deleted', at: new Date() });
+      case 'container.delete':
+        await this.reconcile(id, { kind: 'gone' }, base);
         return 'done';
-      }
       case 'container.exec':
       case 'image.pull':
       case 'volume.create':
@@ -121,8 +112,7 @@ export class ContainerRunnerService {
     const again = await this.api.containerSpec(id);
     // A user action (stop, delete, start) since the exit takes precedence over the policy.
     if (!again || again.state !== 'exited' || again.generation !== spec.generation) return false;
-    await this.driver.start(id);
-    await this.reportRunning(id, { generation: spec.generation });
+    await this.reconcile(id, { kind: 'policy-restart' }, { generation: spec.generation });
     return true;
   }
 
@@ -146,6 +136,48 @@ export class ContainerRunnerService {
       await this.api.result(job.operationId, { type: 'failure', error: faultOf(err, 'exec/failed').report });
     }
     return 'done';
+  }
+
+  /**
+   * The one reconcile path for a container's machine: acts on the goal (bring it up through the
+   * hooks, start it again, stop it, tear it down), then reports what the driver shows, as
+   * `reportAfter` decides. Jobs, machine exits, the restart policy and the start-up resync all come
+   * through here. Answers the API's verdict on the report (null when there was nothing to report).
+   */
+  async reconcile(
+    id: ContainerId,
+    goal: ReconcileGoal,
+    base: { generation: number; operationId?: OperationId },
+    work?: AgentContainerWork,
+  ): Promise<AgentEventResult | null> {
+    switch (goal.kind) {
+      case 'up':
+        if (!work) throw new Error(`bringing ${id} up needs the work its job claimed`);
+        if (goal.restart) await this.driver.stop(id, this.config.stopTimeoutMs);
+        // A user's start begins the restart policy's count again.
+        await this.restarts.reset(id);
+        await this.bringUp(work);
+        break;
+      case 'policy-restart':
+        await this.driver.start(id);
+        break;
+      case 'down':
+        if (goal.report) await this.driver.stop(id, this.config.stopTimeoutMs);
+        else if ((await this.driver.status(id)).state === 'running') await this.driver.stop(id, 0);
+        break;
+      case 'gone':
+        await this.tearDown(id);
+        await this.restarts.reset(id);
+        break;
+      case 'exited':
+      case 'observe':
+        break;
+    }
+    const report = reportAfter(goal, await this.driver.status(id), new Date(), this.driver.name);
+    if (!report) return null;
+    // Whoever sees the stop or the exit also sees the workload's last lines.
+    if (report.event === 'agent.exited' || report.event === 'agent.stopped') await this.logs.flush(id);
+    return this.reporter.report(id, { ...base, ...report });
   }
 
   /** Removes the machine and releases what the hooks prepared, in reverse order. */
@@ -177,27 +209,6 @@ export class ContainerRunnerService {
     timeline.started = Date.now() - t0;
     // Milliseconds from the start of bring-up, per step; bench/boot.bench.ts reads this line.
     this.log.log(`job-timeline ${JSON.stringify({ id: spec.id, operationId, at: t0, ...timeline })}`);
-  }
-
-  private async reportRunning(
-    id: ContainerId,
-    base: { generation: number; operationId?: OperationId },
-  ): Promise<void> {
-    const status = await this.driver.status(id);
-    if (status.state === 'running') {
-      await this.reporter.report(id, { ...base, event: 'agent.running', at: status.startedAt });
-    } else if (status.state === 'stopped') {
-      // The workload started and already exited: the start succeeded, the container is exited.
-      await this.logs.flush(id);
-      await this.reporter.report(id, {
-        ...base,
-        event: 'agent.exited',
-        at: status.finishedAt,
-        exitCode: status.exitCode,
-      });
-    } else {
-      throw new Error(`machine ${id} is ${status.state} right after start`);
-    }
   }
 }
 
