@@ -21,17 +21,12 @@ import {
   TestStack,
   waitFor,
 } from '../libs/testing/src';
+import { median } from './stats';
 
 /** The host's TSC rate, read once: every boot of the run uses it. */
 const tscKhz = hostTscKhz();
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
 /** The baseline: QEMU started by hand, kernel + berth-init to its "probe ok" line, then power-off. */
 function bareBoot(kernel: string, initrd: string): Promise<number> {

@@ -20,15 +20,10 @@ import {
   type FirewallPass,
 } from '../apps/agent/src/drivers/network/linux-network.driver';
 import { renderRuleset } from '../apps/agent/src/drivers/network/nft-ruleset';
+import { median } from './stats';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const SIZES = (process.env.BENCH_PORTS ?? '10,100,500').split(',').map(Number);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
 /** The bench measures the path it names, or stops. */
 async function expectPass(pass: Promise<FirewallPass>, expected: FirewallPass): Promise<void> {

@@ -12,6 +12,7 @@ import {
   type InputShapeLimits,
 } from '../apps/api/src/common/input-limits';
 import { assertInputShape } from '../apps/api/src/common/input-shape';
+import { median } from './stats';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 /** Each timed run repeats a body until it has taken at least this long. */
@@ -21,12 +22,6 @@ interface Case {
   readonly label: string;
   readonly text: string;
   readonly limits: InputShapeLimits;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 /** How many calls of `fn` take about RUN_MS. */

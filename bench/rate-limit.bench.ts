@@ -17,15 +17,10 @@ import {
   TestStack,
 } from '../libs/testing/src';
 import { RateLimiter } from '../apps/api/src/rate-limit/rate-limiter';
+import { median } from './stats';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 const PER_ROUND = Number(process.env.BENCH_PER_ROUND ?? 100);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
 async function timeRequests(url: string, key: string, n: number): Promise<number[]> {
   const out: number[] = [];

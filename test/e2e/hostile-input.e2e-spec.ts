@@ -401,7 +401,7 @@ describe('hostile input', () => {
     expect(array.body.error.message).toBe('the request body must be a JSON object ({...}), not an array');
     const big = await tenant.post('/v1/keys', { name: 'x'.repeat(2 * 1024 * 1024) });
     expectCoded(big, 413, 'request/payload_too_large');
-    expect(big.body.error.message).toBe('the request body is larger than 1 MiB, the most berth accepts');
+    expect(big.body.error.message).toBe('the request body is larger than 1 MiB, the most this route accepts');
   });
 
   it('still takes the largest legitimate bodies and the words themselves as values', async () => {

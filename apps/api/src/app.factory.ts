@@ -4,7 +4,7 @@ import { LogController, type FastifyInstance } from 'fastify';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { ApiConfig } from '@berth/config';
 import { DomainError } from '@berth/domain';
-import { AppModule } from './app.module';
+import { AppModule, type AppModuleOptions } from './app.module';
 import { clientErrors, frameworkErrors, rejectNulBytes } from './common/request-guards';
 import { MAX_BODY_BYTES } from './common/input-limits';
 import { refuseHostileInput } from './common/refuse-hostile-input';
@@ -24,10 +24,7 @@ export interface BuiltApp {
 }
 
 /** Builds the API (not yet listening): Fastify with request ids, JSON logs, metrics and the OpenAPI document. */
-export async function buildApp(
-  config: ApiConfig,
-  opts: { backgroundJobs?: boolean } = {},
-): Promise<BuiltApp> {
+export async function buildApp(config: ApiConfig, opts: Partial<AppModuleOptions> = {}): Promise<BuiltApp> {
   const logger = createRootLogger(config.logLevel);
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
@@ -61,7 +58,10 @@ export async function buildApp(
   });
 
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forConfig(config, { backgroundJobs: opts.backgroundJobs ?? true }),
+    AppModule.forConfig(config, {
+      backgroundJobs: opts.backgroundJobs ?? true,
+      overrides: opts.overrides ?? [],
+    }),
     adapter,
     // Nest's own body parsers would also accept form bodies; the API speaks JSON only (see below).
     { logger: new PinoNestLogger(logger), bufferLogs: false, bodyParser: false },

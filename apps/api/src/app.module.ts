@@ -1,4 +1,4 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type ClassProvider, type DynamicModule, type Provider } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -61,13 +61,20 @@ import { VolumesService } from './volumes/volumes.service';
 import { QuotasController } from './quotas/quotas.controller';
 import { QuotasService } from './quotas/quotas.service';
 
+export interface AppModuleOptions {
+  /** The control worker (reaper, reconciler, idempotency sweep on timers); off in the integration tier. */
+  readonly backgroundJobs: boolean;
+  /**
+   * Providers that take the place of the module's own for the same token: the integration tier's
+   * recording queue (apps/api/src/testing/in-process-api.ts). Production passes none.
+   */
+  readonly overrides?: readonly ClassProvider[];
+}
+
 @Module({})
 export class AppModule {
   /** The whole API, given its parsed configuration (no module reads the environment itself). */
-  static forConfig(
-    config: ApiConfig,
-    opts: { backgroundJobs: boolean } = { backgroundJobs: true },
-  ): DynamicModule {
+  static forConfig(config: ApiConfig, opts: AppModuleOptions = { backgroundJobs: true }): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -96,7 +103,7 @@ export class AppModule {
         HealthController,
         MetricsController,
       ],
-      providers: [
+      providers: withOverrides(opts.overrides ?? [], [
         { provide: API_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
@@ -144,7 +151,17 @@ export class AppModule {
         HostReaperService,
         OperationReconcilerService,
         ...(opts.backgroundJobs ? [ControlWorkerService] : []),
-      ],
+      ]),
     };
   }
+}
+
+/**
+ * `providers` with each one that an override names by token replaced by that override: what
+ * @nestjs/testing's overrideProvider does, which berth does not depend on.
+ */
+function withOverrides(overrides: readonly ClassProvider[], providers: Provider[]): Provider[] {
+  const replaced = new Set<unknown>(overrides.map((o) => o.provide));
+  const tokenOf = (p: Provider): unknown => (typeof p === 'function' ? p : p.provide);
+  return [...providers.filter((p) => !replaced.has(tokenOf(p))), ...overrides];
 }

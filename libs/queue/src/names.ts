@@ -8,6 +8,7 @@ export const CONTROL_JOBS = {
   reapHosts: 'hosts.reap',
   reconcileOperations: 'operations.reconcile',
   reapIdempotencyKeys: 'idempotency.reap',
+  reapJoinTokens: 'join-tokens.reap',
 } as const;
 
 /** One queue per host; only that host's agent consumes it. BullMQ forbids ':' in names, so '.' separates. */

@@ -26,7 +26,7 @@ const BILLING_MAIN = path.join(ROOT, 'dist/apps/billing/src/main.js');
  * Limits no suite reaches unless it means to: a suite about quotas or rate limits sets its own in the
  * stack's env (which wins). The floating-IP quota keeps berth's default (5): suites rely on it.
  */
-const GENEROUS_LIMITS: Readonly<Record<string, string>> = {
+export const GENEROUS_LIMITS: Readonly<Record<string, string>> = {
   BERTH_RATE_LIMIT_PER_S: '1000000',
   BERTH_RATE_LIMIT_BURST: '1000000',
   BERTH_RATE_LIMIT_ANON_PER_S: '1000000',

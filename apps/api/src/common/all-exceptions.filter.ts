@@ -13,7 +13,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const ctx = host.switchToHttp();
     const req = ctx.getRequest<FastifyRequest>();
     const reply = ctx.getResponse<FastifyReply>();
-    const mapped = mapError(exception);
+    // routeOptions is absent when no route matched (a 404 for an unknown path): the general limit applies.
+    const mapped = mapError(exception, req.routeOptions?.bodyLimit);
     if (mapped.status >= 500) {
       metrics.internalErrors.inc();
       this.log.error({ requestId: req.id, err: exception }, `unhandled error on ${req.method} ${req.url}`);

@@ -20,7 +20,7 @@ interface FastifyishError {
  * The one place where any thrown thing becomes a status and a coded error (DESIGN.md, "Errors").
  * Anything unknown is a 500 `internal`: a bug, logged with the request id by the filter.
  */
-export function mapError(exception: unknown): MappedError {
+export function mapError(exception: unknown, bodyLimitBytes: number = MAX_BODY_BYTES): MappedError {
   if (isDomainError(exception)) {
     return {
       status: ERROR_STATUS[exception.code],
@@ -31,12 +31,13 @@ export function mapError(exception: unknown): MappedError {
   }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
-    // Fastify's body limit (its only 413) reaches us through Nest as a bare HttpException.
+    // Fastify's body limit (its only 413) reaches us through Nest as a bare HttpException. The limit is
+    // the route's own (the agent's exec results take more than the rest), so the caller says which.
     if (status === 413) {
       return {
         status,
         code: 'request/payload_too_large',
-        message: `the request body is larger than ${MAX_BODY_BYTES / 2 ** 20} MiB, the most berth accepts`,
+        message: `the request body is larger than ${formatBytes(bodyLimitBytes)}, the most this route accepts`,
       };
     }
     return { status, code: codeForStatus(status), message: messageOf(exception) };
@@ -99,4 +100,15 @@ function messageOf(e: HttpException): string {
 
 export function notFound(code: ErrorCode, what: string, id: string): DomainError {
   return new DomainError(code, `${what} ${id} does not exist`);
+}
+
+/** 1048576 -> "1 MiB", 1536 -> "1.5 KiB": the limits are set in binary units, so they read as such. */
+function formatBytes(n: number): string {
+  for (const [unit, size] of [
+    ['MiB', 2 ** 20],
+    ['KiB', 2 ** 10],
+  ] as const) {
+    if (n >= size) return `${Number((n / size).toFixed(1))} ${unit}`;
+  }
+  return `${n} bytes`;
 }

@@ -10,6 +10,7 @@ import { CONTROL_JOBS, CONTROL_QUEUE } from '@berth/queue';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 import { IdempotencyService } from '../common/idempotency.service';
 import { AgentRedisUsersService } from '../hosts/agent-redis-users.service';
+import { JoinTokensService } from '../hosts/join-tokens.service';
 import { AgentQueuesService } from '../queue/agent-queues.service';
 import { HostReaperService } from './host-reaper.service';
 import { OperationReconcilerService } from './operation-reconciler.service';
@@ -35,6 +36,7 @@ export class ControlWorkerService implements OnApplicationBootstrap, OnApplicati
     private readonly reconciler: OperationReconcilerService,
     private readonly redisUsers: AgentRedisUsersService,
     private readonly idempotency: IdempotencyService,
+    private readonly joinTokens: JoinTokensService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -79,6 +81,12 @@ export class ControlWorkerService implements OnApplicationBootstrap, OnApplicati
       { every: this.config.idempotencyReapIntervalMs },
       { name: CONTROL_JOBS.reapIdempotencyKeys, opts: jobOpts },
     );
+    // Housekeeping of stored secrets' hashes shares the idempotency reaper's cadence.
+    await queue.upsertJobScheduler(
+      CONTROL_JOBS.reapJoinTokens,
+      { every: this.config.idempotencyReapIntervalMs },
+      { name: CONTROL_JOBS.reapJoinTokens, opts: jobOpts },
+    );
   }
 
   private async run(job: Job): Promise<unknown> {
@@ -94,6 +102,8 @@ export class ControlWorkerService implements OnApplicationBootstrap, OnApplicati
         };
       case CONTROL_JOBS.reapIdempotencyKeys:
         return { deleted: await this.idempotency.reap() };
+      case CONTROL_JOBS.reapJoinTokens:
+        return { deleted: await this.joinTokens.reapExpired() };
       default:
         this.log.warn(`unknown control job ${job.name}`);
         return null;

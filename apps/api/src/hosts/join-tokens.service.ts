@@ -13,6 +13,12 @@ import { joinTokenView } from './join-token.view';
 const LAST_USED_RESOLUTION_MS = 60_000;
 
 /**
+ * How long an expired token stays listed before the reaper deletes it: long enough for an operator to see
+ * that a token they handed out has expired (and when), short enough that the table holds live tokens only.
+ */
+export const EXPIRED_JOIN_TOKEN_KEPT_MS = 24 * 60 * 60 * 1000;
+
+/**
  * Join tokens: what an agent presents to register a host, modelled on kubeadm's bootstrap tokens.
  *
  * - The operator makes them (`POST /v1/admin/join-tokens`, `berth admin join-tokens create`), each with
@@ -87,6 +93,23 @@ export class JoinTokensService {
     const res = await this.ds.manager.delete(JoinTokenEntity, { id });
     if (!res.affected) throw new DomainError('join_token/not_found', `join token ${id} does not exist`);
     this.log.log(`join token ${id} deleted`);
+  }
+
+  /**
+   * Deletes tokens that expired more than EXPIRED_JOIN_TOKEN_KEPT_MS before `now` (join and re-admission
+   * tokens alike): they can register nothing, and an expired hash is still a hash worth not keeping.
+   * Run on the control queue's housekeeping schedule. Returns how many went.
+   */
+  async reapExpired(now = new Date()): Promise<number> {
+    const res = await this.ds
+      .createQueryBuilder()
+      .delete()
+      .from(JoinTokenEntity)
+      .where('expires_at < :cutoff', { cutoff: new Date(now.getTime() - EXPIRED_JOIN_TOKEN_KEPT_MS) })
+      .execute();
+    const deleted = res.affected ?? 0;
+    if (deleted > 0) this.log.log(`${deleted} expired join token(s) deleted`);
+    return deleted;
   }
 
   /**

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { Queue } from 'bullmq';
+import { Queue, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { OperationEntity } from '@berth/db';
 import { isId, type ContainerId, type HostId, type ImageId } from '@berth/domain';
@@ -57,7 +57,7 @@ export class AgentQueuesService implements OnModuleDestroy {
     try {
       // A command must not run twice because a report was lost: execs get one attempt.
       const attempts = op.kind === 'container.exec' ? { attempts: 1 } : {};
-      await this.queueFor(op.hostId).add(op.kind, job, {
+      await this.addJob(op.hostId, op.kind, job, {
         ...AGENT_JOB_OPTIONS,
         ...attempts,
         jobId: this.jobId(op),
@@ -77,7 +77,7 @@ export class AgentQueuesService implements OnModuleDestroy {
   async nudgeHost(hostId: HostId): Promise<void> {
     const job: HostSyncJob = { hostId };
     try {
-      await this.queueFor(hostId).add(HOST_SYNC_JOB, job, {
+      await this.addJob(hostId, HOST_SYNC_JOB, job, {
         ...HOST_SYNC_JOB_OPTIONS,
         jobId: hostSyncJobId(hostId),
       });
@@ -95,10 +95,10 @@ export class AgentQueuesService implements OnModuleDestroy {
 
   async presence(op: OperationEntity): Promise<JobPresence> {
     if (!op.hostId) return 'missing';
-    const job = await this.queueFor(op.hostId).getJob(this.jobId(op));
-    if (!job) return 'missing';
-    const state = await job.getState();
+    const state = await this.jobState(op.hostId, this.jobId(op));
     switch (state) {
+      case null:
+        return 'missing';
       case 'waiting':
       case 'delayed':
       case 'prioritized':
@@ -118,7 +118,29 @@ export class AgentQueuesService implements OnModuleDestroy {
   /** Removes a finished job so that the same deterministic id can be enqueued again. */
   async removeFinished(op: OperationEntity): Promise<void> {
     if (!op.hostId) return;
-    const job = await this.queueFor(op.hostId).getJob(this.jobId(op));
+    await this.removeJob(op.hostId, this.jobId(op));
+  }
+
+  /*
+   * The transport: the only three places that touch a host's queue in Redis. Everything above (which job,
+   * its payload, id and options) is decided without them, so the integration tier's recording queue
+   * (apps/api/src/testing/recording-agent-queues.ts) replaces these alone and sees exactly what would
+   * have been sent.
+   */
+
+  /** Adds a job to the host's queue; a job with the same id already there makes this a no-op. */
+  protected async addJob(hostId: HostId, name: string, data: unknown, opts: JobsOptions): Promise<void> {
+    await this.queueFor(hostId).add(name, data, opts);
+  }
+
+  /** BullMQ's state of the job with this id on the host's queue; null when there is none. */
+  protected async jobState(hostId: HostId, jobId: string): Promise<string | null> {
+    const job = await this.queueFor(hostId).getJob(jobId);
+    return job ? await job.getState() : null;
+  }
+
+  protected async removeJob(hostId: HostId, jobId: string): Promise<void> {
+    const job = await this.queueFor(hostId).getJob(jobId);
     await job?.remove();
   }
 

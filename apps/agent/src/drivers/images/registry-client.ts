@@ -107,23 +107,30 @@ async function errorCodes(res: Response): Promise<string[]> {
   }
 }
 
-/** The address refusal somewhere in an error's cause chain (fetch wraps connect errors). */
-function addressRefusal(err: unknown): RegistryAddressRefusedError | undefined {
+/**
+ * The first error in `err`'s cause chain (itself included) that `pick` accepts, at most five deep: fetch
+ * wraps a connect error in a TypeError, and undici wraps it once more.
+ */
+function findInCauseChain<T>(err: unknown, pick: (e: unknown) => T | undefined): T | undefined {
   let e: unknown = err;
   for (let i = 0; i < 5 && e; i++) {
-    if (e instanceof RegistryAddressRefusedError) return e;
+    const found = pick(e);
+    if (found !== undefined) return found;
     e = typeof e === 'object' && e !== null && 'cause' in e ? e.cause : undefined;
   }
   return undefined;
 }
 
+/** The address refusal somewhere in an error's cause chain. */
+function addressRefusal(err: unknown): RegistryAddressRefusedError | undefined {
+  return findInCauseChain(err, (e) => (e instanceof RegistryAddressRefusedError ? e : undefined));
+}
+
+/** The errno code (ECONNREFUSED, ...) somewhere in an error's cause chain. */
 function errnoCode(err: unknown): string | undefined {
-  let e: unknown = err;
-  for (let i = 0; i < 5 && e; i++) {
-    if (typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string') return e.code;
-    e = typeof e === 'object' && e !== null && 'cause' in e ? e.cause : undefined;
-  }
-  return undefined;
+  return findInCauseChain(err, (e) =>
+    typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string' ? e.code : undefined,
+  );
 }
 
 /** A timer that aborts a controller after `ms` of silence; every `touch()` restarts it. */
