@@ -8,6 +8,7 @@ import { tapName } from '../drivers/network/device-names';
 import type { LinuxNetworkDriver } from '../drivers/network/linux-network.driver';
 import { renderRuleset } from '../drivers/network/nft-ruleset';
 import { hostsFileFor } from '../runner/hosts-file';
+import { DataplaneRecency } from './dataplane-recency';
 
 /**
  * Makes the host's data plane what the API says it should be: networks (bridges, VXLAN flood lists),
@@ -24,8 +25,7 @@ export class DataplaneSyncService {
   private again = false;
   /** Every pass runs after the one before it, never two at once (polls, nudges and claims alike). */
   private tail: Promise<void> = Promise.resolve();
-  /** When the API read the last data plane applied: an older one is never applied over it. */
-  private appliedReadAt: number | null = null;
+  private readonly recency = new DataplaneRecency();
   private readonly lastHosts = new Map<ContainerId, string>();
 
   constructor(
@@ -94,10 +94,9 @@ export class DataplaneSyncService {
   }
 
   private async applyUnlessOlder(dp: AgentDataplane): Promise<void> {
-    const readAt = Date.parse(dp.readAt);
-    if (this.appliedReadAt !== null && readAt < this.appliedReadAt) return;
+    if (this.recency.isStale(dp.readAt)) return;
     await this.apply(dp);
-    this.appliedReadAt = readAt;
+    this.recency.applied(dp.readAt);
   }
 
   private async apply(dp: AgentDataplane): Promise<void> {
