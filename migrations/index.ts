@@ -8,6 +8,7 @@ import { SealIdempotencyKeys1763812800000 } from './1763812800000-seal-idempoten
 import { CreateJoinTokens1763820000000 } from './1763820000000-create-join-tokens';
 import { CreateAgentRedisUsers1763827200000 } from './1763827200000-create-agent-redis-users';
 import { CreateTenantQuotas1763834400000 } from './1763834400000-create-tenant-quotas';
+import { CheckContainerStates1763841600000 } from './1763841600000-check-container-states';
 
 /** Every migration in order. Listed explicitly so that compiled and test runs load the same classes. */
 export const ALL_MIGRATIONS = [
@@ -21,4 +22,5 @@ export const ALL_MIGRATIONS = [
   CreateJoinTokens1763820000000,
   CreateAgentRedisUsers1763827200000,
   CreateTenantQuotas1763834400000,
+  CheckContainerStates1763841600000,
 ];

@@ -1,28 +1,8 @@
 import type { Logger } from 'pino';
 import type { DataSource, EntityManager } from 'typeorm';
-import { inTransaction, openUsage } from '@berth/db';
-import {
-  billableSeconds,
-  isUsageMeter,
-  monthOf,
-  totalUnits,
-  type UsageMeter,
-  type UsageResourceType,
-} from '@berth/domain';
+import { inTransaction, UsageIntervalRepository, type UnsentUsageInterval } from '@berth/db';
+import { isUsageMeter, monthOf, planUsageCut, totalUnits, type UsageMeter } from '@berth/domain';
 import type { StripeGateway } from './stripe-gateway';
-
-interface UnsentRow {
-  id: string;
-  tenant_id: string;
-  meter: string;
-  resource_type: UsageResourceType;
-  resource_id: string;
-  quantity: number;
-  started_at: Date;
-  ended_at: Date;
-  min_seconds: number;
-  customer: string;
-}
 
 export interface PassResult {
   readonly sent: number;
@@ -61,40 +41,24 @@ export class BillingWorker {
   ) {}
 
   /**
-   * Cuts open intervals at the last hour boundary. The part before the cut bills its own seconds; the
-   * part after keeps whatever remains of the start's minimum, so a start still bills at least its
-   * minimum in total. Returns how many intervals were cut.
+   * Cuts open intervals at the last hour boundary, as planUsageCut (@berth/domain) decides. Returns how
+   * many intervals were cut.
    */
   async roll(now = new Date()): Promise<number> {
     const boundary = new Date(Math.floor(now.getTime() / 3_600_000) * 3_600_000);
     let cut = 0;
     for (;;) {
       const n = await inTransaction(this.ds, async (em) => {
-        const rows: UnsentRow[] = await em.query(
-          `SELECT id, tenant_id, meter, resource_type, resource_id, quantity, started_at, ended_at, min_seconds
-             FROM usage_intervals WHERE ended_at IS NULL AND started_at < $1
-            ORDER BY started_at LIMIT 200 FOR UPDATE SKIP LOCKED`,
-          [boundary],
-        );
-        for (const r of rows) {
+        const usage = new UsageIntervalRepository(em);
+        const open = await usage.lockOpenBefore(boundary, 200);
+        for (const interval of open) {
+          const meter = interval.meter;
           // The meter column only holds known meters (a CHECK since migration CheckUsageMeters); the test
           // narrows the type.
-          if (!isUsageMeter(r.meter)) continue;
-          await em.query(`UPDATE usage_intervals SET ended_at = $2, min_seconds = 0 WHERE id = $1`, [
-            r.id,
-            boundary,
-          ]);
-          await openUsage(em, {
-            tenantId: r.tenant_id,
-            resourceType: r.resource_type,
-            resourceId: r.resource_id,
-            meter: r.meter,
-            quantity: r.quantity,
-            at: boundary,
-            minSeconds: Math.max(0, r.min_seconds - billableSeconds(r.started_at, boundary)),
-          });
+          if (!isUsageMeter(meter)) continue;
+          await usage.cut({ ...interval, meter }, planUsageCut(interval, boundary));
         }
-        return rows.length;
+        return open.length;
       });
       cut += n;
       if (n === 0) return cut;
@@ -131,16 +95,7 @@ export class BillingWorker {
       return { sent: 0, duplicates: 0, error: messageOf(err) };
     }
     return inTransaction(this.ds, async (em) => {
-      const rows: UnsentRow[] = await em.query(
-        `SELECT u.id, u.tenant_id, u.meter, u.resource_type, u.resource_id, u.quantity, u.started_at, u.ended_at,
-                u.min_seconds, t.stripe_customer_id AS customer
-           FROM usage_intervals u JOIN tenants t ON t.id = u.tenant_id
-          WHERE u.ended_at IS NOT NULL AND u.stripe_sent_at IS NULL AND t.stripe_customer_id IS NOT NULL
-          ORDER BY u.ended_at, u.id
-          LIMIT $1
-          FOR UPDATE OF u SKIP LOCKED`,
-        [this.batch],
-      );
+      const rows = await new UsageIntervalRepository(em).lockUnsent(this.batch);
       let sent = 0;
       let duplicates = 0;
       for (let i = 0; i < rows.length; i += SEND_CONCURRENCY) {
@@ -161,29 +116,18 @@ export class BillingWorker {
     });
   }
 
-  private async sendOne(em: EntityManager, r: UnsentRow): Promise<'sent' | 'duplicate'> {
-    if (!this.stripe || !isUsageMeter(r.meter)) return 'duplicate';
-    const value = totalUnits({
-      id: r.id,
-      resourceType: r.resource_type,
-      resourceId: r.resource_id,
-      meter: r.meter,
-      quantity: r.quantity,
-      startedAt: r.started_at,
-      endedAt: r.ended_at,
-      minSeconds: r.min_seconds,
-    });
+  private async sendOne(em: EntityManager, r: UnsentUsageInterval): Promise<'sent' | 'duplicate'> {
+    const meter = r.meter;
+    if (!this.stripe || !isUsageMeter(meter)) return 'duplicate';
+    const value = totalUnits({ ...r, meter });
     const outcome = await this.stripe.sendMeterEvent({
       identifier: r.id,
-      meter: r.meter,
+      meter,
       customer: r.customer,
       value,
-      timestamp: Math.floor(r.ended_at.getTime() / 1000),
+      timestamp: Math.floor(r.endedAt.getTime() / 1000),
     });
-    await em.query(`UPDATE usage_intervals SET stripe_sent_at = now(), stripe_value = $2 WHERE id = $1`, [
-      r.id,
-      value,
-    ]);
+    await new UsageIntervalRepository(em).markSent(r.id, value);
     return outcome;
   }
 
@@ -197,28 +141,19 @@ export class BillingWorker {
     const from = monthOf(now).from;
     // Whole seconds (Stripe's event times), a little behind now: events still in flight are not drift.
     const to = new Date(Math.floor((now.getTime() - 2_000) / 1000) * 1000);
-    const unsentRows: { n: string }[] = await this.ds.query(
-      `SELECT count(*) AS n FROM usage_intervals WHERE ended_at IS NOT NULL AND stripe_sent_at IS NULL`,
-    );
-    const unsent = Number(unsentRows[0]?.n ?? 0);
+    const usage = new UsageIntervalRepository(this.ds.manager);
+    const unsent = await usage.countUnsent();
     if (!stripe || to <= from) return { checked: 0, resent: 0, unsent, drift: [] };
-    const pairs: { tenant_id: string; customer: string; meter: string; total: string }[] =
-      await this.ds.query(
-        `SELECT u.tenant_id, t.stripe_customer_id AS customer, u.meter, SUM(u.stripe_value) AS total
-         FROM usage_intervals u JOIN tenants t ON t.id = u.tenant_id
-        WHERE u.stripe_sent_at IS NOT NULL AND u.ended_at >= $1 AND u.ended_at < $2 AND t.stripe_customer_id IS NOT NULL
-        GROUP BY u.tenant_id, t.stripe_customer_id, u.meter ORDER BY u.tenant_id, u.meter`,
-        [from, to],
-      );
+    const pairs = await usage.sentTotals(from, to);
     const drift: ReconcileResult['drift'] = [];
     let resent = 0;
     for (const p of pairs) {
       if (!isUsageMeter(p.meter)) continue;
-      const postgres = Number(p.total);
+      const postgres = p.total;
       const atStripe = await stripe.summed(p.meter, p.customer, from, to);
       if (atStripe === postgres) continue;
-      drift.push({ tenantId: p.tenant_id, meter: p.meter, postgres, stripe: atStripe });
-      if (atStripe < postgres) resent += await this.resend(p.tenant_id, p.customer, p.meter, from, to);
+      drift.push({ tenantId: p.tenantId, meter: p.meter, postgres, stripe: atStripe });
+      if (atStripe < postgres) resent += await this.resend(p.tenantId, p.customer, p.meter, from, to);
     }
     await this.ds.query(
       `INSERT INTO billing_reconciliations (ran_at, window_start, window_end, checked, resent, drift)
@@ -239,20 +174,15 @@ export class BillingWorker {
   ): Promise<number> {
     const stripe = this.stripe;
     if (!stripe) return 0;
-    const rows: { id: string; stripe_value: string; ended_at: Date }[] = await this.ds.query(
-      `SELECT id, stripe_value, ended_at FROM usage_intervals
-        WHERE tenant_id = $1 AND meter = $2 AND stripe_sent_at IS NOT NULL AND ended_at >= $3 AND ended_at < $4
-        ORDER BY ended_at, id`,
-      [tenantId, meter, from, to],
-    );
+    const rows = await new UsageIntervalRepository(this.ds.manager).sentOf(tenantId, meter, from, to);
     let landed = 0;
     for (const r of rows) {
       const outcome = await stripe.sendMeterEvent({
         identifier: r.id,
         meter,
         customer,
-        value: Number(r.stripe_value),
-        timestamp: Math.floor(r.ended_at.getTime() / 1000),
+        value: r.stripeValue,
+        timestamp: Math.floor(r.endedAt.getTime() / 1000),
       });
       if (outcome === 'sent') landed++;
     }

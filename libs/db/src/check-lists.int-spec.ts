@@ -4,6 +4,7 @@
 // would be refused by the table; a CHECK list with no counterpart below fails too, so that it gets one.
 import { Client } from 'pg';
 import {
+  CONTAINER_STATES,
   HOST_STATES,
   OPERATION_STATES,
   RULE_DIRECTIONS,
@@ -25,6 +26,7 @@ function members<T extends string>(all: Record<T, true>): readonly string[] {
 // table.column -> what the code allows there. Tenant, image and billing states have no list in
 // libs/domain, only entity types; `members` ties these literals to those types at type-check.
 const CODE_LISTS: Record<string, readonly string[]> = {
+  'containers.state': CONTAINER_STATES,
   'hosts.state': HOST_STATES,
   'operations.state': OPERATION_STATES,
   'security_rules.direction': RULE_DIRECTIONS,

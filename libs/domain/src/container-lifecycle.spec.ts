@@ -1,7 +1,7 @@
 import {
   AGENT_FAILED,
-  datedUsage,
   operationGoalReached,
+  planContainerCreate,
   planContainerLifecycle,
   type LifecycleContainer,
   type LifecycleInput,
@@ -280,6 +280,7 @@ describe('planContainerLifecycle: an agent report', () => {
     expect(p.usage).toEqual({
       kind: 'open',
       meter: 'container.s1',
+      quantity: 1,
       at: T1,
       closeOpenAt: null,
       minSeconds: 10,
@@ -444,43 +445,40 @@ describe('planContainerLifecycle: host.lost', () => {
   });
 });
 
-describe('datedUsage: the one rule that dates usage', () => {
-  const facts = { size: 's2' as const, usageOpenSince: null, usageLastEndedAt: null };
+describe('planContainerCreate: a new container', () => {
+  const p = planContainerCreate(NOW);
 
-  it('closes the open interval at the event, never before the interval started', () => {
-    expect(datedUsage('close', { ...facts, usageOpenSince: T0 }, T1, 'host')).toEqual({
-      kind: 'close',
-      at: T1,
-      clock: 'host',
-    });
-    expect(datedUsage('close', { ...facts, usageOpenSince: T2 }, T1, 'host')).toEqual({
-      kind: 'close',
-      at: T2,
-      clock: 'host',
+  it("waits in pending at generation 1, every date the request's, nothing run yet", () => {
+    expect(p.to).toBe('pending');
+    expect(p.fields).toEqual({
+      state: 'pending',
+      generation: 1,
+      stateChangedAt: NOW,
+      createdAt: NOW,
+      updatedAt: NOW,
+      lastReportAt: null,
+      startedAt: null,
+      finishedAt: null,
+      exitCode: null,
+      stateReason: null,
     });
   });
 
-  it('closes nothing when nothing is open', () => {
-    expect(datedUsage('close', facts, T1, 'api')).toEqual({ kind: 'none' });
+  it('bills nothing until its host reports it running', () => {
+    expect(p.usage).toEqual({ kind: 'none' });
   });
 
-  it('opens at the event, never before the last interval ended, closing the open one first', () => {
-    expect(datedUsage('open', facts, T1, 'host')).toMatchObject({
-      at: T1,
-      closeOpenAt: null,
-      meter: 'container.s2',
-    });
-    // A host back from being lost reports the machine's original start: the seconds away are not billed.
-    expect(datedUsage('open', { ...facts, usageLastEndedAt: T2 }, T1, 'host')).toMatchObject({ at: T2 });
-    expect(datedUsage('open', { ...facts, usageOpenSince: T0 }, T1, 'host')).toMatchObject({
-      at: T1,
-      closeOpenAt: T1,
-    });
-    // An open interval that started after the event ends where it started; the new one starts there.
-    expect(datedUsage('open', { ...facts, usageOpenSince: T2 }, T1, 'host')).toMatchObject({
-      at: T2,
-      closeOpenAt: T2,
-    });
+  it('opens a create operation for its generation, queued for its host', () => {
+    expect(p.newOperation).toEqual({ kind: 'container.create', generation: 1, then: 'enqueue' });
+  });
+
+  it('starts where the state machine lets the first report take it: running opens usage from there', () => {
+    const created = container({ ...p.fields, usageOpenSince: null, usageLastEndedAt: null });
+    const running = planContainerLifecycle(created, input('agent.running'));
+    expect(running).toMatchObject({ applied: true, to: 'running', usage: { kind: 'open', at: T1 } });
+    expect(planContainerLifecycle(created, input('agent.creating')).to).toBe('creating');
+    // The create operation the report names finishes with it.
+    expect(running.operations.outcome['container.create']).toEqual({ kind: 'succeed' });
   });
 });
 

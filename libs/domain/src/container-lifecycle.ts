@@ -1,10 +1,11 @@
 /*
  * What one event does to a container's life, decided in one place: its new state and fields, its
  * usage, the resources it lets go of, and its operations. Pure: the API's paths that move a container
- * (an agent's report, a tenant's action, the host reaper) read the facts, ask planContainerLifecycle,
- * and write the plan in their own transaction.
+ * (its creation, an agent's report, a tenant's action, the host reaper) read the facts, ask
+ * planContainerCreate or planContainerLifecycle, and write the plan in their own transaction.
  *
  * Who sends which event, and by which clock it is dated:
+ *   create (planContainerCreate)         a tenant, through the API          the API's clock at the request
  *   start | stop | restart | delete   a tenant, through the API          the API's clock at the request
  *   agent.*                            the host's agent reports           the host's clock at the observation
  *   host.lost                          the API's reaper                   the host's clock at its last heartbeat
@@ -23,11 +24,12 @@ import {
   type ContainerUserEvent,
 } from './container-state';
 import { OPERATION_KINDS, type OperationKind } from './operation-state';
-import { containerMeter, MIN_SECONDS_PER_START, type ContainerMeter } from './pricing';
+import { containerMeter, MIN_SECONDS_PER_START } from './pricing';
 import type { SizeName } from './sizes';
+import { datedUsage, NO_USAGE, type UsageClock, type UsageEffect, type UsageSubject } from './usage-dating';
 
 /** Which machine's clock dated an event: the API's (a tenant's request) or the container's host's. */
-export type LifecycleClock = 'api' | 'host';
+export type LifecycleClock = UsageClock;
 
 /** What the planner needs to know about a container and its usage. */
 export interface LifecycleContainer {
@@ -75,22 +77,6 @@ export interface ContainerPatch {
   readonly exitCode?: number | null;
   readonly stateReason?: string | null;
 }
-
-/**
- * What happens to the container's usage. `open` first closes any open interval at `closeOpenAt`, then
- * opens one on `meter` from `at`; `close` ends the open interval at `at`.
- */
-export type UsageEffect =
-  | { readonly kind: 'none' }
-  | { readonly kind: 'close'; readonly at: Date; readonly clock: LifecycleClock }
-  | {
-      readonly kind: 'open';
-      readonly meter: ContainerMeter;
-      readonly at: Date;
-      readonly closeOpenAt: Date | null;
-      readonly minSeconds: number;
-      readonly clock: LifecycleClock;
-    };
 
 /** What the container lets go of besides host capacity (which follows its state). */
 export interface ReleaseEffect {
@@ -168,30 +154,75 @@ export function operationGoalReached(kind: OperationKind, state: ContainerState)
   }
 }
 
+/** A new container's lifecycle fields: everything else (image, size, host...) is the request's. */
+export interface ContainerCreationFields {
+  readonly state: ContainerState;
+  readonly generation: number;
+  readonly stateChangedAt: Date;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  readonly lastReportAt: null;
+  readonly startedAt: null;
+  readonly finishedAt: null;
+  readonly exitCode: null;
+  readonly stateReason: null;
+}
+
 /**
- * The one rule that dates a container's usage, whichever path moves it and whichever clock dated the
- * event: a boundary is the event's time, except that an interval never ends before it started and never
- * starts before the container's last interval ended (so no second is billed twice: a host that comes back
- * after being lost reports the machine's original start, and the seconds it could not vouch for while
- * away are not billed).
+ * What a create writes. Its checks (quota, good standing, a host with room) come before placement, in
+ * the lock order every create path takes, so they are the caller's, not part of this plan.
  */
-export function datedUsage(
-  change: 'open' | 'close',
-  c: Pick<LifecycleContainer, 'size' | 'usageOpenSince' | 'usageLastEndedAt'>,
-  at: Date,
-  clock: LifecycleClock,
-): UsageEffect {
-  const closeOpenAt = c.usageOpenSince === null ? null : latest(at, c.usageOpenSince);
-  if (change === 'close') return closeOpenAt === null ? NO_USAGE : { kind: 'close', at: closeOpenAt, clock };
-  const lastEnd = closeOpenAt === null ? c.usageLastEndedAt : latestOf(closeOpenAt, c.usageLastEndedAt);
+export interface ContainerCreationPlan {
+  readonly to: ContainerState;
+  readonly fields: ContainerCreationFields;
+  readonly usage: UsageEffect;
+  readonly newOperation: NewOperation;
+}
+
+/**
+ * The plan for a new container, created by a tenant's request at `at` (the API's clock): it waits in
+ * `pending` for its host at generation 1, bills nothing until its host reports it running, and opens a
+ * container.create operation queued for its host.
+ */
+export function planContainerCreate(at: Date): ContainerCreationPlan {
+  const generation = 1;
   return {
-    kind: 'open',
-    meter: containerMeter(c.size),
-    at: latestOf(at, lastEnd),
-    closeOpenAt,
-    minSeconds: MIN_SECONDS_PER_START,
-    clock,
+    to: 'pending',
+    fields: {
+      state: 'pending',
+      generation,
+      stateChangedAt: at,
+      createdAt: at,
+      updatedAt: at,
+      lastReportAt: null,
+      startedAt: null,
+      finishedAt: null,
+      exitCode: null,
+      stateReason: null,
+    },
+    usage: NO_USAGE,
+    newOperation: { kind: 'container.create', generation, then: 'enqueue' },
   };
+}
+
+/** A container's usage bills machine time on its size's meter, at least MIN_SECONDS_PER_START a start. */
+function containerUsageSubject(size: SizeName): UsageSubject {
+  return {
+    resourceType: 'container',
+    meter: containerMeter(size),
+    quantity: 1,
+    minSeconds: MIN_SECONDS_PER_START,
+  };
+}
+
+/** The container's usage change, dated by the one rule (usage-dating.ts). */
+function containerUsage(change: 'open' | 'close', c: LifecycleContainer, input: LifecycleInput): UsageEffect {
+  return datedUsage(
+    change,
+    containerUsageSubject(c.size),
+    { openSince: c.usageOpenSince, lastEndedAt: c.usageLastEndedAt },
+    { at: input.at, clock: input.clock },
+  );
 }
 
 /**
@@ -206,7 +237,6 @@ export function planContainerLifecycle(c: LifecycleContainer, input: LifecycleIn
   return planAgentReport(c, event, input);
 }
 
-const NO_USAGE: UsageEffect = { kind: 'none' };
 const NO_RELEASE: ReleaseEffect = { networking: false, volumes: false };
 const RELEASE_ALL: ReleaseEffect = { networking: true, volumes: true };
 const NO_CHECKS: LifecycleChecks = { goodStanding: false, capacity: false };
@@ -253,7 +283,7 @@ function planAgentReport(
       updatedAt: input.now,
     },
     // Usage follows what the host saw: running opens it, every other change closes it.
-    usage: datedUsage(to === 'running' ? 'open' : 'close', c, input.at, input.clock),
+    usage: containerUsage(to === 'running' ? 'open' : 'close', c, input),
     release: to === 'deleted' ? RELEASE_ALL : NO_RELEASE,
     operations,
     newOperation: null,
@@ -298,7 +328,7 @@ function planUserAction(
     to,
     applied: true,
     patch: { state: to, stateChangedAt: input.at, updatedAt: input.at, generation, ...cleared },
-    usage: deletedNow ? datedUsage('close', c, input.at, input.clock) : NO_USAGE,
+    usage: deletedNow ? containerUsage('close', c, input) : NO_USAGE,
     release: deletedNow ? RELEASE_ALL : NO_RELEASE,
     // The new action replaces whatever was in flight.
     operations: { scope: 'open', outcome: outcomesByKind(() => ({ kind: 'supersede' })) },
@@ -321,7 +351,7 @@ function planHostLost(c: LifecycleContainer, input: LifecycleInput): LifecyclePl
     applied: true,
     patch: { state: to, stateChangedAt: input.at, stateReason: reason.message, updatedAt: input.now },
     // Nothing after the host's last heartbeat can be vouched for: usage ends there.
-    usage: datedUsage('close', c, input.at, input.clock),
+    usage: containerUsage('close', c, input),
     release: to === 'deleted' ? RELEASE_ALL : NO_RELEASE,
     operations: {
       scope: 'open',
@@ -361,12 +391,4 @@ function outcomesByKind(
 
 function isUserEvent(event: ContainerEvent): event is ContainerUserEvent {
   return (CONTAINER_USER_EVENTS as readonly string[]).includes(event);
-}
-
-function latest(a: Date, b: Date): Date {
-  return b > a ? b : a;
-}
-
-function latestOf(a: Date, b: Date | null): Date {
-  return b === null ? a : latest(a, b);
 }

@@ -36,8 +36,14 @@ const EXPECTED_VALUES = [
   'targetStateOfAgentEvent',
   // container lifecycle
   'planContainerLifecycle',
-  'datedUsage',
+  'planContainerCreate',
   'operationGoalReached',
+  // usage: the one dating rule and the reserved-capacity plans
+  'datedUsage',
+  'planReservedUsage',
+  'planStorageUsage',
+  'planFloatingIpUsage',
+  'planUsageCut',
   // host state
   'nextHostState',
   'transitionHost',

@@ -8,6 +8,7 @@ import {
   isOperationKind,
   isOperationState,
   nextOperationState,
+  planOperationChange,
   type OperationState,
 } from './operation-state';
 
@@ -118,4 +119,25 @@ describe('the ASCII diagram', () => {
     for (const s of OPERATION_STATES) expect(top).toContain(s);
     expect(top).toContain('-->');
   });
+});
+
+describe('planOperationChange', () => {
+  const AT = new Date('2026-01-01T00:00:00.000Z');
+  const error = { code: 'agent/failed', message: 'the host could not do it' };
+
+  it.each(OPERATION_STATES.flatMap((from) => OPERATION_STATES.map((to) => [from, to] as const)))(
+    '%s -> %s',
+    (from, to) => {
+      const patch = planOperationChange(from, to, AT, to === 'failed' ? error : null);
+      if (nextOperationState(from, to) === null) return expect(patch).toBeNull();
+      if (to === 'running') return expect(patch).toEqual({ state: 'running', startedAt: AT, updatedAt: AT });
+      expect(patch).toEqual({
+        state: to,
+        completedAt: AT,
+        updatedAt: AT,
+        errorCode: to === 'failed' ? error.code : null,
+        errorMessage: to === 'failed' ? error.message : null,
+      });
+    },
+  );
 });

@@ -60,3 +60,35 @@ export function nextOperationState(from: OperationState, to: OperationState): Op
 export function isOperationDone(state: OperationState): boolean {
   return OPERATION_TRANSITIONS[state].length === 0;
 }
+
+/** An operation's fields after a change. */
+export interface OperationPatch {
+  readonly state: OperationState;
+  readonly updatedAt: Date;
+  readonly startedAt?: Date;
+  readonly completedAt?: Date;
+  readonly errorCode?: string | null;
+  readonly errorMessage?: string | null;
+}
+
+/**
+ * What moving an operation from `from` to `to` at `at` writes, or null when it may not move (a repeat,
+ * or an operation already finished: its outcome is never rewritten). A finished operation carries its
+ * error, or none.
+ */
+export function planOperationChange(
+  from: OperationState,
+  to: OperationState,
+  at: Date,
+  error?: { readonly code: string; readonly message: string } | null,
+): OperationPatch | null {
+  if (nextOperationState(from, to) === null) return null;
+  if (to === 'running') return { state: to, startedAt: at, updatedAt: at };
+  return {
+    state: to,
+    completedAt: at,
+    updatedAt: at,
+    errorCode: error?.code ?? null,
+    errorMessage: error?.message ?? null,
+  };
+}

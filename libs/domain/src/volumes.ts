@@ -1,7 +1,7 @@
 // Block volumes and their snapshots: names, sizes, mount paths, the two state machines, and where a
 // new volume goes. Pure, like the rest of libs/domain.
 import { CONTAINER_NAME_PATTERN } from './container-name';
-import { DomainError } from './errors';
+import { DomainError, type ErrorCode } from './errors';
 import { hostAcceptsWork, type HostState } from './host-state';
 import type { HostId } from './ids';
 
@@ -15,6 +15,8 @@ export const VOLUME_MAX_GIB = 1024;
 /** Hyper.sh's default volume size. */
 export const DEFAULT_VOLUME_GIB = 10;
 export const MAX_VOLUMES_PER_CONTAINER = 8;
+/** The only backend so far; see docs/volumes-ceph-rbd.md for the next one. */
+export const HOST_LOCAL_BACKEND = 'host-local';
 
 export const VOLUME_STATES = ['creating', 'available', 'deleting', 'deleted', 'failed'] as const;
 export type VolumeState = (typeof VOLUME_STATES)[number];
@@ -47,6 +49,30 @@ export const STORAGE_TRANSITIONS: {
 /** The next state, or null when `event` does not apply in `from` (a duplicate or late report). */
 export function nextStorageState(from: VolumeState, event: StorageEvent): VolumeState | null {
   return STORAGE_TRANSITIONS[from][event] ?? null;
+}
+
+/** A new volume: empty ones are available at once; one restored from a snapshot waits for its host. */
+export function initialVolumeState(fromSnapshot: boolean): VolumeState {
+  return fromSnapshot ? 'creating' : 'available';
+}
+
+/**
+ * The state a tenant's delete moves a volume or snapshot to; refused with `notReady` while its host is
+ * still making it (the two would race on the same file).
+ */
+export function storageDeletionState(
+  item: { readonly name: string; readonly state: VolumeState },
+  what: { readonly noun: string; readonly notReady: ErrorCode },
+): VolumeState {
+  const next = nextStorageState(item.state, 'delete');
+  if (next === null) {
+    throw new DomainError(
+      what.notReady,
+      `${what.noun} ${item.name} is ${item.state}; it can be deleted once its host has finished with it`,
+      { state: item.state },
+    );
+  }
+  return next;
 }
 
 export function isValidVolumeName(name: unknown): boolean {

@@ -26,6 +26,22 @@ describe('state files', () => {
     expect(readFileSync(file, 'utf8')).toBe('["b"]');
   });
 
+  it('keeps concurrent writes of one file apart: the file ends whole, as one of them wrote it', async () => {
+    const file = path.join(dir, 'state.json');
+    const contents = Array.from({ length: 20 }, (_, i) =>
+      JSON.stringify({ write: i, pad: 'x'.repeat(i * 100) }),
+    );
+    await Promise.all(contents.map((c) => writeStateFile(file, c)));
+    expect(contents).toContain(readFileSync(file, 'utf8'));
+    expect(readdirSync(dir)).toEqual(['state.json']);
+  });
+
+  it('fails, writing nothing, when told not to make a directory that is missing', async () => {
+    const file = path.join(dir, 'removed', 'state.json');
+    await expect(writeStateFile(file, 'x', { makeDir: false })).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it('removes a file, and a missing one is no error', async () => {
     const file = path.join(dir, 'gone.json');
     await writeStateFile(file, 'x');

@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { CreatedApiKeyView, Page } from '@berth/contracts';
-import { ApiKeyEntity, ApiKeyRepository } from '@berth/db';
+import { ApiKeyEntity, ApiKeyRepository, decodeCursor, DEFAULT_PAGE_LIMIT, pageOf } from '@berth/db';
 import { DomainError, newId, type TenantId } from '@berth/domain';
 import { hashSecret } from '../auth/secret-hasher';
 import { issueToken } from '../auth/tokens';
-import { decodeCursor, DEFAULT_PAGE_LIMIT, pageOf } from '../common/pagination';
 import { apiKeyView } from './api-key.view';
 import type { ApiKeyView } from '@berth/contracts';
 

@@ -1,16 +1,24 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { OperationEntity, type ContainerEntity } from '@berth/db';
+import {
+  ContainerEntity,
+  OperationRepository,
+  UsageIntervalRepository,
+  VolumeRepository,
+  type OperationEntity,
+} from '@berth/db';
 import {
   DomainError,
   fitsWithin,
   hostAcceptsWork,
+  planContainerCreate,
   planContainerLifecycle,
   subtractResources,
   type HostId,
   type LifecycleChecks,
   type LifecycleInput,
   type LifecyclePlan,
+  type NewOperation,
   type OperationOutcome,
   type OperationsEffect,
   type ReleaseEffect,
@@ -21,13 +29,29 @@ import { loadHostSnapshots } from '../hosts/host-snapshots';
 import { hostsAffectedByContainers, releaseContainerNetworking } from '../networks/container-networking';
 import { finishOperation, markOperationRunning, openOperation } from '../operations/operation-ledger';
 import { assertWithinQuota } from '../quotas/quota-guard';
-import { applyContainerUsage, containerUsageFacts } from '../usage/usage-ledger';
-import { releaseContainerVolumes } from '../volumes/volume-ledger';
 
 export interface LifecycleRequest extends LifecycleInput {
   /** The operation an agent's report is about, when it names one. */
   readonly operationId?: string | null;
 }
+
+/** A new container as the tenant asked for it and placement placed it; its lifecycle fields are planned. */
+export type NewContainer = Pick<
+  ContainerEntity,
+  | 'id'
+  | 'tenantId'
+  | 'name'
+  | 'image'
+  | 'command'
+  | 'env'
+  | 'labels'
+  | 'size'
+  | 'vcpu'
+  | 'memoryMib'
+  | 'diskGib'
+  | 'restartPolicy'
+  | 'hostId'
+>;
 
 export interface LifecycleOutcome {
   readonly plan: LifecyclePlan;
@@ -38,9 +62,9 @@ export interface LifecycleOutcome {
 }
 
 /**
- * The one writer of a container's life: every path that moves a container (an agent's report, a
- * tenant's action, the host reaper) asks the domain's planner what the event does and has it written
- * here, in the caller's transaction, with the container already locked by the caller.
+ * The one writer of a container's life: every path that moves a container (its creation, an agent's
+ * report, a tenant's action, the host reaper) asks the domain's planner what the event does and has it
+ * written here, in the caller's transaction, with the container already locked by the caller.
  */
 @Injectable()
 export class ContainerLifecycleExecutor {
@@ -48,7 +72,12 @@ export class ContainerLifecycleExecutor {
 
   /** Throws what the planner or its checks refuse, before anything is written. */
   async run(em: EntityManager, c: ContainerEntity, request: LifecycleRequest): Promise<LifecycleOutcome> {
-    const plan = planContainerLifecycle({ ...c, ...(await containerUsageFacts(em, c.id)) }, request);
+    const usage = new UsageIntervalRepository(em);
+    const history = await usage.lockHistory(c.id);
+    const plan = planContainerLifecycle(
+      { ...c, usageOpenSince: history.openSince, usageLastEndedAt: history.lastEndedAt },
+      request,
+    );
     await this.check(em, c, plan.checks);
     await settleOperations(em, c, plan.operations, request.operationId ?? null);
     if (plan.patch) {
@@ -56,19 +85,28 @@ export class ContainerLifecycleExecutor {
       await em.save(c);
     }
     const nudge = await release(em, c, plan.release);
-    await applyContainerUsage(em, c, plan.usage);
-    let operation: OperationEntity | null = null;
-    if (plan.newOperation) {
-      operation = await openOperation(em, {
-        tenantId: c.tenantId,
-        kind: plan.newOperation.kind,
-        targetId: c.id,
-        hostId: c.hostId,
-        generation: plan.newOperation.generation,
-      });
-      if (plan.newOperation.then === 'succeed') await finishOperation(em, operation, 'succeeded');
-    }
+    await usage.apply({ tenantId: c.tenantId, resourceType: 'container', resourceId: c.id }, plan.usage);
+    const operation = plan.newOperation ? await openPlannedOperation(em, c, plan.newOperation) : null;
     return { plan, operation, nudge };
+  }
+
+  /**
+   * Writes a new container as planContainerCreate decides (its state, generation, usage and create
+   * operation), in the caller's transaction. The caller has already checked quota and standing and
+   * placed it; it attaches volumes and networks after.
+   */
+  async create(
+    em: EntityManager,
+    spec: NewContainer,
+    at: Date,
+  ): Promise<{ container: ContainerEntity; operation: OperationEntity }> {
+    const plan = planContainerCreate(at);
+    const container = await em.save(em.create(ContainerEntity, { ...spec, ...plan.fields }));
+    await new UsageIntervalRepository(em).apply(
+      { tenantId: container.tenantId, resourceType: 'container', resourceId: container.id },
+      plan.usage,
+    );
+    return { container, operation: await openPlannedOperation(em, container, plan.newOperation) };
   }
 
   private async check(em: EntityManager, c: ContainerEntity, checks: LifecycleChecks): Promise<void> {
@@ -80,6 +118,23 @@ export class ContainerLifecycleExecutor {
       await reserveOnOwnHost(em, c);
     }
   }
+}
+
+/** Opens the operation a plan asks for: queued for the container's host, or done at once. */
+async function openPlannedOperation(
+  em: EntityManager,
+  c: ContainerEntity,
+  planned: NewOperation,
+): Promise<OperationEntity> {
+  const operation = await openOperation(em, {
+    tenantId: c.tenantId,
+    kind: planned.kind,
+    targetId: c.id,
+    hostId: c.hostId,
+    generation: planned.generation,
+  });
+  if (planned.then === 'succeed') await finishOperation(em, operation, 'succeeded');
+  return operation;
 }
 
 /** Start of a stopped container: it lives on its host (its writable layer is there), so that host must have room. */
@@ -112,12 +167,11 @@ async function settleOperations(
   namedId: string | null,
 ): Promise<void> {
   if (effect.scope === 'none' || (effect.scope === 'named' && namedId === null)) return;
-  const qb = em
-    .createQueryBuilder(OperationEntity, 'o')
-    .setLock('pessimistic_write')
-    .where(`o.target_id = :target AND o.state IN ('pending', 'running')`, { target: c.id });
-  if (effect.scope === 'named') qb.andWhere('o.id = :id', { id: namedId });
-  for (const op of await qb.getMany()) await settle(em, op, effect.outcome[op.kind]);
+  const inFlight = await new OperationRepository(em).lockInFlight(
+    c.id,
+    effect.scope === 'named' && namedId !== null ? namedId : undefined,
+  );
+  for (const op of inFlight) await settle(em, op, effect.outcome[op.kind]);
 }
 
 async function settle(em: EntityManager, op: OperationEntity, outcome: OperationOutcome): Promise<void> {
@@ -142,6 +196,6 @@ async function settle(em: EntityManager, op: OperationEntity, outcome: Operation
 async function release(em: EntityManager, c: ContainerEntity, effect: ReleaseEffect): Promise<HostId[]> {
   const nudge = effect.networking ? await hostsAffectedByContainers(em, [c.id]) : [];
   if (effect.networking) await releaseContainerNetworking(em, c.id);
-  if (effect.volumes) await releaseContainerVolumes(em, c.id);
+  if (effect.volumes) await new VolumeRepository(em).releaseContainer(c.id);
   return nudge;
 }

@@ -2,7 +2,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { AcceptedView, ContainerView, Page } from '@berth/contracts';
-import { ContainerEntity, ContainerRepository, inTransaction, type OperationEntity } from '@berth/db';
+import {
+  ContainerRepository,
+  decodeCursor,
+  DEFAULT_PAGE_LIMIT,
+  inTransaction,
+  type OperationEntity,
+  pageOf,
+} from '@berth/db';
 import {
   DEFAULT_SIZE,
   DEFAULT_VOLUME_GIB,
@@ -16,13 +23,13 @@ import {
   placeContainerWithVolumes,
   sizeResources,
   validateLabels,
+  volumesToPlace,
   type ContainerUserEvent,
   type TenantId,
 } from '@berth/domain';
 import { onUniqueViolation } from '../common/unique-violation';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
-import { decodeCursor, DEFAULT_PAGE_LIMIT, pageOf } from '../common/pagination';
-import { loadHostSnapshots } from '../hosts/host-snapshots';
+import { loadHostSnapshots, poolsOf } from '../hosts/host-snapshots';
 import {
   allocateNics,
   attachGroups,
@@ -33,17 +40,14 @@ import {
   resolveGroups,
 } from '../networks/container-networking';
 import { resolveNetworksForCreate } from '../networks/network-ledger';
-import { openOperation } from '../operations/operation-ledger';
 import { operationView } from '../operations/operation.view';
 import { AgentQueuesService } from '../queue/agent-queues.service';
 import {
   attachPlannedVolumes,
   loadContainerVolumes,
-  poolsOf,
   planContainerVolumes,
-  volumesToPlace,
   volumesOf,
-} from '../volumes/volume-ledger';
+} from '../volumes/container-volumes';
 import { assertInGoodStanding } from '../billing/billing-standing';
 import { assertWithinQuota } from '../quotas/quota-guard';
 import { containerView } from './container.view';
@@ -119,9 +123,10 @@ export class ContainersService {
                   resources,
                   this.config.placementPolicy,
                 );
-          const now = new Date();
-          const container = await em.save(
-            em.create(ContainerEntity, {
+          // The container, its usage and its create operation, as the lifecycle planner decides.
+          const { container, operation: op } = await this.lifecycle.create(
+            em,
+            {
               id,
               tenantId,
               name,
@@ -134,18 +139,9 @@ export class ContainersService {
               memoryMib: resources.memoryMib,
               diskGib: resources.diskGib,
               restartPolicy,
-              state: 'pending',
-              generation: 1,
               hostId,
-              exitCode: null,
-              stateReason: null,
-              stateChangedAt: now,
-              lastReportAt: null,
-              startedAt: null,
-              finishedAt: null,
-              createdAt: now,
-              updatedAt: now,
-            }),
+            },
+            new Date(),
           );
           await attachPlannedVolumes(em, tenantId, id, hostId, plan, mounts);
           await allocateNics(em, id, networks);
@@ -154,13 +150,6 @@ export class ContainersService {
             id,
             groups.map((g) => g.id),
           );
-          const op = await openOperation(em, {
-            tenantId,
-            kind: 'container.create',
-            targetId: id,
-            hostId,
-            generation: 1,
-          });
           return {
             container,
             op,

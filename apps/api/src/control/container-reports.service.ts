@@ -11,7 +11,7 @@ import { HostContainerRepository, inTransaction, type ContainerEntity } from '@b
 import { DomainError, parseCidr, type ContainerId, type HostId } from '@berth/domain';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 import { AgentQueuesService } from '../queue/agent-queues.service';
-import { agentVolumesOf } from '../volumes/volume-ledger';
+import { agentVolumesOf } from '../volumes/container-volumes';
 import { ContainerLifecycleExecutor } from '../containers/container-lifecycle.executor';
 
 /** The agent's side of containers: reading desired specs and applying what the host observed. */

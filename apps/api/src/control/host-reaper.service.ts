@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { ContainerEntity, HostEntity, inTransaction } from '@berth/db';
+import { HostContainerRepository, HostRepository, inTransaction } from '@berth/db';
 import { nextHostState, type HostId } from '@berth/domain';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 import { metrics } from '../metrics/metrics.registry';
@@ -47,11 +47,7 @@ export class HostReaperService {
   private markLostInTransaction(hostId: HostId): Promise<{ lost: boolean; nudge: HostId[] }> {
     return inTransaction(this.ds, async (em) => {
       const nudge: HostId[] = [];
-      const host = await em
-        .createQueryBuilder(HostEntity, 'h')
-        .setLock('pessimistic_write')
-        .where('h.id = :id', { id: hostId })
-        .getOne();
+      const host = await new HostRepository(em).lockById(hostId);
       if (!host) return { lost: false, nudge };
       // Re-check under the lock: a heartbeat may have landed since the scan.
       const deadline = Date.now() - this.config.hostLostAfterMs;
@@ -61,12 +57,7 @@ export class HostReaperService {
       host.stateChangedAt = new Date();
       await em.save(host);
       const lastSeen = host.lastHeartbeatHostAt ?? host.lastHeartbeatAt;
-      const containers = await em
-        .createQueryBuilder(ContainerEntity, 'c')
-        .setLock('pessimistic_write')
-        .where(`c.host_id = :hostId AND c.state <> 'deleted'`, { hostId })
-        .orderBy('c.id', 'ASC')
-        .getMany();
+      const containers = await new HostContainerRepository(em).lockLiveOnHost(hostId);
       const reason = { code: 'host/lost', message: `host ${host.name} stopped answering` };
       for (const c of containers) {
         // Nothing after the host's last heartbeat can be vouched for: usage ends there.

@@ -12,10 +12,7 @@ import {
 } from '@berth/domain';
 import { isStorageJobKind } from '@berth/queue';
 import { finishOperation } from '../operations/operation-ledger';
-import { openUsage } from '../usage/usage-ledger';
-import { startVolumeUsage } from '../volumes/volume-ledger';
-
-const GIB = 1024 ** 3;
+import { writeStorageUsage } from '../volumes/storage-usage';
 
 /** What the host did: the new snapshot's stored bytes and whether it was live, or why it failed. */
 export type StorageOutcome =
@@ -82,12 +79,13 @@ export class StorageWorkService {
         error ? 'failed' : op.kind === 'volume.create' ? 'created' : 'deleted',
       );
       if (next !== null) {
+        const from = v.state;
         v.state = next;
         v.updatedAt = now;
         v.error = error?.message ?? null;
         if (next === 'deleted') v.deletedAt = now;
         await em.save(v);
-        if (next === 'available') await startVolumeUsage(em, v, now);
+        await writeStorageUsage(em, v, from, now);
       }
     } else {
       const s = await em
@@ -101,6 +99,7 @@ export class StorageWorkService {
         error ? 'failed' : op.kind === 'snapshot.create' ? 'created' : 'deleted',
       );
       if (next !== null) {
+        const from = s.state;
         s.state = next;
         s.updatedAt = now;
         s.error = error?.message ?? null;
@@ -110,17 +109,8 @@ export class StorageWorkService {
           s.live = stored.live ?? false;
         }
         await em.save(s);
-        if (next === 'available') {
-          // Snapshots are billed on what they store, in whole GB (at least one).
-          await openUsage(em, {
-            tenantId: s.tenantId,
-            resourceType: 'snapshot',
-            resourceId: s.id,
-            meter: 'snapshot.gib',
-            quantity: Math.max(1, Math.ceil((stored.storedBytes ?? 0) / GIB)),
-            at: now,
-          });
-        }
+        // Snapshots are billed on what they store (storageUsageSubject in @berth/domain).
+        await writeStorageUsage(em, s, from, now);
       }
     }
     if (error) await finishOperation(em, op, 'failed', error);

@@ -1,9 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, IsNull, type EntityManager } from 'typeorm';
 import type { FloatingIpView, Page } from '@berth/contracts';
-import { ContainerRepository, FloatingIpEntity, FloatingIpRepository, inTransaction } from '@berth/db';
+import {
+  ContainerRepository,
+  decodeCursor,
+  DEFAULT_PAGE_LIMIT,
+  FloatingIpEntity,
+  FloatingIpPoolRepository,
+  FloatingIpRepository,
+  inTransaction,
+  pageOf,
+  UsageIntervalRepository,
+} from '@berth/db';
 import {
   DomainError,
+  NO_USAGE_HISTORY,
+  planFloatingIpUsage,
   formatIpv4,
   isIpv4,
   lowestFreeInPool,
@@ -12,11 +24,9 @@ import {
   type HostId,
   type TenantId,
 } from '@berth/domain';
-import { decodeCursor, DEFAULT_PAGE_LIMIT, pageOf } from '../common/pagination';
 import { violatedConstraint } from '../common/unique-violation';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 import { AgentQueuesService } from '../queue/agent-queues.service';
-import { closeOpenUsage, openUsage } from '../usage/usage-ledger';
 import { assertWithinQuota } from '../quotas/quota-guard';
 import { floatingIpView } from './floating-ip.view';
 
@@ -43,18 +53,16 @@ export class FloatingIpsService {
         // fleet-wide: the pool is read and written under this lock, so two concurrent allocations
         // cannot share an address.
         await assertWithinQuota(em, tenantId, this.config.quotas, { floatingIps: 1 });
-        await em.query(`SELECT pg_advisory_xact_lock(hashtextextended('berth.floating_ips', 0))`);
+        const pool = new FloatingIpPoolRepository(em);
+        await pool.lockPool();
         const repo = new FloatingIpRepository(em);
         if (name !== undefined && (await repo.findByRef(tenantId, name))) throw fipNameTaken(name);
         if (this.config.fipPool.length === 0) {
           throw new DomainError('fip/pool_exhausted', 'this berth has no floating IPs configured');
         }
-        const rows: { address: string }[] = await em.query(
-          `SELECT address FROM floating_ips WHERE released_at IS NULL`,
-        );
         const used = new Set<number>();
-        for (const r of rows) {
-          const n = parseIpv4(r.address);
+        for (const address of await pool.heldAddresses()) {
+          const n = parseIpv4(address);
           if (n !== null) used.add(n);
         }
         const address = lowestFreeInPool(this.config.fipPool, used);
@@ -74,14 +82,10 @@ export class FloatingIpsService {
             releasedAt: null,
           }),
         );
-        await openUsage(em, {
-          tenantId,
-          resourceType: 'floating_ip',
-          resourceId: saved.id,
-          meter: 'fip',
-          quantity: 1,
-          at: now,
-        });
+        await new UsageIntervalRepository(em).apply(
+          { tenantId, resourceType: 'floating_ip', resourceId: saved.id },
+          planFloatingIpUsage('allocate', NO_USAGE_HISTORY, now),
+        );
         return saved;
       }),
     );
@@ -109,7 +113,7 @@ export class FloatingIpsService {
     const fip = await this.withUniqueGuard(name, () =>
       inTransaction(this.ds, async (em) => {
         const repo = new FloatingIpRepository(em);
-        const f = await repo.findByRef(tenantId, ref, 'update');
+        const f = await repo.lockByRef(tenantId, ref);
         if (!f) throw fipNotFound(ref);
         if (name !== null && name !== f.name && (await repo.findByRef(tenantId, name)))
           throw fipNameTaken(name);
@@ -130,7 +134,7 @@ export class FloatingIpsService {
       inTransaction(this.ds, async (em) => {
         // Container first, then the floating IP: the order a container's deletion locks them in.
         const c = await new ContainerRepository(em).lockByRef(tenantId, containerRef);
-        const f = await new FloatingIpRepository(em).findByRef(tenantId, ref, 'update');
+        const f = await new FloatingIpRepository(em).lockByRef(tenantId, ref);
         if (!f) throw fipNotFound(ref);
         if (!c) throw new DomainError('container/not_found', `container ${containerRef} does not exist`);
         if (f.containerId === c.id) return { fip: f, hosts: [] };
@@ -173,7 +177,7 @@ export class FloatingIpsService {
   /** Detaches the floating IP from its container; detaching a detached one changes nothing. */
   async detach(tenantId: TenantId, ref: string): Promise<FloatingIpView> {
     const { fip, hosts } = await inTransaction(this.ds, async (em) => {
-      const f = await new FloatingIpRepository(em).findByRef(tenantId, ref, 'update');
+      const f = await new FloatingIpRepository(em).lockByRef(tenantId, ref);
       if (!f) throw fipNotFound(ref);
       if (f.containerId === null) return { fip: f, hosts: [] };
       const hosts = await hostOf(em, f);
@@ -188,7 +192,7 @@ export class FloatingIpsService {
   /** Gives the address back to the pool (billing stops); refused while it is attached. */
   async release(tenantId: TenantId, ref: string): Promise<FloatingIpView> {
     const fip = await inTransaction(this.ds, async (em) => {
-      const f = await new FloatingIpRepository(em).findByRef(tenantId, ref, 'update');
+      const f = await new FloatingIpRepository(em).lockByRef(tenantId, ref);
       if (!f) throw fipNotFound(ref);
       if (f.containerId !== null) {
         throw new DomainError(
@@ -199,7 +203,11 @@ export class FloatingIpsService {
       }
       f.releasedAt = new Date();
       f.updatedAt = f.releasedAt;
-      await closeOpenUsage(em, f.id, f.releasedAt);
+      const usage = new UsageIntervalRepository(em);
+      await usage.apply(
+        { tenantId, resourceType: 'floating_ip', resourceId: f.id },
+        planFloatingIpUsage('release', await usage.lockHistory(f.id), f.releasedAt),
+      );
       return em.save(f);
     });
     return floatingIpView(fip);

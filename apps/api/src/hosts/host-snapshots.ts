@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { HostEntity } from '@berth/db';
+import { HostEntity, HostRepository, StoragePoolRepository } from '@berth/db';
 import {
   CONTAINER_HOLDS_CAPACITY,
   hostAcceptsWork,
@@ -7,6 +7,7 @@ import {
   type HostId,
   type HostSnapshot,
   type Resources,
+  type VolumeHostSnapshot,
 } from '@berth/domain';
 
 interface ReservationRow {
@@ -64,11 +65,10 @@ export async function loadHostSnapshots(
   em: EntityManager,
   opts: { lock: boolean; onlyIds?: readonly HostId[] },
 ): Promise<{ hosts: HostEntity[]; snapshots: HostSnapshot[] }> {
-  const qb = em.createQueryBuilder(HostEntity, 'h').orderBy('h.id', 'ASC');
-  if (opts.onlyIds) qb.where('h.id IN (:...ids)', { ids: opts.onlyIds.length > 0 ? opts.onlyIds : [''] });
-  else qb.where(`h.state = 'ready'`);
-  if (opts.lock) qb.setLock('pessimistic_write');
-  const hosts = await qb.getMany();
+  const repo = new HostRepository(em);
+  const hosts = opts.lock
+    ? await repo.lockForPlacement(opts.onlyIds)
+    : await repo.findForPlacement(opts.onlyIds);
   const reserved = await reservationsByHost(
     em,
     hosts.map((h) => h.id),
@@ -80,4 +80,29 @@ export async function loadHostSnapshots(
     reserved: reserved.get(h.id) ?? ZERO_RESOURCES,
   }));
   return { hosts, snapshots };
+}
+
+/** The volume pools of hosts already loaded (and locked, for placement) by the caller. */
+export async function poolsOf(
+  em: EntityManager,
+  hosts: readonly HostEntity[],
+): Promise<VolumeHostSnapshot[]> {
+  const reserved = await new StoragePoolRepository(em).reservedByHost(hosts.map((h) => h.id));
+  return hosts.map((h) => ({
+    id: h.id,
+    state: h.state,
+    capacityGib: h.capacityVolumeGib,
+    reservedGib: reserved.get(h.id) ?? 0,
+  }));
+}
+
+/**
+ * Hosts locked in id order (as loadHostSnapshots locks them) with their pools: every ready host, or
+ * the hosts named by `onlyIds` whatever their state.
+ */
+export async function lockVolumeHosts(
+  em: EntityManager,
+  onlyIds?: readonly HostId[],
+): Promise<VolumeHostSnapshot[]> {
+  return poolsOf(em, await new HostRepository(em).lockForPlacement(onlyIds));
 }

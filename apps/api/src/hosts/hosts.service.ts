@@ -8,19 +8,26 @@ import type {
   RegisterHostRequest,
   RegisterHostResponse,
 } from '@berth/contracts';
-import { HostEntity, inTransaction } from '@berth/db';
+import {
+  decodeCursor,
+  DEFAULT_PAGE_LIMIT,
+  HostEntity,
+  HostRepository,
+  inTransaction,
+  pageBy,
+  pageOf,
+  StoragePoolRepository,
+} from '@berth/db';
 import { DomainError, newId, transitionHost, type HostId } from '@berth/domain';
 import { agentQueueName } from '@berth/queue';
 import type { JoinPrincipal, RegistrantPrincipal } from '../auth/principal';
 import { hashSecret } from '../auth/secret-hasher';
 import { issueToken } from '../auth/tokens';
-import { decodeCursor, DEFAULT_PAGE_LIMIT, pageOf } from '../common/pagination';
 import { onUniqueViolation } from '../common/unique-violation';
 import { AgentRedisUsersService } from './agent-redis-users.service';
 import { JoinTokensService } from './join-tokens.service';
 import { reservationsByHost } from './host-snapshots';
 import { hostView } from './host.view';
-import { storageReservedByHost } from '../volumes/volume-ledger';
 
 /** Hosts as agents register them and keep them alive. */
 @Injectable()
@@ -50,7 +57,7 @@ export class HostsService {
 
   private reregister(hostId: HostId, req: RegisterHostRequest): Promise<RegisterHostResponse> {
     return inTransaction(this.ds, async (em) => {
-      const host = await lockHost(em, 'h.id = :id', { id: hostId });
+      const host = await new HostRepository(em).lockById(hostId);
       if (!host) throw new DomainError('host/not_found', `host ${hostId} does not exist`);
       if (host.name !== req.name) {
         throw new DomainError(
@@ -72,7 +79,7 @@ export class HostsService {
       () => nameTaken(req.name),
       () =>
         inTransaction(this.ds, async (em) => {
-          const existing = await lockHost(em, 'h.name = :name', { name: req.name });
+          const existing = await new HostRepository(em).lockByName(req.name);
           if (who.readmitHostId !== null) {
             if (existing?.id !== who.readmitHostId || who.joinTokenId === null) {
               throw new DomainError(
@@ -147,11 +154,7 @@ export class HostsService {
   /** Records that the host is alive; a lost host that heartbeats again is ready again. */
   async heartbeat(hostId: HostId, req: HeartbeatRequest): Promise<HeartbeatResponse> {
     return inTransaction(this.ds, async (em) => {
-      const host = await em
-        .createQueryBuilder(HostEntity, 'h')
-        .setLock('pessimistic_write')
-        .where('h.id = :id', { id: hostId })
-        .getOne();
+      const host = await new HostRepository(em).lockById(hostId);
       if (!host) throw new DomainError('host/not_found', `host ${hostId} does not exist`);
       const now = new Date();
       const next = transitionHost(host.state, 'heartbeat');
@@ -170,35 +173,22 @@ export class HostsService {
 
   async list(limit = DEFAULT_PAGE_LIMIT, cursor?: string): Promise<Page<HostView>> {
     const after = decodeCursor(cursor);
-    const qb = this.ds.manager.createQueryBuilder(HostEntity, 'h');
-    if (after) qb.where('h.id > :after', { after });
-    const rows = await qb
-      .orderBy('h.id', 'ASC')
-      .limit(limit + 1)
-      .getMany();
-    const items = rows.slice(0, limit);
+    const page = await pageBy(this.ds.manager.createQueryBuilder(HostEntity, 'h'), 'h.id', {
+      limit,
+      ...(after ? { after } : {}),
+    });
+    const items = page.items;
     const reserved = await reservationsByHost(
       this.ds.manager,
       items.map((h) => h.id),
     );
-    const pools = await storageReservedByHost(
-      this.ds.manager,
-      items.map((h) => h.id),
-    );
+    const pools = await new StoragePoolRepository(this.ds.manager).reservedByHost(items.map((h) => h.id));
     return pageOf(
-      { items, more: rows.length > limit },
+      page,
       (h) => hostView(h, reserved.get(h.id), pools.get(h.id)),
       (h) => h.id,
     );
   }
-}
-
-function lockHost(
-  em: EntityManager,
-  where: string,
-  params: Record<string, string>,
-): Promise<HostEntity | null> {
-  return em.createQueryBuilder(HostEntity, 'h').setLock('pessimistic_write').where(where, params).getOne();
 }
 
 function nameTaken(name: string): DomainError {

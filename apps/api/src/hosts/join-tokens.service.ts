@@ -1,13 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { CreatedJoinTokenView, JoinTokenView, Page } from '@berth/contracts';
-import { HostEntity, JoinTokenEntity } from '@berth/db';
+import { decodeCursor, DEFAULT_PAGE_LIMIT, HostRepository, JoinTokenEntity, pageBy, pageOf } from '@berth/db';
 import { DomainError, newId, type HostId, type JoinTokenId } from '@berth/domain';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 import type { JoinPrincipal } from '../auth/principal';
 import { hashSecret, sameSecret, verifySecret } from '../auth/secret-hasher';
 import { issueToken, parseToken } from '../auth/tokens';
-import { decodeCursor, DEFAULT_PAGE_LIMIT, pageOf } from '../common/pagination';
 import { joinTokenView } from './join-token.view';
 
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -62,11 +61,7 @@ export class JoinTokensService {
   async readmit(ref: string, opts: { ttlSeconds?: number }): Promise<CreatedJoinTokenView> {
     const ttl = opts.ttlSeconds ?? this.config.readmitTokenTtlS;
     return this.ds.transaction(async (em) => {
-      const host = await em
-        .createQueryBuilder(HostEntity, 'h')
-        .where('h.id = :ref OR h.name = :ref', { ref })
-        .setLock('pessimistic_write')
-        .getOne();
+      const host = await new HostRepository(em).lockByRef(ref);
       if (!host) throw new DomainError('host/not_found', `host ${ref} does not exist`);
       await em.delete(JoinTokenEntity, { hostId: host.id });
       const created = await this.insert(em, `re-admission of host ${host.name}`, host.id, ttl);
@@ -79,13 +74,11 @@ export class JoinTokensService {
 
   async list(limit = DEFAULT_PAGE_LIMIT, cursor?: string): Promise<Page<JoinTokenView>> {
     const after = decodeCursor(cursor);
-    const qb = this.ds.manager.createQueryBuilder(JoinTokenEntity, 't');
-    if (after) qb.where('t.id > :after', { after });
-    const rows = await qb
-      .orderBy('t.id', 'ASC')
-      .limit(limit + 1)
-      .getMany();
-    return pageOf({ items: rows.slice(0, limit), more: rows.length > limit }, joinTokenView, (t) => t.id);
+    const page = await pageBy(this.ds.manager.createQueryBuilder(JoinTokenEntity, 't'), 't.id', {
+      limit,
+      ...(after ? { after } : {}),
+    });
+    return pageOf(page, joinTokenView, (t) => t.id);
   }
 
   /** Deletes a join or re-admission token: it stops working at once. */

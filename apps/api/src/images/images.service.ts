@@ -1,9 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { AcceptedView, ImageView, Page } from '@berth/contracts';
-import { ImageEntity, inTransaction, OperationEntity } from '@berth/db';
-import { DomainError, newId, placeContainer, type ImageId, type TenantId } from '@berth/domain';
-import { decodeCursor, DEFAULT_PAGE_LIMIT, pageOf } from '../common/pagination';
+import {
+  decodeCursor,
+  DEFAULT_PAGE_LIMIT,
+  ImageEntity,
+  inTransaction,
+  ImageRepository,
+  OperationEntity,
+  pageOf,
+} from '@berth/db';
+import { DomainError, newId, placeContainer, type TenantId } from '@berth/domain';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 import { loadHostSnapshots } from '../hosts/host-snapshots';
 import { openOperation, supersedeOpenOperations } from '../operations/operation-ledger';
@@ -34,11 +41,7 @@ export class ImagesService {
         this.config.placementPolicy,
       );
       const now = new Date();
-      const existing = await em
-        .createQueryBuilder(ImageEntity, 'i')
-        .setLock('pessimistic_write')
-        .where('i.tenant_id = :tenantId AND i.reference = :reference', { tenantId, reference })
-        .getOne();
+      const existing = await new ImageRepository(em).lockByReference(tenantId, reference);
       const image =
         existing ??
         em.create(ImageEntity, {
@@ -71,15 +74,11 @@ export class ImagesService {
 
   async list(tenantId: TenantId, limit = DEFAULT_PAGE_LIMIT, cursor?: string): Promise<Page<ImageView>> {
     const after = decodeCursor(cursor);
-    const qb = this.ds.manager
-      .createQueryBuilder(ImageEntity, 'i')
-      .where('i.tenant_id = :tenantId', { tenantId });
-    if (after) qb.andWhere('i.id > :after', { after });
-    const rows = await qb
-      .orderBy('i.id', 'ASC')
-      .limit(limit + 1)
-      .getMany();
-    return pageOf({ items: rows.slice(0, limit), more: rows.length > limit }, imageView, (i) => i.id);
+    const page = await new ImageRepository(this.ds.manager).list(tenantId, {
+      limit,
+      ...(after ? { after } : {}),
+    });
+    return pageOf(page, imageView, (i) => i.id);
   }
 
   async get(tenantId: TenantId, ref: string): Promise<ImageView> {
@@ -99,11 +98,8 @@ export class ImagesService {
     return imageView(image);
   }
 
-  /** By id, or by reference (as `docker rmi busybox` does). */
   private async find(tenantId: TenantId, ref: string): Promise<ImageEntity> {
-    const image = await this.ds.manager.findOne(ImageEntity, {
-      where: ref.startsWith('img_') ? { tenantId, id: ref as ImageId } : { tenantId, reference: ref },
-    });
+    const image = await new ImageRepository(this.ds.manager).findByRef(tenantId, ref);
     if (!image) throw new DomainError('image/not_found', `image ${ref} does not exist`);
     return image;
   }

@@ -98,7 +98,7 @@ export async function resolveGroups(
   const repo = new SecurityGroupRepository(em);
   const out: SecurityGroupEntity[] = [];
   for (const ref of refs) {
-    const g = await repo.findByRef(tenantId, ref, 'share');
+    const g = await repo.lockByRef(tenantId, ref, 'share');
     if (!g) throw securityGroupNotFound(ref);
     if (!out.some((o) => o.id === g.id)) out.push(g);
   }

@@ -114,12 +114,12 @@ export async function resolveNetworksForCreate(
   const repo = new NetworkRepository(em);
   const out: NetworkEntity[] = [];
   for (const ref of wanted) {
-    let network = await repo.findByRef(tenantId, ref, 'share');
+    let network = await repo.lockByRef(tenantId, ref, 'share');
     if (!network && ref === DEFAULT_NETWORK_NAME) {
       await lockNetworks(em);
       // Another create may have made it while this one waited for the lock.
       network =
-        (await repo.findByRef(tenantId, ref, 'share')) ??
+        (await repo.lockByRef(tenantId, ref, 'share')) ??
         (await createNetwork(em, tenantId, DEFAULT_NETWORK_NAME, null, defaultCidr, quotas));
     }
     if (!network) throw networkNotFound(ref);

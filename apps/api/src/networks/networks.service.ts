@@ -1,9 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { NetworkView, Page } from '@berth/contracts';
-import { inTransaction, NetworkEntity, NetworkRepository } from '@berth/db';
+import {
+  decodeCursor,
+  DEFAULT_PAGE_LIMIT,
+  inTransaction,
+  NetworkEntity,
+  NetworkRepository,
+  pageOf,
+} from '@berth/db';
 import { DomainError, validateNetworkCidr, type TenantId } from '@berth/domain';
-import { decodeCursor, DEFAULT_PAGE_LIMIT, pageOf } from '../common/pagination';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 import { createNetwork, networkNotFound } from './network-ledger';
 import { networkView } from './network.view';
@@ -48,7 +54,7 @@ export class NetworksService {
    */
   async remove(tenantId: TenantId, ref: string): Promise<NetworkView> {
     const network = await inTransaction(this.ds, async (em) => {
-      const n = await new NetworkRepository(em).findByRef(tenantId, ref, 'update');
+      const n = await new NetworkRepository(em).lockByRef(tenantId, ref);
       if (!n) throw networkNotFound(ref);
       const users: { name: string }[] = await em.query(
         `SELECT c.name FROM ip_allocations a JOIN containers c ON c.id = a.container_id

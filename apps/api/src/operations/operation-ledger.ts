@@ -1,9 +1,8 @@
 import type { EntityManager } from 'typeorm';
-import { OperationEntity } from '@berth/db';
+import { HostOperationRepository, OperationRepository, type OperationEntity } from '@berth/db';
 import {
   DomainError,
-  newId,
-  nextOperationState,
+  planOperationChange,
   type HostId,
   type OperationKind,
   type OperationState,
@@ -12,29 +11,16 @@ import {
 import { metrics } from '../metrics/metrics.registry';
 
 /**
- * Writes and finishes operations. Always called inside the transaction that changes the object the
- * operation acts on, so that the object and its operation never disagree.
+ * The API's writes of operations, always inside the transaction that changes the object the operation
+ * acts on, so that the object and its operation never disagree. The rows are OperationRepository's,
+ * the transitions planOperationChange's (@berth/domain); this module adds what only the API has: the
+ * count of finished operations (berth_operations_finished_total).
  */
-export async function openOperation(
+export function openOperation(
   em: EntityManager,
   o: { tenantId: TenantId; kind: OperationKind; targetId: string; hostId: HostId | null; generation: number },
 ): Promise<OperationEntity> {
-  const now = new Date();
-  return em.save(
-    em.create(OperationEntity, {
-      id: newId('op'),
-      ...o,
-      state: 'pending',
-      progress: null,
-      errorCode: null,
-      errorMessage: null,
-      enqueueCount: 0,
-      createdAt: now,
-      updatedAt: now,
-      startedAt: null,
-      completedAt: null,
-    }),
-  );
+  return new OperationRepository(em).open(o, new Date());
 }
 
 /**
@@ -47,31 +33,26 @@ export async function operationOnHost(
   operationId: string,
   opts: { lock?: boolean } = {},
 ): Promise<OperationEntity> {
-  const qb = em
-    .createQueryBuilder(OperationEntity, 'o')
-    .where('o.id = :id AND o.host_id = :hostId', { id: operationId, hostId });
-  if (opts.lock) qb.setLock('pessimistic_write');
-  const op = await qb.getOne();
+  const repo = new HostOperationRepository(em);
+  const op = opts.lock
+    ? await repo.lockOnHost(hostId, operationId)
+    : await repo.findOnHost(hostId, operationId);
   if (!op) throw new DomainError('operation/not_found', `operation ${operationId} is not on this host`);
   return op;
 }
 
 /** A new action on an object replaces the ones still in flight: they end as `superseded`. */
 export async function supersedeOpenOperations(em: EntityManager, targetId: string): Promise<void> {
-  const open = await em
-    .createQueryBuilder(OperationEntity, 'o')
-    .setLock('pessimistic_write')
-    .where(`o.target_id = :targetId AND o.state IN ('pending', 'running')`, { targetId })
-    .getMany();
-  for (const op of open) await finishOperation(em, op, 'superseded');
+  for (const op of await new OperationRepository(em).lockInFlight(targetId)) {
+    await finishOperation(em, op, 'superseded');
+  }
 }
 
 export async function markOperationRunning(em: EntityManager, op: OperationEntity): Promise<void> {
-  if (op.state !== 'pending') return;
-  op.state = 'running';
-  op.startedAt = new Date();
-  op.updatedAt = op.startedAt;
-  await em.save(op);
+  const patch = planOperationChange(op.state, 'running', new Date());
+  if (!patch) return;
+  Object.assign(op, patch);
+  await new OperationRepository(em).save(op);
 }
 
 export async function finishOperation(
@@ -80,13 +61,9 @@ export async function finishOperation(
   state: Extract<OperationState, 'succeeded' | 'failed' | 'superseded'>,
   error?: { code: string; message: string },
 ): Promise<void> {
-  if (nextOperationState(op.state, state) === null) return;
-  const now = new Date();
-  op.state = state;
-  op.completedAt = now;
-  op.updatedAt = now;
-  op.errorCode = error?.code ?? null;
-  op.errorMessage = error?.message ?? null;
-  await em.save(op);
+  const patch = planOperationChange(op.state, state, new Date(), error);
+  if (!patch) return;
+  Object.assign(op, patch);
+  await new OperationRepository(em).save(op);
   metrics.operations.inc({ kind: op.kind, state });
 }

@@ -2,9 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import type { OperationView, Page } from '@berth/contracts';
-import { OperationRepository } from '@berth/db';
+import { decodeCursor, DEFAULT_PAGE_LIMIT, OperationRepository, pageOf } from '@berth/db';
 import { DomainError, isOperationDone, type TenantId } from '@berth/domain';
-import { decodeCursor, DEFAULT_PAGE_LIMIT, pageOf } from '../common/pagination';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 import { operationView } from './operation.view';
 

@@ -4,7 +4,10 @@ import type { ContainerView, Page, SecurityGroupView } from '@berth/contracts';
 import {
   ContainerRepository,
   ContainerSecurityGroupEntity,
+  decodeCursor,
+  DEFAULT_PAGE_LIMIT,
   inTransaction,
+  pageOf,
   SecurityGroupEntity,
   SecurityGroupRepository,
   SecurityRuleEntity,
@@ -20,7 +23,6 @@ import {
   type SecurityRuleSpec,
   type TenantId,
 } from '@berth/domain';
-import { decodeCursor, DEFAULT_PAGE_LIMIT, pageOf } from '../common/pagination';
 import { onUniqueViolation } from '../common/unique-violation';
 import { containerView } from '../containers/container.view';
 import {
@@ -114,7 +116,7 @@ export class SecurityGroupsService {
   /** Refused while the group is attached to a container or named by another group's rule. */
   async remove(tenantId: TenantId, ref: string): Promise<SecurityGroupView> {
     return inTransaction(this.ds, async (em) => {
-      const g = await new SecurityGroupRepository(em).findByRef(tenantId, ref, 'update');
+      const g = await new SecurityGroupRepository(em).lockByRef(tenantId, ref);
       if (!g) throw securityGroupNotFound(ref);
       const members: { name: string }[] = await em.query(
         `SELECT c.name FROM container_security_groups m JOIN containers c ON c.id = m.container_id
@@ -165,13 +167,9 @@ export class SecurityGroupsService {
       // Lock the group (its rules change) and the remote one (it must not be deleted meanwhile) in id
       // order, so that two groups gaining rules that name each other never wait on each other.
       const ids = [found.id, ...(remote ? [remote.id] : [])].sort();
-      const locked: { id: SecurityGroupId }[] = await em.query(
-        `SELECT id FROM security_groups WHERE id = ANY($1) ORDER BY id FOR UPDATE`,
-        [ids],
-      );
-      if (!locked.some((l) => l.id === found.id)) throw securityGroupNotFound(ref);
-      if (remote && !locked.some((l) => l.id === remote.id))
-        throw securityGroupNotFound(spec.remoteGroup ?? '');
+      const locked = await repo.lockIds(tenantId, ids);
+      if (!locked.includes(found.id)) throw securityGroupNotFound(ref);
+      if (remote && !locked.includes(remote.id)) throw securityGroupNotFound(spec.remoteGroup ?? '');
       await this.insertRule(em, tenantId, found, spec);
       return {
         view: await this.viewOf(em, tenantId, found),
@@ -184,7 +182,7 @@ export class SecurityGroupsService {
 
   async removeRule(tenantId: TenantId, ref: string, ruleId: string): Promise<SecurityGroupView> {
     const { view, hosts } = await inTransaction(this.ds, async (em) => {
-      const g = await new SecurityGroupRepository(em).findByRef(tenantId, ref, 'update');
+      const g = await new SecurityGroupRepository(em).lockByRef(tenantId, ref);
       if (!g) throw securityGroupNotFound(ref);
       const result = await em.delete(SecurityRuleEntity, {
         id: ruleId as SecurityRuleEntity['id'],
@@ -204,7 +202,7 @@ export class SecurityGroupsService {
     const { view, hosts } = await inTransaction(this.ds, async (em) => {
       const c = await new ContainerRepository(em).lockByRef(tenantId, containerRef);
       if (!c) throw containerNotFound(containerRef);
-      const g = await new SecurityGroupRepository(em).findByRef(tenantId, groupRef, 'share');
+      const g = await new SecurityGroupRepository(em).lockByRef(tenantId, groupRef, 'share');
       if (!g) throw securityGroupNotFound(groupRef);
       const current: { group_id: SecurityGroupId }[] = await em.query(
         `SELECT group_id FROM container_security_groups WHERE container_id = $1`,
@@ -251,7 +249,7 @@ export class SecurityGroupsService {
       if (spec.remoteGroup === group.id || spec.remoteGroup === group.name) {
         remoteGroupId = group.id;
       } else {
-        const remote = await new SecurityGroupRepository(em).findByRef(tenantId, spec.remoteGroup, 'share');
+        const remote = await new SecurityGroupRepository(em).lockByRef(tenantId, spec.remoteGroup, 'share');
         if (!remote) throw securityGroupNotFound(spec.remoteGroup);
         remoteGroupId = remote.id;
       }

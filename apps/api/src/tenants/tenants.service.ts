@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { CreatedApiKeyView, Page, TenantView } from '@berth/contracts';
-import { inTransaction, TenantEntity } from '@berth/db';
+import { decodeCursor, DEFAULT_PAGE_LIMIT, inTransaction, pageBy, pageOf, TenantEntity } from '@berth/db';
 import { DomainError, newId } from '@berth/domain';
 import { ApiKeysService } from '../api-keys/api-keys.service';
-import { decodeCursor, DEFAULT_PAGE_LIMIT, pageOf } from '../common/pagination';
 import { tenantView } from './tenant.view';
 
 /** Operator-side tenant management. */
@@ -36,13 +35,11 @@ export class TenantsService {
 
   async list(limit = DEFAULT_PAGE_LIMIT, cursor?: string): Promise<Page<TenantView>> {
     const after = decodeCursor(cursor);
-    const qb = this.ds.manager.createQueryBuilder(TenantEntity, 't');
-    if (after) qb.where('t.id > :after', { after });
-    const rows = await qb
-      .orderBy('t.id', 'ASC')
-      .limit(limit + 1)
-      .getMany();
-    return pageOf({ items: rows.slice(0, limit), more: rows.length > limit }, tenantView, (t) => t.id);
+    const page = await pageBy(this.ds.manager.createQueryBuilder(TenantEntity, 't'), 't.id', {
+      limit,
+      ...(after ? { after } : {}),
+    });
+    return pageOf(page, tenantView, (t) => t.id);
   }
 
   async get(id: string): Promise<TenantView> {

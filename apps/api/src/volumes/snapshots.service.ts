@@ -2,7 +2,16 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { AcceptedView, Page, SnapshotView, VolumeView } from '@berth/contracts';
-import { inTransaction, SnapshotEntity, SnapshotRepository, VolumeRepository } from '@berth/db';
+import {
+  decodeCursor,
+  DEFAULT_PAGE_LIMIT,
+  inTransaction,
+  pageOf,
+  SnapshotEntity,
+  SnapshotRepository,
+  UsageIntervalRepository,
+  VolumeRepository,
+} from '@berth/db';
 import {
   DomainError,
   hostAcceptsWork,
@@ -11,7 +20,6 @@ import {
   type HostId,
   type TenantId,
 } from '@berth/domain';
-import { decodeCursor, DEFAULT_PAGE_LIMIT, pageOf } from '../common/pagination';
 import { onUniqueViolation } from '../common/unique-violation';
 import { openOperation } from '../operations/operation-ledger';
 import { operationView } from '../operations/operation.view';
@@ -19,9 +27,9 @@ import { AgentQueuesService } from '../queue/agent-queues.service';
 import { hostIsReady } from '../hosts/host-snapshots';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 import { assertWithinQuota } from '../quotas/quota-guard';
-import { accruedBy } from '../usage/usage-ledger';
 import { snapshotView, volumeView } from './storage.view';
-import { beginStorageDeletion, insertVolume, lockVolumeHosts } from './volume-ledger';
+import { lockVolumeHosts } from '../hosts/host-snapshots';
+import { beginStorageDeletion, createVolume } from './storage-changes';
 import { volumeNotFound } from './volumes.service';
 
 /**
@@ -45,7 +53,7 @@ export class SnapshotsService {
       () =>
         inTransaction(this.ds, async (em) => {
           await assertWithinQuota(em, tenantId, this.config.quotas, { snapshots: 1 });
-          const v = await new VolumeRepository(em).findByRef(tenantId, volumeRef, 'share');
+          const v = await new VolumeRepository(em).lockByRef(tenantId, volumeRef, 'share');
           if (!v || v.state === 'deleted') throw volumeNotFound(volumeRef);
           if (v.state !== 'available') {
             throw new DomainError(
@@ -111,10 +119,7 @@ export class SnapshotsService {
         if (volumeId) qb.andWhere('s.volume_id = :volumeId', { volumeId });
       },
     );
-    const usage = await accruedBy(
-      this.ds.manager,
-      result.items.map((s) => s.id),
-    );
+    const usage = await new UsageIntervalRepository(this.ds.manager).accruedBy(result.items.map((s) => s.id));
     return pageOf(
       result,
       (s) => snapshotView(s, usage.get(s.id) ?? 0),
@@ -125,13 +130,13 @@ export class SnapshotsService {
   async get(tenantId: TenantId, ref: string): Promise<SnapshotView> {
     const s = await new SnapshotRepository(this.ds.manager).findByRef(tenantId, ref);
     if (!s) throw snapshotNotFound(ref);
-    const usage = await accruedBy(this.ds.manager, [s.id]);
+    const usage = await new UsageIntervalRepository(this.ds.manager).accruedBy([s.id]);
     return snapshotView(s, usage.get(s.id) ?? 0);
   }
 
   async delete(tenantId: TenantId, ref: string): Promise<AcceptedView<SnapshotView>> {
     const { snapshot, op, enqueue } = await inTransaction(this.ds, async (em) => {
-      const s = await new SnapshotRepository(em).findByRef(tenantId, ref, 'update');
+      const s = await new SnapshotRepository(em).lockByRef(tenantId, ref);
       if (!s || s.state === 'deleted') throw snapshotNotFound(ref);
       const restoring: unknown[] = await em.query(
         `SELECT 1 FROM volumes WHERE source_snapshot_id = $1 AND state = 'creating' LIMIT 1`,
@@ -145,14 +150,13 @@ export class SnapshotsService {
       }
       const { op, enqueue } = await beginStorageDeletion(em, s, {
         kind: 'snapshot.delete',
-        meter: 'snapshot.gib',
         notReady: 'snapshot/not_ready',
         noun: 'snapshot',
       });
       return { snapshot: s, op, enqueue };
     });
     if (enqueue) await this.queues.enqueue(op);
-    const usage = await accruedBy(this.ds.manager, [snapshot.id]);
+    const usage = await new UsageIntervalRepository(this.ds.manager).accruedBy([snapshot.id]);
     return { operation: operationView(op), data: snapshotView(snapshot, usage.get(snapshot.id) ?? 0) };
   }
 
@@ -170,7 +174,7 @@ export class SnapshotsService {
         inTransaction(this.ds, async (em) => {
           // The tenant's row first (the lock order of every create); the size is known only below.
           await assertWithinQuota(em, tenantId, this.config.quotas, {});
-          const s = await new SnapshotRepository(em).findByRef(tenantId, ref, 'share');
+          const s = await new SnapshotRepository(em).lockByRef(tenantId, ref, 'share');
           if (!s || s.state === 'deleted') throw snapshotNotFound(ref);
           if (s.state !== 'available') {
             throw new DomainError(
@@ -203,7 +207,7 @@ export class SnapshotsService {
               `snapshot ${s.name} lives on host ${s.hostId ?? '?'}, which has no room for a ${size} GB volume; a restore is made next to its snapshot`,
             );
           }
-          const volume = await insertVolume(em, {
+          const volume = await createVolume(em, {
             tenantId,
             name,
             sizeGib: size,

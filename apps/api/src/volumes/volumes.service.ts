@@ -1,7 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AcceptedView, Page, VolumeView } from '@berth/contracts';
-import { ContainerEntity, inTransaction, VolumeRepository, type VolumeEntity } from '@berth/db';
+import {
+  ContainerEntity,
+  decodeCursor,
+  DEFAULT_PAGE_LIMIT,
+  inTransaction,
+  pageOf,
+  UsageIntervalRepository,
+  type VolumeEntity,
+  VolumeRepository,
+} from '@berth/db';
 import {
   DEFAULT_VOLUME_GIB,
   DomainError,
@@ -9,15 +18,14 @@ import {
   validateVolumeSize,
   type TenantId,
 } from '@berth/domain';
-import { decodeCursor, DEFAULT_PAGE_LIMIT, pageOf } from '../common/pagination';
 import { onUniqueViolation } from '../common/unique-violation';
 import { operationView } from '../operations/operation.view';
 import { AgentQueuesService } from '../queue/agent-queues.service';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 import { assertWithinQuota } from '../quotas/quota-guard';
-import { accruedBy } from '../usage/usage-ledger';
 import { volumeView } from './storage.view';
-import { beginStorageDeletion, insertVolume, lockVolumeHosts } from './volume-ledger';
+import { lockVolumeHosts } from '../hosts/host-snapshots';
+import { beginStorageDeletion, createVolume } from './storage-changes';
 
 /**
  * A tenant's block volumes. An empty volume is available at once: its host makes the sparse file and
@@ -41,7 +49,7 @@ export class VolumesService {
           await assertWithinQuota(em, tenantId, this.config.quotas, { volumeGb: sizeGib });
           if (await new VolumeRepository(em).findByRef(tenantId, name)) throw volumeNameTaken(name);
           const hostId = placeVolume(await lockVolumeHosts(em), sizeGib);
-          return insertVolume(em, { tenantId, name, sizeGib, hostId });
+          return createVolume(em, { tenantId, name, sizeGib, hostId });
         }),
     );
     return volumeView(volume, 0);
@@ -73,7 +81,7 @@ export class VolumesService {
    */
   async delete(tenantId: TenantId, ref: string): Promise<AcceptedView<VolumeView>> {
     const { volume, op, enqueue } = await inTransaction(this.ds, async (em) => {
-      const v = await new VolumeRepository(em).findByRef(tenantId, ref, 'update');
+      const v = await new VolumeRepository(em).lockByRef(tenantId, ref);
       if (!v || v.state === 'deleted') throw volumeNotFound(ref);
       if (v.containerId) {
         const c = await em.findOne(ContainerEntity, { where: { id: v.containerId } });
@@ -95,7 +103,6 @@ export class VolumesService {
       }
       const { op, enqueue } = await beginStorageDeletion(em, v, {
         kind: 'volume.delete',
-        meter: 'volume.gib',
         notReady: 'volume/not_ready',
         noun: 'volume',
       });
@@ -110,10 +117,7 @@ export class VolumesService {
 
   /** Views with usage and the attached container's name, in two queries for any number of volumes. */
   private async views(em: EntityManager, volumes: readonly VolumeEntity[]): Promise<Map<string, VolumeView>> {
-    const usage = await accruedBy(
-      em,
-      volumes.map((v) => v.id),
-    );
+    const usage = await new UsageIntervalRepository(em).accruedBy(volumes.map((v) => v.id));
     const containerIds = volumes.flatMap((v) => (v.containerId ? [v.containerId] : []));
     const names = new Map<string, string>();
     if (containerIds.length > 0) {

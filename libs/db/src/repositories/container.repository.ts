@@ -1,18 +1,14 @@
-import type { EntityManager } from 'typeorm';
+import type { EntityManager, SelectQueryBuilder } from 'typeorm';
 import { isId, type ContainerId, type ContainerState, type HostId, type TenantId } from '@berth/domain';
 import { ContainerEntity } from '../entities/container.entity';
+import { pageBy, type PageRequest, type PageResult } from '../pagination';
+import { locked } from '../row-lock';
 
 export interface ContainerFilter {
   readonly states?: readonly ContainerState[];
   readonly name?: string;
   readonly labels?: Readonly<Record<string, string>>;
   readonly includeDeleted?: boolean;
-}
-
-export interface PageRequest {
-  readonly limit: number;
-  /** The last id of the previous page: ids sort by creation time. */
-  readonly after?: string;
 }
 
 /**
@@ -38,8 +34,7 @@ export class ContainerRepository {
       .where('c.tenant_id = :tenantId', { tenantId })
       .andWhere(isId('ctr', ref) ? 'c.id = :ref' : 'c.name = :ref', { ref })
       .andWhere(`c.state <> 'deleted'`);
-    if (lock) qb.setLock('pessimistic_write');
-    return qb.getOne();
+    return (lock ? locked(qb) : qb).getOne();
   }
 
   findByName(tenantId: TenantId, name: string): Promise<ContainerEntity | null> {
@@ -51,11 +46,7 @@ export class ContainerRepository {
   }
 
   /** One page in id order, plus whether more follow. */
-  async list(
-    tenantId: TenantId,
-    filter: ContainerFilter,
-    page: PageRequest,
-  ): Promise<{ items: ContainerEntity[]; more: boolean }> {
+  list(tenantId: TenantId, filter: ContainerFilter, page: PageRequest): Promise<PageResult<ContainerEntity>> {
     const qb = this.em
       .createQueryBuilder(ContainerEntity, 'c')
       .where('c.tenant_id = :tenantId', { tenantId });
@@ -66,12 +57,7 @@ export class ContainerRepository {
     if (filter.labels && Object.keys(filter.labels).length > 0) {
       qb.andWhere('c.labels @> :labels::jsonb', { labels: JSON.stringify(filter.labels) });
     }
-    if (page.after !== undefined) qb.andWhere('c.id > :after', { after: page.after });
-    const rows = await qb
-      .orderBy('c.id', 'ASC')
-      .limit(page.limit + 1)
-      .getMany();
-    return { items: rows.slice(0, page.limit), more: rows.length > page.limit };
+    return pageBy(qb, 'c.id', page);
   }
 }
 
@@ -84,18 +70,26 @@ export class HostContainerRepository {
   }
 
   lockOnHost(hostId: HostId, id: string): Promise<ContainerEntity | null> {
-    return this.em
-      .createQueryBuilder(ContainerEntity, 'c')
-      .setLock('pessimistic_write')
-      .where('c.host_id = :hostId AND c.id = :id', { hostId, id })
-      .getOne();
+    return locked(
+      this.em
+        .createQueryBuilder(ContainerEntity, 'c')
+        .where('c.host_id = :hostId AND c.id = :id', { hostId, id }),
+    ).getOne();
   }
 
   listLiveOnHost(hostId: HostId): Promise<ContainerEntity[]> {
+    return this.liveOnHost(hostId).getMany();
+  }
+
+  /** As listLiveOnHost, locked until the transaction ends (the reaper moves them all). */
+  lockLiveOnHost(hostId: HostId): Promise<ContainerEntity[]> {
+    return locked(this.liveOnHost(hostId)).getMany();
+  }
+
+  private liveOnHost(hostId: HostId): SelectQueryBuilder<ContainerEntity> {
     return this.em
       .createQueryBuilder(ContainerEntity, 'c')
       .where(`c.host_id = :hostId AND c.state <> 'deleted'`, { hostId })
-      .orderBy('c.id', 'ASC')
-      .getMany();
+      .orderBy('c.id', 'ASC');
   }
 }

@@ -1,26 +1,31 @@
-import type { EntityManager } from 'typeorm';
+import type { EntityManager, SelectQueryBuilder } from 'typeorm';
 import { isId, type TenantId } from '@berth/domain';
 import { NetworkEntity } from '../entities/network.entity';
-import type { PageRequest } from './container.repository';
-
-export type RowLock = 'none' | 'share' | 'update';
+import { pageBy, type PageRequest, type PageResult } from '../pagination';
+import { locked, type RowLock } from '../row-lock';
 
 /** Live (not deleted) networks of one tenant; every read takes the tenant id. */
 export class NetworkRepository {
   constructor(private readonly em: EntityManager) {}
 
+  /** By id, or by name when `ref` is not a network id. */
+  findByRef(tenantId: TenantId, ref: string): Promise<NetworkEntity | null> {
+    return this.byRef(tenantId, ref).getOne();
+  }
+
   /**
-   * By id, or by name when `ref` is not a network id. `share` keeps the network from being deleted
-   * until the transaction ends (a container is joining it); `update` is taken by the delete itself.
+   * As findByRef, locked: `share` keeps the network from being deleted until the transaction ends (a
+   * container is joining it); `update` is taken by the delete itself.
    */
-  findByRef(tenantId: TenantId, ref: string, lock: RowLock = 'none'): Promise<NetworkEntity | null> {
-    const qb = this.em
+  lockByRef(tenantId: TenantId, ref: string, lock: RowLock = 'update'): Promise<NetworkEntity | null> {
+    return locked(this.byRef(tenantId, ref), lock).getOne();
+  }
+
+  private byRef(tenantId: TenantId, ref: string): SelectQueryBuilder<NetworkEntity> {
+    return this.em
       .createQueryBuilder(NetworkEntity, 'n')
       .where('n.tenant_id = :tenantId AND n.deleted_at IS NULL', { tenantId })
       .andWhere(isId('net', ref) ? 'n.id = :ref' : 'n.name = :ref', { ref });
-    if (lock === 'share') qb.setLock('pessimistic_read');
-    if (lock === 'update') qb.setLock('pessimistic_write');
-    return qb.getOne();
   }
 
   listAll(tenantId: TenantId): Promise<NetworkEntity[]> {
@@ -31,15 +36,10 @@ export class NetworkRepository {
       .getMany();
   }
 
-  async list(tenantId: TenantId, page: PageRequest): Promise<{ items: NetworkEntity[]; more: boolean }> {
+  list(tenantId: TenantId, page: PageRequest): Promise<PageResult<NetworkEntity>> {
     const qb = this.em
       .createQueryBuilder(NetworkEntity, 'n')
       .where('n.tenant_id = :tenantId AND n.deleted_at IS NULL', { tenantId });
-    if (page.after !== undefined) qb.andWhere('n.id > :after', { after: page.after });
-    const rows = await qb
-      .orderBy('n.id', 'ASC')
-      .limit(page.limit + 1)
-      .getMany();
-    return { items: rows.slice(0, page.limit), more: rows.length > page.limit };
+    return pageBy(qb, 'n.id', page);
   }
 }

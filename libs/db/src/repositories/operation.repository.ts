@@ -1,6 +1,8 @@
-import type { EntityManager } from 'typeorm';
-import type { OperationId, TenantId } from '@berth/domain';
+import type { EntityManager, SelectQueryBuilder } from 'typeorm';
+import { newId, type HostId, type OperationId, type OperationKind, type TenantId } from '@berth/domain';
 import { OperationEntity } from '../entities/operation.entity';
+import { pageBy, type PageRequest, type PageResult } from '../pagination';
+import { locked } from '../row-lock';
 
 /** Operations of one tenant; the tenant id is part of every query. */
 export class OperationRepository {
@@ -10,20 +12,79 @@ export class OperationRepository {
     return this.em.findOne(OperationEntity, { where: { tenantId, id: id as OperationId } });
   }
 
-  async list(
+  list(
     tenantId: TenantId,
     filter: { targetId?: string },
-    page: { limit: number; after?: string },
-  ): Promise<{ items: OperationEntity[]; more: boolean }> {
+    page: PageRequest,
+  ): Promise<PageResult<OperationEntity>> {
     const qb = this.em
       .createQueryBuilder(OperationEntity, 'o')
       .where('o.tenant_id = :tenantId', { tenantId });
     if (filter.targetId !== undefined) qb.andWhere('o.target_id = :targetId', { targetId: filter.targetId });
-    if (page.after !== undefined) qb.andWhere('o.id < :after', { after: page.after });
-    const rows = await qb
-      .orderBy('o.id', 'DESC')
-      .limit(page.limit + 1)
-      .getMany();
-    return { items: rows.slice(0, page.limit), more: rows.length > page.limit };
+    return pageBy(qb, 'o.id', page, 'DESC');
+  }
+
+  /** Writes a new pending operation on `targetId`, inside the transaction that changes the target. */
+  open(
+    o: {
+      tenantId: TenantId;
+      kind: OperationKind;
+      targetId: string;
+      hostId: HostId | null;
+      generation: number;
+    },
+    at: Date,
+  ): Promise<OperationEntity> {
+    return this.em.save(
+      this.em.create(OperationEntity, {
+        id: newId('op'),
+        ...o,
+        state: 'pending',
+        progress: null,
+        errorCode: null,
+        errorMessage: null,
+        enqueueCount: 0,
+        createdAt: at,
+        updatedAt: at,
+        startedAt: null,
+        completedAt: null,
+      }),
+    );
+  }
+
+  /**
+   * The target's operations still in flight (pending or running), or only `onlyId` among them, locked
+   * until the transaction ends.
+   */
+  lockInFlight(targetId: string, onlyId?: string): Promise<OperationEntity[]> {
+    const qb = this.em
+      .createQueryBuilder(OperationEntity, 'o')
+      .where(`o.target_id = :targetId AND o.state IN ('pending', 'running')`, { targetId });
+    if (onlyId !== undefined) qb.andWhere('o.id = :onlyId', { onlyId });
+    return locked(qb).getMany();
+  }
+
+  save(op: OperationEntity): Promise<OperationEntity> {
+    return this.em.save(op);
+  }
+}
+
+/** What a host's agent may read: operations queued for that host, and no others. */
+export class HostOperationRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  findOnHost(hostId: HostId, id: string): Promise<OperationEntity | null> {
+    return this.onHost(hostId, id).getOne();
+  }
+
+  /** As findOnHost, locked until the transaction ends. */
+  lockOnHost(hostId: HostId, id: string): Promise<OperationEntity | null> {
+    return locked(this.onHost(hostId, id)).getOne();
+  }
+
+  private onHost(hostId: HostId, id: string): SelectQueryBuilder<OperationEntity> {
+    return this.em
+      .createQueryBuilder(OperationEntity, 'o')
+      .where('o.id = :id AND o.host_id = :hostId', { id, hostId });
   }
 }

@@ -1,38 +1,51 @@
-import type { EntityManager } from 'typeorm';
+import type { EntityManager, SelectQueryBuilder } from 'typeorm';
 import { isId, type SecurityGroupId, type TenantId } from '@berth/domain';
 import { SecurityGroupEntity } from '../entities/security-group.entity';
 import { SecurityRuleEntity } from '../entities/security-rule.entity';
-import type { PageRequest } from './container.repository';
-import type { RowLock } from './network.repository';
+import { pageBy, type PageRequest, type PageResult } from '../pagination';
+import { locked, type RowLock } from '../row-lock';
 
 /** Security groups of one tenant, and their rules; every read takes the tenant id. */
 export class SecurityGroupRepository {
   constructor(private readonly em: EntityManager) {}
 
   /** By id, or by name when `ref` is not a group id. */
-  findByRef(tenantId: TenantId, ref: string, lock: RowLock = 'none'): Promise<SecurityGroupEntity | null> {
-    const qb = this.em
+  findByRef(tenantId: TenantId, ref: string): Promise<SecurityGroupEntity | null> {
+    return this.byRef(tenantId, ref).getOne();
+  }
+
+  /** As findByRef, locked (see RowLock). */
+  lockByRef(tenantId: TenantId, ref: string, lock: RowLock = 'update'): Promise<SecurityGroupEntity | null> {
+    return locked(this.byRef(tenantId, ref), lock).getOne();
+  }
+
+  /**
+   * The ids among `ids` of this tenant's groups, locked in id order, so that two transactions locking
+   * groups that name each other never wait on each other.
+   */
+  async lockIds(tenantId: TenantId, ids: readonly SecurityGroupId[]): Promise<SecurityGroupId[]> {
+    if (ids.length === 0) return [];
+    const rows = await locked(
+      this.em
+        .createQueryBuilder(SecurityGroupEntity, 'g')
+        .where('g.tenant_id = :tenantId AND g.id IN (:...ids)', { tenantId, ids })
+        .orderBy('g.id', 'ASC'),
+    ).getMany();
+    return rows.map((g) => g.id);
+  }
+
+  private byRef(tenantId: TenantId, ref: string): SelectQueryBuilder<SecurityGroupEntity> {
+    return this.em
       .createQueryBuilder(SecurityGroupEntity, 'g')
       .where('g.tenant_id = :tenantId', { tenantId })
       .andWhere(isId('sg', ref) ? 'g.id = :ref' : 'g.name = :ref', { ref });
-    if (lock === 'share') qb.setLock('pessimistic_read');
-    if (lock === 'update') qb.setLock('pessimistic_write');
-    return qb.getOne();
   }
 
-  async list(
-    tenantId: TenantId,
-    page: PageRequest,
-  ): Promise<{ items: SecurityGroupEntity[]; more: boolean }> {
+  list(tenantId: TenantId, page: PageRequest): Promise<PageResult<SecurityGroupEntity>> {
     const qb = this.em
       .createQueryBuilder(SecurityGroupEntity, 'g')
       .where('g.tenant_id = :tenantId', { tenantId });
-    if (page.after !== undefined) qb.andWhere('g.id > :after', { after: page.after });
-    const rows = await qb
-      .orderBy('g.id', 'ASC')
-      .limit(page.limit + 1)
-      .getMany();
-    return { items: rows.slice(0, page.limit), more: rows.length > page.limit };
+    return pageBy(qb, 'g.id', page);
   }
 
   /** The rules of the tenant's groups `groupIds`, in creation order. */

@@ -1,9 +1,17 @@
 import type { EntityManager, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
-import { isId, type TenantId } from '@berth/domain';
+import {
+  HOST_LOCAL_BACKEND,
+  initialVolumeState,
+  isId,
+  newId,
+  type ContainerId,
+  type HostId,
+  type TenantId,
+} from '@berth/domain';
 import { SnapshotEntity } from '../entities/snapshot.entity';
 import { VolumeEntity } from '../entities/volume.entity';
-import type { PageRequest } from './container.repository';
-import type { RowLock } from './network.repository';
+import { pageBy, type PageRequest, type PageResult } from '../pagination';
+import { locked, type RowLock } from '../row-lock';
 
 type Storage = VolumeEntity | SnapshotEntity;
 
@@ -18,40 +26,94 @@ class StorageRepository<T extends Storage & ObjectLiteral> {
     private readonly idPrefix: 'vol' | 'snap',
   ) {}
 
-  findByRef(tenantId: TenantId, ref: string, lock: RowLock = 'none'): Promise<T | null> {
+  findByRef(tenantId: TenantId, ref: string): Promise<T | null> {
+    return this.byRef(tenantId, ref).getOne();
+  }
+
+  /** As findByRef, locked (see RowLock). */
+  lockByRef(tenantId: TenantId, ref: string, lock: RowLock = 'update'): Promise<T | null> {
+    return locked(this.byRef(tenantId, ref), lock).getOne();
+  }
+
+  private byRef(tenantId: TenantId, ref: string): SelectQueryBuilder<T> {
     const qb = this.em.createQueryBuilder(this.entity, 's').where('s.tenant_id = :tenantId', { tenantId });
     if (isId(this.idPrefix, ref)) qb.andWhere('s.id = :ref', { ref });
     else qb.andWhere(`s.name = :ref AND s.state <> 'deleted'`, { ref });
-    return withLock(qb, lock).getOne();
+    return qb;
   }
 
-  async list(
+  list(
     tenantId: TenantId,
     page: PageRequest,
     filter: (qb: SelectQueryBuilder<T>) => void = () => undefined,
-  ): Promise<{ items: T[]; more: boolean }> {
+  ): Promise<PageResult<T>> {
     const qb = this.em
       .createQueryBuilder(this.entity, 's')
       .where(`s.tenant_id = :tenantId AND s.state <> 'deleted'`, { tenantId });
     filter(qb);
-    if (page.after !== undefined) qb.andWhere('s.id > :after', { after: page.after });
-    const rows = await qb
-      .orderBy('s.id', 'ASC')
-      .limit(page.limit + 1)
-      .getMany();
-    return { items: rows.slice(0, page.limit), more: rows.length > page.limit };
+    return pageBy(qb, 's.id', page);
   }
-}
-
-function withLock<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, lock: RowLock): SelectQueryBuilder<T> {
-  if (lock === 'share') qb.setLock('pessimistic_read');
-  if (lock === 'update') qb.setLock('pessimistic_write');
-  return qb;
 }
 
 export class VolumeRepository extends StorageRepository<VolumeEntity> {
   constructor(em: EntityManager) {
     super(em, VolumeEntity, 'vol');
+  }
+
+  /** Writes a new volume row: empty, or restored from a snapshot by its host (initialVolumeState). */
+  insert(
+    v: {
+      tenantId: TenantId;
+      name: string;
+      sizeGib: number;
+      hostId: HostId;
+      sourceSnapshotId?: VolumeEntity['sourceSnapshotId'];
+    },
+    at: Date,
+  ): Promise<VolumeEntity> {
+    return this.em.save(
+      this.em.create(VolumeEntity, {
+        id: newId('vol'),
+        tenantId: v.tenantId,
+        name: v.name,
+        sizeGib: v.sizeGib,
+        backend: HOST_LOCAL_BACKEND,
+        hostId: v.hostId,
+        state: initialVolumeState(v.sourceSnapshotId != null),
+        sourceSnapshotId: v.sourceSnapshotId ?? null,
+        containerId: null,
+        mountPath: null,
+        deviceIndex: null,
+        error: null,
+        createdAt: at,
+        updatedAt: at,
+        deletedAt: null,
+      }),
+    );
+  }
+
+  /** Gives the volume to a container, mounted at `path` in device slot `slot`. */
+  async attach(
+    v: VolumeEntity,
+    containerId: ContainerId,
+    path: string,
+    slot: number,
+    at: Date,
+  ): Promise<void> {
+    v.containerId = containerId;
+    v.mountPath = path;
+    v.deviceIndex = slot;
+    v.updatedAt = at;
+    await this.em.save(v);
+  }
+
+  /** Once a container is gone (its VM too), its volumes are free for another writer. */
+  async releaseContainer(containerId: ContainerId): Promise<void> {
+    await this.em.query(
+      `UPDATE volumes SET container_id = NULL, mount_path = NULL, device_index = NULL, updated_at = now()
+        WHERE container_id = $1`,
+      [containerId],
+    );
   }
 
   /** The volumes mounted into these containers, by slot. */
@@ -69,5 +131,31 @@ export class VolumeRepository extends StorageRepository<VolumeEntity> {
 export class SnapshotRepository extends StorageRepository<SnapshotEntity> {
   constructor(em: EntityManager) {
     super(em, SnapshotEntity, 'snap');
+  }
+}
+
+/** What volumes and snapshots hold on each host's pool (hosts' capacity is in HostRepository). */
+export class StoragePoolRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  /**
+   * GiB that live volumes and snapshots hold on each host's pool: a volume its size (it may fill up), a
+   * snapshot what it stores once made (only the data it copied), its source's size while being made.
+   */
+  async reservedByHost(hostIds: readonly HostId[]): Promise<Map<HostId, number>> {
+    const out = new Map<HostId, number>();
+    if (hostIds.length === 0) return out;
+    const rows: { host_id: HostId; gib: string }[] = await this.em.query(
+      `SELECT host_id, SUM(size_gib) AS gib FROM (
+         SELECT host_id, size_gib FROM volumes WHERE host_id = ANY($1) AND state <> 'deleted'
+         UNION ALL
+         SELECT host_id, CASE WHEN stored_bytes IS NULL THEN size_gib
+                              ELSE GREATEST(1, CEIL(stored_bytes / 1073741824.0))::integer END
+           FROM snapshots WHERE host_id = ANY($1) AND state <> 'deleted'
+       ) s GROUP BY host_id`,
+      [hostIds],
+    );
+    for (const r of rows) out.set(r.host_id, Number(r.gib));
+    return out;
   }
 }

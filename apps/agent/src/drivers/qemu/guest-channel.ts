@@ -49,8 +49,8 @@ export class GuestChannel extends EventEmitter<GuestChannelEvents> {
     socket.on('error', () => undefined);
   }
 
-  static async connect(path: string, timeoutMs = 10_000): Promise<GuestChannel> {
-    return new GuestChannel(await connectWhenReady(path, timeoutMs));
+  static async connect(path: string, timeoutMs = 10_000, signal?: AbortSignal): Promise<GuestChannel> {
+    return new GuestChannel(await connectWhenReady(path, timeoutMs, signal));
   }
 
   get isClosed(): boolean {

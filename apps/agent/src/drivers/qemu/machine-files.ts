@@ -1,6 +1,8 @@
-import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { appendFile, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { LogLine, MachineSpec } from '../driver';
+import type { LogLine, MachineSpec, MachineStatus } from '../driver';
+import { removeStateFile, writeStateFile } from '../state-files';
+import { AGENT_SOCKET, PID_FILE, QMP_SOCKET } from './qemu-args';
 
 /** What the driver remembers of a machine across agent restarts (`state.json` in its directory). */
 export interface MachineState {
@@ -12,8 +14,6 @@ export interface MachineState {
   readonly boots: number;
 }
 
-let tmpCounter = 0;
-
 export const INITIAL_STATE: MachineState = {
   phase: 'created',
   pid: null,
@@ -23,9 +23,52 @@ export const INITIAL_STATE: MachineState = {
   boots: 0,
 };
 
+const PHASES: readonly MachineState['phase'][] = ['created', 'running', 'stopped'];
+
+/** A `state.json` as written by saveState; null for anything else (a torn or foreign file). */
+export function parseMachineState(text: string): MachineState | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof v !== 'object' || v === null) return null;
+  const s = v as Record<keyof MachineState, unknown>;
+  const intOrNull = (x: unknown) => x === null || Number.isInteger(x);
+  const timeOrNull = (x: unknown) => x === null || (typeof x === 'string' && !Number.isNaN(Date.parse(x)));
+  const valid =
+    PHASES.includes(s.phase as MachineState['phase']) &&
+    intOrNull(s.pid) &&
+    timeOrNull(s.startedAt) &&
+    timeOrNull(s.finishedAt) &&
+    intOrNull(s.exitCode) &&
+    Number.isInteger(s.boots);
+  return valid ? (v as MachineState) : null;
+}
+
+/**
+ * The machine's status as the Driver interface reports it. A running machine that has not reached
+ * its workload yet, or a stopped one whose end was not dated, counts from `now`.
+ */
+export function statusOf(s: MachineState, now: Date): MachineStatus {
+  switch (s.phase) {
+    case 'created':
+      return { state: 'created' };
+    case 'running':
+      return { state: 'running', startedAt: s.startedAt ? new Date(s.startedAt) : now };
+    case 'stopped':
+      return {
+        state: 'stopped',
+        exitCode: s.exitCode,
+        finishedAt: s.finishedAt ? new Date(s.finishedAt) : now,
+      };
+  }
+}
+
 /**
  * One machine's directory: spec, state, writable layer, sockets, console and workload logs.
- * State is written atomically (temp file + rename) so that a crash never leaves half a file.
+ * Spec and state are written atomically (state-files.ts) so that a crash never leaves half a file.
  */
 export class MachineFiles {
   constructor(readonly dir: string) {}
@@ -35,8 +78,7 @@ export class MachineFiles {
   }
 
   async init(spec: MachineSpec): Promise<void> {
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    await this.writeJson('spec.json', spec);
+    await writeStateFile(this.file('spec.json'), JSON.stringify(spec), { dirMode: 0o700, fileMode: 0o600 });
   }
 
   async spec(): Promise<MachineSpec> {
@@ -45,14 +87,23 @@ export class MachineFiles {
 
   async state(): Promise<MachineState | null> {
     try {
-      return JSON.parse(await readFile(this.file('state.json'), 'utf8')) as MachineState;
+      return parseMachineState(await readFile(this.file('state.json'), 'utf8'));
     } catch {
       return null;
     }
   }
 
   saveState(state: MachineState): Promise<void> {
-    return this.writeJson('state.json', state);
+    // Only init() makes the directory: a late event must not bring back a deleted machine's.
+    return writeStateFile(this.file('state.json'), JSON.stringify(state), {
+      fileMode: 0o600,
+      makeDir: false,
+    });
+  }
+
+  /** Removes what an earlier QEMU of this machine left (sockets, pid file), before the next one starts. */
+  async clearRuntimeFiles(): Promise<void> {
+    for (const f of [AGENT_SOCKET, QMP_SOCKET, PID_FILE]) await removeStateFile(this.file(f));
   }
 
   appendLog(line: LogLine): Promise<void> {
@@ -75,10 +126,12 @@ export class MachineFiles {
     });
   }
 
-  private async writeJson(name: string, value: unknown): Promise<void> {
-    // A temp name per write: two saves in flight must not rename each other's file.
-    const tmp = this.file(`${name}.${process.pid}.${++tmpCounter}.tmp`);
-    await writeFile(tmp, JSON.stringify(value), { mode: 0o600 });
-    await rename(tmp, this.file(name));
+  /** The end of one of QEMU's own files (its log), for an error message. */
+  async tail(name: string): Promise<string> {
+    try {
+      return (await readFile(this.file(name), 'utf8')).slice(-2000).trim();
+    } catch {
+      return '(no output)';
+    }
   }
 }

@@ -24,8 +24,15 @@ describe('QemuDriver (real microVMs)', () => {
   });
   const { kernel, initrd } = guestAssets();
   const drivers: QemuDriver[] = [];
-  const newDriver = () => {
-    const d = new QemuDriver({ machinesDir, kernel, initrd, accel: 'tcg', bootTimeoutMs: 120_000 });
+  const newDriver = (qemuBinary?: string) => {
+    const d = new QemuDriver({
+      machinesDir,
+      kernel,
+      initrd,
+      accel: 'tcg',
+      bootTimeoutMs: 120_000,
+      ...(qemuBinary ? { qemuBinary } : {}),
+    });
     drivers.push(d);
     return d;
   };
@@ -40,6 +47,10 @@ describe('QemuDriver (real microVMs)', () => {
     restartPolicy: 'no',
     rootfs: { path: rootfs, config: image },
   });
+
+  /** The QEMU pid the driver recorded (QEMU removes its pidfile when it exits; the state keeps it). */
+  const pidOf = (id: string) =>
+    (JSON.parse(readFileSync(path.join(machinesDir, id, 'state.json'), 'utf8')) as { pid: number }).pid;
 
   afterAll(async () => {
     for (const d of drivers) {
@@ -94,6 +105,8 @@ describe('QemuDriver (real microVMs)', () => {
     const d = newDriver();
     const polite = spec(['polite']);
     const stubborn = spec(['stubborn']);
+    const exits: MachineExit[] = [];
+    d.onExit((e) => exits.push(e));
     await d.create(polite);
     await d.create(stubborn);
     await Promise.all([d.start(polite.id), d.start(stubborn.id)]);
@@ -123,6 +136,70 @@ describe('QemuDriver (real microVMs)', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(1500);
     expect(await d.status(stubborn.id)).toMatchObject({ state: 'stopped', exitCode: 137 });
     expect((await d.logs(stubborn.id)).map((l) => l.text)).toContain('ignoring TERM');
+    // Ends that stop() brought about are its caller's to report, not the exit listeners'.
+    expect(exits).toEqual([]);
+  });
+
+  it('tells exit listeners of ends nobody asked for: a workload that exits, a QEMU killed from outside; copies a running disk over QMP', async () => {
+    const d = newDriver();
+    const exits: MachineExit[] = [];
+    d.onExit((e) => exits.push(e));
+    // Exits once the agent writes /tmp/go (writeFile), well after start() has returned.
+    const waiter = spec(['sh', '-c', 'echo waiting; while [ ! -f /tmp/go ]; do sleep 0.2; done; exit 7']);
+    // Writes /root/f on its first boot only, and syncs it: a hard kill loses the guest's page cache.
+    const victim = spec([
+      'sh',
+      '-c',
+      '[ -f /root/f ] || { echo data > /root/f; sync; }; echo victim up; sleep 3600',
+    ]);
+    await d.create(waiter);
+    await d.create(victim);
+    await Promise.all([d.start(waiter.id), d.start(victim.id)]);
+    await waitFor('waiting', async () => (await d.logs(waiter.id)).some((l) => l.text === 'waiting'), 30_000);
+    await waitFor(
+      'victim up',
+      async () => (await d.logs(victim.id)).some((l) => l.text === 'victim up'),
+      30_000,
+    );
+
+    const copy = path.join(work, 'victim-rw.qcow2');
+    expect(await d.backupDisk(victim.id, 'berth-rw', copy)).toBe(true);
+    expect(JSON.parse(execFileSync('qemu-img', ['info', '--output=json', copy]).toString())).toMatchObject({
+      format: 'qcow2',
+      'virtual-size': 1024 ** 3,
+    });
+
+    await d.writeFile(waiter.id, '/tmp/go', 'now');
+    await waitFor('the waiter to be heard exiting', () => Promise.resolve(exits.length > 0), 30_000);
+    expect(exits).toEqual([expect.objectContaining({ id: waiter.id, exitCode: 7 })]);
+    expect(await d.status(waiter.id)).toMatchObject({ state: 'stopped', exitCode: 7 });
+    const waiterPid = pidOf(waiter.id);
+    await waitFor("the waiter's QEMU to exit", () => Promise.resolve(!isAlive(waiterPid)), 15_000);
+
+    process.kill(pidOf(victim.id), 'SIGKILL');
+    await waitFor('the crash to be heard', () => Promise.resolve(exits.length > 1), 30_000);
+    expect(exits[1]).toEqual(expect.objectContaining({ id: victim.id, exitCode: null }));
+    expect(await d.status(victim.id)).toMatchObject({ state: 'stopped', exitCode: null });
+    expect(await d.backupDisk(victim.id, 'berth-rw', path.join(work, 'too-late.qcow2'))).toBe(false);
+    // A stopped machine starts again on its kept writable layer.
+    await d.start(victim.id);
+    expect((await d.exec(victim.id, { args: ['cat', '/root/f'], timeoutMs: 30_000 })).stdout).toBe('data\n');
+    await d.kill(victim.id);
+    expect(await d.status(victim.id)).toMatchObject({ state: 'stopped', exitCode: 137 });
+    expect(exits).toHaveLength(2);
+  });
+
+  it('fails a start whose QEMU dies during boot, saying how it ended, and leaves the machine stopped', async () => {
+    const d = newDriver('/bin/false');
+    const s = spec(['true']);
+    await d.create(s);
+    await expect(d.start(s.id)).rejects.toThrow(/^qemu exited with code 1 during boot/);
+    expect(await d.status(s.id)).toMatchObject({ state: 'stopped', exitCode: null });
+
+    const missing = newDriver(path.join(work, 'no-such-qemu'));
+    const t = spec(['true']);
+    await missing.create(t);
+    await expect(missing.start(t.id)).rejects.toThrow(/could not start/);
   });
 
   it('a new driver (an agent restart) re-adopts a running VM and kills QEMU processes nobody owns', async () => {

@@ -1,5 +1,6 @@
-import { TerminalDriverError, type ImageRunConfig, type MachineSpec } from '../driver';
-import type { ProcessSpec } from './guest-protocol';
+import { TerminalDriverError, type ExecRequest, type ImageRunConfig, type MachineSpec } from '../driver';
+import { guestDisks } from './disk-recipe';
+import type { ProcessSpec, StartSpec } from './guest-protocol';
 
 /**
  * The workload process as Docker would run it: the container's command replaces the image's CMD and
@@ -18,6 +19,39 @@ export function workloadProcess(spec: MachineSpec, image: ImageRunConfig): Proce
     env: mergeEnv(image.env, spec.env),
     ...(image.workdir ? { workdir: image.workdir } : {}),
     ...(image.user ? { user: image.user } : {}),
+  };
+}
+
+/**
+ * Everything berth-init needs to boot the machine and run its workload (workloadProcess()): the hostname,
+ * the disks, one line per NIC (`eth<i> <address>/<prefix> <gateway> <mtu>`) and /etc/hosts.
+ */
+export function startSpec(spec: MachineSpec, workload: ProcessSpec, timeMs: number): StartSpec {
+  return {
+    ...workload,
+    hostname: spec.name,
+    ...guestDisks(spec.volumes),
+    timeMs,
+    networks: (spec.interfaces ?? []).map(
+      (n, i) => `eth${i} ${n.address}/${n.prefixLength} ${n.gateway} ${n.mtu}`,
+    ),
+    ...(spec.hostsFile ? { hosts: spec.hostsFile } : {}),
+  };
+}
+
+/**
+ * A process run beside the workload: the container's environment (image's, then container's), then
+ * the request's; the request's workdir and user, else the image's.
+ */
+export function execProcess(spec: MachineSpec, req: ExecRequest): ProcessSpec {
+  const image = spec.rootfs?.config;
+  const workdir = req.workdir ?? image?.workdir;
+  const user = req.user ?? image?.user;
+  return {
+    args: req.args,
+    env: [...mergeEnv(image?.env ?? [], spec.env), ...(req.env ?? [])],
+    ...(workdir ? { workdir } : {}),
+    ...(user ? { user } : {}),
   };
 }
 

@@ -50,6 +50,18 @@ describe('HostLocalVolumeBackend', () => {
     expect(existsSync(`${drive.path}.new`)).toBe(false);
   });
 
+  it('replaces a half-made volume that a crash left, and removes one', async () => {
+    const file = path.join(dir, 'volumes', `${VOL2}.raw`);
+    writeFileSync(`${file}.new`, 'half a volume');
+    await backend.prepare({ id: VOL2, sizeGib: 1 });
+    expect(dumpe2fs(file)).toMatch(/Filesystem volume name:\s+berth-volume/);
+    expect(existsSync(`${file}.new`)).toBe(false);
+    writeFileSync(`${file}.new`, 'half a volume');
+    await backend.remove(VOL2);
+    expect(existsSync(`${file}.new`)).toBe(false);
+    expect(existsSync(file)).toBe(false);
+  });
+
   it('refuses anything but an id as a name, so no path leaves the pool', async () => {
     for (const id of ['../../etc/passwd', 'vol_x', `${VOL}/../x`, '']) {
       await expect(backend.prepare({ id, sizeGib: 1 })).rejects.toBeInstanceOf(TerminalVolumeError);

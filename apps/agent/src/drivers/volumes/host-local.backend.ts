@@ -10,6 +10,7 @@ import {
   type VolumeRef,
 } from '../../volumes/volume-backend';
 import { pathExists } from '../../util/path-exists';
+import { ensureSparseExt4, growExt4, inProgressPath } from '../sparse-ext4';
 
 const run = promisify(execFile);
 const GIB = 1024 ** 3;
@@ -54,29 +55,15 @@ export class HostLocalVolumeBackend implements VolumeBackend {
     const file = this.volumePath(v.id);
     if (!(await pathExists(file))) {
       await this.dirs();
-      const tmp = `${file}.new`;
-      await rm(tmp, { force: true });
-      await run('truncate', ['-s', `${v.sizeGib}G`, tmp]);
-      // No reserved blocks: the whole volume is the tenant's. Lazy init keeps the file sparse.
-      await run('mkfs.ext4', [
-        '-q',
-        '-F',
-        '-m',
-        '0',
-        '-L',
-        'berth-volume',
-        '-E',
-        'lazy_itable_init=1,lazy_journal_init=1,nodiscard',
-        tmp,
-      ]);
-      await rename(tmp, file);
+      // No reserved blocks: the whole volume is the tenant's.
+      await ensureSparseExt4(file, { sizeBytes: v.sizeGib * GIB, label: 'berth-volume', reservedPercent: 0 });
     }
     return { kind: 'file', path: file, format: 'raw' };
   }
 
   async remove(volumeId: string): Promise<void> {
     const file = this.volumePath(volumeId);
-    await rm(`${file}.new`, { force: true });
+    await rm(inProgressPath(file), { force: true });
     await rm(file, { force: true });
   }
 
@@ -89,7 +76,7 @@ export class HostLocalVolumeBackend implements VolumeBackend {
     if (await pathExists(target)) return { storedBytes: await allocatedBytes(target), live: false };
     // A volume never used yet is formatted first, so that its snapshot restores to a mountable volume.
     const source = await this.prepare(v);
-    const tmp = `${target}.new`;
+    const tmp = inProgressPath(target);
     await rm(tmp, { force: true });
     let wasLive = false;
     if (live) wasLive = await live.backupTo(tmp);
@@ -104,7 +91,7 @@ export class HostLocalVolumeBackend implements VolumeBackend {
 
   async removeSnapshot(snapshotId: string): Promise<void> {
     const file = this.snapshotPath(snapshotId);
-    await rm(`${file}.new`, { force: true });
+    await rm(inProgressPath(file), { force: true });
     await rm(file, { force: true });
   }
 
@@ -116,17 +103,13 @@ export class HostLocalVolumeBackend implements VolumeBackend {
       throw new TerminalVolumeError('snapshot/missing', `snapshot ${snapshotId} is not on this host`);
     }
     await this.dirs();
-    const tmp = `${file}.new`;
+    const tmp = inProgressPath(file);
     await rm(tmp, { force: true });
     // Raw output is sparse: runs of zeroes are skipped, not written.
     await run('qemu-img', ['convert', '-f', 'qcow2', '-O', 'raw', snapshot, tmp]);
     const want = v.sizeGib * GIB;
-    if ((await stat(tmp)).size < want) {
-      await run('truncate', ['-s', String(want), tmp]);
-      // A live snapshot is crash-consistent: replay its journal before growing the filesystem.
-      await fsck(tmp);
-      await run('resize2fs', ['-f', tmp]);
-    }
+    // A live snapshot is crash-consistent: growExt4 replays its journal before growing the filesystem.
+    if ((await stat(tmp)).size < want) await growExt4(tmp, want);
     await rename(tmp, file);
   }
 
@@ -159,14 +142,4 @@ function checkId(id: string): string {
 
 async function allocatedBytes(p: string): Promise<number> {
   return (await stat(p)).blocks * 512;
-}
-
-/** e2fsck exits 1 when it fixed something (a replayed journal): that is success here. */
-async function fsck(file: string): Promise<void> {
-  try {
-    await run('e2fsck', ['-f', '-y', file]);
-  } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    if (code !== 1) throw err;
-  }
 }

@@ -1,0 +1,241 @@
+import type { EntityManager } from 'typeorm';
+import type {
+  TenantId,
+  UsageCut,
+  UsageEffect,
+  UsageHistory,
+  UsageMeter,
+  UsageResourceType,
+} from '@berth/domain';
+import { usageIntervalId } from '../usage-interval-id';
+
+/** The resource a usage effect is written for. */
+export interface UsageResource {
+  readonly tenantId: TenantId | string;
+  readonly resourceType: UsageResourceType;
+  readonly resourceId: string;
+}
+
+/** An open interval as the billing worker's cut reads it. */
+export interface OpenUsageInterval extends UsageResource {
+  readonly id: string;
+  readonly meter: string;
+  readonly quantity: number;
+  readonly startedAt: Date;
+  readonly minSeconds: number;
+}
+
+/** A closed interval not yet sent to Stripe, with its tenant's Stripe customer. */
+export interface UnsentUsageInterval extends OpenUsageInterval {
+  readonly endedAt: Date;
+  readonly customer: string;
+}
+
+/** A sent interval as reconciliation resends it. */
+export interface SentUsageInterval {
+  readonly id: string;
+  readonly stripeValue: number;
+  readonly endedAt: Date;
+}
+
+/**
+ * The one writer of `usage_intervals`, for the API and the billing worker alike. The API writes the
+ * effects its planners dated (datedUsage in @berth/domain) inside the transaction that changes the
+ * resource, so a resource's state and its usage never disagree; the worker cuts, sends and reconciles.
+ * Idempotent: an interval's id is derived from resource, meter and start, so writing the same interval
+ * twice (a report delivered twice, a retried cut) is one row, and only an open interval is closed.
+ */
+export class UsageIntervalRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  /**
+   * The resource's usage so far, for its planner. Its open interval stays locked until the transaction
+   * ends, so the billing worker's hourly cut (which skips locked intervals) cannot move it between this
+   * read and the plan's write.
+   */
+  async lockHistory(resourceId: string): Promise<UsageHistory> {
+    const open: { started_at: Date }[] = await this.em.query(
+      `SELECT started_at FROM usage_intervals WHERE resource_id = $1 AND ended_at IS NULL
+        ORDER BY started_at DESC FOR UPDATE`,
+      [resourceId],
+    );
+    const ended: { last: Date | null }[] = await this.em.query(
+      `SELECT max(ended_at) AS last FROM usage_intervals WHERE resource_id = $1`,
+      [resourceId],
+    );
+    return { openSince: open[0]?.started_at ?? null, lastEndedAt: ended[0]?.last ?? null };
+  }
+
+  /** Writes a planned, dated effect. */
+  async apply(resource: UsageResource, effect: UsageEffect): Promise<void> {
+    switch (effect.kind) {
+      case 'none':
+        return;
+      case 'close':
+        return this.closeOpen(resource.resourceId, effect.at);
+      case 'open':
+        if (effect.closeOpenAt) await this.closeOpen(resource.resourceId, effect.closeOpenAt);
+        return this.open({ ...resource, ...effect });
+    }
+  }
+
+  /**
+   * Cuts an open interval (locked by lockOpenBefore) as planUsageCut decided: it ends at the cut and
+   * bills only its own seconds; its continuation opens with what remains of its minimum.
+   */
+  async cut(interval: OpenUsageInterval & { meter: UsageMeter }, cut: UsageCut): Promise<void> {
+    await this.em.query(`UPDATE usage_intervals SET ended_at = $2, min_seconds = 0 WHERE id = $1`, [
+      interval.id,
+      cut.endAt,
+    ]);
+    await this.open({
+      ...interval,
+      at: cut.continueAt,
+      minSeconds: cut.continuationMinSeconds,
+    });
+  }
+
+  /** Open intervals that started before `boundary`, oldest first, locked; ones locked elsewhere are skipped. */
+  async lockOpenBefore(boundary: Date, limit: number): Promise<OpenUsageInterval[]> {
+    const rows: RawInterval[] = await this.em.query(
+      `SELECT ${COLUMNS} FROM usage_intervals u WHERE u.ended_at IS NULL AND u.started_at < $1
+        ORDER BY u.started_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
+      [boundary, limit],
+    );
+    return rows.map(toInterval);
+  }
+
+  /** Closed, unsent intervals of tenants that have a Stripe customer, locked; ones locked elsewhere are skipped. */
+  async lockUnsent(limit: number): Promise<UnsentUsageInterval[]> {
+    const rows: (RawInterval & { ended_at: Date; customer: string })[] = await this.em.query(
+      `SELECT ${COLUMNS}, u.ended_at, t.stripe_customer_id AS customer
+         FROM usage_intervals u JOIN tenants t ON t.id = u.tenant_id
+        WHERE u.ended_at IS NOT NULL AND u.stripe_sent_at IS NULL AND t.stripe_customer_id IS NOT NULL
+        ORDER BY u.ended_at, u.id
+        LIMIT $1
+        FOR UPDATE OF u SKIP LOCKED`,
+      [limit],
+    );
+    return rows.map((r) => ({ ...toInterval(r), endedAt: r.ended_at, customer: r.customer }));
+  }
+
+  async markSent(id: string, value: number): Promise<void> {
+    await this.em.query(
+      `UPDATE usage_intervals SET stripe_sent_at = now(), stripe_value = $2 WHERE id = $1`,
+      [id, value],
+    );
+  }
+
+  async countUnsent(): Promise<number> {
+    const rows: { n: string }[] = await this.em.query(
+      `SELECT count(*) AS n FROM usage_intervals WHERE ended_at IS NOT NULL AND stripe_sent_at IS NULL`,
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /** Per tenant (with a Stripe customer) and meter, what was sent for intervals that ended in [from, to). */
+  async sentTotals(
+    from: Date,
+    to: Date,
+  ): Promise<{ tenantId: string; customer: string; meter: string; total: number }[]> {
+    const rows: { tenant_id: string; customer: string; meter: string; total: string }[] = await this.em.query(
+      `SELECT u.tenant_id, t.stripe_customer_id AS customer, u.meter, SUM(u.stripe_value) AS total
+         FROM usage_intervals u JOIN tenants t ON t.id = u.tenant_id
+        WHERE u.stripe_sent_at IS NOT NULL AND u.ended_at >= $1 AND u.ended_at < $2 AND t.stripe_customer_id IS NOT NULL
+        GROUP BY u.tenant_id, t.stripe_customer_id, u.meter ORDER BY u.tenant_id, u.meter`,
+      [from, to],
+    );
+    return rows.map((r) => ({
+      tenantId: r.tenant_id,
+      customer: r.customer,
+      meter: r.meter,
+      total: Number(r.total),
+    }));
+  }
+
+  /** A tenant's intervals on `meter` sent for what ended in [from, to), in the order they ended. */
+  async sentOf(tenantId: string, meter: UsageMeter, from: Date, to: Date): Promise<SentUsageInterval[]> {
+    const rows: { id: string; stripe_value: string; ended_at: Date }[] = await this.em.query(
+      `SELECT id, stripe_value, ended_at FROM usage_intervals
+        WHERE tenant_id = $1 AND meter = $2 AND stripe_sent_at IS NOT NULL AND ended_at >= $3 AND ended_at < $4
+        ORDER BY ended_at, id`,
+      [tenantId, meter, from, to],
+    );
+    return rows.map((r) => ({ id: r.id, stripeValue: Number(r.stripe_value), endedAt: r.ended_at }));
+  }
+
+  /**
+   * quantity x whole seconds (rounded up per interval) accrued by each resource up to `now`: GB-seconds
+   * for the storage meters.
+   */
+  async accruedBy(resourceIds: readonly string[], now: Date = new Date()): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    if (resourceIds.length === 0) return out;
+    const rows: { resource_id: string; total: string }[] = await this.em.query(
+      `SELECT resource_id,
+              SUM(quantity * CEIL(GREATEST(EXTRACT(EPOCH FROM (COALESCE(ended_at, $2::timestamptz) - started_at)), 0)))::bigint AS total
+         FROM usage_intervals
+        WHERE resource_id = ANY($1)
+        GROUP BY resource_id`,
+      [resourceIds, now],
+    );
+    for (const r of rows) out.set(r.resource_id, Number(r.total));
+    return out;
+  }
+
+  private async open(
+    u: UsageResource & { meter: UsageMeter; quantity: number; at: Date; minSeconds: number },
+  ): Promise<void> {
+    await this.em.query(
+      `INSERT INTO usage_intervals (id, tenant_id, resource_type, resource_id, meter, quantity, started_at, ended_at, min_seconds, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, now())
+       ON CONFLICT DO NOTHING`,
+      [
+        usageIntervalId(u.resourceId, u.meter, u.at),
+        u.tenantId,
+        u.resourceType,
+        u.resourceId,
+        u.meter,
+        u.quantity,
+        u.at,
+        u.minSeconds,
+      ],
+    );
+  }
+
+  /** Ends every open interval of the resource at `at` (never before it started). */
+  private async closeOpen(resourceId: string, at: Date): Promise<void> {
+    await this.em.query(
+      `UPDATE usage_intervals SET ended_at = GREATEST($2::timestamptz, started_at)
+        WHERE resource_id = $1 AND ended_at IS NULL`,
+      [resourceId, at],
+    );
+  }
+}
+
+const COLUMNS =
+  'u.id, u.tenant_id, u.resource_type, u.resource_id, u.meter, u.quantity, u.started_at, u.min_seconds';
+
+interface RawInterval {
+  id: string;
+  tenant_id: string;
+  resource_type: UsageResourceType;
+  resource_id: string;
+  meter: string;
+  quantity: number;
+  started_at: Date;
+  min_seconds: number;
+}
+
+function toInterval(r: RawInterval): OpenUsageInterval {
+  return {
+    id: r.id,
+    tenantId: r.tenant_id,
+    resourceType: r.resource_type,
+    resourceId: r.resource_id,
+    meter: r.meter,
+    quantity: r.quantity,
+    startedAt: r.started_at,
+    minSeconds: r.min_seconds,
+  };
+}
