@@ -97,9 +97,7 @@ export class OperationClaimService {
         operationId: op.id,
         operationKind: kind,
         spec,
-        registryCredentials: pulls
-          ? await this.work.loginForImage(em, hostId, c.tenantId as TenantId, c.image)
-          : null,
+        registryCredentials: pulls ? await this.work.loginForImage(em, hostId, c.tenantId, c.image) : null,
         dataplane: wires ? await this.dataplane.forHost(hostId, em) : null,
       },
       nudge,
