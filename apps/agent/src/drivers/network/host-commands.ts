@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 
+const OWN_NFT_PID_MEMORY_MS = 10 * 60_000;
+
 export interface CommandResult {
   readonly stdout: string;
   readonly stderr: string;
@@ -21,7 +23,20 @@ export class CommandError extends Error {
  * "hosts" as namespaces on one machine; a production host has none and runs them as they are).
  */
 export class HostCommands {
+  /** When each nft process this agent started was spawned, by pid (see isOwnNftProcess). */
+  private readonly nftPids = new Map<number, number>();
+
   constructor(readonly netns: string | null) {}
+
+  /**
+   * Whether `pid` is an nft process this agent started lately: `nft monitor` names the process behind
+   * each commit, and the firewall converger tells its own commits from anyone else's by it. `ip netns
+   * exec` execs the command in place, so the pid spawned is nft's own. Remembered for ten minutes, far
+   * longer than any nft run, and short enough that a recycled pid is not mistaken for ours.
+   */
+  isOwnNftProcess(pid: number): boolean {
+    return this.nftPids.has(pid);
+  }
 
   /** Wraps a command so that it runs in the host's namespace. */
   wrap(cmd: string, args: readonly string[]): [string, string[]] {
@@ -42,8 +57,16 @@ export class HostCommands {
           );
         else resolve({ stdout, stderr });
       });
+      // Recorded before nft can read its input, so before it can commit anything.
+      if (cmd === 'nft' && child.pid !== undefined) this.rememberNftProcess(child.pid);
       if (input !== undefined) child.stdin?.end(input);
     });
+  }
+
+  private rememberNftProcess(pid: number): void {
+    const now = Date.now();
+    for (const [old, at] of this.nftPids) if (now - at > OWN_NFT_PID_MEMORY_MS) this.nftPids.delete(old);
+    this.nftPids.set(pid, now);
   }
 
   ip(...args: string[]): Promise<CommandResult> {

@@ -370,6 +370,17 @@ describe('LinuxNetworkDriver (network namespaces, real packets)', () => {
       expect(await pass()).toEqual(['unchanged', 'unchanged']);
     });
 
+    it("re-applies after another process's commit even when berth's tables list as before", async () => {
+      // The case a listing cannot catch: a change that lands between the agent's apply and its listing
+      // of the result is in that listing, so comparing listings would keep it for ever. Here the other
+      // process's commits leave berth's tables as they were, so only the commit's author gives it away.
+      expect(await pass()).toEqual(['unchanged', 'unchanged']);
+      for (const h of [ns.h1, ns.h2]) nft(h, 'add table inet bystander\ndelete table inet bystander\n');
+      expect(await pass()).toEqual(['repaired', 'repaired']);
+      isolated();
+      expect(await pass()).toEqual(['unchanged', 'unchanged']);
+    });
+
     it("ignores another table's accept at any priority: berth's drop still wins", async () => {
       const rogue = [
         'table inet rogue {',
@@ -392,6 +403,10 @@ describe('LinuxNetworkDriver (network namespaces, real packets)', () => {
       ].join('\n');
       for (const h of [ns.h1, ns.h2]) nft(h, rogue);
       try {
+        isolated();
+        // Another process committed, so the agent re-applies its own tables (it cannot know what a
+        // commit it did not make did to them); it leaves the other table alone, and its drop wins.
+        expect(await pass()).toEqual(['repaired', 'repaired']);
         isolated();
         expect(await pass()).toEqual(['unchanged', 'unchanged']);
       } finally {

@@ -227,7 +227,8 @@ export class LinuxNetworkDriver {
 
   /**
    * Makes berth's nftables tables the given ruleset (a whole one, from renderRuleset), judged from
-   * the kernel's state: applies it (atomically, `nft -f`) when it is not the ruleset last applied, or
+   * the kernel's state: applies it (atomically, `nft -f`) when it is not the ruleset last applied, when
+   * the change watch saw a commit by another process (its pid is not one of the agent's nft runs), or
    * when the kernel's listing of berth's tables differs from the listing taken right after that apply
    * (the ruleset flushed, a chain deleted, a rule added or edited on the host). The kernel's state is
    * read (one `nft -j list ruleset`) when the change watch reports any commit since the last pass, or
@@ -244,12 +245,16 @@ export class LinuxNetworkDriver {
       // Let the change watch's pending output in first: a change committed just before this pass counts.
       await oneIoPoll();
       const maybeChanged = this.changes.takeChanged();
-      if (!maybeChanged && ++this.passesWithoutRead < FULL_READ_EVERY_PASSES) return 'unchanged';
-      this.passesWithoutRead = 0;
-      if ((await this.berthTablesDigest()) === last.digest) return 'unchanged';
-      this.opts.log(
-        "firewall: berth's nftables tables were changed outside the agent (flushed or edited); re-applying its ruleset",
-      );
+      if (this.changes.takeForeign()) {
+        this.opts.log("firewall: another process committed to nftables; re-applying berth's ruleset");
+      } else {
+        if (!maybeChanged && ++this.passesWithoutRead < FULL_READ_EVERY_PASSES) return 'unchanged';
+        this.passesWithoutRead = 0;
+        if ((await this.berthTablesDigest()) === last.digest) return 'unchanged';
+        this.opts.log(
+          "firewall: berth's nftables tables were changed outside the agent (flushed or edited); re-applying its ruleset",
+        );
+      }
     }
     // Forget the previous apply first: if this one fails, the next pass must apply again.
     this.firewall = null;

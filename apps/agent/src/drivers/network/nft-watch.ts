@@ -12,6 +12,9 @@ import type { HostCommands } from './host-commands';
 export class NftChangeWatch {
   private child: ChildProcess | null = null;
   private changed = true;
+  /** A commit by a process other than the agent's own nft runs was seen since the last take. */
+  private foreign = false;
+  private partialLine = '';
   /** Passes left before silence is trusted after a (re)start. */
   private warmup = 0;
 
@@ -24,7 +27,10 @@ export class NftChangeWatch {
     const [file, argv] = this.sh.wrap('setpriv', ['--pdeathsig', 'KILL', 'nft', 'monitor']);
     const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     const mark = () => (this.changed = true);
-    child.stdout.on('data', mark);
+    child.stdout.on('data', (chunk: Buffer) => {
+      mark();
+      this.readLines(chunk.toString());
+    });
     child.stderr.on('data', mark);
     const gone = () => {
       if (this.child === child) this.child = null;
@@ -35,6 +41,27 @@ export class NftChangeWatch {
     this.child = child;
     this.changed = true;
     this.warmup = 1;
+  }
+
+  private readLines(text: string): void {
+    const lines = (this.partialLine + text).split('\n');
+    this.partialLine = lines.pop() ?? '';
+    for (const line of lines) {
+      const commit = parseGenerationLine(line);
+      if (commit && !this.sh.isOwnNftProcess(commit.pid)) this.foreign = true;
+    }
+  }
+
+  /**
+   * Whether anyone but the agent committed to the ruleset since the previous call. Such a commit is
+   * re-applied over whatever it did, without comparing listings: a change that landed between the
+   * agent's apply and its listing of the result would be in that listing, and so in the digest every
+   * later pass compares with, and would never be undone.
+   */
+  takeForeign(): boolean {
+    const foreign = this.foreign;
+    this.foreign = false;
+    return foreign;
   }
 
   /** Whether the ruleset may have changed since the previous call (restarting the watch if it is down). */
@@ -58,4 +85,10 @@ export class NftChangeWatch {
     child.kill('SIGTERM');
     await ended;
   }
+}
+
+/** `# new generation 12 by process 4002 (nft)`, as `nft monitor` prints after each commit. */
+export function parseGenerationLine(line: string): { generation: number; pid: number } | null {
+  const m = /^# new generation (\d+) by process (\d+)\b/.exec(line.trim());
+  return m ? { generation: Number(m[1]), pid: Number(m[2]) } : null;
 }
