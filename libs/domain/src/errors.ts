@@ -106,6 +106,19 @@ export function isDomainError(e: unknown): e is DomainError {
   return e instanceof DomainError;
 }
 
+/** The image pipeline's coded failures (the agent's registry client, unpacking): what a pull can fail with. */
+export const IMAGE_ERROR_CODES = [
+  'image/invalid_reference',
+  'image/not_found',
+  'image/unauthorized',
+  'image/registry_unreachable',
+  'image/digest_mismatch',
+  'image/unsupported',
+  'image/unpack_failed',
+  'image/registry_forbidden',
+  'image/insecure_realm',
+] as const;
+
 /**
  * Every code an operation can end `failed` with (`error.code` of GET /v1/operations/:id): what hosts'
  * agents report (their faults, libs of the image pipeline, drivers, volume backends) and what the API
@@ -125,15 +138,7 @@ export const OPERATION_ERROR_CODES = [
   'image/missing',
   'image/no_command',
   // the image pipeline
-  'image/invalid_reference',
-  'image/not_found',
-  'image/unauthorized',
-  'image/registry_unreachable',
-  'image/digest_mismatch',
-  'image/unsupported',
-  'image/unpack_failed',
-  'image/registry_forbidden',
-  'image/insecure_realm',
+  ...IMAGE_ERROR_CODES,
   // volume backends and storage work
   'storage/incomplete',
   'snapshot/missing',

@@ -1,17 +1,10 @@
 // Coded errors of the image pipeline. The codes follow the `area/reason` spelling of
 // libs/domain's ERROR_STATUS so that the API can surface them as they are.
 
-export const IMAGE_ERROR_CODES = [
-  'image/invalid_reference',
-  'image/not_found',
-  'image/unauthorized',
-  'image/registry_unreachable',
-  'image/digest_mismatch',
-  'image/unsupported',
-  'image/unpack_failed',
-  'image/registry_forbidden',
-  'image/insecure_realm',
-] as const;
+import { IMAGE_ERROR_CODES } from '@berth/domain';
+
+// The list is the domain's, so the public catalogue of operation errors names the same codes.
+export { IMAGE_ERROR_CODES };
 
 export type ImageErrorCode = (typeof IMAGE_ERROR_CODES)[number];
 
