@@ -8,6 +8,8 @@ export * from './repositories/container.repository';
 export * from './repositories/operation.repository';
 export * from './repositories/api-key.repository';
 export * from './repositories/network.repository';
+export * from './repositories/ip-allocation.repository';
+export * from './repositories/container-networking.repository';
 export * from './repositories/security-group.repository';
 export * from './repositories/floating-ip.repository';
 export * from './repositories/storage.repository';

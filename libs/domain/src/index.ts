@@ -11,6 +11,7 @@ export * from './restart-policy';
 export * from './container-name';
 export * from './ipv4';
 export * from './mac';
+export * from './network-addressing';
 export * from './security-rules';
 export * from './volumes';
 export * from './container-volumes';
