@@ -16,4 +16,5 @@ export * from './repositories/storage.repository';
 export * from './repositories/host.repository';
 export * from './repositories/image.repository';
 export * from './repositories/usage-interval.repository';
+export * from './repositories/tenant-quota.repository';
 export * from './usage-interval-id';

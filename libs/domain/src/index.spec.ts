@@ -86,6 +86,9 @@ const EXPECTED_VALUES = [
   'newMac',
   'isValidMac',
   'isLocalUnicastMac',
+  // network addressing
+  'chooseNetworkBlock',
+  'chooseNicAddress',
   // security rules
   'RULE_DIRECTIONS',
   'RULE_PROTOCOLS',
@@ -94,7 +97,6 @@ const EXPECTED_VALUES = [
   // quotas
   'QUOTA_LIMITS',
   'MAX_QUOTA',
-  'isQuotaLimit',
   'quotaExceeded',
 ] as const;
 
