@@ -4,6 +4,7 @@ export * from './migrate';
 export * from './transaction';
 export * from './pagination';
 export * from './row-lock';
+export * from './last-use';
 export * from './repositories/container.repository';
 export * from './repositories/operation.repository';
 export * from './repositories/api-key.repository';

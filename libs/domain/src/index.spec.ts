@@ -98,6 +98,9 @@ const EXPECTED_VALUES = [
   'QUOTA_LIMITS',
   'MAX_QUOTA',
   'quotaExceeded',
+  // credentials' last use
+  'LAST_USED_RESOLUTION_MS',
+  'lastUseWorthRecording',
 ] as const;
 
 // Types other packages import from @berth/domain.

@@ -21,3 +21,4 @@ export * from './reserved-usage';
 export * from './pricing';
 export * from './image-registry';
 export * from './quotas';
+export * from './last-use';
