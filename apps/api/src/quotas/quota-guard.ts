@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { QuotasView } from '@berth/contracts';
-import { TenantQuotaRepository, type QuotaOverrides } from '@berth/db';
+import { TenantQuotaRepository, TenantRepository, type QuotaOverrides } from '@berth/db';
 import {
   DomainError,
   QUOTA_LIMITS,
@@ -24,10 +24,10 @@ import {
 
 /** The tenant's overrides (null where it has the default); with `lock`, its row stays locked. */
 async function loadOverrides(em: EntityManager, tenantId: TenantId, lock: boolean): Promise<QuotaOverrides> {
-  const repo = new TenantQuotaRepository(em);
-  const exists = lock ? await repo.lockTenantForCreate(tenantId) : await repo.tenantExists(tenantId);
+  const tenants = new TenantRepository(em);
+  const exists = lock ? await tenants.lockForCreate(tenantId) : await tenants.exists(tenantId);
   if (!exists) throw new DomainError('tenant/not_found', `tenant ${tenantId} does not exist`);
-  return repo.overridesOf(tenantId);
+  return new TenantQuotaRepository(em).overridesOf(tenantId);
 }
 
 function effective(

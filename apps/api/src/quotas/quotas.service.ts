@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { QuotasView } from '@berth/contracts';
-import { inTransaction, TenantQuotaRepository, type QuotaOverrides } from '@berth/db';
+import { inTransaction, TenantQuotaRepository, TenantRepository, type QuotaOverrides } from '@berth/db';
 import { DomainError, type TenantId } from '@berth/domain';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 import { quotasOf } from './quota-guard';
@@ -26,7 +26,7 @@ export class QuotasService {
   async set(tenantId: string, patch: QuotaOverrides): Promise<QuotasView> {
     return inTransaction(this.ds, async (em) => {
       const quotas = new TenantQuotaRepository(em);
-      if (!(await quotas.tenantExists(tenantId))) {
+      if (!(await new TenantRepository(em).exists(tenantId))) {
         throw new DomainError('tenant/not_found', `tenant ${tenantId} does not exist`);
       }
       await quotas.setOverrides(tenantId as TenantId, patch);

@@ -5,10 +5,11 @@ import { createTestDatabase } from '@berth/testing';
 import { dataSourceOptions } from '../data-source-options';
 import { inTransaction } from '../transaction';
 import { TenantQuotaRepository } from './tenant-quota.repository';
+import { TenantRepository } from './tenant.repository';
 
 jest.setTimeout(60_000);
 
-describe('TenantQuotaRepository', () => {
+describe('TenantQuotaRepository, and the tenant row lock it counts under', () => {
   let ds: DataSource;
   let dropDatabase: () => Promise<void> = () => Promise.resolve();
   const tenantId = newId('ten') as TenantId;
@@ -59,12 +60,10 @@ describe('TenantQuotaRepository', () => {
     });
   });
 
-  it("lockTenantForCreate serialises a tenant's creates but lets rows referencing the tenant be inserted", async () => {
+  it("TenantRepository.lockForCreate serialises a tenant's creates but lets rows referencing the tenant be inserted", async () => {
     await inTransaction(ds, async (em) => {
-      expect(await new TenantQuotaRepository(em).lockTenantForCreate(tenantId)).toBe(true);
-      expect(await inAnother((o) => new TenantQuotaRepository(o).lockTenantForCreate(tenantId))).toBe(
-        'blocked',
-      );
+      expect(await new TenantRepository(em).lockForCreate(tenantId)).toBe(true);
+      expect(await inAnother((o) => new TenantRepository(o).lockForCreate(tenantId))).toBe('blocked');
       // FOR NO KEY UPDATE, not FOR UPDATE: the FOR KEY SHARE of a referencing insert does not wait.
       const inserted = await inAnother(async (o) => {
         await o.query(
@@ -84,11 +83,13 @@ describe('TenantQuotaRepository', () => {
     );
   });
 
-  it('says when there is no such tenant', async () => {
+  it('says when there is no such tenant, and reads the billing standing', async () => {
+    expect(await new TenantRepository(ds.manager).billingStatusOf(tenantId)).toBe('active');
     const missing = newId('ten') as TenantId;
-    expect(await new TenantQuotaRepository(ds.manager).tenantExists(missing)).toBe(false);
+    expect(await new TenantRepository(ds.manager).exists(missing)).toBe(false);
     await inTransaction(ds, async (em) => {
-      expect(await new TenantQuotaRepository(em).lockTenantForCreate(missing)).toBe(false);
+      expect(await new TenantRepository(em).lockForCreate(missing)).toBe(false);
     });
+    expect(await new TenantRepository(ds.manager).billingStatusOf(missing)).toBeNull();
   });
 });

@@ -1,6 +1,5 @@
 import type { EntityManager } from 'typeorm';
 import { CONTAINER_HOLDS_CAPACITY, QUOTA_LIMITS, type QuotaLimit, type TenantId } from '@berth/domain';
-import { TenantEntity } from '../entities/tenant.entity';
 import { TenantQuotaEntity } from '../entities/tenant-quota.entity';
 
 /** The operator's overrides, by limit (the entity's properties are named as the limits); null is the default. */
@@ -20,31 +19,9 @@ const USAGE_SQL: Readonly<Record<QuotaLimit, string>> = {
   networks: `(SELECT count(*) FROM networks WHERE tenant_id = $1 AND deleted_at IS NULL)`,
 };
 
-/** A tenant's quota overrides (tenant_quotas) and what it holds against them. */
+/** A tenant's quota overrides (tenant_quotas) and what it holds against them (its row's lock is TenantRepository's). */
 export class TenantQuotaRepository {
   constructor(private readonly em: EntityManager) {}
-
-  /** Whether the tenant exists. */
-  tenantExists(tenantId: string): Promise<boolean> {
-    return this.em.existsBy(TenantEntity, { id: tenantId as TenantId });
-  }
-
-  /**
-   * Locks the tenant's row until the transaction ends, so that the creates of one tenant are serialised
-   * from the quota count to the commit; says whether the tenant exists. Deliberately not the RowLock
-   * idiom: FOR NO KEY UPDATE, not FOR UPDATE, does not conflict with the FOR KEY SHARE locks that
-   * inserting rows referencing the tenant takes, so rows written earlier in a transaction never make a
-   * create wait on another in a cycle.
-   */
-  async lockTenantForCreate(tenantId: TenantId): Promise<boolean> {
-    const row = await this.em
-      .createQueryBuilder(TenantEntity, 't')
-      .select('t.id')
-      .where('t.id = :tenantId', { tenantId })
-      .setLock('for_no_key_update', undefined, ['t'])
-      .getOne();
-    return row !== null;
-  }
 
   /** The tenant's overrides; every limit is null when the operator set none. */
   async overridesOf(tenantId: TenantId): Promise<QuotaOverrides> {
