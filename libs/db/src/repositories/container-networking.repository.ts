@@ -37,6 +37,16 @@ export class ContainerNetworkingRepository {
     return rows.map((r) => ({ containerId: r.container_id, groupId: r.group_id }));
   }
 
+  /** Names of up to `limit` live containers wearing the group, by name. */
+  async liveMemberNames(groupId: SecurityGroupId, limit: number): Promise<string[]> {
+    const rows: { name: string }[] = await this.em.query(
+      `SELECT c.name FROM container_security_groups m JOIN containers c ON c.id = m.container_id
+        WHERE m.group_id = $1 AND c.state <> 'deleted' ORDER BY c.name LIMIT $2`,
+      [groupId, limit],
+    );
+    return rows.map((r) => r.name);
+  }
+
   /**
    * Frees what a deleted container held: its addresses and MACs, its group attachments, and the
    * floating IP it had (the tenant keeps the floating IP, detached). Idempotent.
