@@ -111,6 +111,10 @@ describe('IpAllocationRepository and ContainerNetworkingRepository', () => {
       true,
     );
     expect((await nics.addressesOn(networkId)).sort()).toEqual(['10.40.0.2', '10.40.0.3']);
+    expect(await nics.hasNic(a)).toBe(true);
+    expect(await nics.hasNic(await container('bare'))).toBe(false);
+    expect(await nics.liveContainerNamesOn(networkId, 4)).toEqual(['a', 'b']);
+    expect(await nics.liveContainerNamesOn(networkId, 1)).toEqual(['a']);
     expect(await nics.nicsOf([b])).toEqual([
       { containerId: b, networkId, networkName: 'back', ip: '10.40.0.3', mac: '52:54:00:00:00:0b' },
     ]);

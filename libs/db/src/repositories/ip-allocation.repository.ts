@@ -39,6 +39,25 @@ export class IpAllocationRepository {
     return inserted.length === 1;
   }
 
+  /** Names of up to `limit` live containers with a NIC on the network, by name. */
+  async liveContainerNamesOn(networkId: NetworkId, limit: number): Promise<string[]> {
+    const rows: { name: string }[] = await this.em.query(
+      `SELECT c.name FROM ip_allocations a JOIN containers c ON c.id = a.container_id
+        WHERE a.network_id = $1 AND c.state <> 'deleted' ORDER BY c.name LIMIT $2`,
+      [networkId, limit],
+    );
+    return rows.map((r) => r.name);
+  }
+
+  /** Whether the container has any NIC. */
+  async hasNic(containerId: ContainerId): Promise<boolean> {
+    const rows: unknown[] = await this.em.query(
+      `SELECT 1 FROM ip_allocations WHERE container_id = $1 LIMIT 1`,
+      [containerId],
+    );
+    return rows.length > 0;
+  }
+
   /** Frees the container's addresses and MACs; idempotent. */
   async releaseContainer(containerId: ContainerId): Promise<void> {
     await this.em.query(`DELETE FROM ip_allocations WHERE container_id = $1`, [containerId]);
