@@ -78,7 +78,7 @@ function dataplane(ports: number, rules: 'shared' | 'distinct'): AgentDataplane 
       privateIp: p.ip,
       containerId: p.containerId,
     }));
-  return { hostId: 'hst_bench', networks, ports: nics, floatingIps };
+  return { hostId: 'hst_bench', readAt: new Date().toISOString(), networks, ports: nics, floatingIps };
 }
 
 async function main(): Promise<void> {

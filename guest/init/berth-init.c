@@ -10,6 +10,12 @@
  *
  * Small and static on purpose: libc only, no allocation after start-up beyond fixed tables.
  * The wire format is in protocol.h.
+ *
+ * Template mode (`berth.template` on the kernel command line, docs/vm-templates.md): init stops at
+ * the template point (channel open, no disk read, no identity applied), says so on the console and
+ * waits for START like a cold boot. The agent snapshots it there; every clone restored from the
+ * snapshot resumes in that wait, and on START first reseeds the RNG with the host's bytes, sets the
+ * clock and re-probes its disks (the template's were empty placeholders), then goes on as a cold boot.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -17,6 +23,7 @@
 #include <dirent.h>
 #include <grp.h>
 #include <net/if.h>
+#include <net/if_arp.h>
 #include <net/route.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -39,6 +46,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/random.h>
 
 #include "protocol.h"
 
@@ -55,9 +63,11 @@ struct spec {
   char *envs[MAX_ITEMS];
   int nenvs;
   char *workdir, *user, *hostname, *time_ms, *root_ro, *root_rw, *hosts, *resolv;
-  char *path, *content;
+  char *path, *content, *entropy;
   char *nets[16];
   int nnets;
+  char *macs[16];
+  int nmacs;
   char *mounts[32]; /* "dev\0path\0fstype" */
   int nmounts;
 };
@@ -75,6 +85,8 @@ struct proc {
 static int chan = -1;
 static struct proc procs[MAX_PROCS];
 static int workload_done = 0;
+/* Booted to become a template (see the top of this file). */
+static int template_mode = 0;
 
 static long long now_ms(void) {
   struct timespec ts;
@@ -285,6 +297,8 @@ static int parse_spec(unsigned char *buf, uint32_t len, struct spec *s) {
       case T_RESOLV: s->resolv = v; break;
       case T_PATH: s->path = v; break;
       case T_CONTENT: s->content = v; break;
+      case T_ENTROPY: s->entropy = v; break;
+      case T_MAC: if (s->nmacs < 16) s->macs[s->nmacs++] = v; break;
       default: break; /* unknown tags are skipped: newer agents may send more */
     }
     off += 5 + l;
@@ -294,6 +308,58 @@ static int parse_spec(unsigned char *buf, uint32_t len, struct spec *s) {
 }
 
 /* ---------- the machine ---------- */
+
+/* Every clone of a template resumes with the template's RNG state: mix in the host's fresh bytes
+ * (credited) and force the CRNG to re-key now, so no process of the container ever sees the
+ * template's random stream. Must run before anything else of the container does. */
+static void reseed_rng(const char *hex) {
+  if (!hex) return;
+  static union {
+    struct rand_pool_info info;
+    unsigned char raw[sizeof(struct rand_pool_info) + 256];
+  } e;
+  unsigned char *buf = (unsigned char *)e.info.buf;
+  size_t n = 0;
+  unsigned int byte;
+  while (n < 256 && sscanf(hex + 2 * n, "%2x", &byte) == 1 && hex[2 * n + 1]) buf[n++] = (unsigned char)byte;
+  e.info.entropy_count = (int)(n * 8);
+  e.info.buf_size = (int)n;
+  int fd = open("/dev/urandom", O_RDWR | O_CLOEXEC);
+  /* Said either way: the agent (and its tests) can tell that a clone's RNG was re-keyed. */
+  if (fd < 0 || n == 0 || ioctl(fd, RNDADDENTROPY, &e.info) != 0 || ioctl(fd, RNDRESEEDCRNG) != 0)
+    say(G_LOG, 0, "reseeding the RNG with %zu host bytes: %s", n, strerror(errno));
+  else
+    say(G_LOG, 0, "RNG reseeded with %zu host bytes", n);
+  if (fd >= 0) close(fd);
+}
+
+static void write_sysfs(const char *path, const char *value) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || write_all(fd, value, strlen(value)) != 0) say(G_LOG, 0, "write %s to %s: %s", value, path, strerror(errno));
+  if (fd >= 0) close(fd);
+}
+
+/* A clone's disks are its own, but the kernel probed the template's empty placeholders (capacity 0):
+ * unbind and bind every virtio-blk device so that the kernel reads the real capacities before anything
+ * is mounted. Disks are found by serial afterwards, so their new names do not matter. */
+static void reprobe_disks(void) {
+  const char *drv = "/sys/bus/virtio/drivers/virtio_blk";
+  char names[32][256];
+  int n = 0;
+  DIR *d = opendir(drv);
+  if (!d) return;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL && n < 32)
+    if (strncmp(e->d_name, "virtio", 6) == 0) snprintf(names[n++], sizeof names[0], "%s", e->d_name);
+  closedir(d);
+  char path[256];
+  for (int i = 0; i < n; i++) {
+    snprintf(path, sizeof path, "%s/unbind", drv);
+    write_sysfs(path, names[i]);
+    snprintf(path, sizeof path, "%s/bind", drv);
+    write_sysfs(path, names[i]);
+  }
+}
 
 static void set_clock(const char *ms) {
   if (!ms) return;
@@ -333,6 +399,26 @@ static int set_mtu(int sock, const char *ifname, int mtu) {
   snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname);
   ifr.ifr_mtu = mtu;
   return ioctl(sock, SIOCSIFMTU, &ifr);
+}
+
+/* "ifname aa:bb:cc:dd:ee:ff": a clone's NIC has its template's MAC until this sets the container's
+ * (before the link is up; virtio-net passes it on to QEMU, whose receive filter then matches it). */
+static void set_mac(const char *desc) {
+  char ifname[IFNAMSIZ] = {0};
+  unsigned int b[6];
+  if (sscanf(desc, "%15s %x:%x:%x:%x:%x:%x", ifname, &b[0], &b[1], &b[2], &b[3], &b[4], &b[5]) != 7) {
+    say(G_LOG, 0, "bad MAC spec: %s", desc);
+    return;
+  }
+  int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (sock < 0) return;
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname);
+  ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+  for (int i = 0; i < 6; i++) ifr.ifr_hwaddr.sa_data[i] = (char)b[i];
+  if (ioctl(sock, SIOCSIFHWADDR, &ifr) != 0) say(G_LOG, 0, "MAC of %s: %s", ifname, strerror(errno));
+  close(sock);
 }
 
 /* "ifname addr/prefix [gateway [mtu]]", gateway "-" for none */
@@ -661,6 +747,7 @@ int main(void) {
       fprintf(stderr, "berth-init: probe ok\n");
       power_off();
     }
+    template_mode = strstr(cmdline, "berth.template") != NULL;
   }
 
   chan = open_channel();
@@ -675,6 +762,10 @@ int main(void) {
   sigprocmask(SIG_BLOCK, &mask, NULL);
   int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
   signal(SIGPIPE, SIG_IGN);
+
+  /* The template point: the agent snapshots the machine once it reads this on the console. The first
+   * READY below blocks until a host connects, which only happens in a clone. */
+  if (template_mode) fprintf(stderr, "berth-init: template point\n");
 
   /* Announce until START arrives: the host may connect after our first READY. */
   char version[8];
@@ -705,7 +796,9 @@ int main(void) {
     send_exit(0, 125);
     power_off();
   }
+  reseed_rng(start.entropy);
   set_clock(start.time_ms);
+  if (template_mode) reprobe_disks();
   if (start.hostname) sethostname(start.hostname, strlen(start.hostname));
   {
     int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -714,6 +807,7 @@ int main(void) {
       close(sock);
     }
   }
+  for (int i = 0; i < start.nmacs; i++) set_mac(start.macs[i]);
   for (int i = 0; i < start.nnets; i++) configure_net(start.nets[i]);
   if (setup_root(&start) != 0) {
     send_exit(0, 125);

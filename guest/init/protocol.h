@@ -49,6 +49,8 @@ enum {
   T_RESOLV = 12,  /* the container's /etc/resolv.conf contents */
   T_PATH = 13,    /* WRITE_FILE: absolute path inside the container */
   T_CONTENT = 14, /* WRITE_FILE: the file's new contents */
+  T_ENTROPY = 15, /* START of a clone: fresh host random bytes as hex; init reseeds the kernel's RNG with them first */
+  T_MAC = 16,     /* START of a clone: "ifname aa:bb:cc:dd:ee:ff": the NIC's MAC (a clone's NICs come up with the template's) */
 };
 
 #endif

@@ -441,20 +441,6 @@ function foreignRoutes(
       path: `/v1/agent/containers/${a.containerId}/events`,
       body: { event: 'exited', exitCode: 137, at: new Date().toISOString(), generation: 1 },
     },
-    { route: 'GET /v1/agent/execs/{operationId}', method: 'GET', path: `/v1/agent/execs/${a.operationId}` },
-    {
-      route: 'POST /v1/agent/execs/{operationId}/result',
-      method: 'POST',
-      path: `/v1/agent/execs/${a.operationId}/result`,
-      body: { exitCode: 0, stdout: 'forged' },
-    },
-    { route: 'GET /v1/agent/images/{id}', method: 'GET', path: `/v1/agent/images/${a.imageId}` },
-    {
-      route: 'POST /v1/agent/images/{id}/result',
-      method: 'POST',
-      path: `/v1/agent/images/${a.imageId}/result`,
-      body: { operationId: a.operationId, error: { code: 'x', message: 'forged' } },
-    },
     {
       route: 'GET /v1/agent/registry-credentials',
       method: 'GET',
@@ -462,21 +448,16 @@ function foreignRoutes(
     },
     { route: 'GET /v1/agent/storage', method: 'GET', path: '/v1/agent/storage' },
     {
-      route: 'GET /v1/agent/storage/{operationId}',
-      method: 'GET',
-      path: `/v1/agent/storage/${a.operationId}`,
+      route: 'POST /v1/agent/operations/{operationId}/claim',
+      method: 'POST',
+      path: `/v1/agent/operations/${a.operationId}/claim`,
+      body: { at: new Date().toISOString() },
     },
     {
-      route: 'POST /v1/agent/storage/{operationId}/result',
+      route: 'POST /v1/agent/operations/{operationId}/result',
       method: 'POST',
-      path: `/v1/agent/storage/${a.operationId}/result`,
-      body: { error: { code: 'x', message: 'forged' } },
-    },
-    {
-      route: 'POST /v1/agent/operations/{operationId}/progress',
-      method: 'POST',
-      path: `/v1/agent/operations/${a.operationId}/progress`,
-      body: { phase: 'forged' },
+      path: `/v1/agent/operations/${a.operationId}/result`,
+      body: { type: 'failure', error: { code: 'x', message: 'forged' } },
     },
   ];
 }

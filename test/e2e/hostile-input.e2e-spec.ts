@@ -337,7 +337,7 @@ describe('hostile input', () => {
         'POST /v1/registry-credentials',
         'POST /v1/admin/tenants',
         'POST /v1/agent/register',
-        'POST /v1/agent/execs/{operationId}/result',
+        'POST /v1/agent/operations/{operationId}/result',
         'GET /v1/containers',
       ]),
     );
@@ -357,10 +357,10 @@ describe('hostile input', () => {
             const breach = contractBreach(res);
             const where = `${r.method.toUpperCase()} ${r.path} with ${b.label}`;
             if (breach) return `${where}: ${breach}`;
-            // The exec result route takes an agent's command output: longer strings and bodies over the
-            // general limit are its normal input (they still answer a coded 4xx, from validation).
+            // The operation result route takes an agent's command output: longer strings and bodies over
+            // the general limit are its normal input (they still answer a coded 4xx, from validation).
             const longInputAllowed =
-              r.path.endsWith('/execs/{operationId}/result') &&
+              r.path.endsWith('/operations/{operationId}/result') &&
               ((b.code === 'request/string_too_long' && b.label.startsWith('a string')) ||
                 b.code === 'request/payload_too_large');
             if (!longInputAllowed && (res.status !== b.status || res.body.error.code !== b.code)) {
@@ -427,32 +427,44 @@ describe('hostile input', () => {
     expect(key.status).toBe(201);
   });
 
-  it("takes an agent's long command output on the exec result route only", async () => {
-    const output = { exitCode: 0, stdout: 'o'.repeat(200_000), stderr: 'e'.repeat(100_000) };
+  it("takes an agent's long command output on the operation result route only", async () => {
+    const output = { type: 'exec', exitCode: 0, stdout: 'o'.repeat(200_000), stderr: 'e'.repeat(100_000) };
     const op = 'op_00000000000000000000000000';
     // Past the input check and validation: only the unknown operation is wrong.
-    const result = await agent.post(`/v1/agent/execs/${op}/result`, output);
+    const result = await agent.post(`/v1/agent/operations/${op}/result`, output);
     expect(result.status).toBe(404);
     expect(result.body.error.code).toBe('operation/not_found');
     // 1 MiB of binary output (what the agent keeps of an exec) escapes to about 6 MiB of JSON: still taken
-    // there, while the same body anywhere else is over the general limit.
-    const binary = { exitCode: 0, stdout: '\u0001'.repeat(1024 * 1024), stderr: '' };
-    const big = await agent.post(`/v1/agent/execs/${op}/result`, binary);
+    // there, while a body past 1 MiB anywhere else is over the general limit. (That one is kept near the
+    // limit: the API answers 413 without reading the rest, and a much larger body can still be on its way.)
+    const binary = { type: 'exec', exitCode: 0, stdout: '\u0001'.repeat(1024 * 1024), stderr: '' };
+    const big = await agent.post(`/v1/agent/operations/${op}/result`, binary);
     expect(big.status).toBe(404);
     expect(big.body.error.code).toBe('operation/not_found');
+    const event = `/v1/agent/containers/ctr_00000000000000000000000000/events`;
     expectCoded(
-      await agent.post(`/v1/agent/operations/${op}/progress`, { phase: 'x', message: binary.stdout }),
+      await agent.post(event, { event: 'agent.exited', message: '\u0001'.repeat(256 * 1024) }),
       413,
       'request/payload_too_large',
     );
     expectCoded(
-      await agent.post(`/v1/agent/operations/${op}/progress`, { phase: 'x', message: output.stdout }),
+      await agent.post(event, { event: 'agent.exited', message: output.stdout }),
       400,
       'request/string_too_long',
     );
+    // Only an exec's output may be long there: a progress message keeps its own limit.
+    expectCoded(
+      await agent.post(`/v1/agent/operations/${op}/result`, {
+        type: 'progress',
+        phase: 'x',
+        message: output.stdout,
+      }),
+      400,
+      'request/invalid',
+    );
     // Its other limits are everyone's.
     expectCoded(
-      await agent.post(`/v1/agent/execs/${op}/result`, `{"stdout":${'['.repeat(40)}${']'.repeat(40)}}`),
+      await agent.post(`/v1/agent/operations/${op}/result`, `{"stdout":${'['.repeat(40)}${']'.repeat(40)}}`),
       400,
       'request/too_deep',
     );

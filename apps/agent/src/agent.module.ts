@@ -24,6 +24,7 @@ import { ResyncService } from './runner/resync.service';
 import { HostIdentityStore } from './state/host-identity.store';
 import { AgentRedis } from './state/agent-redis';
 import { RedisLoginStore } from './state/redis-login.store';
+import { RestartCountStore } from './state/restart-count.store';
 
 @Module({})
 export class AgentModule {
@@ -73,6 +74,7 @@ export class AgentModule {
         LogShipperService,
         HostIdentityStore,
         RedisLoginStore,
+        RestartCountStore,
         AgentRedis,
         ApiClientService,
         EventReporterService,

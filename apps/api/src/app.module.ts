@@ -50,6 +50,8 @@ import { TenantsService } from './tenants/tenants.service';
 import { SnapshotsController } from './volumes/snapshots.controller';
 import { SnapshotsService } from './volumes/snapshots.service';
 import { StorageWorkService } from './control/storage-work.service';
+import { OperationClaimService } from './control/operation-claim.service';
+import { OperationResultsService } from './control/operation-results.service';
 import { VolumesController } from './volumes/volumes.controller';
 import { UsageController } from './usage/usage.controller';
 import { UsageService } from './usage/usage.service';
@@ -144,6 +146,8 @@ export class AppModule {
         ContainerReportsService,
         DataplaneService,
         AgentWorkService,
+        OperationClaimService,
+        OperationResultsService,
         HostReaperService,
         OperationReconcilerService,
         ...(opts.backgroundJobs ? [ControlWorkerService] : []),

@@ -25,6 +25,8 @@ const agentSchema = z.object({
   BERTH_GUEST_INITRD: z.string().default('/var/cache/berth/current/initramfs.cpio'),
   BERTH_QEMU_ACCEL: z.enum(['auto', 'kvm', 'tcg']).default('auto'),
   BERTH_BOOT_TIMEOUT_MS: intFromEnv(120_000, 1000),
+  BERTH_VM_TEMPLATES: z.enum(['off', 'on']).default('off'),
+  BERTH_VM_TEMPLATES_DIR: z.string().optional(),
   BERTH_HOLLOW_BOOT_DELAY_MS: intFromEnv(300),
   BERTH_HEARTBEAT_INTERVAL_MS: intFromEnv(3_000, 100),
   BERTH_AGENT_CONCURRENCY: intFromEnv(4, 1),
@@ -90,6 +92,11 @@ export interface AgentConfig {
     /** auto: a short KVM test boot decides (see accel-probe.ts). */
     readonly accel: 'auto' | 'kvm' | 'tcg';
     readonly bootTimeoutMs: number;
+    /**
+     * VM templates (docs/vm-templates.md): start microVMs by restoring a booted template instead of
+     * booting cold. Off by default. `dir` should be on tmpfs: every clone maps a template's RAM file.
+     */
+    readonly templates: { readonly enabled: boolean; readonly dir: string };
   };
   readonly hollowBootDelayMs: number;
   readonly heartbeatIntervalMs: number;
@@ -140,6 +147,11 @@ export function loadAgentConfig(env: Env = processEnv()): AgentConfig {
       initrd: e.BERTH_GUEST_INITRD,
       accel: e.BERTH_QEMU_ACCEL,
       bootTimeoutMs: e.BERTH_BOOT_TIMEOUT_MS,
+      templates: {
+        enabled: e.BERTH_VM_TEMPLATES === 'on',
+        // Per host name: agents sharing a machine (tests) never build into each other's directories.
+        dir: e.BERTH_VM_TEMPLATES_DIR ?? path.join('/dev/shm/berth-templates', e.BERTH_HOST_NAME),
+      },
     },
     hollowBootDelayMs: e.BERTH_HOLLOW_BOOT_DELAY_MS,
     heartbeatIntervalMs: e.BERTH_HEARTBEAT_INTERVAL_MS,

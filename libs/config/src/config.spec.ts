@@ -191,6 +191,15 @@ describe('loadAgentConfig', () => {
     expect(c.qemu.accel).toBe('auto');
   });
 
+  it('keeps VM templates off unless told, in a tmpfs directory of the host name', () => {
+    const off = loadAgentConfig({ BERTH_HOST_NAME: 'host-a' }).qemu.templates;
+    expect(off).toEqual({ enabled: false, dir: '/dev/shm/berth-templates/host-a' });
+    const on = loadAgentConfig({ BERTH_VM_TEMPLATES: 'on', BERTH_VM_TEMPLATES_DIR: '/run/tpl' }).qemu
+      .templates;
+    expect(on).toEqual({ enabled: true, dir: '/run/tpl' });
+    expect(() => loadAgentConfig({ BERTH_VM_TEMPLATES: 'yes' })).toThrow(/BERTH_VM_TEMPLATES/);
+  });
+
   it('needs no join token: a host that registered re-registers with its own', () => {
     expect(loadAgentConfig({ BERTH_HOST_NAME: 'host-a' }).joinToken).toBeNull();
     expect(

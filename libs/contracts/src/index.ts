@@ -291,12 +291,6 @@ export interface AgentStorageWork {
   readonly attachedTo: { containerId: string; serial: string } | null;
 }
 
-export interface AgentStorageResult {
-  readonly error?: { code: string; message: string };
-  readonly storedBytes?: number;
-  readonly live?: boolean;
-}
-
 /** Every volume and snapshot that should exist on a host: what the agent keeps, the rest it removes. */
 export interface AgentStorageInventory {
   readonly volumes: string[];
@@ -367,25 +361,11 @@ export interface AgentExecSpec {
   readonly timeoutMs: number;
 }
 
-export interface AgentExecResult {
-  readonly exitCode?: number;
-  readonly stdout?: string;
-  readonly stderr?: string;
-  readonly error?: { code: string; message: string };
-}
-
 export interface AgentImageSpec {
   readonly id: string;
   readonly tenantId: string;
   readonly reference: string;
   readonly operationId: string | null;
-}
-
-export interface AgentImageResult {
-  readonly digest?: string;
-  readonly sizeBytes?: number;
-  readonly config?: Record<string, unknown>;
-  readonly error?: { code: string; message: string };
 }
 
 export interface RegistryCredentials {
@@ -399,6 +379,79 @@ export interface OperationProgressReport {
   readonly bytesTotal?: number;
   readonly message?: string;
 }
+
+// ---- one claim and one result channel per operation (issue 13) ----
+
+/**
+ * `POST /v1/agent/operations/:operationId/claim`: the host starts on an operation. `at` is the host's
+ * clock (a create or start is dated by it); `generation` is the job's, for container work.
+ */
+export interface AgentClaimRequest {
+  readonly at: string;
+  readonly generation?: number;
+}
+
+/** Container work the agent should carry out: everything the job needs, read in one snapshot. */
+export interface AgentContainerWork {
+  readonly kind: 'container';
+  readonly operationId: string;
+  readonly operationKind:
+    'container.create' | 'container.start' | 'container.restart' | 'container.stop' | 'container.delete';
+  readonly spec: AgentContainerSpec;
+  /** The tenant's login for the image's registry, for work that pulls (under the registry-credentials rule). */
+  readonly registryCredentials: RegistryCredentials | null;
+  /** This host's data plane as of the same snapshot, for work that wires interfaces; null otherwise. */
+  readonly dataplane: AgentDataplane | null;
+}
+
+/** Nothing to do: a newer generation supersedes the job, or the container is gone. */
+export interface AgentSkippedWork {
+  readonly kind: 'skip';
+  readonly operationId: string;
+  readonly reason: 'stale' | 'gone';
+  /** The container's generation now (null when it is gone). */
+  readonly generation: number | null;
+}
+
+export interface AgentExecWork {
+  readonly kind: 'exec';
+  readonly exec: AgentExecSpec;
+}
+
+export interface AgentImageWork {
+  readonly kind: 'image';
+  readonly image: AgentImageSpec;
+  readonly registryCredentials: RegistryCredentials | null;
+}
+
+export interface AgentStorageWorkBundle {
+  readonly kind: 'storage';
+  readonly work: AgentStorageWork;
+}
+
+/** What a claim answers, by the operation's kind. */
+export type AgentWorkBundle =
+  AgentContainerWork | AgentSkippedWork | AgentExecWork | AgentImageWork | AgentStorageWorkBundle;
+
+/** `POST /v1/agent/operations/:operationId/result`: every outcome and progress report of an operation. */
+export type AgentOperationResult =
+  | ({ readonly type: 'progress' } & OperationProgressReport)
+  | {
+      readonly type: 'exec';
+      readonly exitCode: number;
+      readonly stdout: string;
+      readonly stderr: string;
+    }
+  | {
+      readonly type: 'image';
+      readonly digest: string;
+      readonly sizeBytes: number;
+      readonly config: Record<string, unknown>;
+    }
+  | { readonly type: 'storage'; readonly storedBytes?: number; readonly live?: boolean }
+  | { readonly type: 'failure'; readonly error: { code: string; message: string } };
+
+export type AgentOperationResultType = AgentOperationResult['type'];
 
 // ---- networks, security groups, floating IPs (issue 5) ----
 
@@ -489,6 +542,11 @@ export interface AgentFloatingIp {
 /** Everything the host's data plane should be, recomputed by the API on every request. */
 export interface AgentDataplane {
   readonly hostId: string;
+  /**
+   * When the API read it (its database clock): the agent never applies a data plane older than one it
+   * has applied already (a claim's snapshot can reach it after a fresher poll).
+   */
+  readonly readAt: string;
   readonly networks: AgentNetwork[];
   readonly ports: AgentPort[];
   readonly floatingIps: AgentFloatingIp[];

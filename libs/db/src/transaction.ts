@@ -1,4 +1,4 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import { QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
 
 /**
  * Runs `work` in one transaction. Callers that lock rows take them in a fixed order (hosts by id,
@@ -6,4 +6,30 @@ import type { DataSource, EntityManager } from 'typeorm';
  */
 export function inTransaction<T>(ds: DataSource, work: (em: EntityManager) => Promise<T>): Promise<T> {
   return ds.transaction('READ COMMITTED', work);
+}
+
+/** How often a snapshot transaction that lost a write race is run again before its error is thrown. */
+const SNAPSHOT_ATTEMPTS = 3;
+
+/**
+ * Runs `work` in one REPEATABLE READ transaction: every statement sees the same snapshot, taken at the
+ * first one, so what `work` reads agrees with itself (an agent's work bundle). A row it writes or locks
+ * that another transaction changed after the snapshot fails with a serialization error (40001); the
+ * whole of `work` is then run again on a fresh snapshot, so `work` must only touch the database.
+ */
+export async function inSnapshotTransaction<T>(
+  ds: DataSource,
+  work: (em: EntityManager) => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ds.transaction('REPEATABLE READ', work);
+    } catch (err) {
+      if (attempt >= SNAPSHOT_ATTEMPTS || !isSerializationFailure(err)) throw err;
+    }
+  }
+}
+
+function isSerializationFailure(err: unknown): boolean {
+  return err instanceof QueryFailedError && (err.driverError as { code?: string }).code === '40001';
 }

@@ -2,6 +2,7 @@ import {
   AGENT_FAILED,
   operationGoalReached,
   planContainerCreate,
+  boundedHostTime,
   planContainerLifecycle,
   type LifecycleContainer,
   type LifecycleInput,
@@ -28,6 +29,7 @@ function container(over: Partial<LifecycleContainer> = {}): LifecycleContainer {
     state: 'running',
     size: 's1',
     generation: 3,
+    createdAt: T0,
     lastReportAt: null,
     usageOpenSince: T0,
     usageLastEndedAt: null,
@@ -261,6 +263,50 @@ describe('planContainerLifecycle: every state x event cell', () => {
   });
 });
 
+describe("planContainerLifecycle: a host's clock, bounded by what is possible", () => {
+  const MADE = T0;
+  const EPOCH = new Date(0);
+  const TOMORROW = new Date(NOW.getTime() + 24 * 3600_000);
+
+  it('a report dated before the container was made is dated at its making (no month billed from 1970)', () => {
+    const p = planContainerLifecycle(
+      container({ state: 'creating', createdAt: MADE, usageOpenSince: null }),
+      input('agent.running', { at: EPOCH }),
+    );
+    expect(p.patch).toMatchObject({ state: 'running', startedAt: MADE, lastReportAt: MADE });
+    expect(p.usage).toMatchObject({ kind: 'open', at: MADE });
+  });
+
+  it('a report dated after the API received it is dated at its receipt, so later reports are not stale', () => {
+    const p = planContainerLifecycle(
+      container({ state: 'creating', usageOpenSince: null }),
+      input('agent.running', { at: TOMORROW }),
+    );
+    expect(p.patch).toMatchObject({ startedAt: NOW, lastReportAt: NOW });
+    expect(p.usage).toMatchObject({ kind: 'open', at: NOW });
+    // The next honest report, a moment later by both clocks, applies.
+    const later = new Date(NOW.getTime() + 1000);
+    const next = planContainerLifecycle(
+      container({ state: 'running', lastReportAt: NOW, usageOpenSince: NOW }),
+      input('agent.exited', { at: later, now: later, exitCode: 0 }),
+    );
+    expect(next.applied).toBe(true);
+    expect(next.usage).toMatchObject({ kind: 'close', at: later });
+  });
+
+  it("the reaper's heartbeat time is bounded the same way", () => {
+    const p = planContainerLifecycle(container({ state: 'running' }), input('host.lost', { at: TOMORROW }));
+    expect(p.patch).toMatchObject({ state: 'lost', stateChangedAt: NOW });
+    expect(p.usage).toMatchObject({ kind: 'close', at: NOW });
+  });
+
+  it("leaves a possible host time as it is, and never bounds the API's own clock", () => {
+    expect(boundedHostTime({ createdAt: MADE }, input('agent.running', { at: T1 }))).toEqual(T1);
+    const stop = planContainerLifecycle(container({ createdAt: NOW }), input('stop', { at: T1, now: T1 }));
+    expect(stop.patch).toMatchObject({ stateChangedAt: T1 });
+  });
+});
+
 describe('planContainerLifecycle: an agent report', () => {
   it('running: opens usage on the size meter at the host time and clears the last run', () => {
     const p = planContainerLifecycle(
@@ -474,8 +520,9 @@ describe('planContainerCreate: a new container', () => {
 
   it('starts where the state machine lets the first report take it: running opens usage from there', () => {
     const created = container({ ...p.fields, usageOpenSince: null, usageLastEndedAt: null });
-    const running = planContainerLifecycle(created, input('agent.running'));
-    expect(running).toMatchObject({ applied: true, to: 'running', usage: { kind: 'open', at: T1 } });
+    // Its host reports after the API made it (a host's time before that is not possible).
+    const running = planContainerLifecycle(created, input('agent.running', { at: NOW }));
+    expect(running).toMatchObject({ applied: true, to: 'running', usage: { kind: 'open', at: NOW } });
     expect(planContainerLifecycle(created, input('agent.creating')).to).toBe('creating');
     // The create operation the report names finishes with it.
     expect(running.operations.outcome['container.create']).toEqual({ kind: 'succeed' });

@@ -37,6 +37,8 @@ export interface LifecycleContainer {
   readonly state: ContainerState;
   readonly size: SizeName;
   readonly generation: number;
+  /** When the API made it (the API's clock): no host can have seen anything happen to it before. */
+  readonly createdAt: Date;
   /** The host-clock time of the last agent report applied; an older report changes nothing. */
   readonly lastReportAt: Date | null;
   /** When its open usage interval started; null when none is open. */
@@ -230,11 +232,25 @@ function containerUsage(change: 'open' | 'close', c: LifecycleContainer, input: 
  * DomainError('container/invalid_state'); an agent's report or the reaper's event that it refuses
  * yields a plan that changes nothing.
  */
-export function planContainerLifecycle(c: LifecycleContainer, input: LifecycleInput): LifecyclePlan {
+export function planContainerLifecycle(c: LifecycleContainer, given: LifecycleInput): LifecyclePlan {
+  const input = given.clock === 'host' ? { ...given, at: boundedHostTime(c, given) } : given;
   const event = input.event;
   if (isUserEvent(event)) return planUserAction(c, event, input);
   if (event === 'host.lost') return planHostLost(c, input);
   return planAgentReport(c, event, input);
+}
+
+/**
+ * A host's clock is trusted only within what is physically possible: nothing was observed on the host
+ * after the API received the report (`now`), nor before the API made the container. A host clock far
+ * off (a wrong RTC, a bug, a hostile agent) would otherwise open usage in 1970 and bill the month, or
+ * date a report in the future so that every later report looked stale and the container stuck. Within
+ * those bounds the host's time stands: the skew of a sane clock is a few seconds at most, and clamping
+ * it to the API's clock would bill the report's transit time instead of the machine's.
+ */
+export function boundedHostTime(c: Pick<LifecycleContainer, 'createdAt'>, input: LifecycleInput): Date {
+  const t = input.at.getTime();
+  return new Date(Math.max(c.createdAt.getTime(), Math.min(t, input.now.getTime())));
 }
 
 const NO_RELEASE: ReleaseEffect = { networking: false, volumes: false };

@@ -33,6 +33,7 @@ const EXPECTED: ReadonlyArray<readonly [ErrorCode, number]> = [
   ['image/not_found', 404],
   ['registry_credential/not_found', 404],
   ['operation/not_found', 404],
+  ['operation/result_mismatch', 409],
   ['network/not_found', 404],
   ['network/name_taken', 409],
   ['network/overlap', 409],

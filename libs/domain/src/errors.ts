@@ -34,6 +34,8 @@ export const ERROR_STATUS = {
   'image/not_found': 404,
   'registry_credential/not_found': 404,
   'operation/not_found': 404,
+  // An agent reported a result of another kind than its operation (an image result for an exec).
+  'operation/result_mismatch': 409,
   'network/not_found': 404,
   'network/name_taken': 409,
   'network/overlap': 409,
@@ -102,4 +104,47 @@ export class DomainError extends Error {
 
 export function isDomainError(e: unknown): e is DomainError {
   return e instanceof DomainError;
+}
+
+/**
+ * Every code an operation can end `failed` with (`error.code` of GET /v1/operations/:id): what hosts'
+ * agents report (their faults, libs of the image pipeline, drivers, volume backends) and what the API
+ * sets itself. Public, as ERROR_STATUS is: clients branch on them, so rename none, only add. A host
+ * reports only codes listed here (the agent maps any other to its job's general code).
+ */
+export const OPERATION_ERROR_CODES = [
+  // the agent's general codes, one per kind of work
+  'agent/failed',
+  'exec/failed',
+  'image/pull_failed',
+  'storage/failed',
+  // machines (drivers)
+  'host/machine_missing',
+  'container/not_running',
+  'exec/timeout',
+  'image/missing',
+  'image/no_command',
+  // the image pipeline
+  'image/invalid_reference',
+  'image/not_found',
+  'image/unauthorized',
+  'image/registry_unreachable',
+  'image/digest_mismatch',
+  'image/unsupported',
+  'image/unpack_failed',
+  'image/registry_forbidden',
+  'image/insecure_realm',
+  // volume backends and storage work
+  'storage/incomplete',
+  'snapshot/missing',
+  'volume/bad_id',
+  // set by the API
+  'host/lost',
+  'exec/lost',
+] as const;
+
+export type OperationErrorCode = (typeof OPERATION_ERROR_CODES)[number];
+
+export function isOperationErrorCode(value: unknown): value is OperationErrorCode {
+  return typeof value === 'string' && (OPERATION_ERROR_CODES as readonly string[]).includes(value);
 }

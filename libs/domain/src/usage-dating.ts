@@ -13,8 +13,13 @@
  *     by the API's clock.
  *
  *   Whatever the clock, an interval never ends before it started, and never starts before the
- *   resource's last interval ended, so no second is billed twice (a host back from being lost reports
- *   the machine's original start; the seconds it could not vouch for while away are not billed).
+ *   resource's last interval ended, so no second is billed twice. A host's time is taken only within
+ *   what is possible (container-lifecycle.ts, boundedHostTime): not before the API made the container,
+ *   not after the API received the report.
+ *
+ *   Known gap (issue 16): a host back from being lost reports the machine's original start, which
+ *   reopens usage at the end of the interval the reaper closed (its last heartbeat), so the time it was
+ *   away is billed although nobody vouched for it, with a fresh start minimum.
  *
  * The billing worker's hourly cut does not date anything: it splits an open interval at an hour
  * boundary (planUsageCut), keeping its start and its end.

@@ -1,4 +1,4 @@
-import type { ContainerId, HostId, OperationKind } from '@berth/domain';
+import { OPERATION_KINDS, type ContainerId, type HostId, type OperationKind } from '@berth/domain';
 
 /** The API's own queue: periodic control-plane jobs (host reaper, operation reconciler). */
 export const CONTROL_QUEUE = 'control';
@@ -31,6 +31,15 @@ export function containerJobId(kind: OperationKind, containerId: ContainerId, ge
  * The agent also polls, so a lost nudge only delays a change.
  */
 export const HOST_SYNC_JOB = 'host.sync';
+
+/** Every job name the API enqueues on `agent.<hostId>`: one per operation kind, and the data-plane nudge. */
+export type AgentJobName = OperationKind | typeof HOST_SYNC_JOB;
+
+export const AGENT_JOB_NAMES: readonly AgentJobName[] = Object.freeze([...OPERATION_KINDS, HOST_SYNC_JOB]);
+
+export function isAgentJobName(name: string): name is AgentJobName {
+  return (AGENT_JOB_NAMES as readonly string[]).includes(name);
+}
 
 export function hostSyncJobId(hostId: HostId): string {
   return `${HOST_SYNC_JOB}.${hostId}`;

@@ -12,3 +12,4 @@ export * from './api-errors';
 export * from './ndjson';
 export * from './cli-runner';
 export * from './netns';
+export * from './recording-proxy';

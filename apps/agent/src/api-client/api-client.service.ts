@@ -1,15 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type {
+  AgentClaimRequest,
   AgentDataplane,
-  AgentExecResult,
-  AgentExecSpec,
-  AgentImageResult,
-  AgentImageSpec,
+  AgentOperationResult,
   AgentStorageInventory,
-  AgentStorageResult,
-  AgentStorageWork,
-  OperationProgressReport,
-  RegistryCredentials,
+  AgentWorkBundle,
   AgentContainerSpec,
   AgentEventReport,
   AgentEventResult,
@@ -69,58 +64,24 @@ export class ApiClientService {
     );
   }
 
-  execSpec(operationId: string): Promise<AgentExecSpec> {
-    return this.call('GET', `/v1/agent/execs/${encodeURIComponent(operationId)}`, this.identity.token());
-  }
-
-  execResult(operationId: string, result: AgentExecResult): Promise<void> {
+  /**
+   * Starts on an operation: everything its job needs, read by the API in one snapshot (or `skip`).
+   * `at` is this host's clock; `generation` the job's, for container work.
+   */
+  claim(operationId: string, req: AgentClaimRequest): Promise<AgentWorkBundle> {
     return this.call(
       'POST',
-      `/v1/agent/execs/${encodeURIComponent(operationId)}/result`,
+      `/v1/agent/operations/${encodeURIComponent(operationId)}/claim`,
       this.identity.token(),
-      result,
+      req,
     );
   }
 
-  imageSpec(imageId: string): Promise<AgentImageSpec> {
-    return this.call('GET', `/v1/agent/images/${encodeURIComponent(imageId)}`, this.identity.token());
-  }
-
-  imageResult(imageId: string, operationId: string, result: AgentImageResult): Promise<void> {
+  /** Progress, an outcome or a failure of a claimed operation: the one result channel. */
+  result(operationId: string, result: AgentOperationResult): Promise<void> {
     return this.call(
       'POST',
-      `/v1/agent/images/${encodeURIComponent(imageId)}/result`,
-      this.identity.token(),
-      {
-        operationId,
-        ...result,
-      },
-    );
-  }
-
-  /** The tenant's stored login for `registry`, or undefined when it has none. */
-  async registryCredentials(tenantId: string, registry: string): Promise<RegistryCredentials | undefined> {
-    const q = new URLSearchParams({ tenantId, registry });
-    try {
-      return await this.call<RegistryCredentials>(
-        'GET',
-        `/v1/agent/registry-credentials?${q.toString()}`,
-        this.identity.token(),
-      );
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 404) return undefined;
-      throw err;
-    }
-  }
-
-  storageWork(operationId: string): Promise<AgentStorageWork> {
-    return this.call('GET', `/v1/agent/storage/${encodeURIComponent(operationId)}`, this.identity.token());
-  }
-
-  storageResult(operationId: string, result: AgentStorageResult): Promise<void> {
-    return this.call(
-      'POST',
-      `/v1/agent/storage/${encodeURIComponent(operationId)}/result`,
+      `/v1/agent/operations/${encodeURIComponent(operationId)}/result`,
       this.identity.token(),
       result,
     );
@@ -132,15 +93,6 @@ export class ApiClientService {
 
   dataplane(): Promise<AgentDataplane> {
     return this.call('GET', '/v1/agent/dataplane', this.identity.token());
-  }
-
-  progress(operationId: string, report: OperationProgressReport): Promise<void> {
-    return this.call(
-      'POST',
-      `/v1/agent/operations/${encodeURIComponent(operationId)}/progress`,
-      this.identity.token(),
-      report,
-    );
   }
 
   private async call<T>(method: string, path: string, token: string, body?: unknown): Promise<T> {

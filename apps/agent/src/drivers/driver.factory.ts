@@ -29,6 +29,7 @@ export async function createDriver(config: AgentConfig, log: (m: string) => void
         bootTimeoutMs: config.qemu.bootTimeoutMs,
         tscKhz: hostTscKhz(),
         netns: config.network.netns,
+        templates: config.qemu.templates.enabled ? { dir: config.qemu.templates.dir } : null,
         log,
       });
       await driver.adopt();

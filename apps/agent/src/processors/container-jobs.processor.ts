@@ -1,30 +1,28 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { HostId } from '@berth/domain';
+import type { HostId, OperationKind } from '@berth/domain';
 import {
   agentQueueName,
   HOST_SYNC_JOB,
-  isOperationKind,
-  isStorageJobKind,
   parseContainerJob,
   parseImageJob,
   parseStorageJob,
 } from '@berth/queue';
-import { ApiError } from '../api-client/api-error';
 import { AGENT_CONFIG, type AgentConfig } from '../config.provider';
 import { AgentRedis } from '../state/agent-redis';
-import { TerminalDriverError } from '../drivers/driver';
-import { isImageError } from '../drivers/images';
+import { faultOf } from '../agent-fault';
 import { EventReporterService } from '../reporter/event-reporter.service';
 import { ContainerRunnerService } from '../runner/container-runner.service';
 import { ImagePullService } from '../runner/image-pull.service';
 import { DataplaneSyncService } from '../reporter/dataplane-sync.service';
 import { StorageJobsService } from '../volumes/storage-jobs.service';
+import { checkJobHandlers, handlerFor, type JobHandlerTable } from './job-handlers';
 
 /**
  * Consumes `agent.<hostId>`. Transient faults are thrown so that BullMQ retries with backoff; a
- * terminal fault (or the last attempt) is reported as `agent.failed`, which fails the operation.
+ * terminal fault (or the last attempt) is reported as `agent.failed`, which fails the operation (see
+ * faultOf for which faults are terminal).
  */
 @Injectable()
 export class ContainerJobsProcessor {
@@ -43,6 +41,7 @@ export class ContainerJobsProcessor {
   ) {}
 
   start(hostId: HostId): void {
+    checkJobHandlers(this.handlers);
     this.connection = this.redis.connect({ maxRetriesPerRequest: null });
     this.connection.on('error', (err) => this.log.warn(`redis: ${err.message}`));
     this.worker = new Worker(agentQueueName(hostId), (job) => this.process(job), {
@@ -65,52 +64,51 @@ export class ContainerJobsProcessor {
     this.connection?.disconnect();
   }
 
-  private async process(job: Job): Promise<string> {
-    if (job.name === HOST_SYNC_JOB) {
-      // The API changed this host's data plane (a container, a rule, a floating IP): converge now.
+  /** One handler per job name the API can enqueue (checked at start-up, see checkJobHandlers). */
+  private readonly handlers: JobHandlerTable = {
+    // The API changed this host's data plane (a container, a rule, a floating IP): converge now.
+    [HOST_SYNC_JOB]: async () => {
       await this.dataplane.syncNow();
       return 'done';
-    }
-    if (!isOperationKind(job.name)) throw new UnrecoverableError(`unknown job ${job.name}`);
-    if (isStorageJobKind(job.name)) {
-      let storageJob;
-      try {
-        storageJob = parseStorageJob(job.data);
-      } catch (err) {
-        throw new UnrecoverableError(`malformed job ${job.id ?? ''}: ${String(err)}`);
-      }
-      await this.storage.run(storageJob, job.attemptsMade + 1 >= (job.opts.attempts ?? 1));
-      return 'done';
-    }
-    if (job.name === 'image.pull') {
-      let imageJob;
-      try {
-        imageJob = parseImageJob(job.data);
-      } catch (err) {
-        throw new UnrecoverableError(`malformed job ${job.id ?? ''}: ${String(err)}`);
-      }
-      await this.images.pull(imageJob, job.attemptsMade + 1 >= (job.opts.attempts ?? 1));
-      return 'done';
-    }
-    let payload;
+    },
+    'container.create': (job) => this.containerJob('container.create', job),
+    'container.start': (job) => this.containerJob('container.start', job),
+    'container.stop': (job) => this.containerJob('container.stop', job),
+    'container.restart': (job) => this.containerJob('container.restart', job),
+    'container.delete': (job) => this.containerJob('container.delete', job),
+    'container.exec': (job) => this.containerJob('container.exec', job),
+    'image.pull': (job) => this.imageJob(job),
+    'volume.create': (job) => this.storageJob(job),
+    'volume.delete': (job) => this.storageJob(job),
+    'snapshot.create': (job) => this.storageJob(job),
+    'snapshot.delete': (job) => this.storageJob(job),
+  };
+
+  private async process(job: Job): Promise<string> {
+    const handler = handlerFor(this.handlers, job.name);
+    if (!handler) throw new UnrecoverableError(`unknown job ${job.name}`);
+    return handler(job);
+  }
+
+  private async storageJob(job: Job): Promise<string> {
+    await this.storage.run(parsed(job, parseStorageJob), isLastAttempt(job));
+    return 'done';
+  }
+
+  private async imageJob(job: Job): Promise<string> {
+    await this.images.pull(parsed(job, parseImageJob), isLastAttempt(job));
+    return 'done';
+  }
+
+  private async containerJob(kind: ContainerJobKind, job: Job): Promise<string> {
+    const payload = parsed(job, parseContainerJob);
     try {
-      payload = parseContainerJob(job.data);
+      return await this.runner.handle(kind, payload);
     } catch (err) {
-      throw new UnrecoverableError(`malformed job ${job.id ?? ''}: ${String(err)}`);
-    }
-    try {
-      return await this.runner.handle(job.name, payload);
-    } catch (err) {
-      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      const terminal =
-        err instanceof TerminalDriverError ||
-        (err instanceof ApiError && err.permanent) ||
-        (isImageError(err) && err.terminal);
-      if (!terminal && !lastAttempt) throw err;
-      const error =
-        err instanceof TerminalDriverError || isImageError(err)
-          ? { code: err.code, message: err.message }
-          : { code: 'agent/failed', message: err instanceof Error ? err.message : String(err) };
+      const lastAttempt = isLastAttempt(job);
+      const fault = faultOf(err, 'agent/failed');
+      if (!fault.terminal && !lastAttempt) throw err;
+      const error = fault.report;
       this.log.error(`${job.name} ${payload.containerId} failed for good: ${error.message}`);
       try {
         await this.reporter.report(payload.containerId, {
@@ -126,5 +124,20 @@ export class ContainerJobsProcessor {
       }
       throw new UnrecoverableError(error.message);
     }
+  }
+}
+
+type ContainerJobKind = Extract<OperationKind, `container.${string}`>;
+
+function isLastAttempt(job: Job): boolean {
+  return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+}
+
+/** The job's payload, or an error BullMQ does not retry: a malformed job stays malformed. */
+function parsed<T>(job: Job, parse: (data: unknown) => T): T {
+  try {
+    return parse(job.data);
+  } catch (err) {
+    throw new UnrecoverableError(`malformed job ${job.id ?? ''}: ${String(err)}`);
   }
 }

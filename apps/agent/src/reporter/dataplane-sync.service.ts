@@ -8,12 +8,14 @@ import { tapName } from '../drivers/network/device-names';
 import type { LinuxNetworkDriver } from '../drivers/network/linux-network.driver';
 import { renderRuleset } from '../drivers/network/nft-ruleset';
 import { hostsFileFor } from '../runner/hosts-file';
+import { DataplaneRecency } from './dataplane-recency';
 
 /**
  * Makes the host's data plane what the API says it should be: networks (bridges, VXLAN flood lists),
  * taps, the firewall (one atomic nft ruleset), floating IP addresses, and each running guest's
- * /etc/hosts. Runs every few seconds and when the API nudges the host (`host.sync`); each pass
- * converges from whatever is there, so a missed nudge or a crash only delays.
+ * /etc/hosts. Runs every few seconds, when the API nudges the host (`host.sync`), and with the data
+ * plane of a job's claim; each pass converges from whatever is there, so a missed nudge or a crash
+ * only delays.
  */
 @Injectable()
 export class DataplaneSyncService {
@@ -21,6 +23,9 @@ export class DataplaneSyncService {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private again = false;
+  /** Every pass runs after the one before it, never two at once (polls, nudges and claims alike). */
+  private tail: Promise<void> = Promise.resolve();
+  private readonly recency = new DataplaneRecency();
   private readonly lastHosts = new Map<ContainerId, string>();
 
   constructor(
@@ -44,13 +49,13 @@ export class DataplaneSyncService {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.running;
+    await this.tail;
     await this.net.close();
   }
 
   /**
-   * One pass; a request during a pass runs one more pass after it, never two at once. So once the
-   * promise resolves, a pass that read the API's data plane after the call has been applied (the
-   * network hook relies on it to connect a new tap only after its rules are in).
+   * One pass that reads the API's data plane; a request during a pass runs one more pass after it. So
+   * once the promise resolves, a pass that read the API's data plane after the call has been applied.
    */
   syncNow(): Promise<void> {
     // The hollow simulation has no data plane: it must never touch the machine's real network.
@@ -63,13 +68,35 @@ export class DataplaneSyncService {
       try {
         do {
           this.again = false;
-          await this.apply(await this.api.dataplane());
+          await this.serialized(async () => this.applyUnlessOlder(await this.api.dataplane()));
         } while (this.again);
       } finally {
         this.running = null;
       }
     })();
     return this.running;
+  }
+
+  /**
+   * One pass with a data plane the caller already holds (a job's claim read it in the same snapshot as
+   * the container's spec), so that the network hook needs no second read. Skipped when a data plane the
+   * API read later has been applied already: it covers everything this one does that still exists.
+   */
+  applyNow(dp: AgentDataplane): Promise<void> {
+    if (this.config.driver === 'hollow') return Promise.resolve();
+    return this.serialized(() => this.applyUnlessOlder(dp));
+  }
+
+  private serialized(pass: () => Promise<void>): Promise<void> {
+    const run = this.tail.then(pass);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private async applyUnlessOlder(dp: AgentDataplane): Promise<void> {
+    if (this.recency.isStale(dp.readAt)) return;
+    await this.apply(dp);
+    this.recency.applied(dp.readAt);
   }
 
   private async apply(dp: AgentDataplane): Promise<void> {

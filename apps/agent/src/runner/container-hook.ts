@@ -1,10 +1,16 @@
+import type { AgentDataplane, RegistryCredentials } from '@berth/contracts';
 import type { ContainerId, OperationId, TenantId } from '@berth/domain';
 import type { MachineSpec } from '../drivers/driver';
 
-/** Who the work is for and which operation to report progress on. */
+/**
+ * Who the work is for, which operation to report progress on, and what the job's claim answered for
+ * the hooks (read by the API in one snapshot): the image's registry login and this host's data plane.
+ */
 export interface HookContext {
   readonly tenantId: TenantId;
   readonly operationId?: OperationId;
+  readonly registryCredentials: RegistryCredentials | null;
+  readonly dataplane: AgentDataplane | null;
 }
 
 /**

@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ImageJob } from '@berth/queue';
 import { ApiClientService } from '../api-client/api-client.service';
 import { IMAGE_STORE } from '../config.provider';
-import { isImageError, parseImageReference, type ImageStore } from '../drivers/images';
+import { faultOf } from '../agent-fault';
+import type { ImageStore } from '../drivers/images';
 import { ProgressReporter } from '../reporter/progress-reporter';
 
 /**
@@ -17,27 +18,26 @@ export class ImagePullService {
   ) {}
 
   async pull(job: ImageJob, lastAttempt: boolean): Promise<void> {
-    const spec = await this.api.imageSpec(job.imageId);
+    // The claim marks the pull begun ("resolving") and answers the image with its registry login.
+    const work = await this.api.claim(job.operationId, { at: new Date().toISOString() });
+    if (work.kind !== 'image')
+      throw new Error(`image.pull ${job.operationId} was answered ${work.kind} work`);
     const progress = new ProgressReporter(this.api, job.operationId);
     try {
-      const registry = parseImageReference(spec.reference).registry;
-      const creds = await this.api.registryCredentials(spec.tenantId, registry);
-      progress.update({ phase: 'resolving' });
-      const image = await this.store.ensure(spec.reference, creds, (p) => progress.update(p));
+      const creds = work.registryCredentials ?? undefined;
+      const image = await this.store.ensure(work.image.reference, creds, (p) => progress.update(p));
       await progress.flush();
-      await this.api.imageResult(job.imageId, job.operationId, {
+      await this.api.result(job.operationId, {
+        type: 'image',
         digest: image.digest,
         sizeBytes: image.sizeBytes,
         config: { ...image.config },
       });
     } catch (err) {
       await progress.flush();
-      const terminal = isImageError(err) && err.terminal;
-      if (!terminal && !lastAttempt) throw err;
-      const error = isImageError(err)
-        ? { code: err.code, message: err.message }
-        : { code: 'image/pull_failed', message: err instanceof Error ? err.message : String(err) };
-      await this.api.imageResult(job.imageId, job.operationId, { error });
+      const fault = faultOf(err, 'image/pull_failed');
+      if (!fault.terminal && !lastAttempt) throw err;
+      await this.api.result(job.operationId, { type: 'failure', error: fault.report });
     }
   }
 }

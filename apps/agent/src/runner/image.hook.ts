@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ApiClientService } from '../api-client/api-client.service';
 import type { ImageRunConfig, MachineSpec } from '../drivers/driver';
 import { IMAGE_STORE } from '../config.provider';
-import { parseImageReference, type ImageConfig, type ImageStore } from '../drivers/images';
+import type { ImageConfig, ImageStore } from '../drivers/images';
 import { ProgressReporter } from '../reporter/progress-reporter';
 import type { ContainerHook, HookContext } from './container-hook';
 
@@ -18,8 +18,9 @@ export function runConfigOf(c: ImageConfig): ImageRunConfig {
 
 /**
  * First hook: makes sure the container's image is on this host (pulling it with the tenant's registry
- * login when it has one, with progress on the operation) and hands the driver its root filesystem.
- * The cache is shared by digest, so release leaves it alone.
+ * login from the job's claim when it has one; a download's outcome is reported once as the operation's
+ * progress) and hands the driver its root filesystem. The cache is shared by digest, so release leaves
+ * it alone.
  */
 @Injectable()
 export class ImageHook implements ContainerHook {
@@ -31,11 +32,17 @@ export class ImageHook implements ContainerHook {
   ) {}
 
   async prepare(spec: MachineSpec, ctx: HookContext): Promise<Partial<MachineSpec>> {
-    const registry = parseImageReference(spec.image).registry;
-    const creds = await this.api.registryCredentials(ctx.tenantId, registry);
-    const progress = ctx.operationId ? new ProgressReporter(this.api, ctx.operationId) : null;
-    const image = await this.store.ensure(spec.image, creds, (p) => progress?.update(p));
-    await progress?.flush();
+    const creds = ctx.registryCredentials ?? undefined;
+    const progress = ctx.operationId
+      ? new ProgressReporter(this.api, ctx.operationId, { live: false })
+      : null;
+    let downloaded = false;
+    const image = await this.store.ensure(spec.image, creds, (p) => {
+      if (p.phase === 'downloading') downloaded = true;
+      progress?.update(p);
+    });
+    // A launch reports its pull once, at the end, and only when it downloaded: a cached image costs no call.
+    if (downloaded) await progress?.flush();
     return { rootfs: { path: image.rootfsPath, config: runConfigOf(image.config) } };
   }
 

@@ -9,14 +9,15 @@ import { tapName } from '../drivers/network/device-names';
 import { removeStateFile, writeStateFile } from '../drivers/state-files';
 import type { LinuxNetworkDriver } from '../drivers/network/linux-network.driver';
 import { DataplaneSyncService } from '../reporter/dataplane-sync.service';
-import type { ContainerHook } from './container-hook';
+import type { ContainerHook, HookContext } from './container-hook';
 import { hostsFileFor } from './hosts-file';
 
 /**
  * Wires a container's interfaces before its VM starts: the network's bridge and VXLAN on this host
- * (with the current peers), and a tap per interface. In this order, so that a tap never carries a
- * frame without its rules: the taps are made down and off their bridges, a data-plane pass applies
- * the firewall that covers them (the API's data plane lists a container's ports from its creation),
+ * (with the peers of the job's claim), and a tap per interface. In this order, so that a tap never
+ * carries a frame without its rules: the taps are made down and off their bridges, a data-plane pass
+ * applies the claim's data plane, whose firewall covers them (the API's data plane lists a container's
+ * ports from its creation; a fresher one already applied covers them too),
  * and only then are they joined to their bridges and brought up (connectTap checks the kernel's
  * ruleset first). Remembers the taps it made, so that release can remove them once the container is
  * gone; the data-plane sync removes any it missed.
@@ -32,10 +33,11 @@ export class NetworkHook implements ContainerHook {
     private readonly dataplane: DataplaneSyncService,
   ) {}
 
-  async prepare(spec: MachineSpec): Promise<Partial<MachineSpec>> {
+  async prepare(spec: MachineSpec, ctx: HookContext): Promise<Partial<MachineSpec>> {
     const nics = spec.nics ?? [];
     if (nics.length === 0) return {};
-    const dp = await this.api.dataplane();
+    // The claim carries this host's data plane for work that wires interfaces; read it only if it did not.
+    const dp = ctx.dataplane ?? (await this.api.dataplane());
     const interfaces: MachineInterface[] = [];
     for (const nic of nics) {
       const known = dp.networks.find((n) => n.id === nic.networkId);
@@ -61,7 +63,7 @@ export class NetworkHook implements ContainerHook {
       spec.id,
       interfaces.map((i) => i.tap),
     );
-    await this.dataplane.syncNow();
+    await this.dataplane.applyNow(dp);
     for (const [i, nic] of nics.entries()) await this.net.connectTap(interfaces[i]!.tap, nic.vni);
     return {
       interfaces,

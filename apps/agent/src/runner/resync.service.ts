@@ -3,13 +3,13 @@ import type { ContainerId } from '@berth/domain';
 import { ApiClientService } from '../api-client/api-client.service';
 import { DRIVER } from '../config.provider';
 import type { Driver } from '../drivers/driver';
-import { EventReporterService } from '../reporter/event-reporter.service';
 import { ContainerRunnerService } from './container-runner.service';
+import { resyncGoal } from './reconcile-plan';
 
 /**
- * Run when the agent starts: compares what the API believes is on this host with what the driver
- * really has, reports the differences, and removes machines whose containers no longer exist.
- * Containers with work still queued (pending, creating, starting, ...) are left to their jobs.
+ * Run when the agent starts: hands every container the API believes is on this host to the runner's
+ * reconcile path (resyncGoal says with which goal; containers with work still queued are left to their
+ * jobs), and removes machines whose containers no longer exist.
  */
 @Injectable()
 export class ResyncService {
@@ -18,7 +18,6 @@ export class ResyncService {
   constructor(
     @Inject(DRIVER) private readonly driver: Driver,
     private readonly api: ApiClientService,
-    private readonly reporter: EventReporterService,
     private readonly runner: ContainerRunnerService,
   ) {}
 
@@ -26,50 +25,8 @@ export class ResyncService {
     const specs = await this.api.listContainers();
     const wanted = new Set(specs.map((s) => s.id));
     for (const spec of specs) {
-      const id = spec.id as ContainerId;
-      const status = await this.driver.status(id);
-      const base = { generation: spec.generation, at: new Date() };
-      switch (spec.state) {
-        case 'running':
-        case 'lost':
-          if (status.state === 'running') {
-            if (spec.state === 'lost')
-              await this.reporter.report(id, { ...base, event: 'agent.running', at: status.startedAt });
-          } else if (status.state === 'stopped') {
-            await this.reporter.report(id, {
-              ...base,
-              event: 'agent.exited',
-              at: status.finishedAt,
-              exitCode: status.exitCode,
-            });
-          } else {
-            await this.reporter.report(id, {
-              ...base,
-              event: 'agent.failed',
-              error: {
-                code: 'host/machine_missing',
-                message: `the machine was not on the host when its agent started (driver ${this.driver.name})`,
-              },
-            });
-          }
-          break;
-        case 'deleting':
-          await this.runner.tearDown(id);
-          await this.reporter.report(id, { ...base, event: 'agent.deleted' });
-          break;
-        case 'stopped':
-        case 'exited':
-        case 'failed':
-          if (status.state === 'running') await this.driver.stop(id, 0);
-          break;
-        case 'pending':
-        case 'creating':
-        case 'starting':
-        case 'stopping':
-        case 'restarting':
-        case 'deleted':
-          break;
-      }
+      const goal = resyncGoal(spec.state);
+      if (goal) await this.runner.reconcile(spec.id as ContainerId, goal, { generation: spec.generation });
     }
     for (const id of await this.driver.list()) {
       if (!wanted.has(id)) {

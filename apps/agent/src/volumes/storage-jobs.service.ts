@@ -1,11 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { AgentStorageResult, AgentStorageWork } from '@berth/contracts';
+import type { AgentOperationResult, AgentStorageWork } from '@berth/contracts';
+
+/** What a storage job stored: a new snapshot's bytes and whether it was live. */
+type StorageDone = { storedBytes?: number; live?: boolean };
 import type { ContainerId } from '@berth/domain';
 import type { StorageJob } from '@berth/queue';
 import { ApiClientService } from '../api-client/api-client.service';
 import { DRIVER, VOLUME_BACKEND } from '../config.provider';
 import type { Driver } from '../drivers/driver';
-import { TerminalVolumeError, type LiveDisk, type VolumeBackend } from './volume-backend';
+import { AgentFault, faultOf } from '../agent-fault';
+import type { LiveDisk, VolumeBackend } from './volume-backend';
 
 /**
  * Carries out `volume.*` and `snapshot.*` jobs on this host's volume backend and reports the outcome.
@@ -23,19 +27,22 @@ export class StorageJobsService {
   ) {}
 
   async run(job: StorageJob, lastAttempt: boolean): Promise<void> {
-    const work = await this.api.storageWork(job.operationId);
-    await this.api.progress(job.operationId, { phase: 'running' });
-    let result: AgentStorageResult;
-    try {
-      result = await this.perform(work);
-    } catch (err) {
-      const terminal = err instanceof TerminalVolumeError;
-      if (!terminal && !lastAttempt) throw err;
-      const message = err instanceof Error ? err.message : String(err);
-      this.log.error(`${work.kind} (${job.operationId}) failed for good: ${message}`);
-      result = { error: { code: terminal ? err.code : 'storage/failed', message } };
+    // The claim marks the operation running and answers what to act on.
+    const claimed = await this.api.claim(job.operationId, { at: new Date().toISOString() });
+    if (claimed.kind !== 'storage') {
+      throw new Error(`storage job ${job.operationId} was answered ${claimed.kind} work`);
     }
-    await this.api.storageResult(job.operationId, result);
+    const work = claimed.work;
+    let result: AgentOperationResult;
+    try {
+      result = { type: 'storage', ...(await this.perform(work)) };
+    } catch (err) {
+      const fault = faultOf(err, 'storage/failed');
+      if (!fault.terminal && !lastAttempt) throw err;
+      this.log.error(`${work.kind} (${job.operationId}) failed for good: ${fault.message}`);
+      result = { type: 'failure', error: fault.report };
+    }
+    await this.api.result(job.operationId, result);
   }
 
   /**
@@ -59,7 +66,7 @@ export class StorageJobsService {
     }
   }
 
-  private async perform(work: AgentStorageWork): Promise<AgentStorageResult> {
+  private async perform(work: AgentStorageWork): Promise<StorageDone> {
     switch (work.kind) {
       case 'volume.create': {
         const v = this.required(work.volume, work);
@@ -91,9 +98,10 @@ export class StorageJobsService {
 
   private required<T>(value: T | null, work: AgentStorageWork): T {
     if (value === null) {
-      throw new TerminalVolumeError(
+      throw new AgentFault(
         'storage/incomplete',
         `${work.kind} ${work.operationId} names nothing to act on`,
+        true,
       );
     }
     return value;

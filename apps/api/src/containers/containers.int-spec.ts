@@ -113,9 +113,15 @@ describe('containers (in-process api)', () => {
       expect(await api.rows(`SELECT * FROM usage_intervals WHERE resource_id = $1`, [id])).toEqual([]);
     });
 
-    it("joins the tenant's default network with an address of its own, and nudges the hosts of its peers", async () => {
+    it("joins the tenant's default network with an address of its own, and nudges the hosts of its peers but not its own", async () => {
+      // A peer on another host, then the new container on this one.
+      const peerHost = await api.registerHost();
+      await api.hostsTakingWork(peerHost);
       const a = (await create()).data;
+      await api.hostsTakingWork(host);
+      api.queues.clear();
       const b = (await create()).data;
+      expect([a.hostId, b.hostId]).toEqual([peerHost.id, host.id]);
       const rows = await api.rows<{ container_id: string; ip: string; name: string }>(
         `SELECT a.container_id, a.ip, n.name FROM ip_allocations a JOIN networks n ON n.id = a.network_id
           WHERE a.container_id = ANY($1) ORDER BY a.container_id`,
@@ -126,7 +132,8 @@ describe('containers (in-process api)', () => {
       expect(b.networks).toEqual([
         expect.objectContaining({ ip: rows.find((r) => r.container_id === b.id)!.ip }),
       ]);
-      expect(api.queues.nudges).toEqual([host.id, host.id]);
+      // Its own host is not nudged: the create job's claim carries that host's data plane.
+      expect(api.queues.nudges).toEqual([peerHost.id]);
     });
 
     it('refuses a name the tenant already uses (409 container/name_taken) and writes nothing', async () => {

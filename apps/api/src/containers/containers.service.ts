@@ -160,8 +160,10 @@ export class ContainersService {
         }),
     );
     await this.queues.enqueue(op);
-    // Its peers learn its name and address, and the hosts whose rules name its groups its address.
-    await this.queues.nudgeHosts(nudge);
+    // Its peers learn its name and address, and the hosts whose rules name its groups its address. Its
+    // own host is not nudged: the create job's claim carries that host's data plane, applied before the
+    // new taps are connected.
+    await this.queues.nudgeHosts(nudge.filter((h) => h !== container.hostId));
     return { operation: operationView(op), data: containerView(container, net, vols) };
   }
 

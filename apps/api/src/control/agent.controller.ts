@@ -2,13 +2,11 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type {
   AgentDataplane,
-  AgentExecSpec,
-  AgentImageSpec,
   RegistryCredentials,
   AgentContainerSpec,
   AgentEventResult,
   AgentStorageInventory,
-  AgentStorageWork,
+  AgentWorkBundle,
   HeartbeatResponse,
   RegisterHostResponse,
 } from '@berth/contracts';
@@ -19,18 +17,19 @@ import { COMMAND_OUTPUT_BODY_BYTES, COMMAND_OUTPUT_LIMITS, InputLimits } from '.
 import type { AgentPrincipal, RegistrantPrincipal } from '../auth/principal';
 import { HostsService } from '../hosts/hosts.service';
 import {
+  AgentClaimDto,
   AgentCredentialsQueryDto,
   AgentEventDto,
-  AgentExecResultDto,
-  AgentImageResultDto,
-  AgentProgressDto,
-  AgentStorageResultDto,
+  AgentOperationResultDto,
   HeartbeatDto,
   RegisterHostDto,
+  toResult,
 } from './agent.dto';
 import { AgentWorkService } from './agent-work.service';
 import { ContainerReportsService } from './container-reports.service';
 import { DataplaneService } from './dataplane.service';
+import { OperationClaimService } from './operation-claim.service';
+import { OperationResultsService } from './operation-results.service';
 import { StorageWorkService } from './storage-work.service';
 
 /** Endpoints for host agents only. A host sees and reports on the containers placed on it, no others. */
@@ -44,6 +43,8 @@ export class AgentController {
     private readonly work: AgentWorkService,
     private readonly dataplane: DataplaneService,
     private readonly storage: StorageWorkService,
+    private readonly claims: OperationClaimService,
+    private readonly results: OperationResultsService,
   ) {}
 
   @Get('storage')
@@ -51,28 +52,6 @@ export class AgentController {
   @ApiOperation({ summary: 'Every volume and snapshot this host must keep (it removes the rest)' })
   storageInventory(@CurrentAgent() a: AgentPrincipal): Promise<AgentStorageInventory> {
     return this.storage.inventory(a.hostId);
-  }
-
-  @Get('storage/:operationId')
-  @UseGuards(AgentAuthGuard)
-  @ApiOperation({ summary: 'A volume or snapshot operation queued for this host' })
-  storageWork(
-    @CurrentAgent() a: AgentPrincipal,
-    @Param('operationId') id: string,
-  ): Promise<AgentStorageWork> {
-    return this.storage.work(a.hostId, id);
-  }
-
-  @Post('storage/:operationId/result')
-  @HttpCode(204)
-  @UseGuards(AgentAuthGuard)
-  @ApiOperation({ summary: 'The outcome of a volume or snapshot operation' })
-  storageResult(
-    @CurrentAgent() a: AgentPrincipal,
-    @Param('operationId') id: string,
-    @Body() dto: AgentStorageResultDto,
-  ): Promise<void> {
-    return this.storage.result(a.hostId, id, dto);
   }
 
   @Post('register')
@@ -135,46 +114,6 @@ export class AgentController {
     return this.dataplane.forHost(a.hostId);
   }
 
-  @Get('execs/:operationId')
-  @UseGuards(AgentAuthGuard)
-  @ApiOperation({ summary: 'The command of an exec queued for this host' })
-  execSpec(@CurrentAgent() a: AgentPrincipal, @Param('operationId') id: string): Promise<AgentExecSpec> {
-    return this.work.execSpec(a.hostId, id);
-  }
-
-  @Post('execs/:operationId/result')
-  @HttpCode(204)
-  @UseGuards(AgentAuthGuard)
-  @InputLimits(COMMAND_OUTPUT_LIMITS, COMMAND_OUTPUT_BODY_BYTES)
-  @ApiOperation({ summary: "An exec's exit code and output" })
-  execResult(
-    @CurrentAgent() a: AgentPrincipal,
-    @Param('operationId') id: string,
-    @Body() dto: AgentExecResultDto,
-  ): Promise<void> {
-    return this.work.execResult(a.hostId, id, dto);
-  }
-
-  @Get('images/:id')
-  @UseGuards(AgentAuthGuard)
-  @ApiOperation({ summary: 'An image pull queued for this host' })
-  imageSpec(@CurrentAgent() a: AgentPrincipal, @Param('id') id: string): Promise<AgentImageSpec> {
-    return this.work.imageSpec(a.hostId, id);
-  }
-
-  @Post('images/:id/result')
-  @HttpCode(204)
-  @UseGuards(AgentAuthGuard)
-  @ApiOperation({ summary: 'What a pull found: digest, size and config, or the error' })
-  imageResult(
-    @CurrentAgent() a: AgentPrincipal,
-    @Param('id') id: string,
-    @Body() dto: AgentImageResultDto,
-  ): Promise<void> {
-    const { operationId, ...result } = dto;
-    return this.work.imageResult(a.hostId, id, operationId, result);
-  }
-
   @Get('registry-credentials')
   @UseGuards(AgentAuthGuard)
   @ApiOperation({ summary: "A tenant's registry login, for a host that has that tenant's work" })
@@ -185,15 +124,35 @@ export class AgentController {
     return this.work.registryCredentials(a.hostId, q.tenantId, q.registry);
   }
 
-  @Post('operations/:operationId/progress')
-  @HttpCode(204)
+  @Post('operations/:operationId/claim')
+  @HttpCode(200)
   @UseGuards(AgentAuthGuard)
-  @ApiOperation({ summary: 'Progress of a long step (image pull); marks the operation running' })
-  progress(
+  @ApiOperation({
+    summary:
+      "Start on an operation queued for this host: everything its job needs, read in one snapshot (a container's spec, its registry login, this host's data plane; an exec's command; a pull's image; storage work), or `skip` when a newer generation overtook it or its container is gone",
+  })
+  claim(
     @CurrentAgent() a: AgentPrincipal,
     @Param('operationId') id: string,
-    @Body() dto: AgentProgressDto,
+    @Body() dto: AgentClaimDto,
+  ): Promise<AgentWorkBundle> {
+    return this.claims.claim(a.hostId, id, dto);
+  }
+
+  @Post('operations/:operationId/result')
+  @HttpCode(204)
+  @UseGuards(AgentAuthGuard)
+  // An exec's output is bounded by the body size only (see COMMAND_OUTPUT_BODY_BYTES).
+  @InputLimits(COMMAND_OUTPUT_LIMITS, COMMAND_OUTPUT_BODY_BYTES)
+  @ApiOperation({
+    summary:
+      "What the host reports about an operation it claimed, by `type`: progress, an exec's exit code and output, a pull's image, a storage outcome, or a failure (a container's state changes are events)",
+  })
+  result(
+    @CurrentAgent() a: AgentPrincipal,
+    @Param('operationId') id: string,
+    @Body() dto: AgentOperationResultDto,
   ): Promise<void> {
-    return this.work.progress(a.hostId, id, dto);
+    return this.results.record(a.hostId, id, toResult(dto));
   }
 }

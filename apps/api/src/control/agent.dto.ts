@@ -13,9 +13,10 @@ import {
   MaxLength,
   Min,
   MinLength,
+  ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import type { AgentEventName } from '@berth/contracts';
+import type { AgentEventName, AgentOperationResult, AgentOperationResultType } from '@berth/contracts';
 
 export class CapacityDto {
   @ApiProperty() @IsInt() @Min(1) @Max(4096) vcpu!: number;
@@ -135,61 +136,144 @@ export class AgentEventDto {
   error?: AgentErrorDto;
 }
 
-export class AgentExecResultDto {
-  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(-1) @Max(255) exitCode?: number;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2 * 1024 * 1024) stdout?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2 * 1024 * 1024) stderr?: string;
-
-  @ApiPropertyOptional({ type: AgentErrorDto })
-  @IsOptional()
-  @ValidateNested()
-  @Type(() => AgentErrorDto)
-  error?: AgentErrorDto;
-}
-
-export class AgentImageResultDto {
-  @ApiProperty() @IsString() @MaxLength(64) operationId!: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @Matches(/^sha256:[0-9a-f]{64}$/) digest?: string;
-  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) sizeBytes?: number;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
-  @IsOptional()
-  @IsObject()
-  config?: Record<string, unknown>;
-
-  @ApiPropertyOptional({ type: AgentErrorDto })
-  @IsOptional()
-  @ValidateNested()
-  @Type(() => AgentErrorDto)
-  error?: AgentErrorDto;
-}
-
-export class AgentProgressDto {
-  @ApiProperty({ example: 'downloading' }) @IsString() @MaxLength(32) phase!: string;
-  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) bytesDone?: number;
-  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) bytesTotal?: number;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500) message?: string;
-}
-
 export class AgentCredentialsQueryDto {
   @ApiProperty() @IsString() @MaxLength(64) tenantId!: string;
   @ApiProperty() @IsString() @MaxLength(255) registry!: string;
 }
 
-export class AgentStorageResultDto {
-  @ApiPropertyOptional({ type: AgentErrorDto })
-  @IsOptional()
-  @ValidateNested()
-  @Type(() => AgentErrorDto)
-  error?: AgentErrorDto;
+export class AgentClaimDto {
+  @ApiProperty({ description: "When the host started on it, by the host's own clock" })
+  @IsISO8601({ strict: true })
+  at!: string;
 
-  @ApiPropertyOptional({ description: 'Bytes the host stores for a new snapshot' })
+  @ApiPropertyOptional({ description: "The job's generation (container work); the operation's when absent" })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  generation?: number;
+}
+
+const RESULT_TYPES: readonly AgentOperationResultType[] = ['progress', 'exec', 'image', 'storage', 'failure'];
+
+const is =
+  (...types: AgentOperationResultType[]) =>
+  (o: AgentOperationResultDto): boolean =>
+    types.includes(o.type);
+
+/**
+ * One of the results of AgentOperationResult, told apart by `type`; each field is checked only for the
+ * types that carry it (and required where that type requires it), and `toResult` keeps only those.
+ */
+export class AgentOperationResultDto {
+  @ApiProperty({ enum: RESULT_TYPES })
+  @IsIn(RESULT_TYPES as string[])
+  type!: AgentOperationResultType;
+
+  @ApiPropertyOptional({ example: 'downloading', description: 'progress' })
+  @ValidateIf(is('progress'))
+  @IsString()
+  @MaxLength(32)
+  phase?: string;
+
+  @ApiPropertyOptional({ description: 'progress' })
+  @ValidateIf(is('progress'))
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  bytesDone?: number;
+
+  @ApiPropertyOptional({ description: 'progress' })
+  @ValidateIf(is('progress'))
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  bytesTotal?: number;
+
+  @ApiPropertyOptional({ description: 'progress' })
+  @ValidateIf(is('progress'))
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  message?: string;
+
+  @ApiPropertyOptional({ description: 'exec' })
+  @ValidateIf(is('exec'))
+  @IsInt()
+  @Min(-1)
+  @Max(255)
+  exitCode?: number;
+
+  @ApiPropertyOptional({ description: 'exec' })
+  @ValidateIf(is('exec'))
+  @IsString()
+  @MaxLength(2 * 1024 * 1024)
+  stdout?: string;
+
+  @ApiPropertyOptional({ description: 'exec' })
+  @ValidateIf(is('exec'))
+  @IsString()
+  @MaxLength(2 * 1024 * 1024)
+  stderr?: string;
+
+  @ApiPropertyOptional({ description: 'image' })
+  @ValidateIf(is('image'))
+  @IsString()
+  @Matches(/^sha256:[0-9a-f]{64}$/)
+  digest?: string;
+
+  @ApiPropertyOptional({ description: 'image' })
+  @ValidateIf(is('image'))
+  @IsInt()
+  @Min(0)
+  sizeBytes?: number;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'image' })
+  @ValidateIf(is('image'))
+  @IsObject()
+  config?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ description: 'storage: bytes the host stores for a new snapshot' })
+  @ValidateIf(is('storage'))
   @IsOptional()
   @IsInt()
   @Min(0)
   storedBytes?: number;
 
-  @ApiPropertyOptional({ description: 'Whether a new snapshot was taken from a running machine' })
+  @ApiPropertyOptional({ description: 'storage: whether a new snapshot was taken from a running machine' })
+  @ValidateIf(is('storage'))
   @IsOptional()
   @IsBoolean()
   live?: boolean;
+
+  @ApiPropertyOptional({ type: AgentErrorDto, description: 'failure' })
+  @ValidateIf(is('failure'))
+  @ValidateNested()
+  @Type(() => AgentErrorDto)
+  error?: AgentErrorDto;
+}
+
+/** The validated DTO as the typed union, with only the fields of its type. */
+export function toResult(d: AgentOperationResultDto): AgentOperationResult {
+  switch (d.type) {
+    case 'progress':
+      return {
+        type: 'progress',
+        phase: d.phase!,
+        ...(d.bytesDone !== undefined ? { bytesDone: d.bytesDone } : {}),
+        ...(d.bytesTotal !== undefined ? { bytesTotal: d.bytesTotal } : {}),
+        ...(d.message !== undefined ? { message: d.message } : {}),
+      };
+    case 'exec':
+      return { type: 'exec', exitCode: d.exitCode!, stdout: d.stdout!, stderr: d.stderr! };
+    case 'image':
+      return { type: 'image', digest: d.digest!, sizeBytes: d.sizeBytes!, config: d.config! };
+    case 'storage':
+      return {
+        type: 'storage',
+        ...(d.storedBytes !== undefined ? { storedBytes: d.storedBytes } : {}),
+        ...(d.live !== undefined ? { live: d.live } : {}),
+      };
+    case 'failure':
+      return { type: 'failure', error: { code: d.error!.code, message: d.error!.message } };
+  }
 }

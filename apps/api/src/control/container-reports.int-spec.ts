@@ -33,6 +33,7 @@ describe('agent reports (in-process api)', () => {
   async function create(): Promise<{ id: string; op: string }> {
     const res = await tenant.http.post('/v1/containers', { image: 'alpine:3.20', size: 's2' });
     expect(res.status).toBe(202);
+    await api.madeAt(res.body.data.id, hostClock(-60));
     return { id: res.body.data.id, op: res.body.operation.id };
   }
 
@@ -196,6 +197,34 @@ describe('agent reports (in-process api)', () => {
     // The peer's host (here the same host) rewrites its members list without it.
     expect(api.queues.nudges).toEqual([host.id]);
     expect(api.queues.jobs).toEqual([]);
+  });
+
+  it("takes a host's time only within what is possible: never before the container was made, never after the report arrived", async () => {
+    const res = await tenant.http.post('/v1/containers', { image: 'alpine:3.20', size: 's2' });
+    expect(res.status).toBe(202);
+    const id: string = res.body.data.id;
+    const { created_at: madeAt } = await container(id);
+    // A host whose clock says 1970: its running report would have opened usage then and billed the month.
+    expect(await applied(id, 'agent.running', new Date(0), { operationId: res.body.operation.id })).toEqual({
+      applied: true,
+      state: 'running',
+    });
+    expect(await usage(id)).toEqual([{ meter: 'container.s2', started_at: madeAt, ended_at: null }]);
+    // Then a day ahead: dated at its arrival, so the container does not take every later report as stale.
+    const beforeReport = new Date();
+    expect(await applied(id, 'agent.exited', new Date(Date.now() + 86_400_000), { exitCode: 0 })).toEqual({
+      applied: true,
+      state: 'exited',
+    });
+    const [interval] = await usage(id);
+    expect(interval!.ended_at!.getTime()).toBeGreaterThanOrEqual(beforeReport.getTime());
+    expect(interval!.ended_at!.getTime()).toBeLessThanOrEqual(Date.now());
+    const del = await tenant.http.delete(`/v1/containers/${id}`);
+    expect(del.status).toBe(202);
+    expect(await applied(id, 'agent.deleted', new Date(), { operationId: del.body.operation.id })).toEqual({
+      applied: true,
+      state: 'deleted',
+    });
   });
 
   it("a report on another host's container is a 404 and changes nothing", async () => {

@@ -29,8 +29,13 @@ export class ContainerReportsService {
   async spec(hostId: HostId, containerId: string): Promise<AgentContainerSpec> {
     const c = await new HostContainerRepository(this.ds.manager).findOnHost(hostId, containerId);
     if (!c) throw new DomainError('container/not_found', `container ${containerId} is not on this host`);
-    const nics = await nicsOf(this.ds.manager, [c.id], this.config.networkMtu);
-    const volumes = await agentVolumesOf(this.ds.manager, [c.id]);
+    return this.specIn(this.ds.manager, c);
+  }
+
+  /** The desired spec of a container the caller has read, with its NICs and volumes read through `em`. */
+  async specIn(em: EntityManager, c: ContainerEntity): Promise<AgentContainerSpec> {
+    const nics = await nicsOf(em, [c.id], this.config.networkMtu);
+    const volumes = await agentVolumesOf(em, [c.id]);
     return specOf(c, nics.get(c.id) ?? [], volumes.get(c.id) ?? []);
   }
 

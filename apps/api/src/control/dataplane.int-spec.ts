@@ -57,7 +57,13 @@ describe('data plane (in-process api)', () => {
 
   it('a host with nothing on it gets an empty data plane', async () => {
     const idle = await api.registerHost();
-    expect(await dataplane(idle)).toEqual({ hostId: idle.id, networks: [], ports: [], floatingIps: [] });
+    expect(await dataplane(idle)).toEqual({
+      hostId: idle.id,
+      readAt: expect.any(String),
+      networks: [],
+      ports: [],
+      floatingIps: [],
+    });
   });
 
   it('a network across two hosts: each tunnels to the other, knows every member, and wires only its own ports', async () => {

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { AgentDataplane, AgentFloatingIp, AgentNetwork, AgentPort } from '@berth/contracts';
 import {
   effectiveRules,
@@ -15,7 +15,8 @@ import { API_CONFIG, type ApiConfig } from '../config.provider';
  * What one host's data plane should be, computed from Postgres on every request (the agent applies it
  * idempotently, so there is no diff to keep): the networks its live containers are on, with the other
  * hosts to tunnel to and every member's name and address; each NIC with its effective rules; and the
- * floating IPs pointed at its containers. "Live" is every state but `deleted`.
+ * floating IPs pointed at its containers. "Live" is every state but `deleted`. Read in the caller's
+ * transaction when given one (a claim's snapshot), else statement by statement.
  */
 @Injectable()
 export class DataplaneService {
@@ -24,12 +25,14 @@ export class DataplaneService {
     @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
-  async forHost(hostId: HostId): Promise<AgentDataplane> {
-    const reads = new DataplaneRepository(this.ds.manager);
+  async forHost(hostId: HostId, em: EntityManager = this.ds.manager): Promise<AgentDataplane> {
+    const reads = new DataplaneRepository(em);
+    // Taken before anything is read, so that a data plane is never dated later than what it saw.
+    const readAt = (await reads.now()).toISOString();
     const nics = await reads.nicsOnHost(hostId);
     const containerIds = [...new Set(nics.map((n) => n.container_id))];
     const networkIds = [...new Set(nics.map((n) => n.network_id))];
-    if (containerIds.length === 0) return { hostId, networks: [], ports: [], floatingIps: [] };
+    if (containerIds.length === 0) return { hostId, readAt, networks: [], ports: [], floatingIps: [] };
 
     const [networkRows, memberRows, ownAddress, attachments, fipRows] = await Promise.all([
       reads.networks(networkIds),
@@ -113,6 +116,6 @@ export class DataplaneService {
       if (primary)
         floatingIps.push({ address: f.address, containerId: f.container_id, privateIp: primary.ip });
     }
-    return { hostId, networks, ports, floatingIps };
+    return { hostId, readAt, networks, ports, floatingIps };
   }
 }

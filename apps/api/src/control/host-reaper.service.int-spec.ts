@@ -53,6 +53,7 @@ describe('host reaper (in-process api)', () => {
   async function create(): Promise<{ id: string; op: string }> {
     const res = await tenant.http.post('/v1/containers', { image: 'alpine:3.20' });
     expect(res.status).toBe(202);
+    await api.madeAt(res.body.data.id, hostClock(-60));
     return { id: res.body.data.id, op: res.body.operation.id };
   }
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import type { AgentStorageInventory, AgentStorageResult, AgentStorageWork } from '@berth/contracts';
-import { inTransaction, SnapshotEntity, VolumeEntity } from '@berth/db';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { AgentStorageInventory, AgentStorageWork } from '@berth/contracts';
+import { SnapshotEntity, VolumeEntity, type OperationEntity } from '@berth/db';
 import {
   DomainError,
   nextStorageState,
@@ -11,22 +11,26 @@ import {
   type VolumeId,
 } from '@berth/domain';
 import { isStorageJobKind } from '@berth/queue';
-import { finishOperation, operationOnHost } from '../operations/operation-ledger';
+import { finishOperation } from '../operations/operation-ledger';
 import { writeStorageUsage } from '../volumes/storage-usage';
 
+/** What the host did: the new snapshot's stored bytes and whether it was live, or why it failed. */
+export type StorageOutcome =
+  | { readonly storedBytes?: number; readonly live?: boolean }
+  | { readonly error: { code: string; message: string } };
+
 /**
- * The agent's side of volume and snapshot work. A host sees only work queued for it (every lookup is
- * bound to its id), and a result is applied once: a repeat for a finished operation changes nothing.
+ * The agent's side of volume and snapshot work. A host sees only work queued for it (the operations
+ * handed in were looked up by its id), and a result is applied once: a repeat for a finished
+ * operation changes nothing. Both run in the caller's transaction.
  */
 @Injectable()
 export class StorageWorkService {
   constructor(private readonly ds: DataSource) {}
 
-  async work(hostId: HostId, operationId: string): Promise<AgentStorageWork> {
-    const em = this.ds.manager;
-    const op = await operationOnHost(em, hostId, operationId);
+  async work(em: EntityManager, op: OperationEntity): Promise<AgentStorageWork> {
     if (!isStorageJobKind(op.kind)) {
-      throw new DomainError('operation/not_found', `operation ${operationId} is not storage work`);
+      throw new DomainError('operation/not_found', `operation ${op.id} is not storage work`);
     }
     if (op.kind.startsWith('volume.')) {
       const v = await em.findOne(VolumeEntity, { where: { id: op.targetId as VolumeId } });
@@ -57,60 +61,60 @@ export class StorageWorkService {
     };
   }
 
-  result(hostId: HostId, operationId: string, r: AgentStorageResult): Promise<void> {
-    return inTransaction(this.ds, async (em) => {
-      const op = await operationOnHost(em, hostId, operationId, { lock: true });
-      if (op.state !== 'pending' && op.state !== 'running') return;
-      const now = new Date();
-      if (op.kind === 'volume.create' || op.kind === 'volume.delete') {
-        const v = await em
-          .createQueryBuilder(VolumeEntity, 'v')
-          .setLock('pessimistic_write')
-          .where('v.id = :id', { id: op.targetId })
-          .getOne();
-        if (!v) throw new DomainError('volume/not_found', `volume ${op.targetId} is not on this host`);
-        const next = nextStorageState(
-          v.state,
-          r.error ? 'failed' : op.kind === 'volume.create' ? 'created' : 'deleted',
-        );
-        if (next !== null) {
-          const from = v.state;
-          v.state = next;
-          v.updatedAt = now;
-          v.error = r.error?.message ?? null;
-          if (next === 'deleted') v.deletedAt = now;
-          await em.save(v);
-          await writeStorageUsage(em, v, from, now);
-        }
-      } else {
-        const s = await em
-          .createQueryBuilder(SnapshotEntity, 's')
-          .setLock('pessimistic_write')
-          .where('s.id = :id', { id: op.targetId })
-          .getOne();
-        if (!s) throw new DomainError('snapshot/not_found', `snapshot ${op.targetId} is not on this host`);
-        const next = nextStorageState(
-          s.state,
-          r.error ? 'failed' : op.kind === 'snapshot.create' ? 'created' : 'deleted',
-        );
-        if (next !== null) {
-          const from = s.state;
-          s.state = next;
-          s.updatedAt = now;
-          s.error = r.error?.message ?? null;
-          if (next === 'deleted') s.deletedAt = now;
-          if (next === 'available') {
-            s.storedBytes = String(r.storedBytes ?? 0);
-            s.live = r.live ?? false;
-          }
-          await em.save(s);
-          // Snapshots are billed on what they store (storageUsageSubject in @berth/domain).
-          await writeStorageUsage(em, s, from, now);
-        }
+  /** With the operation locked. */
+  async result(em: EntityManager, op: OperationEntity, r: StorageOutcome): Promise<void> {
+    const error = 'error' in r ? r.error : null;
+    const stored = 'error' in r ? {} : r;
+    if (op.state !== 'pending' && op.state !== 'running') return;
+    const now = new Date();
+    if (op.kind === 'volume.create' || op.kind === 'volume.delete') {
+      const v = await em
+        .createQueryBuilder(VolumeEntity, 'v')
+        .setLock('pessimistic_write')
+        .where('v.id = :id', { id: op.targetId })
+        .getOne();
+      if (!v) throw new DomainError('volume/not_found', `volume ${op.targetId} is not on this host`);
+      const next = nextStorageState(
+        v.state,
+        error ? 'failed' : op.kind === 'volume.create' ? 'created' : 'deleted',
+      );
+      if (next !== null) {
+        const from = v.state;
+        v.state = next;
+        v.updatedAt = now;
+        v.error = error?.message ?? null;
+        if (next === 'deleted') v.deletedAt = now;
+        await em.save(v);
+        await writeStorageUsage(em, v, from, now);
       }
-      if (r.error) await finishOperation(em, op, 'failed', r.error);
-      else await finishOperation(em, op, 'succeeded');
-    });
+    } else {
+      const s = await em
+        .createQueryBuilder(SnapshotEntity, 's')
+        .setLock('pessimistic_write')
+        .where('s.id = :id', { id: op.targetId })
+        .getOne();
+      if (!s) throw new DomainError('snapshot/not_found', `snapshot ${op.targetId} is not on this host`);
+      const next = nextStorageState(
+        s.state,
+        error ? 'failed' : op.kind === 'snapshot.create' ? 'created' : 'deleted',
+      );
+      if (next !== null) {
+        const from = s.state;
+        s.state = next;
+        s.updatedAt = now;
+        s.error = error?.message ?? null;
+        if (next === 'deleted') s.deletedAt = now;
+        if (next === 'available') {
+          s.storedBytes = String(stored.storedBytes ?? 0);
+          s.live = stored.live ?? false;
+        }
+        await em.save(s);
+        // Snapshots are billed on what they store (storageUsageSubject in @berth/domain).
+        await writeStorageUsage(em, s, from, now);
+      }
+    }
+    if (error) await finishOperation(em, op, 'failed', error);
+    else await finishOperation(em, op, 'succeeded');
   }
 
   /** What the host must keep; it removes any other volume or snapshot file it finds. */

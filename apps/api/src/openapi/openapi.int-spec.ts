@@ -119,6 +119,8 @@ describe('OpenAPI document (in-process api)', () => {
         'GET /v1/operations/{id}',
         'POST /v1/admin/tenants',
         'POST /v1/agent/register',
+        'POST /v1/agent/operations/{operationId}/claim',
+        'POST /v1/agent/operations/{operationId}/result',
       ]),
     );
     const missing = [...new Set(expected)].filter((r) => !documented.has(r)).sort();

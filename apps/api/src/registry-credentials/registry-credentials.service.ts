@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { RegistryCredentials, RegistryCredentialView } from '@berth/contracts';
 import { RegistryCredentialEntity } from '@berth/db';
 import { DomainError, type TenantId } from '@berth/domain';
@@ -58,8 +58,12 @@ export class RegistryCredentialsService {
   }
 
   /** For the agent that pulls on the tenant's behalf; null when the tenant stored none. */
-  async reveal(tenantId: TenantId, registry: string): Promise<RegistryCredentials | null> {
-    const row = await this.ds.manager.findOne(RegistryCredentialEntity, { where: { tenantId, registry } });
+  async reveal(
+    tenantId: TenantId,
+    registry: string,
+    em: EntityManager = this.ds.manager,
+  ): Promise<RegistryCredentials | null> {
+    const row = await em.findOne(RegistryCredentialEntity, { where: { tenantId, registry } });
     if (!row) return null;
     return {
       username: row.username,

@@ -171,6 +171,14 @@ export class InProcessApi {
     await this.rows(`UPDATE hosts SET state = 'ready' WHERE id = ANY($1)`, [ids]);
   }
 
+  /**
+   * Dates a container's creation back to `at`. Specs that drive hosts' reports on a fixed past clock need
+   * it: the API takes a host's time only within what is possible, never before the container was made.
+   */
+  async madeAt(containerId: string, at: Date): Promise<void> {
+    await this.rows(`UPDATE containers SET created_at = $2 WHERE id = $1`, [containerId, at]);
+  }
+
   /** Backdates the host's last heartbeat past the lost-host deadline: the reaper's next run takes it. */
   async silenceHost(host: TestHost): Promise<void> {
     await this.rows(`UPDATE hosts SET last_heartbeat_at = now() - interval '2 hours' WHERE id = $1`, [

@@ -45,6 +45,7 @@ describe('usage (in-process api)', () => {
   async function ran(name: string, from: number, to: number | null, who = tenant): Promise<string> {
     const res = await who.http.post('/v1/containers', { image: 'alpine:3.20', name, size: 's2' });
     expect(res.status).toBe(202);
+    await api.madeAt(res.body.data.id, hostClock(-60));
     await report(res.body.data.id, 'agent.running', hostClock(from), res.body.operation.id);
     if (to !== null) await report(res.body.data.id, 'agent.exited', hostClock(to));
     return res.body.data.id;

@@ -42,6 +42,12 @@ export interface DataplaneRuleRow {
 export class DataplaneRepository {
   constructor(private readonly em: EntityManager) {}
 
+  /** The database's clock: the transaction's start when in one, else this statement's. */
+  async now(): Promise<Date> {
+    const [clock] = await this.em.query<{ at: Date }[]>(`SELECT now() AS at`);
+    return clock?.at ?? new Date();
+  }
+
   /** NICs of the host's live containers, each container's in NIC order. */
   nicsOnHost(hostId: HostId): Promise<DataplaneNicRow[]> {
     return this.em.query<DataplaneNicRow[]>(

@@ -145,6 +145,7 @@ describe('LinuxNetworkDriver (network namespaces, real packets)', () => {
   function dataplane(ingressOfTwo: Rules, members = [one, two]): AgentDataplane {
     return {
       hostId: 'hst_t',
+      readAt: '2026-01-01T00:00:00.000Z',
       networks: [{ ...net, peers: [], members: [] }],
       ports: members.map((g) => ({
         containerId: g.containerId,
@@ -412,7 +413,10 @@ describe('LinuxNetworkDriver (network namespaces, real packets)', () => {
       await d.removeNetwork(vni);
       expect(
         await d.convergeFirewall(
-          renderRuleset({ hostId: 'hst_t', networks: [], ports: [], floatingIps: [] }, null),
+          renderRuleset(
+            { hostId: 'hst_t', readAt: '2026-01-01T00:00:00.000Z', networks: [], ports: [], floatingIps: [] },
+            null,
+          ),
         ),
       ).toBe('applied');
       expect(await d.presentNetworks()).toEqual([]);

@@ -27,6 +27,7 @@ function port(n: number, ingress = fromNetwork) {
 
 const dp = (ports: AgentDataplane['ports']): AgentDataplane => ({
   hostId: 'hst_x',
+  readAt: '2026-01-01T00:00:00.000Z',
   networks: ports.length ? [net] : [],
   ports,
   floatingIps: [],

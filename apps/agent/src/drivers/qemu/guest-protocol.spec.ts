@@ -51,6 +51,18 @@ describe('guest protocol', () => {
     ]);
   });
 
+  it("carries a clone's host entropy as hex and its MACs, and a cold START carries neither", () => {
+    const base = { args: ['sh'], env: [], hostname: 'h', rootReadOnlyDevice: 'serial:r', timeMs: 0 };
+    const entropy = Buffer.from([0x00, 0xff, 0x10, 0xab]);
+    expect(tlvs(encodeStart({ ...base, entropy }).subarray(9)).at(-1)).toEqual([Tag.entropy, '00ff10ab']);
+    expect(tlvs(encodeStart({ ...base, macs: ['eth0 52:54:00:00:00:01'] }).subarray(9)).at(-1)).toEqual([
+      Tag.mac,
+      'eth0 52:54:00:00:00:01',
+    ]);
+    expect(tlvs(encodeStart(base).subarray(9)).map(([tag]) => tag)).not.toContain(Tag.entropy);
+    expect(tlvs(encodeStart(base).subarray(9)).map(([tag]) => tag)).not.toContain(Tag.mac);
+  });
+
   it('frames WRITE_FILE with a path and content, and refuses relative or climbing paths', () => {
     const f = encodeWriteFile('/etc/hosts', '10.0.0.2 web\n');
     expect(f.readUInt8(0)).toBe(HostFrame.writeFile);

@@ -25,6 +25,8 @@ export const Tag = {
   resolv: 12,
   path: 13,
   content: 14,
+  entropy: 15,
+  mac: 16,
 } as const;
 
 export type GuestMessage =
@@ -58,6 +60,13 @@ export interface StartSpec extends ProcessSpec {
   readonly mounts?: readonly { device: string; path: string; fstype: string }[];
   readonly hosts?: string;
   readonly resolv?: string;
+  /**
+   * A clone of a VM template only (docs/vm-templates.md): fresh host random bytes that berth-init
+   * mixes into the kernel's RNG and re-keys it with before anything else runs.
+   */
+  readonly entropy?: Buffer;
+  /** A clone only: `<ifname> <mac>` per NIC (a clone's NICs come up with the template's MACs). */
+  readonly macs?: readonly string[];
 }
 
 export function encodeFrame(type: number, id: number, payload: Buffer = Buffer.alloc(0)): Buffer {
@@ -105,6 +114,8 @@ export function encodeStart(s: StartSpec): Buffer {
     ...(s.mounts ?? []).map((m) => tlvParts(Tag.mount, [m.device, m.path, m.fstype])),
     ...(s.hosts ? [tlv(Tag.hosts, s.hosts)] : []),
     ...(s.resolv ? [tlv(Tag.resolv, s.resolv)] : []),
+    ...(s.entropy ? [tlv(Tag.entropy, s.entropy.toString('hex'))] : []),
+    ...(s.macs ?? []).map((m) => tlv(Tag.mac, m)),
   ];
   return encodeFrame(HostFrame.start, 0, Buffer.concat(parts));
 }

@@ -13,10 +13,24 @@ export interface QemuMachine {
   readonly accel: Accel;
   /** Block devices in order; the guest finds them by serial, not by position. */
   readonly disks: readonly { readonly serial: string; readonly file: string; readonly readOnly: boolean }[];
-  readonly taps?: readonly { readonly ifname: string; readonly mac: string }[];
+  /** NICs in order; `ifname` null: no tap behind it (a template's NIC, see clone-args.ts). */
+  readonly taps?: readonly { readonly ifname: string | null; readonly mac: string }[];
   readonly extraKernelArgs?: readonly string[];
   /** The host's TSC rate, for TCG guests' kernels (hostTscKhz()). */
   readonly tscKhz?: number;
+  /** Guest RAM in a file (VM templates, see clone-args.ts); absent: QEMU's own anonymous memory. */
+  readonly memoryFile?: MemoryFile;
+  /** Wait for the machine's state over QMP `migrate-incoming` instead of booting (a template's clone). */
+  readonly incoming?: boolean;
+}
+
+/**
+ * Guest RAM backed by a file on tmpfs: `shared` while a template is built (its RAM ends up in the file),
+ * private (copy-on-write) in a clone, so a clone's writes never reach the template.
+ */
+export interface MemoryFile {
+  readonly path: string;
+  readonly shared: boolean;
 }
 
 export const QMP_SOCKET = 'qmp.sock';
@@ -51,12 +65,20 @@ export function bootArgs(b: {
   readonly kernel: string;
   readonly initrd: string;
   readonly append: string;
+  readonly memoryFile?: MemoryFile;
 }): string[] {
+  const memory = b.memoryFile
+    ? [
+        '-object',
+        `memory-backend-file,id=mem,size=${b.memoryMib}M,mem-path=${b.memoryFile.path},share=${b.memoryFile.shared ? 'on' : 'off'}`,
+      ]
+    : [];
   return [
     '-accel',
     b.accel === 'kvm' ? 'kvm' : 'tcg,tb-size=32',
+    ...memory,
     '-M',
-    'microvm',
+    b.memoryFile ? 'microvm,memory-backend=mem' : 'microvm',
     ...(b.accel === 'kvm' ? ['-cpu', 'host'] : []),
     '-m',
     `${b.memoryMib}M`,
@@ -112,10 +134,13 @@ export function qemuArgs(m: QemuMachine): string[] {
   (m.taps ?? []).forEach((t, i) => {
     args.push(
       '-netdev',
-      `tap,id=net${i},ifname=${t.ifname},script=no,downscript=no`,
+      t.ifname === null
+        ? `hubport,id=net${i},hubid=${i}`
+        : `tap,id=net${i},ifname=${t.ifname},script=no,downscript=no`,
       '-device',
       `virtio-net-device,netdev=net${i},mac=${t.mac}`,
     );
   });
+  if (m.incoming) args.push('-incoming', 'defer');
   return args;
 }

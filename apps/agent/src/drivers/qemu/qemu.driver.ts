@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readdir, rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { ContainerId } from '@berth/domain';
@@ -12,13 +13,18 @@ import {
   type MachineSpec,
   type MachineStatus,
 } from '../driver';
+import { cloneMachine, cloneStart, layoutOf } from './clone-args';
 import { machineDisks, makeWritableLayer, WRITABLE_LAYER } from './disk-recipe';
 import { describeProcessEnd, signalledExitCode } from './exit-codes';
 import { GuestSession } from './guest-session';
 import { INITIAL_STATE, MachineFiles, statusOf, type MachineState } from './machine-files';
 import { backupDrive } from './qmp-backup';
-import { AGENT_SOCKET, QMP_SOCKET, qemuArgs, type Accel } from './qemu-args';
+import type { ProcessSpec } from './guest-protocol';
+import { AGENT_SOCKET, QMP_SOCKET, qemuArgs, type Accel, type QemuMachine } from './qemu-args';
 import { isQemuOf, killQemu, qemuPidsUnder, QemuProcess, type QemuLaunch } from './qemu-process';
+import { restoreTemplateState } from './qmp-template';
+import { buildTemplate } from './template-builder';
+import { TemplateStore, type Template, type TemplateLayout } from './template-store';
 import { TIMED_OUT, within } from './timeouts';
 import { execProcess, startSpec, workloadProcess } from './workload';
 
@@ -35,8 +41,27 @@ export interface QemuDriverOptions {
   readonly tscKhz?: number;
   /** Runs QEMU inside this network namespace (the host's, in tests), where its taps are. */
   readonly netns?: string | null;
+  /** VM templates (docs/vm-templates.md): absent or null, every machine boots cold. */
+  readonly templates?: { readonly dir: string } | null;
   readonly log?: (message: string) => void;
 }
+
+/** A clone that did not come up from its template: the template is discarded and the machine boots cold. */
+class RestoreFailed extends Error {}
+
+/** Runs a clone's restore steps; whatever fails there is the template's fault. */
+async function restoring<T>(steps: () => Promise<T>): Promise<T> {
+  try {
+    return await steps();
+  } catch (err) {
+    throw new RestoreFailed(err instanceof Error ? err.message : String(err));
+  }
+}
+
+/** From a clone's QEMU start to its state loaded, and from there to berth-init's READY. */
+const RESTORE_TIMEOUT_MS = 30_000;
+/** Host entropy sent to each clone's berth-init (docs/vm-templates.md). */
+const ENTROPY_BYTES = 64;
 
 interface LiveMachine {
   readonly id: ContainerId;
@@ -76,9 +101,18 @@ export class QemuDriver implements Driver {
   private readonly log: (m: string) => void;
   /** Set by close(): the agent is going away and hears of nothing more. */
   private closed = false;
+  /** The template store and the builds under way, one per key; null when templates are off. */
+  private readonly templates: {
+    readonly store: TemplateStore;
+    readonly builds: Map<string, Promise<void>>;
+    readonly closing: AbortController;
+  } | null;
 
   constructor(private readonly opts: QemuDriverOptions) {
     this.log = opts.log ?? (() => undefined);
+    this.templates = opts.templates
+      ? { store: new TemplateStore(opts.templates.dir), builds: new Map(), closing: new AbortController() }
+      : null;
   }
 
   capabilities(): DriverCapabilities {
@@ -114,43 +148,25 @@ export class QemuDriver implements Driver {
     // Before QEMU starts: a container that cannot say what to run fails for good, with no VM to clean up.
     const workload = workloadProcess(spec, rootfs.config);
     await m.files.clearRuntimeFiles();
+    const machine = this.machineOf(m, spec, rootfs.path);
+    const template = await this.templateFor(machine);
 
     await this.during(m, async () => {
-      const t0 = Date.now();
-      const timeline: Record<string, number> = {};
-      try {
-        const qemu = QemuProcess.spawn(this.launchOf(m, spec, rootfs.path));
-        this.watch(m, qemu);
-        await this.save(m, {
-          ...m.state,
-          phase: 'running',
-          pid: qemu.pid,
-          startedAt: null,
-          finishedAt: null,
-          exitCode: null,
-          boots: m.state.boots + 1,
-        });
-
-        const failed = qemu.ended.then(async (end) => {
-          throw new Error(`qemu ${describeProcessEnd(end)} during boot: ${await m.files.tail('qemu.log')}`);
-        });
-        timeline.spawned = Date.now() - t0;
-        const session = await Promise.race([this.connect(m), failed]);
-        timeline.channel = Date.now() - t0;
-        await Promise.race([session.waitReady(this.opts.bootTimeoutMs), failed]);
-        timeline.guestReady = Date.now() - t0;
-        await Promise.race([session.startWorkload(startSpec(spec, workload, Date.now())), failed]);
-        timeline.workloadStarted = Date.now() - t0;
-        if (m.state.phase === 'running')
-          await this.save(m, { ...m.state, startedAt: new Date().toISOString() });
-        // Milliseconds from spawning QEMU; bench/boot.bench.ts reads this line.
-        this.log(
-          `boot-timeline ${JSON.stringify({ id, pid: qemu.pid, accel: this.opts.accel, at: t0, ...timeline })}`,
-        );
-      } catch (err) {
-        await this.forceStop(m, null);
-        throw err;
+      if (template) {
+        try {
+          await this.boot(m, spec, workload, cloneMachine(machine, template.memoryFile), template);
+          return;
+        } catch (err) {
+          if (!(err instanceof RestoreFailed)) throw err;
+          // A template that does not restore is discarded (a later start rebuilds it); this one boots cold.
+          this.log(
+            `${id}: template ${template.key} did not restore (${err.message}); discarded, booting cold`,
+          );
+          await this.templates?.store.discard(template.key);
+          await m.files.clearRuntimeFiles();
+        }
       }
+      await this.boot(m, spec, workload, machine, null);
     });
   }
 
@@ -227,7 +243,8 @@ export class QemuDriver implements Driver {
 
   /**
    * After an agent restart: re-attaches to every VM that still runs, records the end of those that
-   * died meanwhile, and kills any QEMU started from our machines directory that no machine owns.
+   * died meanwhile, and kills any QEMU started from our machines directory that no machine owns, and
+   * any left building a template.
    */
   async adopt(): Promise<{ adopted: ContainerId[]; ended: ContainerId[]; killed: number[] }> {
     const adopted: ContainerId[] = [];
@@ -263,6 +280,11 @@ export class QemuDriver implements Driver {
     for (const pid of await qemuPidsUnder(this.opts.machinesDir)) {
       if (!owned.has(pid) && killQemu(pid)) killed.push(pid);
     }
+    // A template build is never adopted: a QEMU a previous agent left building one is an orphan
+    // (builds of this driver start with containers, after adopt(); none is killed while one runs).
+    if (this.templates && this.templates.builds.size === 0) {
+      for (const pid of await qemuPidsUnder(this.templates.store.dir)) if (killQemu(pid)) killed.push(pid);
+    }
     if (adopted.length + ended.length + killed.length > 0) {
       this.log(
         `adopted ${adopted.length} VMs, ${ended.length} had ended, killed ${killed.length} orphan QEMU processes`,
@@ -271,33 +293,144 @@ export class QemuDriver implements Driver {
     return { adopted, ended, killed };
   }
 
-  /** Lets go of sockets and timers; the VMs keep running for the next agent to adopt. */
-  close(): Promise<void> {
+  /**
+   * Lets go of sockets and timers; the VMs keep running for the next agent to adopt. A template build
+   * under way is abandoned (its QEMU killed): a template is cheap to rebuild, an orphan QEMU is not.
+   */
+  async close(): Promise<void> {
     this.closed = true;
     for (const m of this.machines.values()) {
       m.process?.letGo();
       m.session?.close();
     }
-    return Promise.resolve();
+    this.templates?.closing.abort();
+    await this.templateBuildsSettled();
+  }
+
+  /** Resolves once no template build is under way (tests, and close()). */
+  async templateBuildsSettled(): Promise<void> {
+    await Promise.all([...(this.templates?.builds.values() ?? [])]);
   }
 
   // ---- internals ----
 
-  private launchOf(m: LiveMachine, spec: MachineSpec, rootfs: string): QemuLaunch {
+  /**
+   * Starts QEMU for `machine` and the workload in it: booted cold, or restored from `template` (then
+   * berth-init also gets fresh host entropy and the NICs' MACs). A clone that does not come up throws
+   * RestoreFailed.
+   */
+  private async boot(
+    m: LiveMachine,
+    spec: MachineSpec,
+    workload: ProcessSpec,
+    machine: QemuMachine,
+    template: Template | null,
+  ): Promise<void> {
+    const t0 = Date.now();
+    const timeline: Record<string, number> = {};
+    try {
+      const qemu = QemuProcess.spawn(this.launchOf(m, machine));
+      this.watch(m, qemu);
+      await this.save(m, {
+        ...m.state,
+        phase: 'running',
+        pid: qemu.pid,
+        startedAt: null,
+        finishedAt: null,
+        exitCode: null,
+        boots: m.state.boots + 1,
+      });
+
+      const failed = qemu.ended.then(async (end) => {
+        throw new Error(`qemu ${describeProcessEnd(end)} during boot: ${await m.files.tail('qemu.log')}`);
+      });
+      timeline.spawned = Date.now() - t0;
+      let session: GuestSession;
+      if (template) {
+        session = await restoring(async () => {
+          await Promise.race([
+            restoreTemplateState(m.files.file(QMP_SOCKET), template.stateFile, RESTORE_TIMEOUT_MS),
+            failed,
+          ]);
+          timeline.restored = Date.now() - t0;
+          const s = await Promise.race([this.connect(m), failed]);
+          await Promise.race([s.waitReady(RESTORE_TIMEOUT_MS), failed]);
+          return s;
+        });
+      } else {
+        session = await Promise.race([this.connect(m), failed]);
+        timeline.channel = Date.now() - t0;
+        await Promise.race([session.waitReady(this.opts.bootTimeoutMs), failed]);
+      }
+      timeline.guestReady = Date.now() - t0;
+      const start = startSpec(spec, workload, Date.now());
+      await Promise.race([
+        session.startWorkload(template ? cloneStart(start, machine, randomBytes(ENTROPY_BYTES)) : start),
+        failed,
+      ]);
+      timeline.workloadStarted = Date.now() - t0;
+      if (m.state.phase === 'running')
+        await this.save(m, { ...m.state, startedAt: new Date().toISOString() });
+      // Milliseconds from spawning QEMU; bench/boot.bench.ts reads this line.
+      this.log(
+        `boot-timeline ${JSON.stringify({ id: m.id, pid: qemu.pid, accel: this.opts.accel, ...(template ? { template: template.key } : {}), at: t0, ...timeline })}`,
+      );
+    } catch (err) {
+      await this.forceStop(m, null);
+      throw err;
+    }
+  }
+
+  /** The machine's VM template when templates are on and one is ready; else starts building it, and null. */
+  private async templateFor(machine: QemuMachine): Promise<Template | null> {
+    const t = this.templates;
+    if (!t) return null;
+    const layout = layoutOf(machine);
+    const key = await t.store.keyOf(layout);
+    const ready = await t.store.ready(key);
+    if (!ready) this.buildInBackground(key, layout);
+    return ready;
+  }
+
+  /** Builds a template without anyone waiting for it (a container never waits: it boots cold). */
+  private buildInBackground(key: string, layout: TemplateLayout): void {
+    const t = this.templates;
+    if (!t || this.closed || t.builds.has(key)) return;
+    const build = buildTemplate({
+      store: t.store,
+      key,
+      layout,
+      qemuBinary: this.opts.qemuBinary ?? 'qemu-system-x86_64',
+      timeoutMs: this.opts.bootTimeoutMs,
+      signal: t.closing.signal,
+    })
+      .then(
+        () => this.log(`template ${key} built`),
+        (err: unknown) => this.log(`template ${key} was not built: ${String(err)}`),
+      )
+      .finally(() => t.builds.delete(key));
+    t.builds.set(key, build);
+  }
+
+  private machineOf(m: LiveMachine, spec: MachineSpec, rootfs: string): QemuMachine {
+    return {
+      name: m.id,
+      dir: m.files.dir,
+      vcpu: spec.resources.vcpu,
+      memoryMib: spec.resources.memoryMib,
+      kernel: this.opts.kernel,
+      initrd: this.opts.initrd,
+      accel: this.opts.accel,
+      ...(this.opts.tscKhz ? { tscKhz: this.opts.tscKhz } : {}),
+      disks: machineDisks(rootfs, m.files.file(WRITABLE_LAYER), spec.volumes),
+      taps: (spec.interfaces ?? []).map((i) => ({ ifname: i.tap, mac: i.mac })),
+    };
+  }
+
+  private launchOf(m: LiveMachine, machine: QemuMachine): QemuLaunch {
     return {
       binary: this.opts.qemuBinary ?? 'qemu-system-x86_64',
-      args: qemuArgs({
-        name: m.id,
-        dir: m.files.dir,
-        vcpu: spec.resources.vcpu,
-        memoryMib: spec.resources.memoryMib,
-        kernel: this.opts.kernel,
-        initrd: this.opts.initrd,
-        accel: this.opts.accel,
-        ...(this.opts.tscKhz ? { tscKhz: this.opts.tscKhz } : {}),
-        disks: machineDisks(rootfs, m.files.file(WRITABLE_LAYER), spec.volumes),
-        taps: (spec.interfaces ?? []).map((i) => ({ ifname: i.tap, mac: i.mac })),
-      }),
+      args: qemuArgs(machine),
       netns: this.opts.netns ?? null,
       logFile: m.files.file('qemu.log'),
     };

@@ -1,0 +1,98 @@
+import type { ContainerState } from '@berth/domain';
+import type { MachineExit, MachineStatus } from '../drivers/driver';
+import { AgentFault } from '../agent-fault';
+
+/**
+ * What the agent is to make of one container's machine. Jobs, machine exits, the restart policy and
+ * the start-up resync each name a goal; the runner acts on it (ContainerRunnerService.reconcile) and
+ * `reportAfter` decides what the API is told: the one place that decision is made.
+ */
+export type ReconcileGoal =
+  /** A create or start job: boot it through the hooks. A restart job stops it first. */
+  | { readonly kind: 'up'; readonly restart: boolean }
+  /** The restart policy: start the stopped machine again (its writable layer kept). */
+  | { readonly kind: 'policy-restart' }
+  /** A stop job (`report`), or a container the API holds stopped that still runs (silent). */
+  | { readonly kind: 'down'; readonly report: boolean }
+  /** A delete job, or a container the API is deleting: remove the machine and what the hooks made. */
+  | { readonly kind: 'gone' }
+  /** The driver saw the workload exit by itself. */
+  | { readonly kind: 'exited'; readonly exit: MachineExit }
+  /** The agent started: tell the API what became of a container it believes is `apiState`. */
+  | { readonly kind: 'observe'; readonly apiState: 'running' | 'lost' };
+
+/** The start-up resync's goal for a container the API holds in `state`; null: its queued work owns it. */
+export function resyncGoal(state: ContainerState): ReconcileGoal | null {
+  switch (state) {
+    case 'running':
+    case 'lost':
+      return { kind: 'observe', apiState: state };
+    case 'deleting':
+      return { kind: 'gone' };
+    case 'stopped':
+    case 'exited':
+    case 'failed':
+      return { kind: 'down', report: false };
+    case 'pending':
+    case 'creating':
+    case 'starting':
+    case 'stopping':
+    case 'restarting':
+    case 'deleted':
+      return null;
+  }
+}
+
+/** A state change to report, dated by the host's clock (the runner adds the generation and operation). */
+export type PlannedReport =
+  | { readonly event: 'agent.running'; readonly at: Date }
+  | { readonly event: 'agent.exited' | 'agent.stopped'; readonly at: Date; readonly exitCode: number | null }
+  | { readonly event: 'agent.deleted'; readonly at: Date }
+  | { readonly event: 'agent.failed'; readonly at: Date; readonly error: { code: string; message: string } };
+
+/**
+ * What to report once the goal has been acted on, from what the driver shows now: null for nothing.
+ * Throws (a transient fault: the job is retried) when a machine just started is not running or done.
+ */
+export function reportAfter(
+  goal: ReconcileGoal,
+  status: MachineStatus,
+  now: Date,
+  driver: string,
+): PlannedReport | null {
+  switch (goal.kind) {
+    case 'up':
+    case 'policy-restart':
+      if (status.state === 'running') return { event: 'agent.running', at: status.startedAt };
+      // The workload started and already exited: the start succeeded, the container is exited.
+      if (status.state === 'stopped') return exited(status);
+      throw new Error(`the machine is ${status.state} right after start`);
+    case 'down':
+      if (!goal.report) return null;
+      return status.state === 'stopped'
+        ? { event: 'agent.stopped', at: status.finishedAt, exitCode: status.exitCode }
+        : { event: 'agent.stopped', at: now, exitCode: null };
+    case 'gone':
+      return { event: 'agent.deleted', at: now };
+    case 'exited':
+      return { event: 'agent.exited', at: goal.exit.at, exitCode: goal.exit.exitCode };
+    case 'observe':
+      if (status.state === 'running') {
+        return goal.apiState === 'lost' ? { event: 'agent.running', at: status.startedAt } : null;
+      }
+      if (status.state === 'stopped') return exited(status);
+      return {
+        event: 'agent.failed',
+        at: now,
+        error: new AgentFault(
+          'host/machine_missing',
+          `the machine was not on the host when its agent started (driver ${driver})`,
+          true,
+        ).report,
+      };
+  }
+}
+
+function exited(status: Extract<MachineStatus, { state: 'stopped' }>): PlannedReport {
+  return { event: 'agent.exited', at: status.finishedAt, exitCode: status.exitCode };
+}
