@@ -3,7 +3,8 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { newId, type TenantId } from '@berth/domain';
 import { createTestDatabase } from '@berth/testing';
 import { dataSourceOptions } from './data-source-options';
-import { FloatingIpRepository } from './repositories/floating-ip.repository';
+import { FloatingIpPoolRepository, FloatingIpRepository } from './repositories/floating-ip.repository';
+import { NetworkRepository } from './repositories/network.repository';
 import { inTransaction } from './transaction';
 
 jest.setTimeout(60_000);
@@ -61,5 +62,39 @@ describe('row locks through lock... methods', () => {
       expect(await fromAnother((r) => r.lockByRef(tenantId, fipId))).toBe('blocked');
     });
     expect(await fromAnother((r) => r.lockByRef(tenantId, fipId))).toBe(fipId);
+  });
+
+  /** Whether another transaction gets the named lock `take` takes, or is 'blocked'. */
+  async function takeInAnother(take: (em: EntityManager) => Promise<void>): Promise<'taken' | 'blocked'> {
+    return inTransaction(ds, async (em: EntityManager) => {
+      await em.query(`SET LOCAL lock_timeout = '300ms'`);
+      try {
+        await take(em);
+        return 'taken' as const;
+      } catch (err) {
+        if (err instanceof Error && /lock timeout/.test(err.message)) return 'blocked' as const;
+        throw err;
+      }
+    });
+  }
+
+  it('a named lock (network creation) keeps every other taker out until the transaction ends', async () => {
+    const lockCreation = (em: EntityManager) => new NetworkRepository(em).lockCreation();
+    await inTransaction(ds, async (em) => {
+      await lockCreation(em);
+      expect(await takeInAnother(lockCreation)).toBe('blocked');
+      // Another name is another lock.
+      expect(await takeInAnother((o) => new FloatingIpPoolRepository(o).lockPool())).toBe('taken');
+    });
+    expect(await takeInAnother(lockCreation)).toBe('taken');
+  });
+
+  it('the floating-IP pool lock excludes as well', async () => {
+    const lockPool = (em: EntityManager) => new FloatingIpPoolRepository(em).lockPool();
+    await inTransaction(ds, async (em) => {
+      await lockPool(em);
+      expect(await takeInAnother(lockPool)).toBe('blocked');
+    });
+    expect(await takeInAnother(lockPool)).toBe('taken');
   });
 });

@@ -1,4 +1,4 @@
-import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import type { EntityManager, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 
 /**
  * The one lock idiom of the repositories: a read that locks is a method named `lock...`, and it locks
@@ -14,4 +14,14 @@ export function locked<T extends ObjectLiteral>(
   lock: RowLock = 'update',
 ): SelectQueryBuilder<T> {
   return qb.setLock(lock === 'share' ? 'pessimistic_read' : 'pessimistic_write');
+}
+
+/**
+ * The lock for what has no row to lock yet (a free block, a free address): the named advisory lock,
+ * held until the transaction ends, one holder at a time. A repository's `lock...` method takes it under
+ * a name of its own table (`berth.networks`, `berth.floating_ips`). The caller must be inside a
+ * transaction.
+ */
+export async function lockedName(em: EntityManager, name: string): Promise<void> {
+  await em.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [name]);
 }

@@ -86,6 +86,9 @@ const EXPECTED_VALUES = [
   'newMac',
   'isValidMac',
   'isLocalUnicastMac',
+  // network addressing
+  'chooseNetworkBlock',
+  'chooseNicAddress',
   // security rules
   'RULE_DIRECTIONS',
   'RULE_PROTOCOLS',
@@ -94,8 +97,10 @@ const EXPECTED_VALUES = [
   // quotas
   'QUOTA_LIMITS',
   'MAX_QUOTA',
-  'isQuotaLimit',
   'quotaExceeded',
+  // credentials' last use
+  'LAST_USED_RESOLUTION_MS',
+  'lastUseWorthRecording',
 ] as const;
 
 // Types other packages import from @berth/domain.

@@ -24,10 +24,6 @@ export type QuotaDemand = Partial<QuotaLimits>;
 /** The largest quota an operator may set: beyond any fleet, and far inside a Postgres integer. */
 export const MAX_QUOTA = 1_000_000_000;
 
-export function isQuotaLimit(v: unknown): v is QuotaLimit {
-  return typeof v === 'string' && (QUOTA_LIMITS as readonly string[]).includes(v);
-}
-
 /** What each limit counts, as a person reads it in a message ("11 containers", "12 vCPUs"). */
 const UNIT: Record<QuotaLimit, string> = {
   containers: 'containers',

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import passport from 'passport';
 import { DataSource } from 'typeorm';
-import { ApiKeyRepository, HostEntity, TenantEntity } from '@berth/db';
+import { ApiKeyEntity, ApiKeyRepository, HostEntity, recordLastUse, TenantEntity } from '@berth/db';
 import { DomainError } from '@berth/domain';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 import { JoinTokensService } from '../hosts/join-tokens.service';
@@ -10,8 +10,6 @@ import type { Principal } from './principal';
 import { sameSecret, verifySecret } from './secret-hasher';
 import { parseToken } from './tokens';
 import { VerifiedTokenCache } from './verified-token-cache';
-
-const LAST_USED_RESOLUTION_MS = 60_000;
 
 /**
  * Registers berth's four Passport strategies: `operator` (admin token from config), `tenant` (API keys),
@@ -53,10 +51,7 @@ export class AuthStrategiesService implements OnModuleInit {
     if (tenant.state === 'suspended') {
       throw new DomainError('tenant/suspended', 'this tenant is suspended; contact the operator');
     }
-    const now = new Date();
-    if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
-      await this.ds.query('UPDATE api_keys SET last_used_at = $2 WHERE id = $1', [key.id, now]);
-    }
+    await recordLastUse(this.ds.manager, ApiKeyEntity, key, new Date());
     return { kind: 'tenant', tenantId: key.tenantId, keyId: key.id };
   }
 

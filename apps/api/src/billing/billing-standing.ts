@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { TenantRepository } from '@berth/db';
 import { DomainError, type TenantId } from '@berth/domain';
 
 /**
@@ -6,11 +7,7 @@ import { DomainError, type TenantId } from '@berth/domain';
  * Hyper.sh did: running containers keep running; the tenant pays, and invoice.paid lifts it.
  */
 export async function assertInGoodStanding(em: EntityManager, tenantId: TenantId): Promise<void> {
-  const rows: { billing_status: string }[] = await em.query(
-    `SELECT billing_status FROM tenants WHERE id = $1`,
-    [tenantId],
-  );
-  if (rows[0]?.billing_status === 'past_due') {
+  if ((await new TenantRepository(em).billingStatusOf(tenantId)) === 'past_due') {
     throw new DomainError(
       'billing/past_due',
       'your account is past due: the last invoice could not be charged. Pay it (or update your payment method) to start containers again; running ones keep running',

@@ -6,43 +6,10 @@ import {
   type ContainerId,
   type GroupRule,
   type HostId,
-  type RuleDirection,
-  type RuleProtocol,
   type SecurityGroupId,
 } from '@berth/domain';
+import { DataplaneRepository, type DataplaneNicRow } from '@berth/db';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
-
-interface NicRow {
-  container_id: ContainerId;
-  network_id: string;
-  ip: string;
-  mac: string;
-}
-
-interface NetworkRow {
-  id: string;
-  vni: number;
-  cidr: string;
-  gateway: string;
-}
-
-interface MemberRow {
-  network_id: string;
-  name: string;
-  ip: string;
-  host_id: HostId | null;
-  address: string | null;
-}
-
-interface RuleRow {
-  group_id: SecurityGroupId;
-  direction: RuleDirection;
-  protocol: RuleProtocol;
-  port_from: number | null;
-  port_to: number | null;
-  cidr: string | null;
-  remote_group_id: SecurityGroupId | null;
-}
 
 /**
  * What one host's data plane should be, computed from Postgres on every request (the agent applies it
@@ -59,47 +26,21 @@ export class DataplaneService {
   ) {}
 
   async forHost(hostId: HostId, em: EntityManager = this.ds.manager): Promise<AgentDataplane> {
+    const reads = new DataplaneRepository(em);
     // Taken before anything is read, so that a data plane is never dated later than what it saw.
-    const [clock] = await em.query<{ at: Date }[]>(`SELECT now() AS at`);
-    const readAt = (clock?.at ?? new Date()).toISOString();
-    const nics = await em.query<NicRow[]>(
-      `SELECT a.container_id, a.network_id, a.ip, a.mac
-         FROM ip_allocations a JOIN containers c ON c.id = a.container_id
-        WHERE c.host_id = $1 AND c.state <> 'deleted'
-        ORDER BY a.container_id, a.nic_index`,
-      [hostId],
-    );
+    const readAt = (await reads.now()).toISOString();
+    const nics = await reads.nicsOnHost(hostId);
     const containerIds = [...new Set(nics.map((n) => n.container_id))];
     const networkIds = [...new Set(nics.map((n) => n.network_id))];
     if (containerIds.length === 0) return { hostId, readAt, networks: [], ports: [], floatingIps: [] };
 
-    const [networkRows, memberRows, ownHost, attachments, fipRows] = await Promise.all([
-      em.query<NetworkRow[]>(`SELECT id, vni, cidr, gateway FROM networks WHERE id = ANY($1) ORDER BY id`, [
-        networkIds,
-      ]),
-      em.query<MemberRow[]>(
-        `SELECT a.network_id, c.name, a.ip, c.host_id, h.address
-           FROM ip_allocations a
-           JOIN containers c ON c.id = a.container_id
-           LEFT JOIN hosts h ON h.id = c.host_id
-          WHERE a.network_id = ANY($1) AND c.state <> 'deleted'
-          ORDER BY a.network_id, c.name`,
-        [networkIds],
-      ),
-      em.query<{ address: string }[]>(`SELECT address FROM hosts WHERE id = $1`, [hostId]),
-      em.query<{ container_id: ContainerId; group_id: SecurityGroupId }[]>(
-        `SELECT container_id, group_id FROM container_security_groups WHERE container_id = ANY($1)`,
-        [containerIds],
-      ),
-      em.query<{ address: string; container_id: ContainerId }[]>(
-        `SELECT f.address, f.container_id
-           FROM floating_ips f JOIN containers c ON c.id = f.container_id
-          WHERE f.released_at IS NULL AND c.host_id = $1 AND c.state <> 'deleted'
-          ORDER BY f.address`,
-        [hostId],
-      ),
+    const [networkRows, memberRows, ownAddress, attachments, fipRows] = await Promise.all([
+      reads.networks(networkIds),
+      reads.members(networkIds),
+      reads.hostAddress(hostId),
+      reads.groupAttachments(containerIds),
+      reads.floatingIpsOnHost(hostId),
     ]);
-    const ownAddress = ownHost[0]?.address ?? null;
 
     const networks: AgentNetwork[] = networkRows.map((n) => {
       const members = memberRows.filter((m) => m.network_id === n.id);
@@ -124,14 +65,7 @@ export class DataplaneService {
     for (const a of attachments)
       groupsOf.set(a.container_id, [...(groupsOf.get(a.container_id) ?? []), a.group_id]);
     const groupIds = [...new Set(attachments.map((a) => a.group_id))];
-    const ruleRows: RuleRow[] =
-      groupIds.length === 0
-        ? []
-        : await em.query(
-            `SELECT group_id, direction, protocol, port_from, port_to, cidr, remote_group_id
-               FROM security_rules WHERE group_id = ANY($1) ORDER BY id`,
-            [groupIds],
-          );
+    const ruleRows = await reads.rules(groupIds);
     const rulesOf = new Map<SecurityGroupId, GroupRule[]>();
     for (const r of ruleRows) {
       rulesOf.set(r.group_id, [
@@ -149,21 +83,11 @@ export class DataplaneService {
     const remoteIds = [
       ...new Set(ruleRows.map((r) => r.remote_group_id).filter((g): g is SecurityGroupId => g !== null)),
     ];
-    const remoteRows: { group_id: SecurityGroupId; ip: string }[] =
-      remoteIds.length === 0
-        ? []
-        : await em.query(
-            `SELECT m.group_id, a.ip
-               FROM container_security_groups m
-               JOIN containers c ON c.id = m.container_id
-               JOIN ip_allocations a ON a.container_id = c.id
-              WHERE m.group_id = ANY($1) AND c.state <> 'deleted'`,
-            [remoteIds],
-          );
+    const remoteRows = await reads.memberIps(remoteIds);
     const memberIps = new Map<string, string[]>();
     for (const r of remoteRows) memberIps.set(r.group_id, [...(memberIps.get(r.group_id) ?? []), r.ip]);
 
-    const nicsOf = new Map<ContainerId, NicRow[]>();
+    const nicsOf = new Map<ContainerId, DataplaneNicRow[]>();
     for (const n of nics) nicsOf.set(n.container_id, [...(nicsOf.get(n.container_id) ?? []), n]);
 
     const ports: AgentPort[] = [];

@@ -9,6 +9,7 @@ import {
   FloatingIpPoolRepository,
   FloatingIpRepository,
   inTransaction,
+  IpAllocationRepository,
   pageOf,
   UsageIntervalRepository,
 } from '@berth/db';
@@ -155,11 +156,7 @@ export class FloatingIpsService {
             { floatingIp: other.address },
           );
         }
-        const nics: unknown[] = await em.query(
-          `SELECT 1 FROM ip_allocations WHERE container_id = $1 LIMIT 1`,
-          [c.id],
-        );
-        if (nics.length === 0) {
+        if (!(await new IpAllocationRepository(em).hasNic(c.id))) {
           throw new DomainError(
             'container/invalid_state',
             `container ${c.name} has no network interface for a floating IP to reach`,

@@ -1,7 +1,6 @@
 import type { EntityManager } from 'typeorm';
-import { HostEntity, HostRepository, StoragePoolRepository } from '@berth/db';
+import { HostContainerRepository, HostEntity, HostRepository, StoragePoolRepository } from '@berth/db';
 import {
-  CONTAINER_HOLDS_CAPACITY,
   hostAcceptsWork,
   ZERO_RESOURCES,
   type HostId,
@@ -10,41 +9,12 @@ import {
   type VolumeHostSnapshot,
 } from '@berth/domain';
 
-interface ReservationRow {
-  host_id: HostId;
-  vcpu: string;
-  memory_mib: string;
-  disk_gib: string;
-}
-
-/**
- * What each host has reserved: vCPU and memory for containers whose state holds capacity, disk for
- * every container that still exists (its writable layer stays on the host while it is stopped).
- */
-export async function reservationsByHost(
+/** What each host has reserved (HostContainerRepository.reservedOn). */
+export function reservationsByHost(
   em: EntityManager,
   hostIds: readonly HostId[],
 ): Promise<Map<HostId, Resources>> {
-  const out = new Map<HostId, Resources>();
-  if (hostIds.length === 0) return out;
-  const rows: ReservationRow[] = await em.query(
-    `SELECT host_id,
-            COALESCE(SUM(vcpu) FILTER (WHERE state = ANY($2)), 0) AS vcpu,
-            COALESCE(SUM(memory_mib) FILTER (WHERE state = ANY($2)), 0) AS memory_mib,
-            COALESCE(SUM(disk_gib), 0) AS disk_gib
-       FROM containers
-      WHERE host_id = ANY($1) AND state <> 'deleted'
-      GROUP BY host_id`,
-    [hostIds, [...CONTAINER_HOLDS_CAPACITY]],
-  );
-  for (const r of rows) {
-    out.set(r.host_id, {
-      vcpu: Number(r.vcpu),
-      memoryMib: Number(r.memory_mib),
-      diskGib: Number(r.disk_gib),
-    });
-  }
-  return out;
+  return new HostContainerRepository(em).reservedOn(hostIds);
 }
 
 /** Whether the host exists and accepts work now. */

@@ -1,15 +1,21 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { CreatedJoinTokenView, JoinTokenView, Page } from '@berth/contracts';
-import { decodeCursor, DEFAULT_PAGE_LIMIT, HostRepository, JoinTokenEntity, pageBy, pageOf } from '@berth/db';
+import {
+  decodeCursor,
+  DEFAULT_PAGE_LIMIT,
+  HostRepository,
+  JoinTokenEntity,
+  pageBy,
+  pageOf,
+  recordLastUse,
+} from '@berth/db';
 import { DomainError, newId, type HostId, type JoinTokenId } from '@berth/domain';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 import type { JoinPrincipal } from '../auth/principal';
 import { hashSecret, sameSecret, verifySecret } from '../auth/secret-hasher';
 import { issueToken, parseToken } from '../auth/tokens';
 import { joinTokenView } from './join-token.view';
-
-const LAST_USED_RESOLUTION_MS = 60_000;
 
 /**
  * How long an expired token stays listed before the reaper deletes it: long enough for an operator to see
@@ -134,9 +140,7 @@ export class JoinTokensService {
           'ask the operator for a new one (berth admin join-tokens create)',
       );
     }
-    if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
-      await this.ds.query('UPDATE join_tokens SET last_used_at = $2 WHERE id = $1', [row.id, now]);
-    }
+    await recordLastUse(this.ds.manager, JoinTokenEntity, row, now);
     return { kind: 'agent-join', joinTokenId: row.id, readmitHostId: row.hostId };
   }
 

@@ -1,18 +1,17 @@
 import type { EntityManager } from 'typeorm';
 import type { ContainerNicView } from '@berth/contracts';
 import {
-  ContainerSecurityGroupEntity,
+  ContainerNetworkingRepository,
+  IpAllocationRepository,
   SecurityGroupRepository,
   type NetworkEntity,
   type SecurityGroupEntity,
 } from '@berth/db';
 import {
+  chooseNicAddress,
   DomainError,
   formatIpv4,
-  lowestFreeHost,
   newMac,
-  parseCidr,
-  parseIpv4,
   type ContainerId,
   type HostId,
   type SecurityGroupId,
@@ -56,32 +55,17 @@ async function allocateNic(
   network: NetworkEntity,
   nicIndex: number,
 ): Promise<void> {
-  const block = parseCidr(network.cidr);
+  const nics = new IpAllocationRepository(em);
   for (let attempt = 0; attempt < ALLOCATION_ATTEMPTS; attempt++) {
-    const rows: { ip: string }[] = await em.query(`SELECT ip FROM ip_allocations WHERE network_id = $1`, [
-      network.id,
-    ]);
-    const used = new Set<number>();
-    for (const r of rows) {
-      const n = parseIpv4(r.ip);
-      if (n !== null) used.add(n);
-    }
-    const address = lowestFreeHost(block, used);
-    if (address === null) {
-      throw new DomainError(
-        'network/full',
-        `network ${network.name} (${network.cidr}) has no free address; delete a container on it or use another network`,
-        { network: network.id },
-      );
-    }
-    const inserted: unknown[] = await em.query(
-      `INSERT INTO ip_allocations (container_id, network_id, ip, mac, nic_index, created_at)
-       VALUES ($1, $2, $3, $4, $5, now())
-       ON CONFLICT DO NOTHING
-       RETURNING ip`,
-      [containerId, network.id, formatIpv4(address), newMac(), nicIndex],
-    );
-    if (inserted.length === 1) return;
+    const address = chooseNicAddress(network, await nics.addressesOn(network.id));
+    const inserted = await nics.tryInsert({
+      containerId,
+      networkId: network.id,
+      ip: formatIpv4(address),
+      mac: newMac(),
+      nicIndex,
+    });
+    if (inserted) return;
   }
   throw new Error(`could not allocate an address on ${network.id} in ${ALLOCATION_ATTEMPTS} attempts`);
 }
@@ -112,15 +96,7 @@ export async function attachGroups(
   containerId: ContainerId,
   groupIds: readonly SecurityGroupId[],
 ): Promise<void> {
-  for (const groupId of groupIds) {
-    await em
-      .createQueryBuilder()
-      .insert()
-      .into(ContainerSecurityGroupEntity)
-      .values({ containerId, groupId, createdAt: new Date() })
-      .orIgnore()
-      .execute();
-  }
+  await new ContainerNetworkingRepository(em).attachGroups(containerId, groupIds);
 }
 
 /**
@@ -129,13 +105,7 @@ export async function attachGroups(
  * makes the container `deleted`, wherever that happens; idempotent.
  */
 export async function releaseContainerNetworking(em: EntityManager, containerId: ContainerId): Promise<void> {
-  await em.query(`DELETE FROM ip_allocations WHERE container_id = $1`, [containerId]);
-  await em.query(`DELETE FROM container_security_groups WHERE container_id = $1`, [containerId]);
-  await em.query(
-    `UPDATE floating_ips SET container_id = NULL, updated_at = now()
-      WHERE container_id = $1 AND released_at IS NULL`,
-    [containerId],
-  );
+  await new ContainerNetworkingRepository(em).release(containerId);
 }
 
 /** NICs and groups of each container, for views. */
@@ -146,23 +116,17 @@ export async function loadContainerNetworking(
   const out = new Map<ContainerId, { networks: ContainerNicView[]; securityGroups: string[] }>();
   if (containerIds.length === 0) return out;
   for (const id of containerIds) out.set(id, { networks: [], securityGroups: [] });
-  const nics: { container_id: ContainerId; network_id: string; name: string; ip: string; mac: string }[] =
-    await em.query(
-      `SELECT a.container_id, a.network_id, n.name, a.ip, a.mac
-         FROM ip_allocations a JOIN networks n ON n.id = a.network_id
-        WHERE a.container_id = ANY($1)
-        ORDER BY a.container_id, a.nic_index`,
-      [containerIds],
-    );
-  for (const r of nics) {
-    out.get(r.container_id)?.networks.push({ networkId: r.network_id, name: r.name, ip: r.ip, mac: r.mac });
+  for (const nic of await new IpAllocationRepository(em).nicsOf(containerIds)) {
+    out.get(nic.containerId)?.networks.push({
+      networkId: nic.networkId,
+      name: nic.networkName,
+      ip: nic.ip,
+      mac: nic.mac,
+    });
   }
-  const groups: { container_id: ContainerId; group_id: string }[] = await em.query(
-    `SELECT container_id, group_id FROM container_security_groups
-      WHERE container_id = ANY($1) ORDER BY container_id, created_at, group_id`,
-    [containerIds],
-  );
-  for (const r of groups) out.get(r.container_id)?.securityGroups.push(r.group_id);
+  for (const g of await new ContainerNetworkingRepository(em).groupsOf(containerIds)) {
+    out.get(g.containerId)?.securityGroups.push(g.groupId);
+  }
   return out;
 }
 
@@ -175,11 +139,6 @@ export async function networkingOf(
 
 // ---- which hosts a change reaches ----
 
-async function hostIds(em: EntityManager, sql: string, params: unknown[]): Promise<HostId[]> {
-  const rows: { host_id: HostId | null }[] = await em.query(sql, params);
-  return [...new Set(rows.map((r) => r.host_id).filter((h): h is HostId => h !== null))];
-}
-
 /**
  * Hosts whose data plane a container's arrival or departure changes: its own; those of live containers
  * sharing a network with it (VXLAN peers, host entries); those of live containers whose groups have
@@ -190,24 +149,7 @@ export function hostsAffectedByContainers(
   em: EntityManager,
   containerIds: readonly ContainerId[],
 ): Promise<HostId[]> {
-  return hostIds(
-    em,
-    `SELECT host_id FROM containers WHERE id = ANY($1)
-     UNION
-     SELECT c.host_id
-       FROM ip_allocations mine
-       JOIN ip_allocations theirs ON theirs.network_id = mine.network_id
-       JOIN containers c ON c.id = theirs.container_id
-      WHERE mine.container_id = ANY($1) AND c.state <> 'deleted'
-     UNION
-     SELECT c.host_id
-       FROM container_security_groups mine
-       JOIN security_rules r ON r.remote_group_id = mine.group_id
-       JOIN container_security_groups theirs ON theirs.group_id = r.group_id
-       JOIN containers c ON c.id = theirs.container_id
-      WHERE mine.container_id = ANY($1) AND c.state <> 'deleted'`,
-    [containerIds],
-  );
+  return new ContainerNetworkingRepository(em).hostsAffectedByContainers(containerIds);
 }
 
 /** Hosts of live containers wearing any of `groupIds` (whose rules then changed). */
@@ -215,12 +157,7 @@ export function hostsOfGroupMembers(
   em: EntityManager,
   groupIds: readonly SecurityGroupId[],
 ): Promise<HostId[]> {
-  return hostIds(
-    em,
-    `SELECT c.host_id FROM container_security_groups m JOIN containers c ON c.id = m.container_id
-      WHERE m.group_id = ANY($1) AND c.state <> 'deleted'`,
-    [groupIds],
-  );
+  return new ContainerNetworkingRepository(em).hostsOfGroupMembers(groupIds);
 }
 
 /** Hosts of live containers whose groups have rules naming one of `groupIds` (whose members changed). */
@@ -228,15 +165,7 @@ export function hostsReferencingGroups(
   em: EntityManager,
   groupIds: readonly SecurityGroupId[],
 ): Promise<HostId[]> {
-  return hostIds(
-    em,
-    `SELECT c.host_id
-       FROM security_rules r
-       JOIN container_security_groups m ON m.group_id = r.group_id
-       JOIN containers c ON c.id = m.container_id
-      WHERE r.remote_group_id = ANY($1) AND c.state <> 'deleted'`,
-    [groupIds],
-  );
+  return new ContainerNetworkingRepository(em).hostsReferencingGroups(groupIds);
 }
 
 export function securityGroupNotFound(ref: string): DomainError {

@@ -1,14 +1,13 @@
 import type { EntityManager } from 'typeorm';
 import { onUniqueViolation } from '../common/unique-violation';
-import { NetworkEntity, NetworkRepository } from '@berth/db';
+import { NetworkRepository, type NetworkEntity } from '@berth/db';
 import {
-  cidrsOverlap,
+  chooseNetworkBlock,
   DomainError,
   formatCidr,
   formatIpv4,
   gatewayOf,
   newId,
-  nextFreeCidr,
   parseCidr,
   type Cidr,
   type QuotaLimits,
@@ -18,14 +17,6 @@ import { assertWithinQuota } from '../quotas/quota-guard';
 
 /** The network every container joins when its request names none; made on first use. */
 export const DEFAULT_NETWORK_NAME = 'default';
-
-/**
- * Serialises network creation (until the transaction ends), so that two concurrent creates cannot
- * both pass the overlap check.
- */
-async function lockNetworks(em: EntityManager): Promise<void> {
-  await em.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, ['berth.networks']);
-}
 
 /**
  * Creates a network in the caller's transaction. With no `cidr`, `fallbackCidr` is used, or the next
@@ -47,55 +38,27 @@ export async function createNetwork(
   quotas: QuotaLimits,
 ): Promise<NetworkEntity> {
   await assertWithinQuota(em, tenantId, quotas, { networks: 1 });
-  await lockNetworks(em);
   const repo = new NetworkRepository(em);
+  await repo.lockCreation();
   if (await repo.findByRef(tenantId, name)) throw networkNameTaken(name);
-  const mine = (await repo.listAll(tenantId)).map((n) => ({ network: n, cidr: parseCidr(n.cidr) }));
-  const everyone = (
-    await em.query<{ cidr: string }[]>(`SELECT cidr FROM networks WHERE deleted_at IS NULL`)
-  ).map((r) => parseCidr(r.cidr));
-  let block: Cidr;
-  if (cidr) {
-    const own = mine.find((t) => cidrsOverlap(t.cidr, cidr));
-    if (own) {
-      throw new DomainError(
-        'network/overlap',
-        `${formatCidr(cidr)} overlaps your network ${own.network.name} (${own.network.cidr})`,
-        { network: own.network.id, cidr: own.network.cidr },
-      );
-    }
-    if (everyone.some((t) => cidrsOverlap(t, cidr))) {
-      throw new DomainError(
-        'network/overlap',
-        `${formatCidr(cidr)} is already in use in berth; omit cidr to get a free block, or pick another`,
-      );
-    }
-    block = cidr;
-  } else {
-    const free = nextFreeCidr(fallbackCidr, everyone);
-    if (!free) {
-      throw new DomainError('network/overlap', `no /${fallbackCidr.prefix} block is free; give a cidr`);
-    }
-    block = free;
-  }
-  const [{ vni }] = await em.query<[{ vni: number }]>(`SELECT nextval('networks_vni_seq')::integer AS vni`);
+  const everyone = (await repo.liveCidrs()).map((c) => parseCidr(c));
+  const block = chooseNetworkBlock(cidr, fallbackCidr, await repo.listAll(tenantId), everyone);
+  const vni = await repo.nextVni();
   return onUniqueViolation(
     'networks_tenant_name_uq',
     () => networkNameTaken(name),
     () =>
-      em.save(
-        em.create(NetworkEntity, {
-          id: newId('net'),
-          tenantId,
-          name,
-          cidr: formatCidr(block),
-          gateway: formatIpv4(gatewayOf(block)),
-          vni,
-          isDefault: name === DEFAULT_NETWORK_NAME,
-          createdAt: new Date(),
-          deletedAt: null,
-        }),
-      ),
+      repo.insert({
+        id: newId('net'),
+        tenantId,
+        name,
+        cidr: formatCidr(block),
+        gateway: formatIpv4(gatewayOf(block)),
+        vni,
+        isDefault: name === DEFAULT_NETWORK_NAME,
+        createdAt: new Date(),
+        deletedAt: null,
+      }),
   );
 }
 
@@ -116,7 +79,7 @@ export async function resolveNetworksForCreate(
   for (const ref of wanted) {
     let network = await repo.lockByRef(tenantId, ref, 'share');
     if (!network && ref === DEFAULT_NETWORK_NAME) {
-      await lockNetworks(em);
+      await repo.lockCreation();
       // Another create may have made it while this one waited for the lock.
       network =
         (await repo.lockByRef(tenantId, ref, 'share')) ??

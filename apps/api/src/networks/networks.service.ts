@@ -5,6 +5,7 @@ import {
   decodeCursor,
   DEFAULT_PAGE_LIMIT,
   inTransaction,
+  IpAllocationRepository,
   NetworkEntity,
   NetworkRepository,
   pageOf,
@@ -56,13 +57,9 @@ export class NetworksService {
     const network = await inTransaction(this.ds, async (em) => {
       const n = await new NetworkRepository(em).lockByRef(tenantId, ref);
       if (!n) throw networkNotFound(ref);
-      const users: { name: string }[] = await em.query(
-        `SELECT c.name FROM ip_allocations a JOIN containers c ON c.id = a.container_id
-          WHERE a.network_id = $1 AND c.state <> 'deleted' ORDER BY c.name LIMIT 4`,
-        [n.id],
-      );
+      const users = await new IpAllocationRepository(em).liveContainerNamesOn(n.id, 4);
       if (users.length > 0) {
-        const names = users.slice(0, 3).map((u) => u.name);
+        const names = users.slice(0, 3);
         throw new DomainError(
           'network/in_use',
           `network ${n.name} is in use by ${names.join(', ')}${users.length > 3 ? ' and others' : ''}; delete them first`,

@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { QuotasView } from '@berth/contracts';
+import { TenantQuotaRepository, TenantRepository, type QuotaOverrides } from '@berth/db';
 import {
-  CONTAINER_HOLDS_CAPACITY,
   DomainError,
   QUOTA_LIMITS,
   quotaExceeded,
@@ -22,52 +22,16 @@ import {
  * create wait on another in a cycle.
  */
 
-/** Overrides, column by limit (tenant_quotas); NULL is the configured default. */
-export const QUOTA_COLUMNS: Readonly<Record<QuotaLimit, string>> = {
-  containers: 'containers',
-  vcpus: 'vcpus',
-  memoryMib: 'memory_mib',
-  volumeGb: 'volume_gb',
-  snapshots: 'snapshots',
-  floatingIps: 'floating_ips',
-  networks: 'networks',
-};
-
-// Built from the domain's own set, the one that placement reserves host capacity by (host-snapshots.ts).
-const RESERVING_STATES = [...CONTAINER_HOLDS_CAPACITY].map((s) => `'${s}'`).join(', ');
-
-/** What a tenant holds now, per limit, as placement and billing see it. */
-const USAGE_SQL: Readonly<Record<QuotaLimit, string>> = {
-  containers: `(SELECT count(*) FROM containers WHERE tenant_id = $1 AND state <> 'deleted')`,
-  vcpus: `(SELECT COALESCE(sum(vcpu), 0) FROM containers WHERE tenant_id = $1 AND state IN (${RESERVING_STATES}))`,
-  memoryMib: `(SELECT COALESCE(sum(memory_mib), 0) FROM containers WHERE tenant_id = $1 AND state IN (${RESERVING_STATES}))`,
-  volumeGb: `(SELECT COALESCE(sum(size_gib), 0) FROM volumes WHERE tenant_id = $1 AND state <> 'deleted')`,
-  snapshots: `(SELECT count(*) FROM snapshots WHERE tenant_id = $1 AND state <> 'deleted')`,
-  floatingIps: `(SELECT count(*) FROM floating_ips WHERE tenant_id = $1 AND released_at IS NULL)`,
-  networks: `(SELECT count(*) FROM networks WHERE tenant_id = $1 AND deleted_at IS NULL)`,
-};
-
-type OverrideRow = Record<string, number | null>;
-
 /** The tenant's overrides (null where it has the default); with `lock`, its row stays locked. */
-async function loadOverrides(
-  em: EntityManager,
-  tenantId: TenantId,
-  lock: boolean,
-): Promise<Partial<Record<QuotaLimit, number | null>>> {
-  const columns = QUOTA_LIMITS.map((l) => `q.${QUOTA_COLUMNS[l]} AS "${l}"`).join(', ');
-  const rows: OverrideRow[] = await em.query(
-    `SELECT ${columns} FROM tenants t LEFT JOIN tenant_quotas q ON q.tenant_id = t.id
-      WHERE t.id = $1${lock ? ' FOR NO KEY UPDATE OF t' : ''}`,
-    [tenantId],
-  );
-  const row = rows[0];
-  if (!row) throw new DomainError('tenant/not_found', `tenant ${tenantId} does not exist`);
-  return row;
+async function loadOverrides(em: EntityManager, tenantId: TenantId, lock: boolean): Promise<QuotaOverrides> {
+  const tenants = new TenantRepository(em);
+  const exists = lock ? await tenants.lockForCreate(tenantId) : await tenants.exists(tenantId);
+  if (!exists) throw new DomainError('tenant/not_found', `tenant ${tenantId} does not exist`);
+  return new TenantQuotaRepository(em).overridesOf(tenantId);
 }
 
 function effective(
-  overrides: Partial<Record<QuotaLimit, number | null>>,
+  overrides: QuotaOverrides,
   defaults: QuotaLimits,
 ): Record<QuotaLimit, { quota: number; custom: boolean }> {
   const out = {} as Record<QuotaLimit, { quota: number; custom: boolean }>;
@@ -82,18 +46,12 @@ function effective(
 }
 
 /** The tenant's usage of `limits`, in one query. */
-export async function usageOf(
+export function usageOf(
   em: EntityManager,
   tenantId: TenantId,
   limits: readonly QuotaLimit[],
 ): Promise<Partial<QuotaLimits>> {
-  if (limits.length === 0) return {};
-  const rows: Record<string, string>[] = await em.query(
-    `SELECT ${limits.map((l) => `${USAGE_SQL[l]} AS "${l}"`).join(', ')}`,
-    [tenantId],
-  );
-  const row = rows[0] ?? {};
-  return Object.fromEntries(limits.map((l) => [l, Number(row[l] ?? 0)]));
+  return new TenantQuotaRepository(em).usageOf(tenantId, limits);
 }
 
 /**

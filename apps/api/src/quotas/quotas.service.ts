@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { QuotasView } from '@berth/contracts';
-import { inTransaction } from '@berth/db';
-import { DomainError, QUOTA_LIMITS, type QuotaLimit, type TenantId } from '@berth/domain';
+import { inTransaction, TenantQuotaRepository, TenantRepository, type QuotaOverrides } from '@berth/db';
+import { DomainError, type TenantId } from '@berth/domain';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
-import { QUOTA_COLUMNS, quotasOf } from './quota-guard';
+import { quotasOf } from './quota-guard';
 
 /** Reading and setting tenants' quotas; the checks themselves are in quota-guard.ts. */
 @Injectable()
@@ -23,19 +23,13 @@ export class QuotasService {
    * The operator's partial update: a number sets a limit, null resets it to the default, absent leaves
    * it. Lowering a quota below what the tenant holds removes nothing; it only refuses more.
    */
-  async set(tenantId: string, patch: Partial<Record<QuotaLimit, number | null>>): Promise<QuotasView> {
-    const given = QUOTA_LIMITS.filter((l) => patch[l] !== undefined);
+  async set(tenantId: string, patch: QuotaOverrides): Promise<QuotasView> {
     return inTransaction(this.ds, async (em) => {
-      const exists: unknown[] = await em.query(`SELECT 1 FROM tenants WHERE id = $1`, [tenantId]);
-      if (exists.length === 0) throw new DomainError('tenant/not_found', `tenant ${tenantId} does not exist`);
-      const columns = given.map((l) => QUOTA_COLUMNS[l]);
-      const values = given.map((l) => patch[l] ?? null);
-      await em.query(
-        `INSERT INTO tenant_quotas (tenant_id${columns.map((c) => `, ${c}`).join('')}, updated_at)
-         VALUES ($1${values.map((_, i) => `, $${i + 2}`).join('')}, now())
-         ON CONFLICT (tenant_id) DO UPDATE SET ${[...columns.map((c) => `${c} = EXCLUDED.${c}`), 'updated_at = now()'].join(', ')}`,
-        [tenantId, ...values],
-      );
+      const quotas = new TenantQuotaRepository(em);
+      if (!(await new TenantRepository(em).exists(tenantId))) {
+        throw new DomainError('tenant/not_found', `tenant ${tenantId} does not exist`);
+      }
+      await quotas.setOverrides(tenantId as TenantId, patch);
       return quotasOf(em, tenantId as TenantId, this.config.quotas);
     });
   }

@@ -3,6 +3,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { ContainerView, Page, SecurityGroupView } from '@berth/contracts';
 import {
   ContainerRepository,
+  ContainerNetworkingRepository,
   ContainerSecurityGroupEntity,
   decodeCursor,
   DEFAULT_PAGE_LIMIT,
@@ -118,26 +119,18 @@ export class SecurityGroupsService {
     return inTransaction(this.ds, async (em) => {
       const g = await new SecurityGroupRepository(em).lockByRef(tenantId, ref);
       if (!g) throw securityGroupNotFound(ref);
-      const members: { name: string }[] = await em.query(
-        `SELECT c.name FROM container_security_groups m JOIN containers c ON c.id = m.container_id
-          WHERE m.group_id = $1 AND c.state <> 'deleted' ORDER BY c.name LIMIT 4`,
-        [g.id],
-      );
+      const members = await new ContainerNetworkingRepository(em).liveMemberNames(g.id, 4);
       if (members.length > 0) {
-        const names = members.slice(0, 3).map((m) => m.name);
+        const names = members.slice(0, 3);
         throw new DomainError(
           'security_group/in_use',
           `security group ${g.name} is attached to ${names.join(', ')}${members.length > 3 ? ' and others' : ''}; detach it first`,
           { containers: names },
         );
       }
-      const referrers: { name: string }[] = await em.query(
-        `SELECT DISTINCT g.name FROM security_rules r JOIN security_groups g ON g.id = r.group_id
-          WHERE r.remote_group_id = $1 AND r.group_id <> $1 ORDER BY g.name LIMIT 4`,
-        [g.id],
-      );
+      const referrers = await new SecurityGroupRepository(em).namesReferencing(g.id, 4);
       if (referrers.length > 0) {
-        const names = referrers.slice(0, 3).map((r) => r.name);
+        const names = referrers.slice(0, 3);
         throw new DomainError(
           'security_group/in_use',
           `security group ${g.name} is named by rules of ${names.join(', ')}${referrers.length > 3 ? ' and others' : ''}; remove those rules first`,
@@ -204,11 +197,8 @@ export class SecurityGroupsService {
       if (!c) throw containerNotFound(containerRef);
       const g = await new SecurityGroupRepository(em).lockByRef(tenantId, groupRef, 'share');
       if (!g) throw securityGroupNotFound(groupRef);
-      const current: { group_id: SecurityGroupId }[] = await em.query(
-        `SELECT group_id FROM container_security_groups WHERE container_id = $1`,
-        [c.id],
-      );
-      if (!current.some((r) => r.group_id === g.id)) {
+      const current = await new ContainerNetworkingRepository(em).groupsOf([c.id]);
+      if (!current.some((r) => r.groupId === g.id)) {
         if (current.length >= MAX_GROUPS_PER_CONTAINER) throw tooManyGroups();
         await attachGroups(em, c.id, [g.id]);
       }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { TenantRepository, UsageIntervalRepository } from '@berth/db';
 import type {
   InvoiceListView,
   InvoiceView,
@@ -15,7 +16,6 @@ import {
   FIP_PRICE_PER_SECOND,
   formatUsd,
   intervalUnits,
-  isUsageMeter,
   monthOf,
   meterUnit,
   rateUsage,
@@ -28,20 +28,8 @@ import {
   type UsageIntervalRecord,
   type UsageSplit,
   type UsageMeter,
-  type UsageResourceType,
   type UsageWindow,
 } from '@berth/domain';
-
-interface IntervalRow {
-  id: string;
-  resource_type: UsageResourceType;
-  resource_id: string;
-  meter: string;
-  quantity: number;
-  started_at: Date;
-  ended_at: Date | null;
-  min_seconds: number;
-}
 
 const MAX_WINDOW_DAYS = 366;
 const INVOICE_MONTHS = 12;
@@ -150,12 +138,7 @@ export class UsageService {
 
   /** The current month (draft) and past months with usage, newest first, at most a year back. */
   async invoices(tenantId: TenantId, now = new Date()): Promise<InvoiceListView> {
-    const rows: { first: Date | null; billing_status: 'active' | 'past_due' }[] = await this.ds.query(
-      `SELECT (SELECT min(started_at) FROM usage_intervals WHERE tenant_id = $1) AS first, billing_status
-         FROM tenants WHERE id = $1`,
-      [tenantId],
-    );
-    const first = rows[0]?.first ?? now;
+    const first = (await new UsageIntervalRepository(this.ds.manager).firstStartOf(tenantId)) ?? now;
     const months: UsageWindow[] = [];
     for (let month = monthOf(now); months.length < INVOICE_MONTHS && month.to > first;) {
       months.push(month);
@@ -165,7 +148,8 @@ export class UsageService {
     const oldest = months[months.length - 1] ?? monthOf(now);
     const intervals = await this.intervals(tenantId, { from: oldest.from, to: monthOf(now).to });
     const data = months.map((m) => this.invoiceFor(m, now, intervals));
-    return { data, nextCursor: null, billingStatus: rows[0]?.billing_status ?? 'active' };
+    const billingStatus = await new TenantRepository(this.ds.manager).billingStatusOf(tenantId);
+    return { data, nextCursor: null, billingStatus: billingStatus ?? 'active' };
   }
 
   async invoice(tenantId: TenantId, id: string, now = new Date()): Promise<InvoiceView> {
@@ -217,41 +201,13 @@ export class UsageService {
     return { from, to };
   }
 
-  private async intervals(tenantId: TenantId, window: UsageWindow): Promise<UsageIntervalRecord[]> {
-    const rows: IntervalRow[] = await this.ds.query(
-      `SELECT id, resource_type, resource_id, meter, quantity, started_at, ended_at, min_seconds
-         FROM usage_intervals
-        WHERE tenant_id = $1 AND started_at < $3 AND (ended_at IS NULL OR ended_at >= $2)
-        ORDER BY started_at, id`,
-      [tenantId, window.from, window.to],
-    );
-    return rows
-      .filter((r) => isUsageMeter(r.meter))
-      .map((r) => ({
-        id: r.id,
-        resourceType: r.resource_type,
-        resourceId: r.resource_id,
-        meter: r.meter as UsageMeter,
-        quantity: r.quantity,
-        startedAt: r.started_at,
-        endedAt: r.ended_at,
-        minSeconds: r.min_seconds,
-      }));
+  private intervals(tenantId: TenantId, window: UsageWindow): Promise<UsageIntervalRecord[]> {
+    return new UsageIntervalRepository(this.ds.manager).ofTenantIn(tenantId, window);
   }
 
   /** Names of containers, volumes, snapshots and floating IPs (address, or name) by id. */
-  private async names(ids: readonly string[]): Promise<Map<string, string>> {
-    const out = new Map<string, string>();
-    if (ids.length === 0) return out;
-    const rows: { id: string; name: string }[] = await this.ds.query(
-      `SELECT id, name FROM containers WHERE id = ANY($1)
-       UNION ALL SELECT id, name FROM volumes WHERE id = ANY($1)
-       UNION ALL SELECT id, name FROM snapshots WHERE id = ANY($1)
-       UNION ALL SELECT id, COALESCE(name, address) FROM floating_ips WHERE id = ANY($1)`,
-      [ids],
-    );
-    for (const r of rows) out.set(r.id, r.name);
-    return out;
+  private names(ids: readonly string[]): Promise<Map<string, string>> {
+    return new UsageIntervalRepository(this.ds.manager).resourceNames(ids);
   }
 }
 

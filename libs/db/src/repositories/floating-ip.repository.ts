@@ -2,7 +2,7 @@ import type { EntityManager, SelectQueryBuilder } from 'typeorm';
 import { isId, isIpv4, type TenantId } from '@berth/domain';
 import { FloatingIpEntity } from '../entities/floating-ip.entity';
 import { pageBy, type PageRequest, type PageResult } from '../pagination';
-import { locked, type RowLock } from '../row-lock';
+import { locked, lockedName, type RowLock } from '../row-lock';
 
 /** Floating IPs a tenant holds (not released); every read takes the tenant id. */
 export class FloatingIpRepository {
@@ -43,7 +43,7 @@ export class FloatingIpPoolRepository {
    * concurrent allocations cannot pick the same free address (there is no row to lock for a free one).
    */
   async lockPool(): Promise<void> {
-    await this.em.query(`SELECT pg_advisory_xact_lock(hashtextextended('berth.floating_ips', 0))`);
+    await lockedName(this.em, 'berth.floating_ips');
   }
 
   /** Every address held now (not released), by any tenant. */

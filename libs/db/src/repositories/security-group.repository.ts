@@ -34,6 +34,19 @@ export class SecurityGroupRepository {
     return rows.map((g) => g.id);
   }
 
+  /**
+   * Names of up to `limit` other groups whose rules name `groupId`, by name. A rule names only groups
+   * of its own tenant, so these are the group's tenant's.
+   */
+  async namesReferencing(groupId: SecurityGroupId, limit: number): Promise<string[]> {
+    const rows: { name: string }[] = await this.em.query(
+      `SELECT DISTINCT g.name FROM security_rules r JOIN security_groups g ON g.id = r.group_id
+        WHERE r.remote_group_id = $1 AND r.group_id <> $1 ORDER BY g.name LIMIT $2`,
+      [groupId, limit],
+    );
+    return rows.map((r) => r.name);
+  }
+
   private byRef(tenantId: TenantId, ref: string): SelectQueryBuilder<SecurityGroupEntity> {
     return this.em
       .createQueryBuilder(SecurityGroupEntity, 'g')

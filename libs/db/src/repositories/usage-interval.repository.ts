@@ -1,11 +1,14 @@
 import type { EntityManager } from 'typeorm';
-import type {
-  TenantId,
-  UsageCut,
-  UsageEffect,
-  UsageHistory,
-  UsageMeter,
-  UsageResourceType,
+import {
+  isUsageMeter,
+  type TenantId,
+  type UsageCut,
+  type UsageEffect,
+  type UsageHistory,
+  type UsageIntervalRecord,
+  type UsageMeter,
+  type UsageResourceType,
+  type UsageWindow,
 } from '@berth/domain';
 import { usageIntervalId } from '../usage-interval-id';
 
@@ -180,6 +183,68 @@ export class UsageIntervalRepository {
       [resourceIds, now],
     );
     for (const r of rows) out.set(r.resource_id, Number(r.total));
+    return out;
+  }
+
+  /** When the tenant's first interval started, or null when it has none. */
+  async firstStartOf(tenantId: TenantId): Promise<Date | null> {
+    const rows: { first: Date | null }[] = await this.em.query(
+      `SELECT min(started_at) AS first FROM usage_intervals WHERE tenant_id = $1`,
+      [tenantId],
+    );
+    return rows[0]?.first ?? null;
+  }
+
+  /**
+   * The tenant's intervals that overlap the window, in the order they started, as rating reads them
+   * (rows on a meter this build does not know are left out).
+   */
+  async ofTenantIn(tenantId: TenantId, window: UsageWindow): Promise<UsageIntervalRecord[]> {
+    const rows: {
+      id: string;
+      resource_type: UsageResourceType;
+      resource_id: string;
+      meter: string;
+      quantity: number;
+      started_at: Date;
+      ended_at: Date | null;
+      min_seconds: number;
+    }[] = await this.em.query(
+      `SELECT id, resource_type, resource_id, meter, quantity, started_at, ended_at, min_seconds
+         FROM usage_intervals
+        WHERE tenant_id = $1 AND started_at < $3 AND (ended_at IS NULL OR ended_at >= $2)
+        ORDER BY started_at, id`,
+      [tenantId, window.from, window.to],
+    );
+    return rows
+      .filter((r) => isUsageMeter(r.meter))
+      .map((r) => ({
+        id: r.id,
+        resourceType: r.resource_type,
+        resourceId: r.resource_id,
+        meter: r.meter as UsageMeter,
+        quantity: r.quantity,
+        startedAt: r.started_at,
+        endedAt: r.ended_at,
+        minSeconds: r.min_seconds,
+      }));
+  }
+
+  /**
+   * The names usage lines show for metered resources, by id: a container's, volume's or snapshot's
+   * name, a floating IP's name or else its address.
+   */
+  async resourceNames(ids: readonly string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    if (ids.length === 0) return out;
+    const rows: { id: string; name: string }[] = await this.em.query(
+      `SELECT id, name FROM containers WHERE id = ANY($1)
+       UNION ALL SELECT id, name FROM volumes WHERE id = ANY($1)
+       UNION ALL SELECT id, name FROM snapshots WHERE id = ANY($1)
+       UNION ALL SELECT id, COALESCE(name, address) FROM floating_ips WHERE id = ANY($1)`,
+      [ids],
+    );
+    for (const r of rows) out.set(r.id, r.name);
     return out;
   }
 
