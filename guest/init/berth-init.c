@@ -665,6 +665,10 @@ static void finish_if_done(struct proc *p) {
   if (!drained && now_ms() - p->reaped_at_ms < DRAIN_MS) return;
   if (p->out_fd >= 0) close(p->out_fd);
   if (p->err_fd >= 0) close(p->err_fd);
+  /* The workload's writes reach its disks before its exit is told: the agent may end QEMU soon after
+   * (its grace for a guest that does not power off is short), and an exited container's writable layer
+   * and volumes must hold everything it wrote (a restart, a commit, a snapshot read them). */
+  if (p->id == 0) sync();
   send_exit(p->id, p->code);
   if (p->id == 0) workload_done = 1;
   p->used = 0;

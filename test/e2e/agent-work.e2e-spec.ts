@@ -56,7 +56,9 @@ describe('agent work: claim and result (api process, hosts driven by the test)',
 
   it("answers a create's spec, its registry login and the host's data plane, and records the start by the host's clock", async () => {
     const { c, opId, host } = await create({ image: 'registry.example.com/team/app:1' });
-    const at = '2026-01-02T03:04:05.000Z';
+    // The host's clock, a moment after the API made the container and so told apart from the API's own
+    // clock at the claim (a host's time before the container was made is not taken).
+    const at = new Date(Date.parse(c.createdAt) + 1).toISOString();
     const claim = await host.http.post(`/v1/agent/operations/${opId}/claim`, { at, generation: 1 });
     expect(claim.status).toBe(200);
     expect(claim.body).toMatchObject({
