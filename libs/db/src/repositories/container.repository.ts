@@ -53,6 +53,27 @@ export class ContainerRepository {
       .getOne();
   }
 
+  /** The names of these containers of the tenant, by id (a view's attached container). */
+  async namesOf(tenantId: TenantId, ids: readonly ContainerId[]): Promise<Map<ContainerId, string>> {
+    const out = new Map<ContainerId, string>();
+    if (ids.length === 0) return out;
+    const rows: { id: ContainerId; name: string }[] = await this.em.query(
+      `SELECT id, name FROM containers WHERE tenant_id = $1 AND id = ANY($2)`,
+      [tenantId, ids],
+    );
+    for (const r of rows) out.set(r.id, r.name);
+    return out;
+  }
+
+  /** The host of the tenant's container, or null when it has none (or there is no such container). */
+  async hostOf(tenantId: TenantId, id: ContainerId): Promise<HostId | null> {
+    const rows: { host_id: HostId | null }[] = await this.em.query(
+      `SELECT host_id FROM containers WHERE tenant_id = $1 AND id = $2`,
+      [tenantId, id],
+    );
+    return rows[0]?.host_id ?? null;
+  }
+
   /** One page in id order, plus whether more follow. */
   list(tenantId: TenantId, filter: ContainerFilter, page: PageRequest): Promise<PageResult<ContainerEntity>> {
     const qb = this.em
