@@ -20,4 +20,5 @@ export * from './repositories/image.repository';
 export * from './repositories/usage-interval.repository';
 export * from './repositories/tenant.repository';
 export * from './repositories/tenant-quota.repository';
+export * from './repositories/idempotency-key.repository';
 export * from './usage-interval-id';
