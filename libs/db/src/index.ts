@@ -21,4 +21,5 @@ export * from './repositories/usage-interval.repository';
 export * from './repositories/tenant.repository';
 export * from './repositories/tenant-quota.repository';
 export * from './repositories/idempotency-key.repository';
+export * from './repositories/join-token.repository';
 export * from './usage-interval-id';
