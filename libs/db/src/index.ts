@@ -22,4 +22,5 @@ export * from './repositories/tenant.repository';
 export * from './repositories/tenant-quota.repository';
 export * from './repositories/idempotency-key.repository';
 export * from './repositories/join-token.repository';
+export * from './repositories/billing-ledger.repository';
 export * from './usage-interval-id';
