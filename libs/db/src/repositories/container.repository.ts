@@ -1,10 +1,11 @@
-import type { EntityManager, SelectQueryBuilder } from 'typeorm';
+import { Brackets, type EntityManager, type SelectQueryBuilder } from 'typeorm';
 import {
   CONTAINER_HOLDS_CAPACITY,
   isId,
   type ContainerId,
   type ContainerState,
   type HostId,
+  type OperationKind,
   type Resources,
   type TenantId,
 } from '@berth/domain';
@@ -142,6 +143,33 @@ export class HostContainerRepository {
       });
     }
     return out;
+  }
+
+  /**
+   * The images of the tenant's containers on the host that are in one of `states`, or that have an open
+   * operation of one of `kinds` on this host (one row per container).
+   */
+  async imagesAwaitingPull(
+    hostId: HostId,
+    tenantId: TenantId,
+    states: readonly ContainerState[],
+    kinds: readonly OperationKind[],
+  ): Promise<string[]> {
+    const rows = await this.em
+      .createQueryBuilder(ContainerEntity, 'c')
+      .select('c.image', 'image')
+      .where('c.host_id = :hostId AND c.tenant_id = :tenantId', { hostId, tenantId })
+      .andWhere(
+        new Brackets((w) =>
+          w.where('c.state IN (:...states)', { states }).orWhere(
+            `EXISTS (SELECT 1 FROM operations o WHERE o.target_id = c.id AND o.host_id = :hostId
+             AND o.state IN ('pending', 'running') AND o.kind IN (:...kinds))`,
+            { kinds },
+          ),
+        ),
+      )
+      .getRawMany<{ image: string }>();
+    return rows.map((r) => r.image);
   }
 
   private liveOnHost(hostId: HostId): SelectQueryBuilder<ContainerEntity> {
