@@ -1,6 +1,12 @@
 import type { Logger } from 'pino';
 import type { DataSource, EntityManager } from 'typeorm';
-import { inTransaction, UsageIntervalRepository, type UnsentUsageInterval } from '@berth/db';
+import {
+  BillingReconciliationRepository,
+  inTransaction,
+  TenantRepository,
+  UsageIntervalRepository,
+  type UnsentUsageInterval,
+} from '@berth/db';
 import { isUsageMeter, monthOf, planUsageCut, totalUnits, type UsageMeter } from '@berth/domain';
 import type { StripeGateway } from './stripe-gateway';
 
@@ -68,18 +74,11 @@ export class BillingWorker {
   /** Gives every tenant with usage to send a Stripe customer (idempotently). */
   async ensureCustomers(): Promise<number> {
     if (!this.stripe) return 0;
-    const tenants: { id: string; name: string }[] = await this.ds.query(
-      `SELECT t.id, t.name FROM tenants t
-        WHERE t.stripe_customer_id IS NULL
-          AND EXISTS (SELECT 1 FROM usage_intervals u WHERE u.tenant_id = t.id AND u.ended_at IS NOT NULL AND u.stripe_sent_at IS NULL)
-        ORDER BY t.id LIMIT 100`,
-    );
+    const tenantRows = new TenantRepository(this.ds.manager);
+    const tenants = await tenantRows.needingCustomer();
     for (const t of tenants) {
       const customer = await this.stripe.createCustomer(t);
-      await this.ds.query(
-        `UPDATE tenants SET stripe_customer_id = $2 WHERE id = $1 AND stripe_customer_id IS NULL`,
-        [t.id, customer],
-      );
+      await tenantRows.setCustomerOnce(t.id, customer);
       this.log.info({ tenantId: t.id, customer }, 'stripe customer created');
     }
     return tenants.length;
@@ -155,11 +154,13 @@ export class BillingWorker {
       drift.push({ tenantId: p.tenantId, meter: p.meter, postgres, stripe: atStripe });
       if (atStripe < postgres) resent += await this.resend(p.tenantId, p.customer, p.meter, from, to);
     }
-    await this.ds.query(
-      `INSERT INTO billing_reconciliations (ran_at, window_start, window_end, checked, resent, drift)
-       VALUES (now(), $1, $2, $3, $4, $5)`,
-      [from, to, pairs.length, resent, JSON.stringify(drift)],
-    );
+    await new BillingReconciliationRepository(this.ds.manager).record({
+      from,
+      to,
+      checked: pairs.length,
+      resent,
+      drift,
+    });
     if (drift.length > 0)
       this.log.warn({ drift, resent, unsent }, 'billing drift between Postgres and Stripe');
     return { checked: pairs.length, resent, unsent, drift };

@@ -20,4 +20,7 @@ export * from './repositories/image.repository';
 export * from './repositories/usage-interval.repository';
 export * from './repositories/tenant.repository';
 export * from './repositories/tenant-quota.repository';
+export * from './repositories/idempotency-key.repository';
+export * from './repositories/join-token.repository';
+export * from './repositories/billing-ledger.repository';
 export * from './usage-interval-id';

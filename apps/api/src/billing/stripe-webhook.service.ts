@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
-import { inTransaction } from '@berth/db';
+import { inTransaction, StripeEventRepository, TenantRepository } from '@berth/db';
 import { DomainError } from '@berth/domain';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 
@@ -44,21 +44,11 @@ export class StripeWebhookService {
     const standing = STANDING_OF[event.type];
     const customer = customerOf(event);
     await inTransaction(this.ds, async (em) => {
-      const seen: unknown[] = await em.query(
-        `INSERT INTO stripe_events (id, type, tenant_id, received_at)
-         VALUES ($1, $2, (SELECT id FROM tenants WHERE stripe_customer_id = $3), now())
-         ON CONFLICT (id) DO NOTHING RETURNING id`,
-        [event.id, event.type, customer],
-      );
-      if (seen.length === 0 || !standing || !customer) return;
+      const isNew = await new StripeEventRepository(em).recordNew(event, customer);
+      if (!isNew || !standing || !customer) return;
       const at = new Date(event.created * 1000);
-      const changed: { id: string }[] = await em.query(
-        `UPDATE tenants SET billing_status = $2, billing_status_changed_at = $3
-          WHERE stripe_customer_id = $1 AND (billing_status_changed_at IS NULL OR billing_status_changed_at <= $3)
-          RETURNING id`,
-        [customer, standing, at],
-      );
-      for (const t of changed) this.log.log(`tenant ${t.id} is ${standing} (${event.type} ${event.id})`);
+      const changed = await new TenantRepository(em).setBillingStatusOfCustomer(customer, standing, at);
+      for (const t of changed) this.log.log(`tenant ${t} is ${standing} (${event.type} ${event.id})`);
     });
     return { received: true };
   }

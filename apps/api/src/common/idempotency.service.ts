@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { IdempotencyKeyEntity } from '@berth/db';
+import { IdempotencyKeyRepository, type IdempotencyKeyEntity } from '@berth/db';
 import { DomainError } from '@berth/domain';
 import { SecretBox } from './secret-box';
 
@@ -45,17 +45,8 @@ export class IdempotencyService {
   async claim(scope: string, key: string, requestHash: string): Promise<IdempotencyClaim> {
     // A row older than the TTL is forgotten even before the reaper deletes it: it is taken over here, in
     // the same statement as the insert, so that two requests cannot both take it.
-    const inserted: unknown[] = await this.ds.query(
-      `INSERT INTO idempotency_keys AS k (scope, key, request_hash, created_at) VALUES ($1, $2, $3, now())
-       ON CONFLICT (scope, key) DO UPDATE
-         SET request_hash = EXCLUDED.request_hash, created_at = now(), status_code = NULL,
-             response_body = NULL, response_sealed = NULL
-         WHERE k.created_at < now() - $4 * interval '1 millisecond'
-       RETURNING key`,
-      [scope, key, requestHash, IDEMPOTENCY_TTL_MS],
-    );
-    if (inserted.length > 0) return { kind: 'claimed' };
-    const row = await this.ds.manager.findOne(IdempotencyKeyEntity, { where: { scope, key } });
+    if (await this.keys().claim(scope, key, requestHash, IDEMPOTENCY_TTL_MS)) return { kind: 'claimed' };
+    const row = await this.keys().find(scope, key);
     if (!row) return this.claim(scope, key, requestHash); // released between our insert and read
     if (row.requestHash !== requestHash) {
       throw new DomainError(
@@ -66,12 +57,7 @@ export class IdempotencyService {
     if (row.statusCode !== null)
       return { kind: 'replay', statusCode: row.statusCode, body: this.answerOf(row) };
     if (Date.now() - row.createdAt.getTime() > ABANDONED_AFTER_MS) {
-      const taken: unknown[] = await this.ds.query(
-        `UPDATE idempotency_keys SET created_at = now() WHERE scope = $1 AND key = $2 AND status_code IS NULL
-         AND created_at = $3 RETURNING key`,
-        [scope, key, row.createdAt],
-      );
-      if (taken.length > 0) return { kind: 'claimed' };
+      if (await this.keys().takeOverAbandoned(scope, key, row.createdAt)) return { kind: 'claimed' };
     }
     throw new DomainError(
       'idempotency/in_progress',
@@ -89,19 +75,12 @@ export class IdempotencyService {
   ): Promise<void> {
     const json = JSON.stringify(body ?? null);
     const [clear, sealed] = holdsSecret ? [null, this.box.seal(json, sealContext(scope, key))] : [json, null];
-    await this.ds.query(
-      `UPDATE idempotency_keys SET status_code = $3, response_body = $4::jsonb, response_sealed = $5
-       WHERE scope = $1 AND key = $2`,
-      [scope, key, statusCode, clear, sealed],
-    );
+    await this.keys().complete(scope, key, statusCode, { clear, sealed });
   }
 
   /** The request failed: forget the key so that a retry is handled afresh. */
   async release(scope: string, key: string): Promise<void> {
-    await this.ds.query(
-      `DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND status_code IS NULL`,
-      [scope, key],
-    );
+    await this.keys().release(scope, key);
   }
 
   /**
@@ -111,15 +90,14 @@ export class IdempotencyService {
   async reap(): Promise<number> {
     let total = 0;
     for (;;) {
-      const [, deleted] = await this.ds.query<[unknown, number]>(
-        `DELETE FROM idempotency_keys WHERE (scope, key) IN (
-           SELECT scope, key FROM idempotency_keys WHERE created_at < now() - $1 * interval '1 millisecond'
-           LIMIT $2)`,
-        [IDEMPOTENCY_TTL_MS, REAP_BATCH],
-      );
+      const deleted = await this.keys().deleteOlderThan(IDEMPOTENCY_TTL_MS, REAP_BATCH);
       total += deleted;
       if (deleted < REAP_BATCH) return total;
     }
+  }
+
+  private keys(): IdempotencyKeyRepository {
+    return new IdempotencyKeyRepository(this.ds.manager);
   }
 
   private answerOf(row: IdempotencyKeyEntity): unknown {

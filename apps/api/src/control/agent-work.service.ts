@@ -1,12 +1,18 @@
 import { Injectable } from '@nestjs/common';
-import { Brackets, DataSource, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type {
   AgentExecSpec,
   AgentImageSpec,
   OperationProgressReport,
   RegistryCredentials,
 } from '@berth/contracts';
-import { ContainerEntity, ExecEntity, ImageEntity, OperationEntity } from '@berth/db';
+import {
+  ExecEntity,
+  HostContainerRepository,
+  ImageEntity,
+  ImageRepository,
+  OperationEntity,
+} from '@berth/db';
 import {
   DomainError,
   imageRegistryOf,
@@ -174,28 +180,12 @@ async function referencesAwaitingPull(
   hostId: HostId,
   tenantId: TenantId,
 ): Promise<string[]> {
-  const containers = await em
-    .createQueryBuilder(ContainerEntity, 'c')
-    .select('c.image', 'image')
-    .where('c.host_id = :hostId AND c.tenant_id = :tenantId', { hostId, tenantId })
-    .andWhere(
-      new Brackets((w) =>
-        w.where('c.state IN (:...states)', { states: PULLING_CONTAINER_STATES }).orWhere(
-          `EXISTS (SELECT 1 FROM operations o WHERE o.target_id = c.id AND o.host_id = :hostId
-             AND o.state IN ('pending', 'running') AND o.kind IN (:...kinds))`,
-          { kinds: PULLING_CONTAINER_OPERATIONS },
-        ),
-      ),
-    )
-    .getRawMany<{ image: string }>();
-  const images = await em
-    .createQueryBuilder(ImageEntity, 'i')
-    .select('i.reference', 'reference')
-    .where('i.host_id = :hostId AND i.tenant_id = :tenantId', { hostId, tenantId })
-    .andWhere(
-      `EXISTS (SELECT 1 FROM operations o WHERE o.target_id = i.id AND o.host_id = :hostId
-         AND o.state IN ('pending', 'running') AND o.kind = 'image.pull')`,
-    )
-    .getRawMany<{ reference: string }>();
-  return [...containers.map((c) => c.image), ...images.map((i) => i.reference)];
+  const containers = await new HostContainerRepository(em).imagesAwaitingPull(
+    hostId,
+    tenantId,
+    PULLING_CONTAINER_STATES,
+    PULLING_CONTAINER_OPERATIONS,
+  );
+  const images = await new ImageRepository(em).referencesBeingPulledOn(tenantId, hostId);
+  return [...containers, ...images];
 }

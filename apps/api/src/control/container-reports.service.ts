@@ -7,7 +7,12 @@ import type {
   AgentNic,
   AgentVolumeMount,
 } from '@berth/contracts';
-import { HostContainerRepository, inTransaction, type ContainerEntity } from '@berth/db';
+import {
+  HostContainerRepository,
+  inTransaction,
+  IpAllocationRepository,
+  type ContainerEntity,
+} from '@berth/db';
 import { DomainError, parseCidr, type ContainerId, type HostId } from '@berth/domain';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 import { AgentQueuesService } from '../queue/agent-queues.service';
@@ -98,25 +103,9 @@ async function nicsOf(
   mtu: number,
 ): Promise<Map<ContainerId, AgentNic[]>> {
   const out = new Map<ContainerId, AgentNic[]>();
-  if (containerIds.length === 0) return out;
-  const rows: {
-    container_id: ContainerId;
-    network_id: string;
-    vni: number;
-    cidr: string;
-    gateway: string;
-    ip: string;
-    mac: string;
-  }[] = await em.query(
-    `SELECT a.container_id, a.network_id, n.vni, n.cidr, n.gateway, a.ip, a.mac
-       FROM ip_allocations a JOIN networks n ON n.id = a.network_id
-      WHERE a.container_id = ANY($1)
-      ORDER BY a.container_id, a.nic_index`,
-    [containerIds],
-  );
-  for (const r of rows) {
+  for (const r of await new IpAllocationRepository(em).wiredNicsOf(containerIds)) {
     const nic: AgentNic = {
-      networkId: r.network_id,
+      networkId: r.networkId,
       vni: r.vni,
       ip: r.ip,
       prefixLength: parseCidr(r.cidr).prefix,
@@ -124,7 +113,7 @@ async function nicsOf(
       mac: r.mac,
       mtu,
     };
-    out.set(r.container_id, [...(out.get(r.container_id) ?? []), nic]);
+    out.set(r.containerId, [...(out.get(r.containerId) ?? []), nic]);
   }
   return out;
 }

@@ -25,13 +25,9 @@ export class HostReaperService {
 
   /** Returns the ids of the hosts it marked lost. Safe to run concurrently and repeatedly. */
   async reap(): Promise<HostId[]> {
-    const stale: { id: HostId }[] = await this.ds.query(
-      `SELECT id FROM hosts WHERE state IN ('ready', 'draining')
-        AND last_heartbeat_at < now() - make_interval(secs => $1::double precision / 1000) ORDER BY id`,
-      [this.config.hostLostAfterMs],
-    );
+    const stale = await new HostRepository(this.ds.manager).silentFor(this.config.hostLostAfterMs);
     const lost: HostId[] = [];
-    for (const { id } of stale) {
+    for (const id of stale) {
       if (await this.markLost(id)) lost.push(id);
     }
     return lost;

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { inTransaction, OperationEntity } from '@berth/db';
+import { inTransaction, OpenOperationRepository } from '@berth/db';
 import type { OperationId } from '@berth/domain';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 import { metrics } from '../metrics/metrics.registry';
@@ -27,13 +27,8 @@ export class OperationReconcilerService {
 
   /** Returns the ids of the operations it enqueued again. */
   async reconcile(): Promise<OperationId[]> {
-    const stale = await this.ds.manager
-      .createQueryBuilder(OperationEntity, 'o')
-      .where(`o.state IN ('pending', 'running') AND o.host_id IS NOT NULL`)
-      .andWhere('o.updated_at < :cutoff', { cutoff: new Date(Date.now() - this.config.reconcileGraceMs) })
-      .orderBy('o.updated_at', 'ASC')
-      .limit(BATCH)
-      .getMany();
+    const operations = new OpenOperationRepository(this.ds.manager);
+    const stale = await operations.staleSince(new Date(Date.now() - this.config.reconcileGraceMs), BATCH);
     const requeued: OperationId[] = [];
     for (const op of stale) {
       const presence = await this.queues.presence(op);
@@ -50,10 +45,7 @@ export class OperationReconcilerService {
       }
       if (presence === 'completed' || presence === 'failed') await this.queues.removeFinished(op);
       if (await this.queues.enqueue(op)) {
-        await this.ds.query(
-          `UPDATE operations SET enqueue_count = enqueue_count + 1, updated_at = now() WHERE id = $1 AND state IN ('pending', 'running')`,
-          [op.id],
-        );
+        await operations.recordEnqueue(op.id);
         metrics.reenqueued.inc();
         requeued.push(op.id);
         this.log.warn(`re-enqueued ${op.id} (${op.kind} ${op.targetId}); its job was ${presence}`);

@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AgentStorageInventory, AgentStorageWork } from '@berth/contracts';
-import { SnapshotEntity, VolumeEntity, type OperationEntity } from '@berth/db';
+import {
+  SnapshotEntity,
+  SnapshotRepository,
+  VolumeEntity,
+  VolumeRepository,
+  type OperationEntity,
+} from '@berth/db';
 import {
   DomainError,
   nextStorageState,
@@ -68,11 +74,7 @@ export class StorageWorkService {
     if (op.state !== 'pending' && op.state !== 'running') return;
     const now = new Date();
     if (op.kind === 'volume.create' || op.kind === 'volume.delete') {
-      const v = await em
-        .createQueryBuilder(VolumeEntity, 'v')
-        .setLock('pessimistic_write')
-        .where('v.id = :id', { id: op.targetId })
-        .getOne();
+      const v = await new VolumeRepository(em).lockById(op.targetId);
       if (!v) throw new DomainError('volume/not_found', `volume ${op.targetId} is not on this host`);
       const next = nextStorageState(
         v.state,
@@ -88,11 +90,7 @@ export class StorageWorkService {
         await writeStorageUsage(em, v, from, now);
       }
     } else {
-      const s = await em
-        .createQueryBuilder(SnapshotEntity, 's')
-        .setLock('pessimistic_write')
-        .where('s.id = :id', { id: op.targetId })
-        .getOne();
+      const s = await new SnapshotRepository(em).lockById(op.targetId);
       if (!s) throw new DomainError('snapshot/not_found', `snapshot ${op.targetId} is not on this host`);
       const next = nextStorageState(
         s.state,
@@ -119,14 +117,9 @@ export class StorageWorkService {
 
   /** What the host must keep; it removes any other volume or snapshot file it finds. */
   async inventory(hostId: HostId): Promise<AgentStorageInventory> {
-    const volumes: { id: string }[] = await this.ds.query(
-      `SELECT id FROM volumes WHERE host_id = $1 AND state <> 'deleted' ORDER BY id`,
-      [hostId],
-    );
-    const snapshots: { id: string }[] = await this.ds.query(
-      `SELECT id FROM snapshots WHERE host_id = $1 AND state <> 'deleted' ORDER BY id`,
-      [hostId],
-    );
-    return { volumes: volumes.map((r) => r.id), snapshots: snapshots.map((r) => r.id) };
+    return {
+      volumes: await new VolumeRepository(this.ds.manager).liveIdsOnHost(hostId),
+      snapshots: await new SnapshotRepository(this.ds.manager).liveIdsOnHost(hostId),
+    };
   }
 }

@@ -230,10 +230,8 @@ export class FloatingIpsService {
 
 async function hostOf(em: EntityManager, f: FloatingIpEntity): Promise<HostId[]> {
   if (f.containerId === null) return [];
-  const rows: { host_id: HostId | null }[] = await em.query(`SELECT host_id FROM containers WHERE id = $1`, [
-    f.containerId,
-  ]);
-  return rows.map((r) => r.host_id).filter((h): h is HostId => h !== null);
+  const host = await new ContainerRepository(em).hostOf(f.tenantId, f.containerId);
+  return host === null ? [] : [host];
 }
 
 /** Names are looked up after ids and addresses, so a name may not be an address. */

@@ -6,6 +6,7 @@ import {
   DEFAULT_PAGE_LIMIT,
   HostRepository,
   JoinTokenEntity,
+  JoinTokenRepository,
   pageBy,
   pageOf,
   recordLastUse,
@@ -100,13 +101,9 @@ export class JoinTokensService {
    * Run on the control queue's housekeeping schedule. Returns how many went.
    */
   async reapExpired(now = new Date()): Promise<number> {
-    const res = await this.ds
-      .createQueryBuilder()
-      .delete()
-      .from(JoinTokenEntity)
-      .where('expires_at < :cutoff', { cutoff: new Date(now.getTime() - EXPIRED_JOIN_TOKEN_KEPT_MS) })
-      .execute();
-    const deleted = res.affected ?? 0;
+    const deleted = await new JoinTokenRepository(this.ds.manager).deleteExpiredBefore(
+      new Date(now.getTime() - EXPIRED_JOIN_TOKEN_KEPT_MS),
+    );
     if (deleted > 0) this.log.log(`${deleted} expired join token(s) deleted`);
     return deleted;
   }
@@ -149,12 +146,7 @@ export class JoinTokensService {
    * once: of two agents racing with it, the second finds it gone and is refused.
    */
   async consume(em: EntityManager, id: JoinTokenId, hostId: HostId): Promise<void> {
-    // TypeORM's postgres driver answers a DELETE with [rows, affected].
-    const [, affected] = await em.query<[unknown[], number]>(
-      'DELETE FROM join_tokens WHERE id = $1 AND host_id = $2 AND expires_at > now()',
-      [id, hostId],
-    );
-    if (affected === 0) {
+    if (!(await new JoinTokenRepository(em).spend(id, hostId))) {
       throw new DomainError(
         'auth/unauthenticated',
         'this re-admission token was already used, replaced or deleted; ask the operator for a new one',

@@ -138,11 +138,7 @@ export class SnapshotsService {
     const { snapshot, op, enqueue } = await inTransaction(this.ds, async (em) => {
       const s = await new SnapshotRepository(em).lockByRef(tenantId, ref);
       if (!s || s.state === 'deleted') throw snapshotNotFound(ref);
-      const restoring: unknown[] = await em.query(
-        `SELECT 1 FROM volumes WHERE source_snapshot_id = $1 AND state = 'creating' LIMIT 1`,
-        [s.id],
-      );
-      if (restoring.length > 0) {
+      if (await new VolumeRepository(em).isRestoringFrom(s.id)) {
         throw new DomainError(
           'snapshot/not_ready',
           `a volume is being restored from snapshot ${s.name}; delete it once the restore is done`,

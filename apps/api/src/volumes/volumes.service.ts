@@ -3,10 +3,12 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { AcceptedView, Page, VolumeView } from '@berth/contracts';
 import {
   ContainerEntity,
+  ContainerRepository,
   decodeCursor,
   DEFAULT_PAGE_LIMIT,
   inTransaction,
   pageOf,
+  SnapshotRepository,
   UsageIntervalRepository,
   type VolumeEntity,
   VolumeRepository,
@@ -61,7 +63,7 @@ export class VolumesService {
       limit,
       ...(after ? { after } : {}),
     });
-    const views = await this.views(this.ds.manager, result.items);
+    const views = await this.views(this.ds.manager, tenantId, result.items);
     return pageOf(
       result,
       (v) => views.get(v.id) ?? volumeView(v, 0),
@@ -72,7 +74,7 @@ export class VolumesService {
   async get(tenantId: TenantId, ref: string): Promise<VolumeView> {
     const v = await new VolumeRepository(this.ds.manager).findByRef(tenantId, ref);
     if (!v) throw volumeNotFound(ref);
-    return (await this.views(this.ds.manager, [v])).get(v.id) ?? volumeView(v, 0);
+    return (await this.views(this.ds.manager, tenantId, [v])).get(v.id) ?? volumeView(v, 0);
   }
 
   /**
@@ -91,11 +93,7 @@ export class VolumesService {
           { containerId: v.containerId },
         );
       }
-      const copying: unknown[] = await em.query(
-        `SELECT 1 FROM snapshots WHERE volume_id = $1 AND state = 'creating' LIMIT 1`,
-        [v.id],
-      );
-      if (copying.length > 0) {
+      if (await new SnapshotRepository(em).isBeingMadeOf(v.id)) {
         throw new DomainError(
           'volume/in_use',
           `a snapshot of volume ${v.name} is being made; delete the volume once it is done`,
@@ -111,22 +109,21 @@ export class VolumesService {
     if (enqueue) await this.queues.enqueue(op);
     return {
       operation: operationView(op),
-      data: (await this.views(this.ds.manager, [volume])).get(volume.id) ?? volumeView(volume, 0),
+      data: (await this.views(this.ds.manager, tenantId, [volume])).get(volume.id) ?? volumeView(volume, 0),
     };
   }
 
   /** Views with usage and the attached container's name, in two queries for any number of volumes. */
-  private async views(em: EntityManager, volumes: readonly VolumeEntity[]): Promise<Map<string, VolumeView>> {
+  private async views(
+    em: EntityManager,
+    tenantId: TenantId,
+    volumes: readonly VolumeEntity[],
+  ): Promise<Map<string, VolumeView>> {
     const usage = await new UsageIntervalRepository(em).accruedBy(volumes.map((v) => v.id));
-    const containerIds = volumes.flatMap((v) => (v.containerId ? [v.containerId] : []));
-    const names = new Map<string, string>();
-    if (containerIds.length > 0) {
-      const rows: { id: string; name: string }[] = await em.query(
-        `SELECT id, name FROM containers WHERE id = ANY($1)`,
-        [containerIds],
-      );
-      for (const r of rows) names.set(r.id, r.name);
-    }
+    const names = await new ContainerRepository(em).namesOf(
+      tenantId,
+      volumes.flatMap((v) => (v.containerId ? [v.containerId] : [])),
+    );
     return new Map(
       volumes.map((v) => [
         v.id,

@@ -1,10 +1,11 @@
-import type { EntityManager, SelectQueryBuilder } from 'typeorm';
+import { Brackets, type EntityManager, type SelectQueryBuilder } from 'typeorm';
 import {
   CONTAINER_HOLDS_CAPACITY,
   isId,
   type ContainerId,
   type ContainerState,
   type HostId,
+  type OperationKind,
   type Resources,
   type TenantId,
 } from '@berth/domain';
@@ -51,6 +52,27 @@ export class ContainerRepository {
       .where('c.tenant_id = :tenantId AND c.name = :name', { tenantId, name })
       .andWhere(`c.state <> 'deleted'`)
       .getOne();
+  }
+
+  /** The names of these containers of the tenant, by id (a view's attached container). */
+  async namesOf(tenantId: TenantId, ids: readonly ContainerId[]): Promise<Map<ContainerId, string>> {
+    const out = new Map<ContainerId, string>();
+    if (ids.length === 0) return out;
+    const rows: { id: ContainerId; name: string }[] = await this.em.query(
+      `SELECT id, name FROM containers WHERE tenant_id = $1 AND id = ANY($2)`,
+      [tenantId, ids],
+    );
+    for (const r of rows) out.set(r.id, r.name);
+    return out;
+  }
+
+  /** The host of the tenant's container, or null when it has none (or there is no such container). */
+  async hostOf(tenantId: TenantId, id: ContainerId): Promise<HostId | null> {
+    const rows: { host_id: HostId | null }[] = await this.em.query(
+      `SELECT host_id FROM containers WHERE tenant_id = $1 AND id = $2`,
+      [tenantId, id],
+    );
+    return rows[0]?.host_id ?? null;
   }
 
   /** One page in id order, plus whether more follow. */
@@ -121,6 +143,33 @@ export class HostContainerRepository {
       });
     }
     return out;
+  }
+
+  /**
+   * The images of the tenant's containers on the host that are in one of `states`, or that have an open
+   * operation of one of `kinds` on this host (one row per container).
+   */
+  async imagesAwaitingPull(
+    hostId: HostId,
+    tenantId: TenantId,
+    states: readonly ContainerState[],
+    kinds: readonly OperationKind[],
+  ): Promise<string[]> {
+    const rows = await this.em
+      .createQueryBuilder(ContainerEntity, 'c')
+      .select('c.image', 'image')
+      .where('c.host_id = :hostId AND c.tenant_id = :tenantId', { hostId, tenantId })
+      .andWhere(
+        new Brackets((w) =>
+          w.where('c.state IN (:...states)', { states }).orWhere(
+            `EXISTS (SELECT 1 FROM operations o WHERE o.target_id = c.id AND o.host_id = :hostId
+             AND o.state IN ('pending', 'running') AND o.kind IN (:...kinds))`,
+            { kinds },
+          ),
+        ),
+      )
+      .getRawMany<{ image: string }>();
+    return rows.map((r) => r.image);
   }
 
   private liveOnHost(hostId: HostId): SelectQueryBuilder<ContainerEntity> {

@@ -37,6 +37,19 @@ export class HostRepository {
     ).getOne();
   }
 
+  /**
+   * The hosts in service (ready or draining) whose last heartbeat is older than `lostAfterMs`, in id
+   * order, by the database's clock.
+   */
+  async silentFor(lostAfterMs: number): Promise<HostId[]> {
+    const stale: { id: HostId }[] = await this.em.query(
+      `SELECT id FROM hosts WHERE state IN ('ready', 'draining')
+        AND last_heartbeat_at < now() - make_interval(secs => $1::double precision / 1000) ORDER BY id`,
+      [lostAfterMs],
+    );
+    return stale.map((r) => r.id);
+  }
+
   private forPlacement(onlyIds?: readonly HostId[]): SelectQueryBuilder<HostEntity> {
     const qb = this.em.createQueryBuilder(HostEntity, 'h').orderBy('h.id', 'ASC');
     if (onlyIds) qb.where('h.id IN (:...ids)', { ids: onlyIds.length > 0 ? onlyIds : [''] });

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { ImageId, TenantId } from '@berth/domain';
+import type { HostId, ImageId, TenantId } from '@berth/domain';
 import { ImageEntity } from '../entities/image.entity';
 import { pageBy, type PageRequest, type PageResult } from '../pagination';
 import { locked } from '../row-lock';
@@ -22,6 +22,20 @@ export class ImageRepository {
         .createQueryBuilder(ImageEntity, 'i')
         .where('i.tenant_id = :tenantId AND i.reference = :reference', { tenantId, reference }),
     ).getOne();
+  }
+
+  /** The references of the tenant's images with an image pull open on the host. */
+  async referencesBeingPulledOn(tenantId: TenantId, hostId: HostId): Promise<string[]> {
+    const rows = await this.em
+      .createQueryBuilder(ImageEntity, 'i')
+      .select('i.reference', 'reference')
+      .where('i.host_id = :hostId AND i.tenant_id = :tenantId', { hostId, tenantId })
+      .andWhere(
+        `EXISTS (SELECT 1 FROM operations o WHERE o.target_id = i.id AND o.host_id = :hostId
+         AND o.state IN ('pending', 'running') AND o.kind = 'image.pull')`,
+      )
+      .getRawMany<{ reference: string }>();
+    return rows.map((r) => r.reference);
   }
 
   list(tenantId: TenantId, page: PageRequest): Promise<PageResult<ImageEntity>> {

@@ -11,6 +11,17 @@ export interface NicRow {
   readonly mac: string;
 }
 
+/** A NIC as its host's agent plugs it: its network's VNI and subnet, the address and the MAC. */
+export interface WiredNicRow {
+  readonly containerId: ContainerId;
+  readonly networkId: NetworkId;
+  readonly vni: number;
+  readonly cidr: string;
+  readonly gateway: string;
+  readonly ip: string;
+  readonly mac: string;
+}
+
 /** Containers' NICs: one address and MAC per container and network (ip_allocations). */
 export class IpAllocationRepository {
   constructor(private readonly em: EntityManager) {}
@@ -83,6 +94,35 @@ export class IpAllocationRepository {
       containerId: r.container_id,
       networkId: r.network_id,
       networkName: r.name,
+      ip: r.ip,
+      mac: r.mac,
+    }));
+  }
+
+  /** As nicsOf, with what the host needs to plug each NIC in (its network's VNI, subnet and gateway). */
+  async wiredNicsOf(containerIds: readonly ContainerId[]): Promise<WiredNicRow[]> {
+    if (containerIds.length === 0) return [];
+    const rows: {
+      container_id: ContainerId;
+      network_id: NetworkId;
+      vni: number;
+      cidr: string;
+      gateway: string;
+      ip: string;
+      mac: string;
+    }[] = await this.em.query(
+      `SELECT a.container_id, a.network_id, n.vni, n.cidr, n.gateway, a.ip, a.mac
+         FROM ip_allocations a JOIN networks n ON n.id = a.network_id
+        WHERE a.container_id = ANY($1)
+        ORDER BY a.container_id, a.nic_index`,
+      [containerIds],
+    );
+    return rows.map((r) => ({
+      containerId: r.container_id,
+      networkId: r.network_id,
+      vni: r.vni,
+      cidr: r.cidr,
+      gateway: r.gateway,
       ip: r.ip,
       mac: r.mac,
     }));

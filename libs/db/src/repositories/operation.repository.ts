@@ -88,3 +88,27 @@ export class HostOperationRepository {
       .where('o.id = :id AND o.host_id = :hostId', { id, hostId });
   }
 }
+
+/** Operations across the fleet as the reconciler reads them: queued for a host and still open. */
+export class OpenOperationRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  /** At most `limit` open operations on hosts unchanged since before `cutoff`, the longest unchanged first. */
+  staleSince(cutoff: Date, limit: number): Promise<OperationEntity[]> {
+    return this.em
+      .createQueryBuilder(OperationEntity, 'o')
+      .where(`o.state IN ('pending', 'running') AND o.host_id IS NOT NULL`)
+      .andWhere('o.updated_at < :cutoff', { cutoff })
+      .orderBy('o.updated_at', 'ASC')
+      .limit(limit)
+      .getMany();
+  }
+
+  /** Counts one more enqueue of a still-open operation (a finished one stays as it ended). */
+  async recordEnqueue(id: OperationId): Promise<void> {
+    await this.em.query(
+      `UPDATE operations SET enqueue_count = enqueue_count + 1, updated_at = now() WHERE id = $1 AND state IN ('pending', 'running')`,
+      [id],
+    );
+  }
+}

@@ -42,6 +42,21 @@ class StorageRepository<T extends Storage & ObjectLiteral> {
     return qb;
   }
 
+  /** By id whatever its tenant, locked (a storage operation's result, reported by the target's host). */
+  lockById(id: string): Promise<T | null> {
+    return locked(this.em.createQueryBuilder(this.entity, 's').where('s.id = :id', { id })).getOne();
+  }
+
+  /** The ids of the live ones on a host's pool, in id order (what the host must keep). */
+  async liveIdsOnHost(hostId: HostId): Promise<string[]> {
+    const table = this.em.connection.getMetadata(this.entity).tableName;
+    const rows: { id: string }[] = await this.em.query(
+      `SELECT id FROM ${table} WHERE host_id = $1 AND state <> 'deleted' ORDER BY id`,
+      [hostId],
+    );
+    return rows.map((r) => r.id);
+  }
+
   list(
     tenantId: TenantId,
     page: PageRequest,
@@ -116,6 +131,15 @@ export class VolumeRepository extends StorageRepository<VolumeEntity> {
     );
   }
 
+  /** Whether a volume is being restored from this snapshot (its file is being read). */
+  async isRestoringFrom(snapshotId: string): Promise<boolean> {
+    const restoring: unknown[] = await this.em.query(
+      `SELECT 1 FROM volumes WHERE source_snapshot_id = $1 AND state = 'creating' LIMIT 1`,
+      [snapshotId],
+    );
+    return restoring.length > 0;
+  }
+
   /** The volumes mounted into these containers, by slot. */
   attachedTo(containerIds: readonly string[]): Promise<VolumeEntity[]> {
     if (containerIds.length === 0) return Promise.resolve([]);
@@ -131,6 +155,15 @@ export class VolumeRepository extends StorageRepository<VolumeEntity> {
 export class SnapshotRepository extends StorageRepository<SnapshotEntity> {
   constructor(em: EntityManager) {
     super(em, SnapshotEntity, 'snap');
+  }
+
+  /** Whether a snapshot of this volume is being made (the volume's file is being copied). */
+  async isBeingMadeOf(volumeId: string): Promise<boolean> {
+    const copying: unknown[] = await this.em.query(
+      `SELECT 1 FROM snapshots WHERE volume_id = $1 AND state = 'creating' LIMIT 1`,
+      [volumeId],
+    );
+    return copying.length > 0;
   }
 }
 

@@ -35,4 +35,36 @@ export class TenantRepository {
       .getOne();
     return row !== null;
   }
+
+  /**
+   * Sets the billing standing of the tenant that is Stripe's `customer`, unless a later change is
+   * already recorded (Stripe's events may arrive out of order); returns the ids of the tenants changed.
+   */
+  async setBillingStatusOfCustomer(customer: string, standing: BillingStatus, at: Date): Promise<TenantId[]> {
+    const changed: { id: TenantId }[] = await this.em.query(
+      `UPDATE tenants SET billing_status = $2, billing_status_changed_at = $3
+        WHERE stripe_customer_id = $1 AND (billing_status_changed_at IS NULL OR billing_status_changed_at <= $3)
+        RETURNING id`,
+      [customer, standing, at],
+    );
+    return changed.map((t) => t.id);
+  }
+
+  /** Up to 100 tenants, in id order, with usage to send to Stripe and no Stripe customer yet. */
+  needingCustomer(): Promise<{ id: TenantId; name: string }[]> {
+    return this.em.query(
+      `SELECT t.id, t.name FROM tenants t
+        WHERE t.stripe_customer_id IS NULL
+          AND EXISTS (SELECT 1 FROM usage_intervals u WHERE u.tenant_id = t.id AND u.ended_at IS NOT NULL AND u.stripe_sent_at IS NULL)
+        ORDER BY t.id LIMIT 100`,
+    );
+  }
+
+  /** Records the tenant's Stripe customer, unless it already has one (the first one stays). */
+  async setCustomerOnce(tenantId: TenantId, customer: string): Promise<void> {
+    await this.em.query(
+      `UPDATE tenants SET stripe_customer_id = $2 WHERE id = $1 AND stripe_customer_id IS NULL`,
+      [tenantId, customer],
+    );
+  }
 }
