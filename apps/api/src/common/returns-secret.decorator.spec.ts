@@ -12,10 +12,11 @@ describe('@ReturnsSecret()', () => {
   const marked = (handler: unknown): boolean =>
     reflector.get<boolean | undefined>(RETURNS_SECRET, handler as () => unknown) === true;
 
-  it('marks the handlers whose answer holds an API key, a host token or a join token', () => {
+  it('marks the handlers whose answer holds an API key, a host token, a join token or a registry login', () => {
     expect(marked(TenantsController.prototype.create)).toBe(true);
     expect(marked(ApiKeysController.prototype.create)).toBe(true);
     expect(marked(AgentController.prototype.register)).toBe(true);
+    expect(marked(AgentController.prototype.claim)).toBe(true);
     expect(marked(JoinTokensController.prototype.create)).toBe(true);
     expect(marked(HostsController.prototype.readmit)).toBe(true);
   });
@@ -24,6 +25,7 @@ describe('@ReturnsSecret()', () => {
     expect(marked(ApiKeysController.prototype.revoke)).toBe(false);
     expect(marked(TenantsController.prototype.suspend)).toBe(false);
     expect(marked(AgentController.prototype.heartbeat)).toBe(false);
+    expect(marked(AgentController.prototype.result)).toBe(false);
     expect(marked(JoinTokensController.prototype.list)).toBe(false);
   });
 });

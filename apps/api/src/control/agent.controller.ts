@@ -127,6 +127,9 @@ export class AgentController {
   @Post('operations/:operationId/claim')
   @HttpCode(200)
   @UseGuards(AgentAuthGuard)
+  // A container's claim carries the tenant's registry login. Agents' requests are not kept by the
+  // idempotency store today; marked, as register is, so that this answer never would be in clear.
+  @ReturnsSecret()
   @ApiOperation({
     summary:
       "Start on an operation queued for this host: everything its job needs, read in one snapshot (a container's spec, its registry login, this host's data plane; an exec's command; a pull's image; storage work), or `skip` when a newer generation overtook it or its container is gone",
