@@ -1,6 +1,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_SIZE, isSizeName, sizeResources, type Resources, type SizeName } from '@berth/domain';
 import { type Env, intFromEnv, parseEnv, processEnv, secretFromEnv } from './env';
 import { parseIpCidr } from './ip-cidr';
 
@@ -27,6 +28,20 @@ const agentSchema = z.object({
   BERTH_BOOT_TIMEOUT_MS: intFromEnv(120_000, 1000),
   BERTH_VM_TEMPLATES: z.enum(['off', 'on']).default('off'),
   BERTH_VM_TEMPLATES_DIR: z.string().optional(),
+  BERTH_VM_TEMPLATES_PREBUILD: z
+    .string()
+    .default(`s1,${DEFAULT_SIZE}`)
+    .transform((v) => [
+      ...new Set(
+        v
+          .split(',')
+          .map((c) => c.trim())
+          .filter(Boolean),
+      ),
+    ])
+    .refine((names): names is SizeName[] => names.every(isSizeName), {
+      message: 'a comma-separated list of size names, e.g. s1,s4 (empty: build templates only on demand)',
+    }),
   BERTH_HOLLOW_BOOT_DELAY_MS: intFromEnv(300),
   BERTH_HEARTBEAT_INTERVAL_MS: intFromEnv(3_000, 100),
   BERTH_AGENT_CONCURRENCY: intFromEnv(4, 1),
@@ -96,7 +111,12 @@ export interface AgentConfig {
      * VM templates (docs/vm-templates.md): start microVMs by restoring a booted template instead of
      * booting cold. Off by default. `dir` should be on tmpfs: every clone maps a template's RAM file.
      */
-    readonly templates: { readonly enabled: boolean; readonly dir: string };
+    readonly templates: {
+      readonly enabled: boolean;
+      readonly dir: string;
+      /** The sizes whose templates are built at start-up (each without and with one volume). */
+      readonly prebuild: readonly Resources[];
+    };
   };
   readonly hollowBootDelayMs: number;
   readonly heartbeatIntervalMs: number;
@@ -151,6 +171,7 @@ export function loadAgentConfig(env: Env = processEnv()): AgentConfig {
         enabled: e.BERTH_VM_TEMPLATES === 'on',
         // Per host name: agents sharing a machine (tests) never build into each other's directories.
         dir: e.BERTH_VM_TEMPLATES_DIR ?? path.join('/dev/shm/berth-templates', e.BERTH_HOST_NAME),
+        prebuild: e.BERTH_VM_TEMPLATES_PREBUILD.map(sizeResources),
       },
     },
     hollowBootDelayMs: e.BERTH_HOLLOW_BOOT_DELAY_MS,

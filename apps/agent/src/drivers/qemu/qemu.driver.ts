@@ -23,8 +23,8 @@ import type { ProcessSpec } from './guest-protocol';
 import { AGENT_SOCKET, QMP_SOCKET, qemuArgs, type Accel, type QemuMachine } from './qemu-args';
 import { isQemuOf, killQemu, qemuPidsUnder, QemuProcess, type QemuLaunch } from './qemu-process';
 import { restoreTemplateState } from './qmp-template';
-import { buildTemplate } from './template-builder';
-import { TemplateStore, type Template, type TemplateLayout } from './template-store';
+import { TemplateManager, type TemplateStatus } from './template-manager';
+import type { Template, TemplateLayout } from './template-store';
 import { TIMED_OUT, within } from './timeouts';
 import { execProcess, startSpec, workloadProcess } from './workload';
 
@@ -41,9 +41,20 @@ export interface QemuDriverOptions {
   readonly tscKhz?: number;
   /** Runs QEMU inside this network namespace (the host's, in tests), where its taps are. */
   readonly netns?: string | null;
-  /** VM templates (docs/vm-templates.md): absent or null, every machine boots cold. */
-  readonly templates?: { readonly dir: string } | null;
+  /**
+   * VM templates (docs/vm-templates.md): absent or null, every machine boots cold. `prebuild`: the
+   * machines (size and device layout) whose templates are built at start-up, before any container asks.
+   */
+  readonly templates?: { readonly dir: string; readonly prebuild?: readonly PrebuiltMachine[] } | null;
   readonly log?: (message: string) => void;
+}
+
+/** A machine whose template is built ahead of demand: a size, and how many volumes and NICs it has. */
+export interface PrebuiltMachine {
+  readonly vcpu: number;
+  readonly memoryMib: number;
+  readonly volumes: number;
+  readonly nics: number;
 }
 
 /** A clone that did not come up from its template: the template is discarded and the machine boots cold. */
@@ -101,18 +112,33 @@ export class QemuDriver implements Driver {
   private readonly log: (m: string) => void;
   /** Set by close(): the agent is going away and hears of nothing more. */
   private closed = false;
-  /** The template store and the builds under way, one per key; null when templates are off. */
-  private readonly templates: {
-    readonly store: TemplateStore;
-    readonly builds: Map<string, Promise<void>>;
-    readonly closing: AbortController;
-  } | null;
+  /** Null when templates are off. */
+  private readonly templates: TemplateManager | null;
 
   constructor(private readonly opts: QemuDriverOptions) {
     this.log = opts.log ?? (() => undefined);
     this.templates = opts.templates
-      ? { store: new TemplateStore(opts.templates.dir), builds: new Map(), closing: new AbortController() }
+      ? new TemplateManager({
+          dir: opts.templates.dir,
+          qemuBinary: opts.qemuBinary ?? 'qemu-system-x86_64',
+          buildTimeoutMs: opts.bootTimeoutMs,
+          prebuild: (opts.templates.prebuild ?? []).map((p) => this.prebuiltLayout(p)),
+          log: this.log,
+        })
       : null;
+  }
+
+  /**
+   * Starts the template manager (after adopt(): a build's QEMU must not be taken for an orphan): stale
+   * templates go, the prebuilt ones are built in the background. Resolves before any build ends.
+   */
+  async startTemplates(): Promise<void> {
+    await this.templates?.start();
+  }
+
+  /** The host's templates, for its heartbeat (empty when templates are off). */
+  templateStatus(): TemplateStatus[] {
+    return this.templates?.status() ?? [];
   }
 
   capabilities(): DriverCapabilities {
@@ -162,7 +188,7 @@ export class QemuDriver implements Driver {
           this.log(
             `${id}: template ${template.key} did not restore (${err.message}); discarded, booting cold`,
           );
-          await this.templates?.store.discard(template.key);
+          await this.templates?.discard(template.key, err.message);
           await m.files.clearRuntimeFiles();
         }
       }
@@ -282,7 +308,7 @@ export class QemuDriver implements Driver {
     }
     // A template build is never adopted: a QEMU a previous agent left building one is an orphan
     // (builds of this driver start with containers, after adopt(); none is killed while one runs).
-    if (this.templates && this.templates.builds.size === 0) {
+    if (this.templates && !this.templates.building) {
       for (const pid of await qemuPidsUnder(this.templates.store.dir)) if (killQemu(pid)) killed.push(pid);
     }
     if (adopted.length + ended.length + killed.length > 0) {
@@ -303,13 +329,12 @@ export class QemuDriver implements Driver {
       m.process?.letGo();
       m.session?.close();
     }
-    this.templates?.closing.abort();
-    await this.templateBuildsSettled();
+    await this.templates?.close();
   }
 
-  /** Resolves once no template build is under way (tests, and close()). */
+  /** Resolves once no template build is queued or under way (tests). */
   async templateBuildsSettled(): Promise<void> {
-    await Promise.all([...(this.templates?.builds.values() ?? [])]);
+    await this.templates?.settled();
   }
 
   // ---- internals ----
@@ -381,35 +406,29 @@ export class QemuDriver implements Driver {
     }
   }
 
-  /** The machine's VM template when templates are on and one is ready; else starts building it, and null. */
+  /** The machine's VM template when templates are on and one is ready (else its build is asked for). */
   private async templateFor(machine: QemuMachine): Promise<Template | null> {
-    const t = this.templates;
-    if (!t) return null;
-    const layout = layoutOf(machine);
-    const key = await t.store.keyOf(layout);
-    const ready = await t.store.ready(key);
-    if (!ready) this.buildInBackground(key, layout);
-    return ready;
+    return this.templates ? this.templates.templateFor(layoutOf(machine)) : null;
   }
 
-  /** Builds a template without anyone waiting for it (a container never waits: it boots cold). */
-  private buildInBackground(key: string, layout: TemplateLayout): void {
-    const t = this.templates;
-    if (!t || this.closed || t.builds.has(key)) return;
-    const build = buildTemplate({
-      store: t.store,
-      key,
-      layout,
-      qemuBinary: this.opts.qemuBinary ?? 'qemu-system-x86_64',
-      timeoutMs: this.opts.bootTimeoutMs,
-      signal: t.closing.signal,
-    })
-      .then(
-        () => this.log(`template ${key} built`),
-        (err: unknown) => this.log(`template ${key} was not built: ${String(err)}`),
-      )
-      .finally(() => t.builds.delete(key));
-    t.builds.set(key, build);
+  /** The layout of a prebuilt machine: as machineOf() would lay it out (placeholder files, no taps). */
+  private prebuiltLayout(p: PrebuiltMachine): TemplateLayout {
+    return layoutOf({
+      name: 'prebuilt',
+      dir: '',
+      vcpu: p.vcpu,
+      memoryMib: p.memoryMib,
+      kernel: this.opts.kernel,
+      initrd: this.opts.initrd,
+      accel: this.opts.accel,
+      ...(this.opts.tscKhz ? { tscKhz: this.opts.tscKhz } : {}),
+      disks: machineDisks(
+        '',
+        '',
+        Array.from({ length: p.volumes }, () => ({ serial: '', path: '', file: '' })),
+      ),
+      taps: Array.from({ length: p.nics }, () => ({ ifname: null, mac: '' })),
+    });
   }
 
   private machineOf(m: LiveMachine, spec: MachineSpec, rootfs: string): QemuMachine {

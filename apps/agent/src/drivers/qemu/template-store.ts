@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Accel } from './qemu-args';
 
@@ -38,6 +38,14 @@ export const TEMPLATE_MEMORY = 'memory';
 export const TEMPLATE_STATE = 'state';
 /** Written last: a template is ready exactly when its manifest exists. */
 const MANIFEST = 'template.json';
+const BUILDING = '.building';
+
+/** What a ready template's manifest says. */
+export interface TemplateManifest {
+  readonly key: string;
+  readonly layout: TemplateLayout;
+  readonly builtAt: string;
+}
 
 /** The key of a layout, given the identities of its kernel and init. Pure. */
 export function templateKey(layout: TemplateLayout, kernel: FileIdentity, initrd: FileIdentity): string {
@@ -78,6 +86,28 @@ export class TemplateStore {
     return { key, memoryFile: path.join(dir, TEMPLATE_MEMORY), stateFile: path.join(dir, TEMPLATE_STATE) };
   }
 
+  /** Every ready template, by its manifest (a directory without a readable one is not a template). */
+  async list(): Promise<TemplateManifest[]> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    const out: TemplateManifest[] = [];
+    for (const name of names.filter((n) => !n.endsWith(BUILDING))) {
+      try {
+        const m = JSON.parse(await readFile(path.join(this.dir, name, MANIFEST), 'utf8')) as TemplateManifest;
+        if (m.key === name) out.push(m);
+      } catch {
+        // not a template (or a half one a crash left): nothing to list
+      }
+    }
+    return out;
+  }
+
+  /** Removes the build directories a previous agent left (only when no build of this one runs). */
+  async removeHalfBuilds(): Promise<void> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    for (const name of names.filter((n) => n.endsWith(BUILDING)))
+      await rm(path.join(this.dir, name), { recursive: true, force: true });
+  }
+
   /** A fresh, empty directory to build the template of `key` in. */
   async startBuild(key: string): Promise<string> {
     const dir = this.buildingDir(key);
@@ -91,7 +121,7 @@ export class TemplateStore {
     const building = this.buildingDir(key);
     await writeFile(
       path.join(building, MANIFEST),
-      JSON.stringify({ key, layout, builtAt: new Date().toISOString() }),
+      JSON.stringify({ key, layout, builtAt: new Date().toISOString() } satisfies TemplateManifest),
     );
     await this.discard(key);
     await rename(building, path.join(this.dir, key));
@@ -110,6 +140,6 @@ export class TemplateStore {
   }
 
   private buildingDir(key: string): string {
-    return path.join(this.dir, `${key}.building`);
+    return path.join(this.dir, `${key}${BUILDING}`);
   }
 }
