@@ -26,7 +26,7 @@ const agentSchema = z.object({
   BERTH_GUEST_INITRD: z.string().default('/var/cache/berth/current/initramfs.cpio'),
   BERTH_QEMU_ACCEL: z.enum(['auto', 'kvm', 'tcg']).default('auto'),
   BERTH_BOOT_TIMEOUT_MS: intFromEnv(120_000, 1000),
-  BERTH_VM_TEMPLATES: z.enum(['off', 'on']).default('off'),
+  BERTH_VM_TEMPLATES: z.enum(['off', 'on']).default('on'),
   BERTH_VM_TEMPLATES_DIR: z.string().optional(),
   BERTH_VM_TEMPLATES_PREBUILD: z
     .string()
@@ -109,7 +109,7 @@ export interface AgentConfig {
     readonly bootTimeoutMs: number;
     /**
      * VM templates (docs/vm-templates.md): start microVMs by restoring a booted template instead of
-     * booting cold. Off by default. `dir` should be on tmpfs: every clone maps a template's RAM file.
+     * booting cold. On by default. `dir` should be on tmpfs: every clone maps a template's RAM file.
      */
     readonly templates: {
       readonly enabled: boolean;

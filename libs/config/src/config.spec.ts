@@ -1,5 +1,5 @@
 import { loadAgentConfig } from './agent-config';
-import { formatCidr, formatIpv4 } from '@berth/domain';
+import { DEFAULT_SIZE, formatCidr, formatIpv4, sizeResources } from '@berth/domain';
 import { loadApiConfig } from './api-config';
 
 const secrets = { BERTH_OPERATOR_TOKEN: 'o'.repeat(32), BERTH_AGENT_JOIN_TOKEN: 'j'.repeat(32) };
@@ -191,13 +191,26 @@ describe('loadAgentConfig', () => {
     expect(c.qemu.accel).toBe('auto');
   });
 
-  it('keeps VM templates off unless told, in a tmpfs directory of the host name', () => {
-    const off = loadAgentConfig({ BERTH_HOST_NAME: 'host-a' }).qemu.templates;
-    expect(off).toEqual({ enabled: false, dir: '/dev/shm/berth-templates/host-a' });
-    const on = loadAgentConfig({ BERTH_VM_TEMPLATES: 'on', BERTH_VM_TEMPLATES_DIR: '/run/tpl' }).qemu
+  it('starts microVMs from VM templates unless told not to, kept in a tmpfs directory of the host name', () => {
+    const on = loadAgentConfig({ BERTH_HOST_NAME: 'host-a' }).qemu.templates;
+    expect(on).toEqual({
+      enabled: true,
+      dir: '/dev/shm/berth-templates/host-a',
+      // The smallest size and the default size are built at start-up.
+      prebuild: [sizeResources('s1'), sizeResources(DEFAULT_SIZE)],
+    });
+    const off = loadAgentConfig({ BERTH_VM_TEMPLATES: 'off', BERTH_VM_TEMPLATES_DIR: '/run/tpl' }).qemu
       .templates;
-    expect(on).toEqual({ enabled: true, dir: '/run/tpl' });
+    expect(off).toMatchObject({ enabled: false, dir: '/run/tpl' });
     expect(() => loadAgentConfig({ BERTH_VM_TEMPLATES: 'yes' })).toThrow(/BERTH_VM_TEMPLATES/);
+  });
+
+  it('prebuilds the templates of the sizes it is told, each once, or none', () => {
+    const prebuild = (v: string) =>
+      loadAgentConfig({ BERTH_VM_TEMPLATES_PREBUILD: v }).qemu.templates.prebuild;
+    expect(prebuild('m1, s2,m1')).toEqual([sizeResources('m1'), sizeResources('s2')]);
+    expect(prebuild('')).toEqual([]);
+    expect(() => prebuild('s1,huge')).toThrow(/BERTH_VM_TEMPLATES_PREBUILD.*size names/);
   });
 
   it('needs no join token: a host that registered re-registers with its own', () => {

@@ -49,6 +49,21 @@ export interface AgentOptions {
    */
   readonly driver?: 'hollow' | 'qemu';
   readonly env?: Record<string, string>;
+  /**
+   * With VM templates on (the agent's default; `BERTH_VM_TEMPLATES=off` in the test's environment
+   * turns them off for every agent), wait until the agent's prebuilt templates are ready, so that the
+   * suite's microVMs start as clones (true, the default) or not (false: the first ones boot cold).
+   */
+  readonly awaitTemplates?: boolean;
+}
+
+/** What test agents prebuild: the size most suites use, without and with one volume. */
+const TEST_PREBUILD = { BERTH_VM_TEMPLATES_PREBUILD: 's1' };
+const TEST_PREBUILT_TEMPLATES = 2;
+
+/** Whether the tests' agents use VM templates: on, as in production, unless the run says off. */
+export function testVmTemplates(): 'on' | 'off' {
+  return process.env.BERTH_VM_TEMPLATES === 'off' ? 'off' : 'on';
 }
 
 export interface RunningAgent {
@@ -78,6 +93,8 @@ export class TestStack {
   databaseUrl = '';
   private dropDatabase: () => Promise<void> = () => Promise.resolve();
   private readonly stateRoot = mkdtempSync(path.join(tmpdir(), 'berth-agents-'));
+  /** The agents' VM templates, on tmpfs as in production (a directory per agent), removed by stop(). */
+  private readonly templatesRoot = mkdtempSync('/dev/shm/berth-test-templates-');
 
   constructor(
     readonly label: string,
@@ -180,6 +197,9 @@ export class TestStack {
         BERTH_DRIVER: opts.driver ?? 'hollow',
         // The suites' registries (and the closed ports some pulls are pointed at) are on loopback.
         BERTH_REGISTRY_ALLOW_CIDRS: '127.0.0.0/8,::1/128',
+        BERTH_VM_TEMPLATES: testVmTemplates(),
+        BERTH_VM_TEMPLATES_DIR: this.templatesDir(opts.name),
+        ...TEST_PREBUILD,
         ...(netns ? { BERTH_HOST_NETNS: netns } : {}),
         ...opts.env,
       },
@@ -192,7 +212,36 @@ export class TestStack {
       return Promise.resolve(proc.output().includes('ready; health on') && ('ready' as const));
     });
     if (outcome === 'exited') throw new Error(`agent exited:\n${proc.output()}`);
+    const templatesOn = (opts.env?.BERTH_VM_TEMPLATES ?? testVmTemplates()) === 'on';
+    if (
+      opts.driver === 'qemu' &&
+      templatesOn &&
+      opts.awaitTemplates !== false &&
+      !opts.env?.BERTH_VM_TEMPLATES_PREBUILD
+    )
+      await this.templatesReady(agent);
     return agent;
+  }
+
+  /** The directory of an agent's VM templates. */
+  templatesDir(agent: string): string {
+    return path.join(this.templatesRoot, agent);
+  }
+
+  /** Waits until the agent's prebuilt templates are ready (a manifest each); a failed build fails the wait. */
+  private async templatesReady(agent: RunningAgent): Promise<void> {
+    const dir = this.templatesDir(agent.name);
+    const outcome = await waitFor(
+      `agent ${agent.name}'s VM templates`,
+      () => {
+        const failed = /template \S+ was not built: .*/.exec(agent.process.output());
+        if (failed) return Promise.resolve(failed[0]);
+        const ready = readdirSync(dir).filter((d) => existsSync(path.join(dir, d, 'template.json')));
+        return Promise.resolve(ready.length >= TEST_PREBUILT_TEMPLATES && 'ready');
+      },
+      240_000,
+    );
+    if (outcome !== 'ready') throw new Error(outcome);
   }
 
   /**
@@ -263,7 +312,7 @@ export class TestStack {
     await Promise.all([...this.agents.values()].map((a) => a.process.stop()));
     await this.billing?.stop();
     // VMs outlive their agent by design (a restarted agent adopts them); at the end of a test, none may.
-    for (const pid of qemuPidsUnder(this.stateRoot)) {
+    for (const pid of [...qemuPidsUnder(this.stateRoot), ...qemuPidsUnder(this.templatesRoot)]) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch {
@@ -275,6 +324,7 @@ export class TestStack {
     await this.api?.stop();
     await this.dropDatabase().catch(() => undefined);
     rmSync(this.stateRoot, { recursive: true, force: true });
+    rmSync(this.templatesRoot, { recursive: true, force: true });
   }
 }
 
