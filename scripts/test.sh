@@ -16,8 +16,25 @@ npm run -s lint
 mkdir -p test-artifacts
 status=0
 npx jest --ci --json --outputFile=test-artifacts/jest.json "$@" || status=$?
-node -e '
-  const r = require("./test-artifacts/jest.json");
-  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`);
-' || true
+summary() {
+  node -e '
+    const r = require(process.argv[1]);
+    console.log(`${process.argv[2]}: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`);
+  ' "./test-artifacts/$1" "$2" || true
+}
+summary jest.json "all suites (VM templates on)"
+
+# VM templates are on by default (docs/vm-templates.md); every suite that runs real microVMs (other
+# than the templates' own) runs a second time with them off, so that both paths stay proven.
+# A run given arguments (one suite, a filter) runs once.
+if [ $# -eq 0 ]; then
+  mapfile -t vm_suites < <(
+    grep -rlE "driver: 'qemu'|new QemuDriver" --include='*.int-spec.ts' --include='*.e2e-spec.ts' apps libs test |
+      xargs grep -lE "startAgent|new QemuDriver" | grep -v template | sort
+  )
+  echo "again with BERTH_VM_TEMPLATES=off: ${vm_suites[*]}"
+  BERTH_VM_TEMPLATES=off npx jest --ci --json --outputFile=test-artifacts/jest-templates-off.json "${vm_suites[@]}" ||
+    status=$?
+  summary jest-templates-off.json "real-VM suites again (VM templates off)"
+fi
 exit $status

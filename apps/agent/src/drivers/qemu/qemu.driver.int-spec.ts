@@ -3,9 +3,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { newId } from '@berth/domain';
-import { busyboxRootfs, guestAssets, waitFor } from '@berth/testing';
+import { busyboxRootfs, guestAssets, testVmTemplates, waitFor } from '@berth/testing';
 import type { MachineExit, MachineSpec } from '../driver';
-import { QemuDriver } from './qemu.driver';
+import { QemuDriver, type PrebuiltMachine } from './qemu.driver';
 
 jest.setTimeout(240_000);
 
@@ -24,7 +24,11 @@ describe('QemuDriver (real microVMs)', () => {
   });
   const { kernel, initrd } = guestAssets();
   const drivers: QemuDriver[] = [];
-  const newDriver = (qemuBinary?: string) => {
+  // Run both ways (scripts/test.sh): with VM templates (the default) every machine of the suite's
+  // layout starts as a clone of a template built before the first test; with them off, cold.
+  const templates = testVmTemplates() === 'on' ? { dir: mkdtempSync('/dev/shm/berth-qemu-test-') } : null;
+  const driverLogs: string[] = [];
+  const newDriver = (qemuBinary?: string, prebuild: PrebuiltMachine[] = []) => {
     const d = new QemuDriver({
       machinesDir,
       kernel,
@@ -32,10 +36,22 @@ describe('QemuDriver (real microVMs)', () => {
       accel: 'tcg',
       bootTimeoutMs: 120_000,
       ...(qemuBinary ? { qemuBinary } : {}),
+      // A broken QEMU binary would fail every restore and have the shared template discarded.
+      templates: templates && !qemuBinary ? { ...templates, prebuild } : null,
+      log: (m) => driverLogs.push(m),
     });
     drivers.push(d);
     return d;
   };
+  /** Whether the machine started from a template (the driver's boot-timeline line says so). */
+  const cloned = (id: string) =>
+    driverLogs.some((l) => l.startsWith('boot-timeline ') && l.includes(id) && l.includes('"template"'));
+  beforeAll(async () => {
+    if (!templates) return;
+    const builder = newDriver(undefined, [{ vcpu: 1, memoryMib: 128, volumes: 0, nics: 0 }]);
+    await builder.startTemplates();
+    await builder.templateBuildsSettled();
+  });
   const image = { entrypoint: [], cmd: ['sh'], env: ['PATH=/usr/local/bin:/bin'], workdir: '/', user: '' };
   const spec = (command: string[], env: Record<string, string> = {}, memoryMib = 128): MachineSpec => ({
     id: newId('ctr'),
@@ -58,6 +74,7 @@ describe('QemuDriver (real microVMs)', () => {
       await d.close();
     }
     rmSync(work, { recursive: true, force: true });
+    if (templates) rmSync(templates.dir, { recursive: true, force: true });
   });
 
   it('runs a workload to its exit code, with env, hostname and a writable layer, and keeps its output', async () => {
@@ -85,6 +102,7 @@ describe('QemuDriver (real microVMs)', () => {
       60_000,
     );
     expect(status).toMatchObject({ state: 'stopped', exitCode: 3 });
+    expect(cloned(s.id)).toBe(templates !== null);
     const logs = await d.logs(s.id);
     expect(logs).toEqual(
       expect.arrayContaining([

@@ -307,9 +307,11 @@ export class QemuDriver implements Driver {
       if (!owned.has(pid) && killQemu(pid)) killed.push(pid);
     }
     // A template build is never adopted: a QEMU a previous agent left building one is an orphan
-    // (builds of this driver start with containers, after adopt(); none is killed while one runs).
+    // (this driver's builds start after adopt(), in startTemplates(); none is killed while one runs).
+    // Clones name their template's RAM file on their command line too: those adopted above are kept.
     if (this.templates && !this.templates.building) {
-      for (const pid of await qemuPidsUnder(this.templates.store.dir)) if (killQemu(pid)) killed.push(pid);
+      for (const pid of await qemuPidsUnder(this.templates.store.dir))
+        if (!owned.has(pid) && killQemu(pid)) killed.push(pid);
     }
     if (adopted.length + ended.length + killed.length > 0) {
       this.log(

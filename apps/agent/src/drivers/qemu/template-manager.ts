@@ -108,11 +108,13 @@ export class TemplateManager {
     return ready;
   }
 
-  /** Forgets a template that did not restore; the next start of its layout asks for a new build. */
+  /** Forgets a template that did not restore, and builds it again. */
   async discard(key: string, why: string): Promise<void> {
     await this.store.discard(key);
     const entry = this.entries.get(key);
-    if (entry) Object.assign(entry, { state: 'failed', error: why, failedAt: 0 });
+    if (!entry) return;
+    Object.assign(entry, { state: 'failed', error: `did not restore: ${why}`, failedAt: 0 });
+    this.request(key, entry.layout);
   }
 
   status(): TemplateStatus[] {

@@ -1,5 +1,14 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -143,7 +152,7 @@ describe('VM templates (real QEMU)', () => {
     await driver.templateBuildsSettled();
     expect(templateKeys()).toHaveLength(1);
     key = templateKeys()[0]!;
-    expect(logs).toContain(`template ${key} built`);
+    expect(logs.some((l) => l.startsWith(`template ${key} built in `))).toBe(true);
     // The state holds device state only (RAM is the memory file): tens of KB, not the guest's 128 MiB.
     const state = statSync(path.join(templatesDir, key, 'state')).size;
     expect(state).toBeGreaterThan(1000);
@@ -342,13 +351,45 @@ describe('VM templates (real QEMU)', () => {
   });
 
   it('discards a template that does not restore and boots the container cold', async () => {
-    writeFileSync(path.join(templatesDir, key, 'state'), randomBytes(64 * 1024));
+    const corrupt = randomBytes(64 * 1024);
+    writeFileSync(path.join(templatesDir, key, 'state'), corrupt);
     const d = await spec();
     specs.push(d);
     expect(await runToExit(d)).toMatchObject({ state: 'stopped', exitCode: 0 });
     expect(logs.some((l) => l.startsWith(`${d.id}: template ${key} did not restore`))).toBe(true);
-    expect(existsSync(path.join(templatesDir, key))).toBe(false);
+    // ... and built again at once, so that the next start is a clone again.
+    await driver.templateBuildsSettled();
+    expect(existsSync(path.join(templatesDir, key, 'template.json'))).toBe(true);
+    expect(readFileSync(path.join(templatesDir, key, 'state')).equals(corrupt)).toBe(false);
     expect(timeline(d.id)?.template).toBeUndefined();
     expect(reported(d.id, 'volume')).toBe(`volume-${d.id}`);
+  });
+
+  it('a new agent adopts a running clone (its command line names the template) and kills nothing', async () => {
+    const f = { ...(await spec()), command: ['polite'] };
+    specs.push(f);
+    await driver.create(f);
+    await driver.start(f.id);
+    expect(timeline(f.id)?.template).toMatch(/^[0-9a-f]{20}$/);
+    const [pid] = await qemuPidsUnder(path.join(machinesDir, f.id));
+    await driver.close(); // the agent goes away; its VMs keep running
+    const next = new QemuDriver({
+      machinesDir,
+      kernel,
+      initrd,
+      accel: 'tcg',
+      bootTimeoutMs: 120_000,
+      tscKhz: hostTscKhz(),
+      templates: { dir: templatesDir },
+    });
+    try {
+      const adopted = await next.adopt();
+      expect(adopted).toEqual({ adopted: [f.id], ended: [], killed: [] });
+      expect(await qemuPidsUnder(path.join(machinesDir, f.id))).toEqual([pid]);
+      expect((await next.exec(f.id, { args: ['hostname'], timeoutMs: 30_000 })).stdout).toBe(`${f.name}\n`);
+    } finally {
+      await next.delete(f.id);
+      await next.close();
+    }
   });
 });
