@@ -1,4 +1,13 @@
-import { cloneMachine, cloneStart, layoutOf, TEMPLATE_KERNEL_ARG, templateMachine } from './clone-args';
+import {
+  cloneable,
+  cloneMachine,
+  cloneStart,
+  layoutOf,
+  PLACEHOLDER_DISK_BYTES,
+  TEMPLATE_KERNEL_ARG,
+  templateMachine,
+} from './clone-args';
+import { VOLUME_MAX_GIB } from '@berth/domain';
 import { qemuArgs, type QemuMachine } from './qemu-args';
 
 const machine: QemuMachine = {
@@ -89,5 +98,13 @@ describe('VM template machines', () => {
       macs: ['eth0 52:54:00:12:34:56', 'eth1 52:54:00:12:34:57'],
     });
     expect(cloneStart(start, machine, entropy).macs).toEqual([]);
+  });
+
+  it('clones only machines whose disks all fit the capacity the template made its clones believe', () => {
+    const gib = 1024 ** 3;
+    // The largest volume berth makes, a 10 GiB writable layer and an image fit.
+    expect(cloneable([300 * 1024 * 1024, 10 * gib, VOLUME_MAX_GIB * gib])).toBe(true);
+    expect(cloneable([PLACEHOLDER_DISK_BYTES])).toBe(true);
+    expect(cloneable([1024, PLACEHOLDER_DISK_BYTES + 512])).toBe(false);
   });
 });

@@ -8,6 +8,20 @@ export const TEMPLATE_KERNEL_ARG = 'berth.template';
 /** What berth-init prints on the console at the template point. */
 export const TEMPLATE_POINT_LINE = 'berth-init: template point';
 
+/**
+ * The capacity of a template's placeholder disks, which every clone's kernel keeps believing (the
+ * template's kernel probed them; re-probing a clone's disks costs ~100 ms each under TCG): 4 TiB,
+ * above any disk berth makes (volumes are at most 1 TiB, the writable layer is the size's disk). A
+ * filesystem reads and writes only within its own size, so a larger device is harmless; a machine
+ * with a disk larger than this boots cold (cloneable()).
+ */
+export const PLACEHOLDER_DISK_BYTES = 4 * 1024 ** 4;
+
+/** Whether a machine can start as a clone: each of its disks fits the template's placeholder capacity. */
+export function cloneable(diskBytes: readonly number[]): boolean {
+  return diskBytes.every((b) => b <= PLACEHOLDER_DISK_BYTES);
+}
+
 /** The layout a machine's template must have (see TemplateLayout). */
 export function layoutOf(m: QemuMachine): TemplateLayout {
   return {

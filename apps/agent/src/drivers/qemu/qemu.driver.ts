@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { ContainerId } from '@berth/domain';
 import {
@@ -13,7 +13,7 @@ import {
   type MachineSpec,
   type MachineStatus,
 } from '../driver';
-import { cloneMachine, cloneStart, layoutOf } from './clone-args';
+import { cloneable, cloneMachine, cloneStart, layoutOf } from './clone-args';
 import { machineDisks, makeWritableLayer, WRITABLE_LAYER } from './disk-recipe';
 import { describeProcessEnd, signalledExitCode } from './exit-codes';
 import { GuestSession } from './guest-session';
@@ -410,7 +410,9 @@ export class QemuDriver implements Driver {
 
   /** The machine's VM template when templates are on and one is ready (else its build is asked for). */
   private async templateFor(machine: QemuMachine): Promise<Template | null> {
-    return this.templates ? this.templates.templateFor(layoutOf(machine)) : null;
+    if (!this.templates) return null;
+    const sizes = await Promise.all(machine.disks.map(async (d) => (await stat(d.file)).size));
+    return cloneable(sizes) ? this.templates.templateFor(layoutOf(machine)) : null;
   }
 
   /** The layout of a prebuilt machine: as machineOf() would lay it out (placeholder files, no taps). */

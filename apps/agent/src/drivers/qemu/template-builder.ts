@@ -1,7 +1,7 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, truncate, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { templateMachine, TEMPLATE_POINT_LINE } from './clone-args';
+import { PLACEHOLDER_DISK_BYTES, templateMachine, TEMPLATE_POINT_LINE } from './clone-args';
 import { describeProcessEnd } from './exit-codes';
 import { CONSOLE_LOG, QMP_SOCKET, qemuArgs } from './qemu-args';
 import { QemuProcess } from './qemu-process';
@@ -31,8 +31,12 @@ const SETTLE_MS = 200;
 export async function buildTemplate(b: TemplateBuild): Promise<Template> {
   const dir = await b.store.startBuild(b.key);
   const machine = templateMachine(b.layout, b.key, dir);
-  // Empty placeholders: the template's kernel probes these disks and reads nothing from them.
-  for (const d of machine.disks) await writeFile(d.file, '');
+  // Sparse placeholders of the capacity every clone's kernel will believe its disks have (larger than
+  // any real one): the template's kernel reads only zeros from them, which a clone's berth-init drops.
+  for (const d of machine.disks) {
+    await writeFile(d.file, '');
+    await truncate(d.file, PLACEHOLDER_DISK_BYTES);
+  }
   let qemu: QemuProcess | null = null;
   try {
     qemu = QemuProcess.spawn({

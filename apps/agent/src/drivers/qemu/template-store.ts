@@ -50,7 +50,8 @@ export interface TemplateManifest {
 /** The key of a layout, given the identities of its kernel and init. Pure. */
 export function templateKey(layout: TemplateLayout, kernel: FileIdentity, initrd: FileIdentity): string {
   const material = JSON.stringify({
-    v: 1,
+    // 2: placeholder disks of PLACEHOLDER_DISK_BYTES (1: empty ones, re-probed by each clone).
+    v: 2,
     layout: { ...layout, tscKhz: layout.tscKhz ?? null },
     kernel: [kernel.size, kernel.mtimeMs],
     initrd: [initrd.size, initrd.mtimeMs],

@@ -184,6 +184,13 @@ describe('VM templates (real QEMU)', () => {
     // Each clone resumed the template's RNG state; the host's entropy must have re-keyed it before
     // the workload ran (the kernel may also reseed by itself soon after: that is not to be relied on).
     for (const s of [b, c]) expect(logs).toContain(`${s.id}: guest: RNG reseeded with 64 host bytes`);
+    // Each says where its start's time went inside the guest (the bench reads it).
+    for (const s of [b, c]) {
+      const line = logs.find((l) => l.startsWith(`${s.id}: guest: start-timeline `));
+      const steps = JSON.parse(line!.slice(line!.indexOf('{'))) as Record<string, number>;
+      expect(Object.keys(steps)).toEqual(['seed', 'disks', 'net', 'root', 'spawn']);
+      for (const ms of Object.values(steps)) expect(ms).toBeGreaterThanOrEqual(0);
+    }
     expect(logs.some((l) => l.includes(`${specs[0]!.id}: guest: RNG reseeded`))).toBe(false);
     for (const what of ['boot_id', 'urandom', 'key']) {
       const values = specs.map((s) => reported(s.id, what));
