@@ -9,6 +9,7 @@ import { CreateJoinTokens1763820000000 } from './1763820000000-create-join-token
 import { CreateAgentRedisUsers1763827200000 } from './1763827200000-create-agent-redis-users';
 import { CreateTenantQuotas1763834400000 } from './1763834400000-create-tenant-quotas';
 import { CheckContainerStates1763841600000 } from './1763841600000-check-container-states';
+import { AddHostTemplates1763856000000 } from './1763856000000-add-host-templates';
 
 /** Every migration in order. Listed explicitly so that compiled and test runs load the same classes. */
 export const ALL_MIGRATIONS = [
@@ -23,4 +24,5 @@ export const ALL_MIGRATIONS = [
   CreateAgentRedisUsers1763827200000,
   CreateTenantQuotas1763834400000,
   CheckContainerStates1763841600000,
+  AddHostTemplates1763856000000,
 ];

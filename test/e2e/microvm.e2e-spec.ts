@@ -7,6 +7,7 @@ import {
   parseNdjson,
   startTestRegistry,
   TestStack,
+  testVmTemplates,
   waitFor,
   type RunningAgent,
   type TestHttpClient,
@@ -107,6 +108,29 @@ describe('containers as microVMs (api + qemu agent + registry)', () => {
       vmm: 'qemu-microvm',
       accel: expect.stringMatching(/^(kvm|tcg)$/),
     });
+  });
+
+  it('says how a container started (from its ready VM template) and lists the host templates', async () => {
+    const templates = testVmTemplates() === 'on';
+    const { op } = await run({ image, command: ['true'] });
+    expect(op.state).toBe('succeeded');
+    // The running report carried it; the tenant reads it in the create's progress.
+    expect(op.progress.start).toEqual(
+      templates
+        ? { path: 'template', template: expect.any(String), message: 'started from a VM template' }
+        : { path: 'cold', message: 'booted cold' },
+    );
+    // The host's heartbeat (every 500 ms here) carries its templates to GET /v1/admin/hosts.
+    const listed = await waitFor('the clone to be counted in the host templates', async () => {
+      const hosts = await stack.operator.get('/v1/admin/hosts');
+      const host = hosts.body.data.find((h: any) => h.name === 'vm-host');
+      const used = host.templates.find((t: any) => t.key === op.progress.start.template);
+      return templates ? used?.clones >= 1 && host.templates : host.templates;
+    });
+    if (!templates) return expect(listed).toEqual([]);
+    expect(listed).toContainEqual(
+      expect.objectContaining({ key: op.progress.start.template, state: 'ready', vcpu: 1, error: null }),
+    );
   });
 
   it('runs an image that prints an env var and exits 3: the value is in its logs and it ends exited with code 3', async () => {

@@ -109,6 +109,23 @@ export interface HostView {
   readonly driver: string;
   readonly capabilities: Record<string, unknown>;
   readonly lastHeartbeatAt: string;
+  /** The host's VM templates as its last heartbeat reported them (docs/vm-templates.md); [] for none. */
+  readonly templates: HostTemplateView[];
+}
+
+/** One VM template on a host: a booted guest of one size and device layout that containers start from. */
+export interface HostTemplateView {
+  readonly key: string;
+  readonly state: 'building' | 'ready' | 'failed';
+  readonly vcpu: number;
+  readonly memoryMib: number;
+  /** Disk slots: the image's root, the writable layer, then one per volume. */
+  readonly disks: number;
+  readonly nics: number;
+  readonly builtAt: string | null;
+  /** Machines started from it since the host's agent started. */
+  readonly clones: number;
+  readonly error: string | null;
 }
 
 export interface ContainerView {
@@ -247,6 +264,8 @@ export interface HeartbeatRequest {
   readonly machines: number;
   /** The volume pool's size now (it follows the disk; registration only reports it once). */
   readonly volumeGib?: number;
+  /** The host's VM templates now (absent: unchanged, e.g. an older agent); bounded by the API. */
+  readonly templates?: HostTemplateView[];
 }
 
 export interface HeartbeatResponse {
@@ -308,6 +327,20 @@ export interface AgentEventReport {
   readonly operationId?: string;
   readonly exitCode?: number;
   readonly error?: { code: string; message: string };
+  /** With `agent.running` after a start: how the machine was started. */
+  readonly start?: StartPath;
+}
+
+/**
+ * How a driver started a machine: restored from a VM template, booted cold (with `fallback` when a
+ * template was tried and did not restore), or simulated (the hollow driver runs nothing).
+ */
+export interface StartPath {
+  readonly path: 'template' | 'cold' | 'simulated';
+  /** The template's key (path `template`, or the one that failed with `fallback`). */
+  readonly template?: string;
+  /** Why the template was not used (it did not restore); the machine booted cold instead. */
+  readonly fallback?: string;
 }
 
 export interface AgentEventResult {

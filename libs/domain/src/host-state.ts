@@ -73,3 +73,9 @@ export function transitionHost(from: HostState, event: HostEvent): HostState {
 export function hostAcceptsWork(state: HostState): boolean {
   return state === 'ready';
 }
+
+/**
+ * The most VM templates a host's heartbeat carries (one per size and device layout in use): the API
+ * refuses more, as an agent is not trusted to send an unbounded list, and the agent sends no more.
+ */
+export const MAX_HOST_TEMPLATES = 64;

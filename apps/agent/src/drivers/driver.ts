@@ -1,4 +1,4 @@
-import type { AgentNic, AgentVolumeMount } from '@berth/contracts';
+import type { AgentNic, AgentVolumeMount, HostTemplateView, StartPath } from '@berth/contracts';
 import type { ContainerId, Resources } from '@berth/domain';
 
 /** The parts of an OCI image config that decide how the workload runs. */
@@ -11,6 +11,8 @@ export interface ImageRunConfig {
 }
 
 /** What a driver needs to make a machine: the desired spec as the API gave it, plus what hooks prepared. */
+export type { StartPath };
+
 export interface MachineSpec {
   readonly id: ContainerId;
   /** The container's name; the guest's hostname. */
@@ -111,7 +113,11 @@ export interface Driver {
   capabilities(): DriverCapabilities;
   /** Prepares the machine without starting it. */
   create(spec: MachineSpec): Promise<void>;
-  start(id: ContainerId): Promise<void>;
+  /**
+   * Starts the machine and says how (from a VM template, cold, or with a cold fallback after a template
+   * did not restore; `simulated` for drivers that run nothing); null when it was already running.
+   */
+  start(id: ContainerId): Promise<StartPath | null>;
   /** Asks the workload to stop, and kills it when it has not stopped after `timeoutMs`. */
   stop(id: ContainerId, timeoutMs: number): Promise<void>;
   kill(id: ContainerId): Promise<void>;
@@ -135,6 +141,8 @@ export interface Driver {
   onExit(listener: (exit: MachineExit) => void): void;
   /** Called with each piece of workload output as it arrives. */
   onOutput(listener: (id: ContainerId, line: LogLine) => void): void;
+  /** The host's VM templates, for its heartbeat. Drivers without templates (hollow) leave it out. */
+  templateStatus?(): HostTemplateView[];
   /** Releases what the driver holds; machines are left as they are. */
   close(): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import { newId } from '@berth/domain';
 import { HollowDriver } from './hollow.driver';
+import type { Driver } from './driver';
 
 const spec = () => ({
   id: newId('ctr'),
@@ -23,9 +24,11 @@ describe('HollowDriver (simulation)', () => {
     await d.create(s);
     await d.create(s);
     expect((await d.status(s.id)).state).toBe('created');
-    await d.start(s.id);
-    await d.start(s.id);
+    // Nothing boots: the start says it was simulated, and a start of a running machine did nothing.
+    expect(await d.start(s.id)).toEqual({ path: 'simulated' });
+    expect(await d.start(s.id)).toBeNull();
     expect((await d.status(s.id)).state).toBe('running');
+    expect((d as Driver).templateStatus).toBeUndefined();
     await d.stop(s.id);
     await d.stop(s.id);
     expect(await d.status(s.id)).toMatchObject({ state: 'stopped', exitCode: 0 });

@@ -9,6 +9,7 @@ import type {
   MachineExit,
   MachineSpec,
   MachineStatus,
+  StartPath,
 } from './driver';
 
 interface HollowMachine {
@@ -44,12 +45,14 @@ export class HollowDriver implements Driver {
     return Promise.resolve();
   }
 
-  async start(id: ContainerId): Promise<void> {
+  /** Nothing boots here, from a template or cold: the honest answer is `simulated`. */
+  async start(id: ContainerId): Promise<StartPath | null> {
     const m = this.get(id);
-    if (m.status.state === 'running') return;
+    if (m.status.state === 'running') return null;
     await sleep(this.bootDelayMs);
     m.status = { state: 'running', startedAt: new Date() };
     this.log(id, `started ${SIMULATION_NOTE}`);
+    return { path: 'simulated' };
   }
 
   stop(id: ContainerId): Promise<void> {

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { AgentEventName, AgentEventResult } from '@berth/contracts';
+import type { AgentEventName, AgentEventResult, StartPath } from '@berth/contracts';
 import type { ContainerId, OperationId } from '@berth/domain';
 import { ApiClientService } from '../api-client/api-client.service';
 
@@ -11,6 +11,8 @@ export interface ObservedChange {
   readonly operationId?: OperationId;
   readonly exitCode?: number | null;
   readonly error?: { code: string; message: string };
+  /** With `agent.running` after a start: how the driver started the machine. */
+  readonly start?: StartPath;
 }
 
 /**
@@ -31,6 +33,7 @@ export class EventReporterService {
       ...(change.operationId ? { operationId: change.operationId } : {}),
       ...(change.exitCode !== undefined && change.exitCode !== null ? { exitCode: change.exitCode } : {}),
       ...(change.error ? { error: change.error } : {}),
+      ...(change.start ? { start: change.start } : {}),
     });
     this.log.log(`${id}: reported ${change.event}${result.applied ? '' : ' (no change)'} -> ${result.state}`);
     return result;

@@ -4,6 +4,7 @@ import { ApiError } from '../api-client/api-error';
 import { AGENT_CONFIG, DRIVER, VOLUME_BACKEND, type AgentConfig } from '../config.provider';
 import type { VolumeBackend } from '../volumes/volume-backend';
 import type { Driver } from '../drivers/driver';
+import { heartbeatTemplates } from './host-templates';
 
 /** Tells the API every few seconds that the host is alive, with the host's own clock. */
 @Injectable()
@@ -43,6 +44,8 @@ export class HeartbeatService {
         at: new Date().toISOString(),
         machines: (await this.driver.list()).length,
         volumeGib: await this.volumes.capacityGib(),
+        // The host's VM templates, so that GET /v1/admin/hosts shows them; none for drivers without.
+        templates: heartbeatTemplates(this.driver.templateStatus?.() ?? []),
       });
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) {

@@ -18,7 +18,7 @@ import type { ContainerJob } from '@berth/queue';
 import { ApiClientService } from '../api-client/api-client.service';
 import { AGENT_CONFIG, DRIVER, type AgentConfig } from '../config.provider';
 import { faultOf } from '../agent-fault';
-import type { Driver, MachineSpec } from '../drivers/driver';
+import type { Driver, MachineSpec, StartPath } from '../drivers/driver';
 import { EventReporterService } from '../reporter/event-reporter.service';
 import { LogShipperService } from '../reporter/log-shipper.service';
 import { RestartCountStore } from '../state/restart-count.store';
@@ -150,16 +150,17 @@ export class ContainerRunnerService {
     base: { generation: number; operationId?: OperationId },
     work?: AgentContainerWork,
   ): Promise<AgentEventResult | null> {
+    let started: StartPath | null = null;
     switch (goal.kind) {
       case 'up':
         if (!work) throw new Error(`bringing ${id} up needs the work its job claimed`);
         if (goal.restart) await this.driver.stop(id, this.config.stopTimeoutMs);
         // A user's start begins the restart policy's count again.
         await this.restarts.reset(id);
-        await this.bringUp(work);
+        started = await this.bringUp(work);
         break;
       case 'policy-restart':
-        await this.driver.start(id);
+        started = await this.driver.start(id);
         break;
       case 'down':
         if (goal.report) await this.driver.stop(id, this.config.stopTimeoutMs);
@@ -173,7 +174,7 @@ export class ContainerRunnerService {
       case 'observe':
         break;
     }
-    const report = reportAfter(goal, await this.driver.status(id), new Date(), this.driver.name);
+    const report = reportAfter(goal, await this.driver.status(id), new Date(), this.driver.name, started);
     if (!report) return null;
     // Whoever sees the stop or the exit also sees the workload's last lines.
     if (report.event === 'agent.exited' || report.event === 'agent.stopped') await this.logs.flush(id);
@@ -187,7 +188,8 @@ export class ContainerRunnerService {
     for (const hook of [...this.hooks].reverse()) await hook.release(id);
   }
 
-  private async bringUp(work: AgentContainerWork): Promise<void> {
+  /** Prepares and starts the machine; answers how the driver started it (null: it already ran). */
+  private async bringUp(work: AgentContainerWork): Promise<StartPath | null> {
     const { spec } = work;
     const operationId = work.operationId as OperationId;
     const t0 = Date.now();
@@ -205,10 +207,11 @@ export class ContainerRunnerService {
     }
     await this.driver.create(machine);
     timeline.created = Date.now() - t0;
-    await this.driver.start(machine.id);
+    const started = await this.driver.start(machine.id);
     timeline.started = Date.now() - t0;
     // Milliseconds from the start of bring-up, per step; bench/boot.bench.ts reads this line.
     this.log.log(`job-timeline ${JSON.stringify({ id: spec.id, operationId, at: t0, ...timeline })}`);
+    return started;
   }
 }
 

@@ -1,6 +1,6 @@
 import { CONTAINER_STATES, newId, type ContainerId } from '@berth/domain';
 import type { MachineStatus } from '../drivers/driver';
-import { reportAfter, resyncGoal, type ReconcileGoal } from './reconcile-plan';
+import { MAX_FALLBACK_CHARS, reportAfter, resyncGoal, type ReconcileGoal } from './reconcile-plan';
 
 const now = new Date('2026-03-01T10:00:00.000Z');
 const startedAt = new Date('2026-03-01T09:00:00.000Z');
@@ -49,6 +49,40 @@ describe('reportAfter: the one decision of what the API is told', () => {
       expect(() => reportAfter(goal, STATUSES.created, now, 'qemu')).toThrow(/created right after start/);
     },
   );
+
+  it('a running report after a start says how the driver started the machine', () => {
+    const up = { kind: 'up', restart: false } as const;
+    const template = { path: 'template', template: 'k1' } as const;
+    expect(reportAfter(up, STATUSES.running, now, 'qemu', template)).toEqual({
+      event: 'agent.running',
+      at: startedAt,
+      start: template,
+    });
+    expect(reportAfter({ kind: 'policy-restart' }, STATUSES.running, now, 'qemu', { path: 'cold' })).toEqual({
+      event: 'agent.running',
+      at: startedAt,
+      start: { path: 'cold' },
+    });
+    // Already running (the driver started nothing): no start path.
+    expect(reportAfter(up, STATUSES.running, now, 'qemu', null)).toEqual({
+      event: 'agent.running',
+      at: startedAt,
+    });
+    // An exit right after the start is reported as such, with no start path.
+    expect(reportAfter(up, STATUSES.stopped, now, 'qemu', template)).not.toHaveProperty('start');
+  });
+
+  it("a fallback's reason is cut to what the API takes", () => {
+    const long = { path: 'cold', template: 'k1', fallback: 'x'.repeat(5000) } as const;
+    const r = reportAfter({ kind: 'up', restart: false }, STATUSES.running, now, 'qemu', long);
+    const fallback = r?.event === 'agent.running' ? r.start?.fallback : undefined;
+    expect(fallback).toHaveLength(MAX_FALLBACK_CHARS);
+    expect(fallback?.endsWith('...')).toBe(true);
+    const short = { path: 'cold', template: 'k1', fallback: 'restore timed out' } as const;
+    expect(reportAfter({ kind: 'up', restart: false }, STATUSES.running, now, 'qemu', short)).toMatchObject({
+      start: short,
+    });
+  });
 
   it('after a stop job: stopped, dated by the machine when it knows, else now', () => {
     const goal = { kind: 'down', report: true } as const;

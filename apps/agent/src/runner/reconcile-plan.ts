@@ -1,5 +1,5 @@
 import type { ContainerState } from '@berth/domain';
-import type { MachineExit, MachineStatus } from '../drivers/driver';
+import type { MachineExit, MachineStatus, StartPath } from '../drivers/driver';
 import { AgentFault } from '../agent-fault';
 
 /**
@@ -45,25 +45,37 @@ export function resyncGoal(state: ContainerState): ReconcileGoal | null {
 
 /** A state change to report, dated by the host's clock (the runner adds the generation and operation). */
 export type PlannedReport =
-  | { readonly event: 'agent.running'; readonly at: Date }
+  | { readonly event: 'agent.running'; readonly at: Date; readonly start?: StartPath }
   | { readonly event: 'agent.exited' | 'agent.stopped'; readonly at: Date; readonly exitCode: number | null }
   | { readonly event: 'agent.deleted'; readonly at: Date }
   | { readonly event: 'agent.failed'; readonly at: Date; readonly error: { code: string; message: string } };
 
+/** The longest fallback reason sent: the API takes a bounded one, and a QEMU error can run long. */
+export const MAX_FALLBACK_CHARS = 300;
+
 /**
  * What to report once the goal has been acted on, from what the driver shows now: null for nothing.
  * Throws (a transient fault: the job is retried) when a machine just started is not running or done.
+ * `started` is how the driver started the machine, if this goal started it: the running report says so
+ * (the operation's progress shows it to the tenant), in the same call, not one more.
  */
 export function reportAfter(
   goal: ReconcileGoal,
   status: MachineStatus,
   now: Date,
   driver: string,
+  started: StartPath | null = null,
 ): PlannedReport | null {
   switch (goal.kind) {
     case 'up':
     case 'policy-restart':
-      if (status.state === 'running') return { event: 'agent.running', at: status.startedAt };
+      if (status.state === 'running') {
+        return {
+          event: 'agent.running',
+          at: status.startedAt,
+          ...(started ? { start: bounded(started) } : {}),
+        };
+      }
       // The workload started and already exited: the start succeeded, the container is exited.
       if (status.state === 'stopped') return exited(status);
       throw new Error(`the machine is ${status.state} right after start`);
@@ -91,6 +103,12 @@ export function reportAfter(
         ).report,
       };
   }
+}
+
+function bounded(started: StartPath): StartPath {
+  return started.fallback !== undefined && started.fallback.length > MAX_FALLBACK_CHARS
+    ? { ...started, fallback: `${started.fallback.slice(0, MAX_FALLBACK_CHARS - 3)}...` }
+    : started;
 }
 
 function exited(status: Extract<MachineStatus, { state: 'stopped' }>): PlannedReport {

@@ -1,6 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
+  ArrayMaxSize,
+  IsArray,
   IsBoolean,
   IsIn,
   IsInt,
@@ -16,7 +18,14 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import type { AgentEventName, AgentOperationResult, AgentOperationResultType } from '@berth/contracts';
+import type {
+  AgentEventName,
+  AgentOperationResult,
+  AgentOperationResultType,
+  HostTemplateView,
+  StartPath,
+} from '@berth/contracts';
+import { MAX_HOST_TEMPLATES } from '@berth/domain';
 
 export class CapacityDto {
   @ApiProperty() @IsInt() @Min(1) @Max(4096) vcpu!: number;
@@ -70,6 +79,41 @@ export class RegisterHostDto {
   rotateToken?: boolean;
 }
 
+const TEMPLATE_STATES: readonly HostTemplateView['state'][] = ['building', 'ready', 'failed'];
+
+/** One of the host's VM templates, as its agent reports it (every field bounded: the agent is not trusted). */
+export class HostTemplateDto implements HostTemplateView {
+  @ApiProperty({ description: 'The template key (a hash of kernel, init, size and device layout)' })
+  @IsString()
+  @Matches(/^[A-Za-z0-9._-]{1,128}$/)
+  key!: string;
+
+  @ApiProperty({ enum: TEMPLATE_STATES })
+  @IsIn(TEMPLATE_STATES as string[])
+  state!: HostTemplateView['state'];
+
+  @ApiProperty() @IsInt() @Min(1) @Max(4096) vcpu!: number;
+  @ApiProperty() @IsInt() @Min(1) @Max(64 * 1024 * 1024) memoryMib!: number;
+  @ApiProperty() @IsInt() @Min(0) @Max(256) disks!: number;
+  @ApiProperty() @IsInt() @Min(0) @Max(256) nics!: number;
+
+  @ApiProperty({ type: String, nullable: true })
+  @ValidateIf((_o, v) => v !== null)
+  @IsISO8601({ strict: true })
+  builtAt!: string | null;
+
+  @ApiProperty({ description: 'Machines started from it since the agent started' })
+  @IsInt()
+  @Min(0)
+  clones!: number;
+
+  @ApiProperty({ type: String, nullable: true })
+  @ValidateIf((_o, v) => v !== null)
+  @IsString()
+  @MaxLength(500)
+  error!: string | null;
+}
+
 export class HeartbeatDto {
   @ApiProperty({ description: "The host's own clock" })
   @IsISO8601({ strict: true })
@@ -86,6 +130,18 @@ export class HeartbeatDto {
   @Min(0)
   @Max(1024 * 1024 * 1024)
   volumeGib?: number;
+
+  @ApiPropertyOptional({
+    type: [HostTemplateDto],
+    maxItems: MAX_HOST_TEMPLATES,
+    description: "The host's VM templates now; absent: left as they were",
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_HOST_TEMPLATES)
+  @ValidateNested({ each: true })
+  @Type(() => HostTemplateDto)
+  templates?: HostTemplateDto[];
 }
 
 export class AgentErrorDto {
@@ -101,6 +157,27 @@ const AGENT_EVENTS: readonly AgentEventName[] = [
   'agent.failed',
   'agent.deleted',
 ];
+
+const START_PATHS: readonly StartPath['path'][] = ['template', 'cold', 'simulated'];
+
+/** How the host started a machine (with `agent.running`). */
+export class StartPathDto implements StartPath {
+  @ApiProperty({ enum: START_PATHS })
+  @IsIn(START_PATHS as string[])
+  path!: StartPath['path'];
+
+  @ApiPropertyOptional({ description: 'The VM template used, or the one that did not restore' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9._-]{1,128}$/)
+  template?: string;
+
+  @ApiPropertyOptional({ description: 'Why the template was not used; the machine booted cold' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  fallback?: string;
+}
 
 export class AgentEventDto {
   @ApiProperty({ enum: AGENT_EVENTS })
@@ -134,6 +211,15 @@ export class AgentEventDto {
   @ValidateNested()
   @Type(() => AgentErrorDto)
   error?: AgentErrorDto;
+
+  @ApiPropertyOptional({
+    type: StartPathDto,
+    description: 'With agent.running after a start: how it started',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => StartPathDto)
+  start?: StartPathDto;
 }
 
 export class AgentCredentialsQueryDto {

@@ -18,6 +18,7 @@ import { API_CONFIG, type ApiConfig } from '../config.provider';
 import { AgentQueuesService } from '../queue/agent-queues.service';
 import { agentVolumesOf } from '../volumes/container-volumes';
 import { ContainerLifecycleExecutor } from '../containers/container-lifecycle.executor';
+import { recordStartPath } from './start-path';
 
 /** The agent's side of containers: reading desired specs and applying what the host observed. */
 @Injectable()
@@ -90,6 +91,9 @@ export class ContainerReportsService {
       });
       if (plan.applied) {
         this.log.log(`${c.id}: ${from} -> ${plan.to} (${r.event}, gen ${r.generation}/${c.generation})`);
+        if (r.event === 'agent.running' && r.start && r.operationId) {
+          await recordStartPath(em, hostId, c.id, r.operationId, r.start);
+        }
       }
       return { result: { applied: plan.applied, state: c.state }, nudge };
     });

@@ -1,4 +1,4 @@
-import type { HostView } from '@berth/contracts';
+import type { HostTemplateView, HostView } from '@berth/contracts';
 import type { HostEntity } from '@berth/db';
 import { ZERO_RESOURCES, type Resources } from '@berth/domain';
 import { capacityOf } from './host-snapshots';
@@ -19,5 +19,7 @@ export function hostView(
     driver: h.driver,
     capabilities: h.capabilities,
     lastHeartbeatAt: h.lastHeartbeatAt.toISOString(),
+    // Written only from a validated heartbeat (HeartbeatDto), so the stored shape is the view's.
+    templates: (h.templates ?? []) as unknown as HostTemplateView[],
   };
 }

@@ -3,6 +3,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type {
   HeartbeatRequest,
   HeartbeatResponse,
+  HostTemplateView,
   HostView,
   Page,
   RegisterHostRequest,
@@ -166,6 +167,7 @@ export class HostsService {
       host.lastHeartbeatAt = now;
       host.lastHeartbeatHostAt = new Date(req.at);
       if (req.volumeGib !== undefined) host.capacityVolumeGib = req.volumeGib;
+      if (req.templates !== undefined) host.templates = req.templates.map(templateOf);
       await em.save(host);
       return { hostId: host.id, state: host.state };
     });
@@ -198,4 +200,19 @@ function nameTaken(name: string): DomainError {
       "re-registers with its own host token (kept in its agent's state dir), or, if it lost it, the " +
       `operator re-admits it (berth admin hosts readmit ${name}) and its agent joins with that token`,
   );
+}
+
+/** A reported template with only the view's fields (the DTO checked them; anything else is left out). */
+function templateOf(t: HostTemplateView): Record<string, unknown> {
+  return {
+    key: t.key,
+    state: t.state,
+    vcpu: t.vcpu,
+    memoryMib: t.memoryMib,
+    disks: t.disks,
+    nics: t.nics,
+    builtAt: t.builtAt,
+    clones: t.clones,
+    error: t.error,
+  };
 }

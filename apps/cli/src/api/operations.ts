@@ -74,3 +74,11 @@ export function pullProgress(op: OperationView): PullProgress | undefined {
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
   return { phase: p.phase, bytesDone: num(p.bytesDone), bytesTotal: num(p.bytesTotal) };
 }
+
+/** How the container of a create or start started, as the API words it in `progress.start.message`. */
+export function startMessage(op: OperationView): string | undefined {
+  const start = op.progress?.start;
+  if (typeof start !== 'object' || start === null) return undefined;
+  const message = (start as Record<string, unknown>).message;
+  return typeof message === 'string' ? message : undefined;
+}

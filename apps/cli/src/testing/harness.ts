@@ -122,6 +122,8 @@ export interface RunOptions {
   readonly env?: Record<string, string | undefined>;
   readonly stdin?: string;
   readonly tty?: boolean;
+  /** Whether stderr is a terminal a person watches (spinners, and what is for a person only). */
+  readonly interactive?: boolean;
   /** Answers to prompts, in order. */
   readonly answers?: string[];
 }
@@ -145,7 +147,7 @@ export async function runBerth(argv: readonly string[], opts: RunOptions = {}): 
   const vars = opts.env ?? { BERTH_API_KEY: TEST_KEY, BERTH_API_URL: 'http://berth.test' };
   const env = readCliEnv({ HOME: mkdtempSync(path.join(tmpdir(), 'berth-cli-home-')), ...vars });
   const store = new ConfigStore(env.configDir);
-  const output = new RecordingOutput();
+  const output = new RecordingOutput(opts.interactive ?? false);
   const prompts: string[] = [];
   const answers = [...(opts.answers ?? [])];
   const input: Input = {

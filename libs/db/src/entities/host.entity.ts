@@ -55,4 +55,8 @@ export class HostEntity {
 
   @Column({ name: 'state_changed_at', type: 'timestamptz' })
   stateChangedAt!: Date;
+
+  /** Its VM templates as its last heartbeat reported them (HostTemplateView[], validated by the API). */
+  @Column({ type: 'jsonb', default: () => "'[]'::jsonb" })
+  templates!: Record<string, unknown>[];
 }

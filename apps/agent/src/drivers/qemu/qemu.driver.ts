@@ -12,6 +12,7 @@ import {
   type MachineExit,
   type MachineSpec,
   type MachineStatus,
+  type StartPath,
 } from '../driver';
 import { cloneable, cloneMachine, cloneStart, layoutOf } from './clone-args';
 import { machineDisks, makeWritableLayer, WRITABLE_LAYER } from './disk-recipe';
@@ -164,9 +165,9 @@ export class QemuDriver implements Driver {
     else await this.save(m, INITIAL_STATE);
   }
 
-  async start(id: ContainerId): Promise<void> {
+  async start(id: ContainerId): Promise<StartPath | null> {
     const m = await this.load(id);
-    if (m.state.phase === 'running' && (await this.runs(m))) return;
+    if (m.state.phase === 'running' && (await this.runs(m))) return null;
     const spec = await m.files.spec();
     const rootfs = spec.rootfs;
     if (!rootfs)
@@ -177,10 +178,12 @@ export class QemuDriver implements Driver {
     const machine = this.machineOf(m, spec, rootfs.path);
     const template = await this.templateFor(machine);
 
+    let took: StartPath = { path: 'cold' };
     await this.during(m, async () => {
       if (template) {
         try {
           await this.boot(m, spec, workload, cloneMachine(machine, template.memoryFile), template);
+          took = { path: 'template', template: template.key };
           return;
         } catch (err) {
           if (!(err instanceof RestoreFailed)) throw err;
@@ -190,10 +193,12 @@ export class QemuDriver implements Driver {
           );
           await this.templates?.discard(template.key, err.message);
           await m.files.clearRuntimeFiles();
+          took = { path: 'cold', template: template.key, fallback: err.message };
         }
       }
       await this.boot(m, spec, workload, machine, null);
     });
+    return took;
   }
 
   async stop(id: ContainerId, timeoutMs: number): Promise<void> {

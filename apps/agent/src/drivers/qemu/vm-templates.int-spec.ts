@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { newId } from '@berth/domain';
 import { addNetns, busyboxRootfs, deleteNetns, guestAssets, sh, waitFor } from '@berth/testing';
-import type { LogLine, MachineSpec } from '../driver';
+import type { LogLine, MachineSpec, StartPath } from '../driver';
 import { ensureSparseExt4 } from '../sparse-ext4';
 import { hostTscKhz } from './host-tsc';
 import { QemuDriver } from './qemu.driver';
@@ -94,9 +94,11 @@ describe('VM templates (real QEMU)', () => {
     };
   };
 
+  /** How the driver said each machine started (its start()'s answer). */
+  const started = new Map<string, StartPath | null>();
   const runToExit = async (s: MachineSpec) => {
     await driver.create(s);
-    await driver.start(s.id);
+    started.set(s.id, await driver.start(s.id));
     return waitFor(
       `${s.id} to exit`,
       async () => {
@@ -147,6 +149,7 @@ describe('VM templates (real QEMU)', () => {
     expect(await runToExit(a)).toMatchObject({ state: 'stopped', exitCode: 0 });
     expect(timeline(a.id)).toBeDefined();
     expect(timeline(a.id)?.template).toBeUndefined();
+    expect(started.get(a.id)).toEqual({ path: 'cold' });
     expect(reported(a.id, 'volume')).toBe(`volume-${a.id}`);
 
     await driver.templateBuildsSettled();
@@ -166,8 +169,11 @@ describe('VM templates (real QEMU)', () => {
     specs.push(b, c);
     await driver.create(b);
     await driver.create(c);
-    await driver.start(b.id);
-    await driver.start(c.id);
+    expect(await driver.start(b.id)).toEqual({ path: 'template', template: key });
+    expect(await driver.start(c.id)).toEqual({ path: 'template', template: key });
+    expect(driver.templateStatus()).toContainEqual(
+      expect.objectContaining({ key, state: 'ready', clones: 2 }),
+    );
     for (const s of [b, c]) {
       const st = await waitFor(
         `${s.id} to exit`,
@@ -369,6 +375,7 @@ describe('VM templates (real QEMU)', () => {
     expect(existsSync(path.join(templatesDir, key, 'template.json'))).toBe(true);
     expect(readFileSync(path.join(templatesDir, key, 'state')).equals(corrupt)).toBe(false);
     expect(timeline(d.id)?.template).toBeUndefined();
+    expect(started.get(d.id)).toEqual({ path: 'cold', template: key, fallback: expect.any(String) });
     expect(reported(d.id, 'volume')).toBe(`volume-${d.id}`);
   });
 

@@ -153,6 +153,23 @@ describe('berth run', () => {
     });
   });
 
+  it('tells a person watching how the container started; scripts get the id only', async () => {
+    const started = (message: string) =>
+      new FakeBerth()
+        .on('POST', '/v1/containers', accepted({ name: 'web' }))
+        .on('GET', '/v1/operations/op_1', operation({ progress: { start: { path: 'cold', message } } }));
+    const fallback = 'booted cold: template k1 did not restore';
+    const watched = await runBerth(['run', '-d', 'img'], { berth: started(fallback), interactive: true });
+    expect(watched).toMatchObject({ code: 0, stdout: 'ctr_1\n', stderr: `web: ${fallback}\n` });
+    const piped = await runBerth(['run', '-d', 'img'], { berth: started('started from a VM template') });
+    expect(piped).toMatchObject({ code: 0, stdout: 'ctr_1\n', stderr: '' });
+    // An operation without a start path (an older API): nothing said.
+    const bare = new FakeBerth()
+      .on('POST', '/v1/containers', accepted())
+      .on('GET', '/v1/operations/op_1', operation());
+    expect((await runBerth(['run', '-d', 'img'], { berth: bare, interactive: true })).stderr).toBe('');
+  });
+
   it('-d --json prints the running container', async () => {
     const berth = new FakeBerth()
       .on('POST', '/v1/containers', accepted())

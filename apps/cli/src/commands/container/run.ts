@@ -4,6 +4,7 @@ import type { AcceptedView, ContainerView } from '@berth/contracts';
 import { DEFAULT_SIZE, DEFAULT_VOLUME_GIB, DomainError, parseVolumeMount, SIZE_NAMES } from '@berth/domain';
 import { seg } from '../../api/api';
 import { CliError, ExitCode, InterruptedError, UsageError, withInterruptHint } from '../../api/errors';
+import { startMessage } from '../../api/operations';
 import type { CliContext } from '../../context';
 import { printJson } from '../../output/output';
 import { parseEnvEntry, parseEnvFile, parseKeyValue } from '../../util/env-vars';
@@ -94,7 +95,7 @@ async function run(ctx: CliContext, image: string, command: string[], opts: RunO
     else ctx.out.out(`${c.id}\n`);
     return;
   }
-  await followOperation(
+  const started = await followOperation(
     ctx,
     api,
     accepted.operation,
@@ -102,6 +103,9 @@ async function run(ctx: CliContext, image: string, command: string[], opts: RunO
     `${c.name} is still starting: \`berth operation wait ${accepted.operation.id}\` waits for it, ` +
       `\`berth logs -f ${c.name}\` follows its output.`,
   );
+  // For a person watching: how it started (from a VM template, or cold, and why).
+  const how = startMessage(started);
+  if (how && ctx.out.interactive) ctx.out.err(`${c.name}: ${how}\n`);
   if (opts.detach) {
     if (opts.json) printJson(ctx.out, await api.get<ContainerView>(`/v1/containers/${seg(c.id)}`));
     else ctx.out.out(`${c.id}\n`);

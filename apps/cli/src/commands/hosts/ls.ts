@@ -14,7 +14,10 @@ export function registerHostsLs(parent: Command, ctx: CliContext): Command {
         .command('ls')
         .alias('list')
         .summary('list hosts')
-        .description('List the hosts of the fleet: state, driver, and what is reserved of their capacity.'),
+        .description(
+          'List the hosts of the fleet: state, driver, what is reserved of their capacity, and their VM ' +
+            'templates by state (--json has each template).',
+        ),
       'hosts',
     ),
   ).action(async (opts: ListOptions & { operatorToken?: string }) => {
@@ -26,7 +29,18 @@ export function registerHostsLs(parent: Command, ctx: CliContext): Command {
       typeof h.capabilities.accel === 'string' ? `/${h.capabilities.accel}` : '';
     ctx.out.out(
       renderTable(
-        ['HOST ID', 'NAME', 'ADDRESS', 'STATE', 'DRIVER', 'VCPU', 'MEMORY MIB', 'DISK GIB', 'LAST HEARTBEAT'],
+        [
+          'HOST ID',
+          'NAME',
+          'ADDRESS',
+          'STATE',
+          'DRIVER',
+          'VCPU',
+          'MEMORY MIB',
+          'DISK GIB',
+          'TEMPLATES',
+          'LAST HEARTBEAT',
+        ],
         hosts.map((h) => [
           h.id,
           h.name,
@@ -36,10 +50,21 @@ export function registerHostsLs(parent: Command, ctx: CliContext): Command {
           `${h.reserved.vcpu}/${h.capacity.vcpu}`,
           `${h.reserved.memoryMib}/${h.capacity.memoryMib}`,
           `${h.reserved.diskGib}/${h.capacity.diskGib}`,
+          templatesCell(h),
           ago(h.lastHeartbeatAt, now),
         ]),
       ),
     );
   });
   return withExamples(cmd, ['berth admin hosts ls', 'berth admin hosts ls --operator-token "$TOKEN" --json']);
+}
+
+/** A host's VM templates counted by state ("2 ready, 1 building"), or "-" for none. */
+function templatesCell(h: HostView): string {
+  const counts = new Map<string, number>();
+  for (const t of h.templates ?? []) counts.set(t.state, (counts.get(t.state) ?? 0) + 1);
+  const parts = (['ready', 'building', 'failed'] as const)
+    .filter((s) => counts.has(s))
+    .map((s) => `${counts.get(s)} ${s}`);
+  return parts.length > 0 ? parts.join(', ') : '-';
 }
