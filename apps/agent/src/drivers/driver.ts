@@ -10,9 +10,9 @@ export interface ImageRunConfig {
   readonly user: string;
 }
 
-/** What a driver needs to make a machine: the desired spec as the API gave it, plus what hooks prepared. */
 export type { StartPath };
 
+/** What a driver needs to make a machine: the desired spec as the API gave it, plus what hooks prepared. */
 export interface MachineSpec {
   readonly id: ContainerId;
   /** The container's name; the guest's hostname. */
