@@ -37,7 +37,7 @@ import {
   type TestHttpClient,
 } from '../libs/testing/src';
 import { bareBoot, bareRestore, bareTemplate } from './bare-qemu';
-import { processMemory, type ProcessMemory } from './memory';
+import { copiedPagesMib, processMappings, processMemory, tcgCodeMib, type ProcessMemory } from './memory';
 import { formatReport, type MemoryRow, type PathResult } from './report';
 import { median } from './stats';
 import { bootTimelines, jobTimelines, startPhases, type BootTimeline } from './timelines';
@@ -144,9 +144,15 @@ function pathResult(
   return { phases, total: median(kept.map((r) => r.total)), counted: kept.length, of: rows.length };
 }
 
-async function idleMemory(label: string, pids: readonly number[]): Promise<MemoryRow> {
+/** Idle memory of `pids`; with `templateMemory`, clones of that template's RAM file. */
+async function idleMemory(
+  label: string,
+  pids: readonly number[],
+  templateMemory?: string,
+): Promise<MemoryRow> {
   await sleep(IDLE_MS);
   const m = pids.map(processMemory);
+  const maps = pids.map(processMappings);
   const med = (k: keyof ProcessMemory) => median(m.map((v) => v[k]));
   return {
     label,
@@ -156,6 +162,8 @@ async function idleMemory(label: string, pids: readonly number[]): Promise<Memor
     pssAnonMib: med('pssAnonMib'),
     pssFileMib: med('pssFileMib'),
     pssShmemMib: med('pssShmemMib'),
+    tcgCodeMib: median(maps.map(tcgCodeMib)),
+    ...(templateMemory ? { copiedMib: median(maps.map((x) => copiedPagesMib(x, templateMemory))) } : {}),
   };
 }
 
@@ -265,7 +273,8 @@ async function main(): Promise<void> {
     const key = tplRows.find((r) => r.boot.template)?.boot.template;
     if (!key) throw new Error('no container started from a template');
     const clonePids = tplStarts.map((s) => pidOf(tpl, s.id));
-    memory.push(await idleMemory(`clone (${RUNS} alive)`, clonePids));
+    const templateMemory = path.join(agentTemplates, key, 'memory');
+    memory.push(await idleMemory(`clone (${RUNS} alive)`, clonePids, templateMemory));
     await deleteAll(
       tenant,
       tplStarts.map((s) => s.id),
@@ -293,9 +302,9 @@ async function main(): Promise<void> {
     const burstBoots = bootTimelines(tpl.process.output());
     const cloned = burstIds.filter((id) => burstBoots.get(id)?.template).length;
     const burstPids = burstIds.map((id) => pidOf(tpl, id));
-    memory.push(await idleMemory(`clone (${BURST} alive)`, burstPids));
+    memory.push(await idleMemory(`clone (${BURST} alive)`, burstPids, templateMemory));
     const burstGone = await deleteAll(tenant, burstIds, burstPids);
-    const templateFileMib = (statSync(path.join(agentTemplates, key, 'memory')).blocks * 512) / 2 ** 20;
+    const templateFileMib = (statSync(templateMemory).blocks * 512) / 2 ** 20;
 
     console.log(
       `\n${formatReport({

@@ -37,3 +37,61 @@ export function parseSmapsRollup(text: string): ProcessMemory {
 export function processMemory(pid: number): ProcessMemory {
   return parseSmapsRollup(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
 }
+
+/** One mapping of `/proc/<pid>/smaps`. */
+export interface Mapping {
+  readonly perms: string;
+  /** The mapped file ("" for anonymous memory, "[heap]" and the like for the kernel's names). */
+  readonly path: string;
+  readonly rssKib: number;
+  readonly anonymousKib: number;
+}
+
+/** The mappings of the text of `/proc/<pid>/smaps`. Pure. */
+export function parseSmaps(smaps: string): Mapping[] {
+  const out: { perms: string; path: string; rssKib: number; anonymousKib: number }[] = [];
+  for (const line of smaps.split('\n')) {
+    // A mapping's header: "start-end perms offset dev inode [path]"; its fields follow, "Name: value".
+    const header = /^[0-9a-f]+-[0-9a-f]+ (\S+) \S+ \S+ \d+\s*(.*)$/.exec(line);
+    if (header) {
+      out.push({
+        perms: header[1]!,
+        path: header[2]!.replace(/ \(deleted\)$/, ''),
+        rssKib: 0,
+        anonymousKib: 0,
+      });
+      continue;
+    }
+    const field = /^(Rss|Anonymous):\s+(\d+) kB$/.exec(line);
+    const m = out.at(-1);
+    if (field && m) {
+      if (field[1] === 'Rss') m.rssKib += Number(field[2]);
+      else m.anonymousKib += Number(field[2]);
+    }
+  }
+  return out;
+}
+
+/**
+ * MiB of private pages in the mappings of `file`: for a clone, whose guest RAM is the template's RAM
+ * file mapped privately, the guest pages it has written and so copied (the rest of its anonymous
+ * memory is QEMU's own).
+ */
+export function copiedPagesMib(mappings: readonly Mapping[], file: string): number {
+  return mappings.filter((m) => m.path === file).reduce((s, m) => s + m.anonymousKib, 0) / 1024;
+}
+
+/**
+ * MiB resident in anonymous executable mappings: in a QEMU under TCG, its translated-code cache
+ * (`-accel tcg,tb-size=32`), private to each process whatever the guest shares.
+ */
+export function tcgCodeMib(mappings: readonly Mapping[]): number {
+  return (
+    mappings.filter((m) => m.path === '' && m.perms.includes('x')).reduce((s, m) => s + m.rssKib, 0) / 1024
+  );
+}
+
+/** A running QEMU's mappings. */
+export function processMappings(pid: number): Mapping[] {
+  return parseSmaps(readFileSync(`/proc/${pid}/smaps`, 'utf8'));
+}

@@ -19,6 +19,7 @@ const mem = (label: string, pssMib: number) => ({
   pssAnonMib: pssMib - 10,
   pssFileMib: 2,
   pssShmemMib: 8,
+  tcgCodeMib: 20,
 });
 
 const RESULTS: BenchResults = {
@@ -34,7 +35,7 @@ const RESULTS: BenchResults = {
   bareRestore: { restored: 90, ready: 200 },
   bareTemplateBuild: 1500,
   burst: { n: 20, cloned: 20, agentConcurrency: 4, runningMs: 3500, goneMs: 900, qemuGoneMs: 800 },
-  memory: [mem('cold (5 alive)', 100), mem('clone (5 alive)', 35)],
+  memory: [mem('cold (5 alive)', 100), { ...mem('clone (5 alive)', 35), copiedMib: 12.25 }],
   templateFileMib: 27.5,
 };
 
@@ -66,6 +67,12 @@ describe('formatReport', () => {
     expect(lineWith(text, 'idle clone PSS <= 40 MiB')).toMatch(/35\.0 MiB\s+ok$/);
     // (280 x 20 / 2) x 1.2 = 3360 ms: 3500 misses it.
     expect(lineWith(text, 'burst of 20 to running <= 3360 ms')).toMatch(/3500 ms\s+MISSED$/);
+  });
+
+  it("prints the guest pages a clone copied from its template, and none for a cold VM's row", () => {
+    const text = formatReport(RESULTS);
+    expect(lineWith(text, 'clone (5 alive)')).toMatch(/35\.0\s+25\.0\s+2\.0\s+8\.0\s+20\.0\s+12\.3$/);
+    expect(lineWith(text, 'cold (5 alive)')).toMatch(/8\.0\s+20\.0\s+-$/);
   });
 
   it('prints a pool when there is one, against the bare restore', () => {

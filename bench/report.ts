@@ -24,6 +24,10 @@ export interface MemoryRow {
   readonly pssAnonMib: number;
   readonly pssFileMib: number;
   readonly pssShmemMib: number;
+  /** QEMU's TCG translated-code cache, resident (part of PSS anon, private to each VM). */
+  readonly tcgCodeMib: number;
+  /** Clones only: guest RAM pages copied from the template (part of PSS anon). */
+  readonly copiedMib?: number;
 }
 
 export interface BenchResults {
@@ -132,10 +136,22 @@ export function formatReport(r: BenchResults): string {
     `  ${b.n} deleted at once: all gone (404) ${ms(b.goneMs)} ms, every QEMU exited ${ms(b.qemuGoneMs)} ms`,
   );
 
-  const MW = [28, 6, 10, 10, 11, 11, 11];
+  const MW = [28, 6, 10, 10, 11, 11, 11, 11, 14];
   out.push(
     '',
-    pad(['idle VM memory (medians)', 'VMs', 'RSS MiB', 'PSS MiB', 'PSS anon', 'PSS file', 'PSS tmpfs'], MW),
+    pad(
+      [
+        'idle VM memory (medians)',
+        'VMs',
+        'RSS MiB',
+        'PSS MiB',
+        'PSS anon',
+        'PSS file',
+        'PSS tmpfs',
+        'guest copied',
+      ],
+      MW,
+    ),
   );
   for (const m of r.memory)
     out.push(
@@ -143,13 +159,18 @@ export function formatReport(r: BenchResults): string {
         [
           m.label,
           String(m.vms),
-          ...[m.rssMib, m.pssMib, m.pssAnonMib, m.pssFileMib, m.pssShmemMib].map((v) => v.toFixed(1)),
+          ...[m.rssMib, m.pssMib, m.pssAnonMib, m.pssFileMib, m.pssShmemMib, m.tcgCodeMib].map((v) =>
+            v.toFixed(1),
+          ),
+          m.copiedMib === undefined ? '-' : m.copiedMib.toFixed(1),
         ],
         MW,
       ),
     );
   out.push(
-    `  the template's RAM file on tmpfs: ${r.templateFileMib.toFixed(1)} MiB, once per template and host`,
+    `  PSS anon: QEMU's own memory (TCG code cache, heap) and, in a clone, the guest pages it copied from`,
+    `  its template; PSS tmpfs: its share of the template's pages. The template's RAM file holds`,
+    `  ${r.templateFileMib.toFixed(1)} MiB on tmpfs, once per template and host.`,
   );
 
   const clonePss = r.memory.find((m) => m.label.startsWith('clone'))?.pssMib ?? NaN;
