@@ -39,6 +39,8 @@ export interface BenchResults {
   readonly template: PathResult;
   /** null: the driver has no warm pool (it has none today). */
   readonly pool: PathResult | null;
+  /** Each container of the burst (from the template), through the same phases. */
+  readonly burstEach: PathResult;
   readonly firstPull: { readonly total: number; readonly image: number };
   readonly bareBoot: number;
   readonly bareRestore: { readonly restored: number; readonly ready: number };
@@ -77,25 +79,36 @@ const pad = (cells: readonly string[], widths: readonly number[]): string =>
 
 export function formatReport(r: BenchResults): string {
   const out: string[] = [];
-  const W = [28, 12, 14, 12];
+  const W = [28, 12, 14, 12, 14];
   out.push(
     `berth boot benchmark: ${r.runs} runs a path, TCG on ${r.cores} cores, size ${r.size} ` +
       `(${r.memoryMib} MiB guest), cached image; medians in ms`,
     '',
-    pad(['phase', '(a) cold', '(b) template', '(c) pool'], W),
+    pad(['phase', '(a) cold', '(b) template', '(c) pool', 'burst, each'], W),
   );
-  const names = [...r.cold.phases.keys(), ...r.template.phases.keys()].filter(
+  const names = [...r.cold.phases.keys(), ...r.template.phases.keys(), ...r.burstEach.phases.keys()].filter(
     (n, i, all) => all.indexOf(n) === i,
   );
   const pool = (v: number | undefined) => (r.pool ? ms(v) : 'not built');
   for (const n of names)
     out.push(
       pad(
-        [LABELS[n] ?? n, ms(r.cold.phases.get(n)), ms(r.template.phases.get(n)), pool(r.pool?.phases.get(n))],
+        [
+          LABELS[n] ?? n,
+          ms(r.cold.phases.get(n)),
+          ms(r.template.phases.get(n)),
+          pool(r.pool?.phases.get(n)),
+          ms(r.burstEach.phases.get(n)),
+        ],
         W,
       ),
     );
-  out.push(pad(['202 -> running', ms(r.cold.total), ms(r.template.total), pool(r.pool?.total)], W));
+  out.push(
+    pad(
+      ['202 -> running', ms(r.cold.total), ms(r.template.total), pool(r.pool?.total), ms(r.burstEach.total)],
+      W,
+    ),
+  );
   out.push(
     pad(
       [
@@ -109,7 +122,13 @@ export function formatReport(r: BenchResults): string {
   );
   out.push(
     pad(
-      ['  runs on this path', `${r.cold.counted}/${r.cold.of}`, `${r.template.counted}/${r.template.of}`, ''],
+      [
+        '  runs on this path',
+        `${r.cold.counted}/${r.cold.of}`,
+        `${r.template.counted}/${r.template.of}`,
+        '',
+        `${r.burstEach.counted}/${r.burstEach.of}`,
+      ],
       W,
     ),
   );
@@ -149,6 +168,7 @@ export function formatReport(r: BenchResults): string {
         'PSS anon',
         'PSS file',
         'PSS tmpfs',
+        'TCG code',
         'guest copied',
       ],
       MW,
