@@ -100,15 +100,12 @@ export class DataplaneSyncService {
   }
 
   private async apply(dp: AgentDataplane): Promise<void> {
-    for (const n of dp.networks) {
-      await this.net.ensureNetwork(n);
-      await this.net.setPeers(n.vni, n.peers);
-    }
-    const wantedTaps = new Set(dp.ports.map((p) => tapName(p.containerId, p.networkId)));
-    for (const tap of await this.net.presentTaps()) if (!wantedTaps.has(tap)) await this.net.removeTap(tap);
-    const wantedVnis = new Set(dp.networks.map((n) => n.vni));
-    for (const vni of await this.net.presentNetworks())
-      if (!wantedVnis.has(vni)) await this.net.removeNetwork(vni);
+    // Networks, flood lists and taps from one read each of the links and the FDB (the network hook
+    // leaves the networks of a starting container to this pass).
+    await this.net.convergeLinks(
+      dp.networks,
+      new Set(dp.ports.map((p) => tapName(p.containerId, p.networkId))),
+    );
 
     // Judged from the kernel's state every pass, not from what was sent: a flushed or edited ruleset
     // is put back within one sync interval.
