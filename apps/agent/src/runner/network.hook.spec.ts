@@ -13,6 +13,7 @@ import { DataplaneSyncService } from '../reporter/dataplane-sync.service';
 import { NetworkHook } from './network.hook';
 
 interface FakeLink {
+  index: number;
   up: boolean;
   mtu: number;
   master: string | null;
@@ -29,11 +30,20 @@ export class FakeHost extends HostCommands {
   readonly links = new Map<string, FakeLink>();
   readonly fdb: { mac: string; ifname: string; dst?: string }[] = [];
   ruleset = '';
+  private lastIndex = 0;
   /** When false, `nft get element` finds nothing: the kernel's ruleset lost the tap. */
   nftHoldsRuleset = true;
 
   constructor() {
     super(null);
+  }
+
+  /**
+   * What the nft change watch spawns: `true`, which ends at once, so the watch never vouches for
+   * silence and every unchanged-script pass reads the ruleset (as with a watch that is down).
+   */
+  override wrap(): [string, string[]] {
+    return ['true', []];
   }
 
   override run(cmd: string, args: readonly string[], input?: string): Promise<CommandResult> {
@@ -50,6 +60,7 @@ export class FakeHost extends HostCommands {
     if (cmd === 'ip' && line === '-j addr show')
       return JSON.stringify(
         [...this.links].map(([ifname, l]) => ({
+          ifindex: l.index,
           ifname,
           flags: l.up ? ['UP'] : [],
           mtu: l.mtu,
@@ -97,6 +108,7 @@ export class FakeHost extends HostCommands {
       return l;
     };
     const fresh = (): FakeLink => ({
+      index: ++this.lastIndex,
       up: false,
       mtu: 1500,
       master: null,
@@ -168,12 +180,14 @@ describe('NetworkHook.prepare on a host that has the network already', () => {
   let stateDir: string;
   let host: FakeHost;
   let hook: NetworkHook;
+  let sync: DataplaneSyncService;
+  let driver: LinuxNetworkDriver;
 
   beforeEach(async () => {
     stateDir = mkdtempSync(path.join(tmpdir(), 'berth-nethook-'));
     host = new FakeHost();
     const config = { stateDir, driver: 'qemu' } as unknown as AgentConfig;
-    const driver = new LinuxNetworkDriver({
+    driver = new LinuxNetworkDriver({
       netns: null,
       localAddress: LOCAL,
       underlayIface: null,
@@ -182,17 +196,20 @@ describe('NetworkHook.prepare on a host that has the network already', () => {
       commands: host,
     });
     const machines = { status: () => Promise.resolve({ state: 'stopped' }) } as unknown as Driver;
-    const api = {
-      dataplane: () => Promise.reject(new Error('the claim carries the data plane')),
-    } as unknown as ApiClientService;
-    const sync = new DataplaneSyncService(config, driver, machines, api);
+    // What the API answers the periodic pass (the claims carry their own).
+    const api = { dataplane: () => Promise.resolve(dataplane(['ctr_first'])) } as unknown as ApiClientService;
+    sync = new DataplaneSyncService(config, driver, machines, api);
     hook = new NetworkHook(config, driver, api, sync);
-    // The first container brings the network to this host.
+    // The first container brings the network to this host; a periodic pass follows.
     await hook.prepare(spec('ctr_first', 0), ctx(dataplane(['ctr_first'])));
+    await sync.syncNow();
     host.spawned.length = 0;
   });
 
-  afterEach(() => rmSync(stateDir, { recursive: true, force: true }));
+  afterEach(async () => {
+    await driver.close();
+    rmSync(stateDir, { recursive: true, force: true });
+  });
 
   const ctx = (dp: AgentDataplane) => ({
     tenantId: 'ten_a' as TenantId,
@@ -200,14 +217,12 @@ describe('NetworkHook.prepare on a host that has the network already', () => {
     dataplane: dp,
   });
 
-  it('spawns eight commands: one read of the links and one ip run for the tap, the pass, the check and the join', async () => {
+  it('spawns six commands: one read of the links, one ip run that makes the tap, the firewall apply, the check and the join', async () => {
     const tap = tapName('ctr_next', net.id);
     await hook.prepare(spec('ctr_next', 1), ctx(dataplane(['ctr_first', 'ctr_next'])));
     expect(host.spawned).toEqual([
-      'ip -j addr show', // the tap's prepare: one read...
-      'ip -force -batch -', // ...and one run that makes it and sets its MTU
-      'ip -j addr show', // the pass: the network is in place, nothing to change
-      'bridge -j fdb show', // its flood list is too
+      'ip -j addr show', // the pass: the network is in place, its flood list as last seen...
+      'ip -force -batch -', // ...so its one ip run only makes the tap (down, on no bridge) and sets its MTU
       'nft -f -', // the ruleset that names the new tap as ready
       'nft -j list ruleset', // the digest of what the kernel holds
       `nft get element bridge berth ready_taps { "${tap}" }`, // connectTap asks the kernel...
@@ -223,8 +238,18 @@ describe('NetworkHook.prepare on a host that has the network already', () => {
     await hook.prepare(spec('ctr_next', 1), ctx(dataplane(['ctr_first', 'ctr_next'])));
     expect(host.links.get(bridgeName(net.vni))).toMatchObject({ up: true, address: gatewayMac(net.vni) });
     expect(host.links.get(vxlanName(net.vni))).toMatchObject({ up: true, master: bridgeName(net.vni) });
+    // A VXLAN device made again is not the one whose flood list was seen: its list is read and set.
     expect(host.fdb).toEqual([{ mac: '00:00:00:00:00:00', ifname: vxlanName(net.vni), dst: PEER }]);
-    expect(host.spawned.filter((c) => c === 'ip -j addr show')).toHaveLength(2);
+    expect(host.spawned.filter((c) => c === 'ip -j addr show')).toHaveLength(1);
+  });
+
+  it('puts back a flood entry removed by hand with the next periodic pass, which reads the FDB', async () => {
+    host.fdb.length = 0;
+    await hook.prepare(spec('ctr_next', 1), ctx(dataplane(['ctr_first', 'ctr_next'])));
+    expect(host.spawned).not.toContain('bridge -j fdb show'); // a launch trusts the list it saw
+    await sync.syncNow();
+    expect(host.spawned).toContain('bridge -j fdb show');
+    expect(host.fdb).toEqual([{ mac: '00:00:00:00:00:00', ifname: vxlanName(net.vni), dst: PEER }]);
   });
 
   it('leaves the tap down and off its bridge when the kernel does not hold its rules', async () => {

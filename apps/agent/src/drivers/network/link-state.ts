@@ -1,6 +1,8 @@
 /** What the driver needs to know of one host link, from one `ip -j addr show` listing of them all. */
 export interface LinkState {
   readonly name: string;
+  /** The kernel's number for this device: a device removed and made again gets a new one. */
+  readonly index: number;
   readonly up: boolean;
   readonly mtu: number;
   readonly master: string | null;
@@ -13,6 +15,7 @@ export interface LinkState {
 export type LinkTable = ReadonlyMap<string, LinkState>;
 
 interface AddrShowEntry {
+  ifindex?: number;
   ifname: string;
   flags?: string[];
   mtu?: number;
@@ -32,6 +35,7 @@ export function parseLinkTable(listing: string): LinkTable {
       e.ifname,
       {
         name: e.ifname,
+        index: e.ifindex ?? 0,
         up: (e.flags ?? []).includes('UP'),
         mtu: e.mtu ?? 0,
         master: e.master ?? null,

@@ -27,6 +27,12 @@ export interface LinuxNetworkOptions {
   readonly commands?: HostCommands;
 }
 
+/** A VM interface's tap to make: its name and MTU. */
+export interface TapWanted {
+  readonly tap: string;
+  readonly mtu: number;
+}
+
 /** A network as the data plane wants it on this host: its devices, and the peer hosts of its flood list. */
 export interface WantedNetwork extends NetworkShape {
   readonly peers: readonly string[];
@@ -76,6 +82,11 @@ export class LinuxNetworkDriver {
   private firewall: { readonly script: string; readonly digest: string } | null = null;
   private readonly changes: NftChangeWatch;
   private passesWithoutRead = 0;
+  /**
+   * The flood list each VXLAN device was last seen to hold, by VNI, with the device's index then: a
+   * device made again has another index, so an entry never vouches for a device it did not see.
+   */
+  private readonly floodSeen = new Map<number, { readonly index: number; readonly peers: string }>();
 
   constructor(private readonly opts: LinuxNetworkOptions) {
     this.sh = opts.commands ?? new HostCommands(opts.netns);
@@ -121,38 +132,72 @@ export class LinuxNetworkDriver {
 
   /** The VXLAN flood list: one all-zero FDB entry per peer host. */
   setPeers(vni: number, peers: readonly string[]): Promise<void> {
-    return this.serial(() => this.setPeersNow([{ vni, peers }]));
+    return this.serial(async () => this.setPeersNow([{ vni, peers }], await this.links(), false));
   }
 
-  /** Flood lists from one read of the FDB, changed (when they must be) in one `bridge` run. */
-  private async setPeersNow(nets: readonly Pick<WantedNetwork, 'vni' | 'peers'>[]): Promise<void> {
-    if (nets.length === 0) return;
+  /**
+   * Flood lists from one read of the FDB, changed (when they must be) in one `bridge` run. With
+   * `trustSeen`, no read at all when every device is the one seen holding the same list last time
+   * (the periodic sync pass reads, so a list changed by hand is put back within its interval).
+   */
+  private async setPeersNow(
+    nets: readonly Pick<WantedNetwork, 'vni' | 'peers'>[],
+    links: LinkTable,
+    trustSeen: boolean,
+  ): Promise<void> {
+    const key = (n: Pick<WantedNetwork, 'peers'>) =>
+      [...new Set(n.peers.filter((p) => p !== this.opts.localAddress))].sort().join(',');
+    const indexOf = (vni: number) => links.get(vxlanName(vni))?.index;
+    const seenAsWanted = (n: Pick<WantedNetwork, 'vni' | 'peers'>) => {
+      const seen = this.floodSeen.get(n.vni);
+      return seen !== undefined && seen.index === indexOf(n.vni) && seen.peers === key(n);
+    };
+    if (nets.length === 0 || (trustSeen && nets.every(seenAsWanted))) return;
+    for (const n of nets) this.floodSeen.delete(n.vni);
     const entries = await this.fdb();
     const lines = nets.flatMap((n) => floodLines(entries, n.vni, n.peers, this.opts.localAddress));
     if (lines.length > 0) await this.sh.bridgeBatch(lines);
+    for (const n of nets) {
+      const index = indexOf(n.vni);
+      // A device made by this pass is not in `links`: the next pass records it.
+      if (index !== undefined) this.floodSeen.set(n.vni, { index, peers: key(n) });
+    }
   }
 
   /**
    * Makes this host's networks and taps the wanted ones, from one read of the links: each wanted
-   * network's bridge and VXLAN device right (and its flood list, from one read of the FDB), every
-   * other berth network and every tap not in `taps` removed. A pass over links already in place runs
-   * two reads and no change.
+   * network's bridge and VXLAN device right (and its flood list, from one read of the FDB), the taps
+   * in `make` made (as prepareTap does), every other berth network and every tap neither in `taps`
+   * nor in `make` removed. A pass over links already in place runs two reads and no change; one with
+   * `trustFlood` (see setPeersNow) may skip the FDB's.
    */
-  convergeLinks(networks: readonly WantedNetwork[], taps: ReadonlySet<string>): Promise<void> {
-    return this.serial(() => this.convergeLinksNow(networks, taps));
+  convergeLinks(
+    networks: readonly WantedNetwork[],
+    taps: ReadonlySet<string>,
+    opts: { readonly make?: readonly TapWanted[]; readonly trustFlood?: boolean } = {},
+  ): Promise<void> {
+    return this.serial(() =>
+      this.convergeLinksNow(networks, taps, opts.make ?? [], opts.trustFlood ?? false),
+    );
   }
 
   private async convergeLinksNow(
     networks: readonly WantedNetwork[],
-    taps: ReadonlySet<string>,
+    wantedTaps: ReadonlySet<string>,
+    make: readonly TapWanted[],
+    trustFlood: boolean,
   ): Promise<void> {
     const links = await this.links();
+    const taps = new Set([...wantedTaps, ...make.map((t) => t.tap)]);
     const wantedBridges = new Set(networks.map((n) => bridgeName(n.vni)));
     const goneTaps = [...links.keys()].filter((l) => TAP_NAME.test(l) && !taps.has(l));
     const goneVnis = [...links.keys()]
       .filter((l) => BRIDGE_NAME.test(l) && !wantedBridges.has(l))
       .map((l) => Number(l.slice(2)));
-    await this.runIpLines(networks.flatMap((n) => networkLines(links, n, this.opts)));
+    await this.runIpLines([
+      ...networks.flatMap((n) => networkLines(links, n, this.opts)),
+      ...make.flatMap((t) => tapLines(links, t.tap, t.mtu)),
+    ]);
     await this.removeLinks([
       ...goneTaps.map((t) => ['link', 'del', t]),
       ...goneVnis.flatMap((v) => [
@@ -161,7 +206,7 @@ export class LinuxNetworkDriver {
       ]),
     ]);
     for (const v of goneVnis) this.opts.log(`network vni ${v}: removed`);
-    await this.setPeersNow(networks);
+    await this.setPeersNow(networks, links, trustFlood);
   }
 
   removeNetwork(vni: number): Promise<void> {
@@ -186,7 +231,7 @@ export class LinuxNetworkDriver {
   }
 
   /** prepareTap for several taps, from one read of the links and in one `ip` run. */
-  prepareTaps(taps: readonly { readonly tap: string; readonly mtu: number }[]): Promise<void> {
+  prepareTaps(taps: readonly TapWanted[]): Promise<void> {
     return this.serial(async () => {
       const links = await this.links();
       await this.runIpLines(taps.flatMap((t) => tapLines(links, t.tap, t.mtu)));
