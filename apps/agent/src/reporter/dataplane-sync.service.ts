@@ -5,7 +5,7 @@ import { ApiClientService } from '../api-client/api-client.service';
 import { AGENT_CONFIG, DRIVER, NETWORK, type AgentConfig } from '../config.provider';
 import type { Driver } from '../drivers/driver';
 import { tapName } from '../drivers/network/device-names';
-import type { LinuxNetworkDriver } from '../drivers/network/linux-network.driver';
+import type { LinuxNetworkDriver, TapWanted } from '../drivers/network/linux-network.driver';
 import { renderRuleset } from '../drivers/network/nft-ruleset';
 import { hostsFileFor } from '../runner/hosts-file';
 import { DataplaneRecency } from './dataplane-recency';
@@ -68,7 +68,8 @@ export class DataplaneSyncService {
       try {
         do {
           this.again = false;
-          await this.serialized(async () => this.applyUnlessOlder(await this.api.dataplane()));
+          // A full pass: reads every piece of the kernel's state it converges.
+          await this.serialized(async () => this.applyUnlessOlder(await this.api.dataplane(), [], false));
         } while (this.again);
       } finally {
         this.running = null;
@@ -81,10 +82,13 @@ export class DataplaneSyncService {
    * One pass with a data plane the caller already holds (a job's claim read it in the same snapshot as
    * the container's spec), so that the network hook needs no second read. Skipped when a data plane the
    * API read later has been applied already: it covers everything this one does that still exists.
+   * Makes the taps in `make` too (down, on no bridge), in the same run as the links it changes, or
+   * alone when the pass is skipped. Trusts the flood lists it saw last (a launch's pass spares that
+   * read; the periodic passes read them).
    */
-  applyNow(dp: AgentDataplane): Promise<void> {
+  applyNow(dp: AgentDataplane, make: readonly TapWanted[] = []): Promise<void> {
     if (this.config.driver === 'hollow') return Promise.resolve();
-    return this.serialized(() => this.applyUnlessOlder(dp));
+    return this.serialized(() => this.applyUnlessOlder(dp, make, true));
   }
 
   private serialized(pass: () => Promise<void>): Promise<void> {
@@ -93,22 +97,24 @@ export class DataplaneSyncService {
     return run;
   }
 
-  private async applyUnlessOlder(dp: AgentDataplane): Promise<void> {
-    if (this.recency.isStale(dp.readAt)) return;
-    await this.apply(dp);
+  private async applyUnlessOlder(
+    dp: AgentDataplane,
+    make: readonly TapWanted[],
+    trustFlood: boolean,
+  ): Promise<void> {
+    if (this.recency.isStale(dp.readAt)) {
+      if (make.length > 0) await this.net.prepareTaps(make);
+      return;
+    }
+    await this.apply(dp, make, trustFlood);
     this.recency.applied(dp.readAt);
   }
 
-  private async apply(dp: AgentDataplane): Promise<void> {
-    for (const n of dp.networks) {
-      await this.net.ensureNetwork(n);
-      await this.net.setPeers(n.vni, n.peers);
-    }
-    const wantedTaps = new Set(dp.ports.map((p) => tapName(p.containerId, p.networkId)));
-    for (const tap of await this.net.presentTaps()) if (!wantedTaps.has(tap)) await this.net.removeTap(tap);
-    const wantedVnis = new Set(dp.networks.map((n) => n.vni));
-    for (const vni of await this.net.presentNetworks())
-      if (!wantedVnis.has(vni)) await this.net.removeNetwork(vni);
+  private async apply(dp: AgentDataplane, make: readonly TapWanted[], trustFlood: boolean): Promise<void> {
+    // Networks, flood lists and taps from one read each of the links and the FDB (the network hook
+    // leaves a starting container's taps and networks to this pass).
+    const taps = new Set(dp.ports.map((p) => tapName(p.containerId, p.networkId)));
+    await this.net.convergeLinks(dp.networks, taps, { make, trustFlood });
 
     // Judged from the kernel's state every pass, not from what was sent: a flushed or edited ruleset
     // is put back within one sync interval.

@@ -13,14 +13,14 @@ import type { ContainerHook, HookContext } from './container-hook';
 import { hostsFileFor } from './hosts-file';
 
 /**
- * Wires a container's interfaces before its VM starts: the network's bridge and VXLAN on this host
- * (with the peers of the job's claim), and a tap per interface. In this order, so that a tap never
- * carries a frame without its rules: the taps are made down and off their bridges, a data-plane pass
- * applies the claim's data plane, whose firewall covers them (the API's data plane lists a container's
- * ports from its creation; a fresher one already applied covers them too),
+ * Wires a container's interfaces before its VM starts: a tap per interface, and the networks' bridges
+ * and VXLAN devices on this host (with the peers of the job's claim), all made by one data-plane pass.
+ * In this order, so that a tap never carries a frame without its rules: that pass makes the taps down
+ * and off their bridges and applies the claim's data plane, whose firewall covers them (the API's data
+ * plane lists a container's ports from its creation; a fresher one already applied covers them too),
  * and only then are they joined to their bridges and brought up (connectTap checks the kernel's
- * ruleset first). Remembers the taps it made, so that release can remove them once the container is
- * gone; the data-plane sync removes any it missed.
+ * ruleset first). Remembers the taps, before they are made, so that release can remove them once the
+ * container is gone; the data-plane sync removes any it missed.
  */
 @Injectable()
 export class NetworkHook implements ContainerHook {
@@ -38,32 +38,24 @@ export class NetworkHook implements ContainerHook {
     if (nics.length === 0) return {};
     // The claim carries this host's data plane for work that wires interfaces; read it only if it did not.
     const dp = ctx.dataplane ?? (await this.api.dataplane());
-    const interfaces: MachineInterface[] = [];
-    for (const nic of nics) {
-      const known = dp.networks.find((n) => n.id === nic.networkId);
-      await this.net.ensureNetwork({
-        vni: nic.vni,
-        cidr: `${nic.gateway}/${nic.prefixLength}`,
-        gateway: nic.gateway,
-        mtu: nic.mtu,
-      });
-      if (known) await this.net.setPeers(nic.vni, known.peers);
-      const tap = tapName(spec.id, nic.networkId);
-      await this.net.prepareTap(tap, nic.mtu);
-      interfaces.push({
-        tap,
-        mac: nic.mac,
-        address: nic.ip,
-        prefixLength: nic.prefixLength,
-        gateway: nic.gateway,
-        mtu: nic.mtu,
-      });
-    }
+    // The data-plane pass below makes the taps (down, on no bridge) with the networks' bridges, VXLAN
+    // devices and flood lists (from the claim's data plane, or from a fresher one it applied already).
+    const interfaces: MachineInterface[] = nics.map((nic) => ({
+      tap: tapName(spec.id, nic.networkId),
+      mac: nic.mac,
+      address: nic.ip,
+      prefixLength: nic.prefixLength,
+      gateway: nic.gateway,
+      mtu: nic.mtu,
+    }));
     await this.remember(
       spec.id,
       interfaces.map((i) => i.tap),
     );
-    await this.dataplane.applyNow(dp);
+    await this.dataplane.applyNow(
+      dp,
+      interfaces.map((i) => ({ tap: i.tap, mtu: i.mtu })),
+    );
     for (const [i, nic] of nics.entries()) await this.net.connectTap(interfaces[i]!.tap, nic.vni);
     return {
       interfaces,

@@ -78,6 +78,19 @@ export class HostCommands {
     return (stdout.trim() ? JSON.parse(stdout) : []) as T;
   }
 
+  /**
+   * Several `ip` commands in one process (`ip -force -batch -`): each spawn costs more than the work
+   * it does. -force runs every line even after one fails; the run fails if any did, naming them.
+   */
+  ipBatch(lines: readonly (readonly string[])[]): Promise<CommandResult> {
+    return this.run('ip', ['-force', '-batch', '-'], batchScript(lines));
+  }
+
+  /** Several `bridge` commands in one process, as ipBatch. */
+  bridgeBatch(lines: readonly (readonly string[])[]): Promise<CommandResult> {
+    return this.run('bridge', ['-force', '-batch', '-'], batchScript(lines));
+  }
+
   bridge(...args: string[]): Promise<CommandResult> {
     return this.run('bridge', args);
   }
@@ -85,4 +98,12 @@ export class HostCommands {
   nft(script: string): Promise<CommandResult> {
     return this.run('nft', ['-f', '-'], script);
   }
+}
+
+/** A batch script: one command a line; its words never hold spaces (device names, addresses, numbers). */
+function batchScript(lines: readonly (readonly string[])[]): string {
+  for (const words of lines)
+    for (const w of words)
+      if (!w || /[\s"'\\#]/.test(w)) throw new Error(`unsafe word in a batch line: ${w}`);
+  return lines.map((words) => `${words.join(' ')}\n`).join('');
 }

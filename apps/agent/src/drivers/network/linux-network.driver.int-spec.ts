@@ -415,6 +415,36 @@ describe('LinuxNetworkDriver (network namespaces, real packets)', () => {
     });
   });
 
+  it("converges links in one pass: makes a launch's tap down and off its bridge, removes taps no one wants", async () => {
+    const wanted = new Set([one, three].map((g) => tapName(g.containerId, net.id)));
+    const fresh = tapName('ctr_fresh', net.id);
+    const linkOf = (tap: string) =>
+      (
+        JSON.parse(sh('ip', '-n', ns.h1, '-j', 'link', 'show')) as {
+          ifname: string;
+          master?: string;
+          flags: string[];
+          mtu: number;
+        }[]
+      ).find((l) => l.ifname === tap);
+    await d1.convergeLinks([{ ...net, peers: ['198.18.7.2'] }], wanted, {
+      make: [{ tap: fresh, mtu: net.mtu }],
+      trustFlood: true,
+    });
+    expect(linkOf(fresh)).toMatchObject({ mtu: net.mtu });
+    expect(linkOf(fresh)?.master).toBeUndefined();
+    expect(linkOf(fresh)?.flags).not.toContain('UP');
+    // The network and the guests already on it are untouched.
+    expect(ping(ns.g1, net.gateway)).toBe(true);
+    expect(sh('bridge', '-n', ns.h1, 'fdb', 'show', 'dev', vxlanName(vni))).toMatch(
+      /00:00:00:00:00:00 dst 198\.18\.7\.2/,
+    );
+    // A later pass that neither wants nor makes it removes it.
+    await d1.convergeLinks([{ ...net, peers: ['198.18.7.2'] }], wanted);
+    expect(linkOf(fresh)).toBeUndefined();
+    expect(ping(ns.g1, net.gateway)).toBe(true);
+  });
+
   it('keeps only the tap guard when the network goes, so a leftover tap passes nothing', async () => {
     for (const [d, g] of [
       [d1, one],

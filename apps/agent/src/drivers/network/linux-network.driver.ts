@@ -1,6 +1,15 @@
 import type { AgentNetwork } from '@berth/contracts';
-import { bridgeName, gatewayMac, vxlanName } from './device-names';
+import { bridgeName, vxlanName } from './device-names';
 import { CommandError, HostCommands } from './host-commands';
+import {
+  floodLines,
+  networkLines,
+  tapLines,
+  type BatchLine,
+  type FdbEntry,
+  type NetworkShape,
+} from './link-plan';
+import { parseLinkTable, type LinkTable } from './link-state';
 import { NFT_TABLE, READY_TAPS_SET, renderGuardInstall } from './nft-ruleset';
 import { berthTablesDigest } from './nft-state';
 import { NftChangeWatch } from './nft-watch';
@@ -14,6 +23,19 @@ export interface LinuxNetworkOptions {
   /** Where floating IPs live and masqueraded traffic leaves; null: no public side on this host. */
   readonly publicIface: string | null;
   readonly log: (m: string) => void;
+  /** How host tools are run; by default for real, in `netns`. Specs pass one that records the commands. */
+  readonly commands?: HostCommands;
+}
+
+/** A VM interface's tap to make: its name and MTU. */
+export interface TapWanted {
+  readonly tap: string;
+  readonly mtu: number;
+}
+
+/** A network as the data plane wants it on this host: its devices, and the peer hosts of its flood list. */
+export interface WantedNetwork extends NetworkShape {
+  readonly peers: readonly string[];
 }
 
 /**
@@ -36,28 +58,15 @@ async function oneIoPoll(): Promise<void> {
   for (let i = 0; i < 2; i++) await new Promise((resolve) => setImmediate(resolve));
 }
 
-const VXLAN_PORT = 4789;
-const FLOOD_MAC = '00:00:00:00:00:00';
-
-interface LinkInfo {
-  ifname: string;
-  master?: string;
-  linkinfo?: { info_kind?: string };
-}
-
-interface FdbEntry {
-  mac: string;
-  dst?: string;
-}
-
 interface AddrInfo {
   ifname: string;
   addr_info?: { local: string; prefixlen: number; label?: string }[];
 }
 
-function prefixOf(cidr: string): number {
-  return Number(cidr.split('/')[1]);
-}
+const BRIDGE_NAME = /^bn\d+$/;
+const TAP_NAME = /^tp[0-9a-f]{11}$/;
+/** A batch line that failed only because its device was gone already (a removal raced another): fine. */
+const GONE = /Cannot find device|does not exist/;
 
 /**
  * The host side of tenant networks, with iproute2 and nftables: a Linux bridge per network, a VXLAN
@@ -73,9 +82,14 @@ export class LinuxNetworkDriver {
   private firewall: { readonly script: string; readonly digest: string } | null = null;
   private readonly changes: NftChangeWatch;
   private passesWithoutRead = 0;
+  /**
+   * The flood list each VXLAN device was last seen to hold, by VNI, with the device's index then: a
+   * device made again has another index, so an entry never vouches for a device it did not see.
+   */
+  private readonly floodSeen = new Map<number, { readonly index: number; readonly peers: string }>();
 
   constructor(private readonly opts: LinuxNetworkOptions) {
-    this.sh = new HostCommands(opts.netns);
+    this.sh = opts.commands ?? new HostCommands(opts.netns);
     this.changes = new NftChangeWatch(this.sh);
   }
 
@@ -112,51 +126,87 @@ export class LinuxNetworkDriver {
     return this.serial(() => this.ensureNetworkNow(n));
   }
 
-  private async ensureNetworkNow(n: Pick<AgentNetwork, 'vni' | 'cidr' | 'gateway' | 'mtu'>): Promise<void> {
-    const br = bridgeName(n.vni);
-    const vx = vxlanName(n.vni);
-    const links = await this.links();
-    if (!links.has(br)) {
-      await this.sh.ip('link', 'add', br, 'type', 'bridge');
-      this.opts.log(`network vni ${n.vni}: bridge ${br}`);
-    }
-    await this.sh.ip('link', 'set', br, 'address', gatewayMac(n.vni), 'mtu', String(n.mtu));
-    await this.sh.ip('addr', 'replace', `${n.gateway}/${prefixOf(n.cidr)}`, 'dev', br);
-    await this.sh.ip('link', 'set', br, 'up');
-    if (!links.has(vx)) {
-      await this.sh.ip(
-        'link',
-        'add',
-        vx,
-        'type',
-        'vxlan',
-        'id',
-        String(n.vni),
-        'local',
-        this.opts.localAddress,
-        'dstport',
-        String(VXLAN_PORT),
-        'nolearning',
-        ...(this.opts.underlayIface ? ['dev', this.opts.underlayIface] : []),
-      );
-    }
-    await this.sh.ip('link', 'set', vx, 'mtu', String(n.mtu), 'master', br, 'up');
+  private async ensureNetworkNow(n: NetworkShape): Promise<void> {
+    await this.runIpLines(networkLines(await this.links(), n, this.opts));
   }
 
   /** The VXLAN flood list: one all-zero FDB entry per peer host. */
   setPeers(vni: number, peers: readonly string[]): Promise<void> {
-    return this.serial(() => this.setPeersNow(vni, peers));
+    return this.serial(async () => this.setPeersNow([{ vni, peers }], await this.links(), false));
   }
 
-  private async setPeersNow(vni: number, peers: readonly string[]): Promise<void> {
-    const vx = vxlanName(vni);
-    const entries = await this.fdb(vx);
-    const current = new Set(entries.filter((e) => e.mac === FLOOD_MAC && e.dst).map((e) => e.dst!));
-    const wanted = new Set(peers.filter((p) => p !== this.opts.localAddress));
-    for (const p of wanted)
-      if (!current.has(p)) await this.sh.bridge('fdb', 'append', FLOOD_MAC, 'dev', vx, 'dst', p);
-    for (const p of current)
-      if (!wanted.has(p)) await this.sh.bridge('fdb', 'del', FLOOD_MAC, 'dev', vx, 'dst', p);
+  /**
+   * Flood lists from one read of the FDB, changed (when they must be) in one `bridge` run. With
+   * `trustSeen`, no read at all when every device is the one seen holding the same list last time
+   * (the periodic sync pass reads, so a list changed by hand is put back within its interval).
+   */
+  private async setPeersNow(
+    nets: readonly Pick<WantedNetwork, 'vni' | 'peers'>[],
+    links: LinkTable,
+    trustSeen: boolean,
+  ): Promise<void> {
+    const key = (n: Pick<WantedNetwork, 'peers'>) =>
+      [...new Set(n.peers.filter((p) => p !== this.opts.localAddress))].sort().join(',');
+    const indexOf = (vni: number) => links.get(vxlanName(vni))?.index;
+    const seenAsWanted = (n: Pick<WantedNetwork, 'vni' | 'peers'>) => {
+      const seen = this.floodSeen.get(n.vni);
+      return seen !== undefined && seen.index === indexOf(n.vni) && seen.peers === key(n);
+    };
+    if (nets.length === 0 || (trustSeen && nets.every(seenAsWanted))) return;
+    for (const n of nets) this.floodSeen.delete(n.vni);
+    const entries = await this.fdb();
+    const lines = nets.flatMap((n) => floodLines(entries, n.vni, n.peers, this.opts.localAddress));
+    if (lines.length > 0) await this.sh.bridgeBatch(lines);
+    for (const n of nets) {
+      const index = indexOf(n.vni);
+      // A device made by this pass is not in `links`: the next pass records it.
+      if (index !== undefined) this.floodSeen.set(n.vni, { index, peers: key(n) });
+    }
+  }
+
+  /**
+   * Makes this host's networks and taps the wanted ones, from one read of the links: each wanted
+   * network's bridge and VXLAN device right (and its flood list, from one read of the FDB), the taps
+   * in `make` made (as prepareTap does), every other berth network and every tap neither in `taps`
+   * nor in `make` removed. A pass over links already in place runs two reads and no change; one with
+   * `trustFlood` (see setPeersNow) may skip the FDB's.
+   */
+  convergeLinks(
+    networks: readonly WantedNetwork[],
+    taps: ReadonlySet<string>,
+    opts: { readonly make?: readonly TapWanted[]; readonly trustFlood?: boolean } = {},
+  ): Promise<void> {
+    return this.serial(() =>
+      this.convergeLinksNow(networks, taps, opts.make ?? [], opts.trustFlood ?? false),
+    );
+  }
+
+  private async convergeLinksNow(
+    networks: readonly WantedNetwork[],
+    wantedTaps: ReadonlySet<string>,
+    make: readonly TapWanted[],
+    trustFlood: boolean,
+  ): Promise<void> {
+    const links = await this.links();
+    const taps = new Set([...wantedTaps, ...make.map((t) => t.tap)]);
+    const wantedBridges = new Set(networks.map((n) => bridgeName(n.vni)));
+    const goneTaps = [...links.keys()].filter((l) => TAP_NAME.test(l) && !taps.has(l));
+    const goneVnis = [...links.keys()]
+      .filter((l) => BRIDGE_NAME.test(l) && !wantedBridges.has(l))
+      .map((l) => Number(l.slice(2)));
+    await this.runIpLines([
+      ...networks.flatMap((n) => networkLines(links, n, this.opts)),
+      ...make.flatMap((t) => tapLines(links, t.tap, t.mtu)),
+    ]);
+    await this.removeLinks([
+      ...goneTaps.map((t) => ['link', 'del', t]),
+      ...goneVnis.flatMap((v) => [
+        ['link', 'del', vxlanName(v)],
+        ['link', 'del', bridgeName(v)],
+      ]),
+    ]);
+    for (const v of goneVnis) this.opts.log(`network vni ${v}: removed`);
+    await this.setPeersNow(networks, links, trustFlood);
   }
 
   removeNetwork(vni: number): Promise<void> {
@@ -164,8 +214,10 @@ export class LinuxNetworkDriver {
   }
 
   private async removeNetworkNow(vni: number): Promise<void> {
-    await this.deleteLink(vxlanName(vni));
-    await this.deleteLink(bridgeName(vni));
+    await this.removeLinks([
+      ['link', 'del', vxlanName(vni)],
+      ['link', 'del', bridgeName(vni)],
+    ]);
     this.opts.log(`network vni ${vni}: removed`);
   }
 
@@ -175,12 +227,15 @@ export class LinuxNetworkDriver {
    * (a retried job) is left as it is; the bridge table's guard holds it while it is not covered.
    */
   prepareTap(tap: string, mtu: number): Promise<void> {
-    return this.serial(() => this.prepareTapNow(tap, mtu));
+    return this.prepareTaps([{ tap, mtu }]);
   }
 
-  private async prepareTapNow(tap: string, mtu: number): Promise<void> {
-    if (!(await this.links()).has(tap)) await this.sh.ip('tuntap', 'add', 'dev', tap, 'mode', 'tap');
-    await this.sh.ip('link', 'set', tap, 'mtu', String(mtu));
+  /** prepareTap for several taps, from one read of the links and in one `ip` run. */
+  prepareTaps(taps: readonly TapWanted[]): Promise<void> {
+    return this.serial(async () => {
+      const links = await this.links();
+      await this.runIpLines(taps.flatMap((t) => tapLines(links, t.tap, t.mtu)));
+    });
   }
 
   /**
@@ -213,16 +268,16 @@ export class LinuxNetworkDriver {
   }
 
   private async removeTapNow(tap: string): Promise<void> {
-    return this.deleteLink(tap);
+    await this.removeLinks([['link', 'del', tap]]);
   }
 
   /** VNIs of the networks present on this host, from their bridges. */
   async presentNetworks(): Promise<number[]> {
-    return [...(await this.links()).keys()].filter((n) => /^bn\d+$/.test(n)).map((n) => Number(n.slice(2)));
+    return [...(await this.links()).keys()].filter((n) => BRIDGE_NAME.test(n)).map((n) => Number(n.slice(2)));
   }
 
   async presentTaps(): Promise<string[]> {
-    return [...(await this.links()).keys()].filter((n) => /^tp[0-9a-f]{11}$/.test(n));
+    return [...(await this.links()).keys()].filter((n) => TAP_NAME.test(n));
   }
 
   /**
@@ -299,25 +354,36 @@ export class LinuxNetworkDriver {
     return next;
   }
 
-  private async links(): Promise<Map<string, LinkInfo>> {
-    const list = await this.sh.ipJson<LinkInfo[]>('link', 'show');
-    return new Map(list.map((l) => [l.ifname, l]));
+  /** Every link of the host with its state, in one command. */
+  private async links(): Promise<LinkTable> {
+    return parseLinkTable((await this.sh.ip('-j', 'addr', 'show')).stdout);
   }
 
-  private async fdb(dev: string): Promise<FdbEntry[]> {
-    try {
-      const { stdout } = await this.sh.bridge('-j', 'fdb', 'show', 'dev', dev);
-      return (stdout.trim() ? JSON.parse(stdout) : []) as FdbEntry[];
-    } catch {
-      return [];
-    }
+  /** The whole FDB in one command (entries name their device): one read for every network's flood list. */
+  private async fdb(): Promise<FdbEntry[]> {
+    const { stdout } = await this.sh.bridge('-j', 'fdb', 'show');
+    return (stdout.trim() ? JSON.parse(stdout) : []) as FdbEntry[];
   }
 
-  private async deleteLink(name: string): Promise<void> {
+  /** Runs `ip` lines in one process, none when there are none. */
+  private async runIpLines(lines: readonly BatchLine[]): Promise<void> {
+    if (lines.length > 0) await this.sh.ipBatch(lines);
+  }
+
+  /**
+   * Runs `ip link del` lines in one process. A device that is gone already is not a failure (removals
+   * converge, and may race another); anything else fails the run, after every line ran.
+   */
+  private async removeLinks(lines: readonly BatchLine[]): Promise<void> {
     try {
-      await this.sh.ip('link', 'del', name);
+      await this.runIpLines(lines);
     } catch (err) {
-      if (!(err instanceof CommandError && /Cannot find device|does not exist/.test(err.stderr))) throw err;
+      if (!(err instanceof CommandError)) throw err;
+      const failures = err.stderr
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l && !l.startsWith('Command failed'));
+      if (failures.length === 0 || !failures.every((l) => GONE.test(l))) throw err;
     }
   }
 }
