@@ -219,7 +219,7 @@ export class TestStack {
       opts.awaitTemplates !== false &&
       !opts.env?.BERTH_VM_TEMPLATES_PREBUILD
     )
-      await this.templatesReady(agent);
+      await this.templatesReady(agent, opts.env?.BERTH_VM_TEMPLATES_DIR ?? this.templatesDir(opts.name));
     return agent;
   }
 
@@ -229,8 +229,7 @@ export class TestStack {
   }
 
   /** Waits until the agent's prebuilt templates are ready (a manifest each); a failed build fails the wait. */
-  private async templatesReady(agent: RunningAgent): Promise<void> {
-    const dir = this.templatesDir(agent.name);
+  private async templatesReady(agent: RunningAgent, dir: string): Promise<void> {
     const outcome = await waitFor(
       `agent ${agent.name}'s VM templates`,
       () => {
