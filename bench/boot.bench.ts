@@ -40,7 +40,7 @@ import { bareBoot, bareRestore, bareTemplate } from './bare-qemu';
 import { copiedPagesMib, processMappings, processMemory, tcgCodeMib, type ProcessMemory } from './memory';
 import { formatReport, type MemoryRow, type PathResult } from './report';
 import { median } from './stats';
-import { bootTimelines, jobTimelines, startPhases, type BootTimeline } from './timelines';
+import { bootTimelines, guestStartSteps, jobTimelines, startPhases, type BootTimeline } from './timelines';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const BURST = 20;
@@ -129,11 +129,12 @@ function phasesOf(agent: RunningAgent, started: readonly Started[]) {
   const log = agent.process.output();
   const jobs = jobTimelines(log);
   const boots = bootTimelines(log);
+  const guest = guestStartSteps(log);
   return started.map((s) => {
     const job = jobs.get(s.id);
     const boot = boots.get(s.id);
     if (!job || !boot) throw new Error(`no timelines for ${s.id} in the agent's log`);
-    return { ...startPhases(s, job, boot), boot };
+    return { ...startPhases(s, job, boot), boot, guest: guest.get(s.id) ?? new Map<string, number>() };
   });
 }
 
@@ -147,7 +148,10 @@ function pathResult(
   const phases = new Map<string, number>();
   for (const [name] of kept[0]!.phases)
     phases.set(name, median(kept.map((r) => r.phases.find(([n]) => n === name)?.[1] ?? NaN)));
-  return { phases, total: median(kept.map((r) => r.total)), counted: kept.length, of: rows.length };
+  const guest = new Map<string, number>();
+  for (const name of kept[0]!.guest.keys())
+    guest.set(name, median(kept.map((r) => r.guest.get(name) ?? NaN)));
+  return { phases, total: median(kept.map((r) => r.total)), counted: kept.length, of: rows.length, guest };
 }
 
 /** Idle memory of `pids`; with `templateMemory`, clones of that template's RAM file. */

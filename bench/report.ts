@@ -14,6 +14,8 @@ export interface PathResult {
   /** Runs that took this path, of the runs made for it. */
   readonly counted: number;
   readonly of: number;
+  /** Medians of the steps berth-init timed inside the guest (part of workload start). */
+  readonly guest?: ReadonlyMap<string, number>;
 }
 
 export interface MemoryRow {
@@ -132,11 +134,28 @@ export function formatReport(r: BenchResults): string {
       W,
     ),
   );
+  const steps = [...(r.cold.guest?.keys() ?? []), ...(r.template.guest?.keys() ?? [])].filter(
+    (n, i, all) => all.indexOf(n) === i,
+  );
+  for (const n of steps)
+    out.push(
+      pad(
+        [
+          `  in the guest: ${n}`,
+          ms(r.cold.guest?.get(n)),
+          ms(r.template.guest?.get(n)),
+          r.pool ? ms(r.pool.guest?.get(n)) : '',
+          ms(r.burstEach.guest?.get(n)),
+        ],
+        W,
+      ),
+    );
   out.push(
     '',
     "(a) baseline: bare cold boot; (b) and (c): bare restore. vmm start | restore: the driver's create -> QEMU",
     '    spawned and its channel up (cold) or its state loaded (template); workload start: READY -> the',
-    '    agent has the workload running (a clone re-probes its disks and mounts here); report: -> the API',
+    "    agent has the workload running; in the guest: berth-init's own timing of its START steps (RNG",
+    '    and clock, disks (a clone drops its block cache), network, root filesystem, spawn); report: -> the API',
     '    says running (polled every 20 ms; the burst polls every 100 ms).',
     '',
     'baselines, run by hand in the same run (ms from spawning QEMU)',

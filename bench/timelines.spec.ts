@@ -1,4 +1,4 @@
-import { bootTimelines, jobTimelines, startPhases, VMM_PHASE } from './timelines';
+import { bootTimelines, guestStartSteps, jobTimelines, startPhases, VMM_PHASE } from './timelines';
 
 /** An agent log line as pino writes it. */
 const line = (msg: string) =>
@@ -77,5 +77,25 @@ describe('startPhases', () => {
     const { phases, total } = startPhases(client, job, boot);
     expect(total).toBe(955);
     expect(phases.slice(1).reduce((s, [, ms]) => s + ms, 0)).toBe(total);
+  });
+});
+
+describe('guestStartSteps', () => {
+  it("reads berth-init's own step timings per container, in order, and skips what is not one", () => {
+    const log = [
+      line('ctr_a: guest: start-timeline {"seed":4,"disks":3,"net":9,"root":120,"spawn":8}'),
+      line('ctr_b: guest: RNG reseeded with 64 host bytes'),
+      'ctr_c: guest: start-timeline {"seed":1}', // not a log object
+      line('ctr_d: guest: start-timeline {"seed":'), // truncated
+    ].join('\n');
+    const steps = guestStartSteps(log);
+    expect([...steps.keys()]).toEqual(['ctr_a']);
+    expect([...steps.get('ctr_a')!]).toEqual([
+      ['seed', 4],
+      ['disks', 3],
+      ['net', 9],
+      ['root', 120],
+      ['spawn', 8],
+    ]);
   });
 });

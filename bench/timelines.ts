@@ -132,3 +132,32 @@ export function startPhases(
   }
   return { phases, total: c.running - c.accepted };
 }
+
+/**
+ * The steps berth-init timed inside the guest for each start (`<id>: guest: start-timeline {...}`, ms:
+ * seed (RNG and clock), disks, net, root, spawn), by container id: where "workload start" goes.
+ */
+export function guestStartSteps(log: string): Map<string, ReadonlyMap<string, number>> {
+  const out = new Map<string, ReadonlyMap<string, number>>();
+  const marker = ': guest: start-timeline {';
+  for (const line of log.split('\n')) {
+    if (!line.includes(marker)) continue;
+    let msg: unknown;
+    try {
+      msg = (JSON.parse(line) as { msg?: unknown }).msg;
+    } catch {
+      continue;
+    }
+    if (typeof msg !== 'string') continue;
+    const at = msg.indexOf(marker);
+    if (at < 0) continue;
+    try {
+      const steps = JSON.parse(msg.slice(at + marker.length - 1)) as Record<string, unknown>;
+      const entries = Object.entries(steps).filter((e): e is [string, number] => typeof e[1] === 'number');
+      out.set(msg.slice(0, at), new Map(entries));
+    } catch {
+      // a truncated line
+    }
+  }
+  return out;
+}
