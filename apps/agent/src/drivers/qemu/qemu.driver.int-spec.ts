@@ -69,12 +69,15 @@ describe('QemuDriver (real microVMs)', () => {
     (JSON.parse(readFileSync(path.join(machinesDir, id, 'state.json'), 'utf8')) as { pid: number }).pid;
 
   afterAll(async () => {
-    for (const d of drivers) {
-      for (const id of await d.list()) await d.delete(id);
-      await d.close();
+    try {
+      for (const d of drivers) {
+        for (const id of await d.list()) await d.delete(id);
+        await d.close();
+      }
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+      if (templates) rmSync(templates.dir, { recursive: true, force: true });
     }
-    rmSync(work, { recursive: true, force: true });
-    if (templates) rmSync(templates.dir, { recursive: true, force: true });
   });
 
   it('runs a workload to its exit code, with env, hostname and a writable layer, and keeps its output', async () => {
