@@ -1,3 +1,4 @@
+import type { HostTemplateView } from '@berth/contracts';
 import { buildTemplate } from './template-builder';
 import { TemplateStore, type Template, type TemplateLayout } from './template-store';
 
@@ -15,20 +16,8 @@ export interface TemplateManagerOptions {
   readonly refreshIntervalMs?: number;
 }
 
-/** What the host reports about each of its templates (GET /v1/admin/hosts). */
-export interface TemplateStatus {
-  readonly key: string;
-  readonly state: 'building' | 'ready' | 'failed';
-  readonly vcpu: number;
-  readonly memoryMib: number;
-  /** Disk slots: the image's root, the writable layer, then one per volume. */
-  readonly disks: number;
-  readonly nics: number;
-  readonly builtAt: string | null;
-  /** Machines started from it since this agent started. */
-  readonly clones: number;
-  readonly error: string | null;
-}
+/** What the host reports about each of its templates (GET /v1/admin/hosts): the contract's view. */
+export type TemplateStatus = HostTemplateView;
 
 interface Entry {
   layout: TemplateLayout;
