@@ -79,3 +79,6 @@ export function hostAcceptsWork(state: HostState): boolean {
  * refuses more, as an agent is not trusted to send an unbounded list, and the agent sends no more.
  */
 export const MAX_HOST_TEMPLATES = 64;
+
+/** The longest error a host reports of a template (a failed build or restore); the API refuses longer. */
+export const MAX_TEMPLATE_ERROR_CHARS = 500;

@@ -1,6 +1,6 @@
 import type { HostTemplateView } from '@berth/contracts';
-import { MAX_HOST_TEMPLATES } from '@berth/domain';
-import { heartbeatTemplates, MAX_TEMPLATE_ERROR_CHARS } from './host-templates';
+import { MAX_HOST_TEMPLATES, MAX_TEMPLATE_ERROR_CHARS } from '@berth/domain';
+import { heartbeatTemplates } from './host-templates';
 
 const template = (key: string, over: Partial<HostTemplateView> = {}): HostTemplateView => ({
   key,

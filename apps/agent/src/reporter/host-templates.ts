@@ -1,8 +1,6 @@
 import type { HostTemplateView } from '@berth/contracts';
-import { MAX_HOST_TEMPLATES } from '@berth/domain';
-
-/** The longest template error a heartbeat carries (the API refuses longer; a QEMU log tail can run long). */
-export const MAX_TEMPLATE_ERROR_CHARS = 500;
+import { MAX_HOST_TEMPLATES, MAX_TEMPLATE_ERROR_CHARS } from '@berth/domain';
+import { clipText } from '../util/clip-text';
 
 /**
  * The host's templates as a heartbeat carries them: within the API's bounds (at most MAX_HOST_TEMPLATES,
@@ -14,9 +12,5 @@ export function heartbeatTemplates(templates: readonly HostTemplateView[]): Host
   return [...templates]
     .sort((a, b) => rank(a) - rank(b))
     .slice(0, MAX_HOST_TEMPLATES)
-    .map((t) =>
-      t.error !== null && t.error.length > MAX_TEMPLATE_ERROR_CHARS
-        ? { ...t, error: `${t.error.slice(0, MAX_TEMPLATE_ERROR_CHARS - 3)}...` }
-        : { ...t },
-    );
+    .map((t) => ({ ...t, error: t.error === null ? null : clipText(t.error, MAX_TEMPLATE_ERROR_CHARS) }));
 }

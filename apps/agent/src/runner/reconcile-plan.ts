@@ -1,5 +1,6 @@
 import type { ContainerState } from '@berth/domain';
 import type { MachineExit, MachineStatus, StartPath } from '../drivers/driver';
+import { clipText } from '../util/clip-text';
 import { AgentFault } from '../agent-fault';
 
 /**
@@ -106,8 +107,8 @@ export function reportAfter(
 }
 
 function bounded(started: StartPath): StartPath {
-  return started.fallback !== undefined && started.fallback.length > MAX_FALLBACK_CHARS
-    ? { ...started, fallback: `${started.fallback.slice(0, MAX_FALLBACK_CHARS - 3)}...` }
+  return started.fallback !== undefined
+    ? { ...started, fallback: clipText(started.fallback, MAX_FALLBACK_CHARS) }
     : started;
 }
 

@@ -25,7 +25,7 @@ import type {
   HostTemplateView,
   StartPath,
 } from '@berth/contracts';
-import { MAX_HOST_TEMPLATES } from '@berth/domain';
+import { MAX_HOST_TEMPLATES, MAX_TEMPLATE_ERROR_CHARS } from '@berth/domain';
 
 export class CapacityDto {
   @ApiProperty() @IsInt() @Min(1) @Max(4096) vcpu!: number;
@@ -110,7 +110,7 @@ export class HostTemplateDto implements HostTemplateView {
   @ApiProperty({ type: String, nullable: true })
   @ValidateIf((_o, v) => v !== null)
   @IsString()
-  @MaxLength(500)
+  @MaxLength(MAX_TEMPLATE_ERROR_CHARS)
   error!: string | null;
 }
 
@@ -175,7 +175,7 @@ export class StartPathDto implements StartPath {
   @ApiPropertyOptional({ description: 'Why the template was not used; the machine booted cold' })
   @IsOptional()
   @IsString()
-  @MaxLength(500)
+  @MaxLength(MAX_TEMPLATE_ERROR_CHARS)
   fallback?: string;
 }
 
