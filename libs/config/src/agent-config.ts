@@ -114,8 +114,8 @@ export interface AgentConfig {
     readonly templates: {
       readonly enabled: boolean;
       readonly dir: string;
-      /** The sizes whose templates are built at start-up (each without and with one volume). */
-      readonly prebuild: readonly Resources[];
+      /** The machines whose templates are built at start-up (prebuiltMachines()). */
+      readonly prebuild: readonly PrebuiltMachine[];
     };
   };
   readonly hollowBootDelayMs: number;
@@ -145,6 +145,24 @@ export interface AgentConfig {
   readonly logLevel: string;
 }
 
+/** A machine whose VM template an agent builds ahead of demand: a size, its volumes and its NICs. */
+export interface PrebuiltMachine {
+  readonly vcpu: number;
+  readonly memoryMib: number;
+  readonly volumes: number;
+  readonly nics: number;
+}
+
+/**
+ * The machines prebuilt for each size: a container is on its tenant's network (one NIC), with no volume
+ * or with one; other layouts get their template on first use.
+ */
+export function prebuiltMachines(sizes: readonly Resources[]): PrebuiltMachine[] {
+  return sizes.flatMap((r) =>
+    [0, 1].map((volumes) => ({ vcpu: r.vcpu, memoryMib: r.memoryMib, volumes, nics: 1 })),
+  );
+}
+
 export function loadAgentConfig(env: Env = processEnv()): AgentConfig {
   const e = parseEnv(agentSchema, env, 'agent');
   return {
@@ -171,7 +189,7 @@ export function loadAgentConfig(env: Env = processEnv()): AgentConfig {
         enabled: e.BERTH_VM_TEMPLATES === 'on',
         // Per host name: agents sharing a machine (tests) never build into each other's directories.
         dir: e.BERTH_VM_TEMPLATES_DIR ?? path.join('/dev/shm/berth-templates', e.BERTH_HOST_NAME),
-        prebuild: e.BERTH_VM_TEMPLATES_PREBUILD.map(sizeResources),
+        prebuild: prebuiltMachines(e.BERTH_VM_TEMPLATES_PREBUILD.map(sizeResources)),
       },
     },
     hollowBootDelayMs: e.BERTH_HOLLOW_BOOT_DELAY_MS,

@@ -1,4 +1,4 @@
-import { loadAgentConfig } from './agent-config';
+import { loadAgentConfig, prebuiltMachines } from './agent-config';
 import { DEFAULT_SIZE, formatCidr, formatIpv4, sizeResources } from '@berth/domain';
 import { loadApiConfig } from './api-config';
 
@@ -197,7 +197,7 @@ describe('loadAgentConfig', () => {
       enabled: true,
       dir: '/dev/shm/berth-templates/host-a',
       // The smallest size and the default size are built at start-up.
-      prebuild: [sizeResources('s1'), sizeResources(DEFAULT_SIZE)],
+      prebuild: prebuiltMachines([sizeResources('s1'), sizeResources(DEFAULT_SIZE)]),
     });
     const off = loadAgentConfig({ BERTH_VM_TEMPLATES: 'off', BERTH_VM_TEMPLATES_DIR: '/run/tpl' }).qemu
       .templates;
@@ -205,10 +205,17 @@ describe('loadAgentConfig', () => {
     expect(() => loadAgentConfig({ BERTH_VM_TEMPLATES: 'yes' })).toThrow(/BERTH_VM_TEMPLATES/);
   });
 
+  it('prebuilds each size on one NIC without a volume and with one', () => {
+    expect(prebuiltMachines([{ vcpu: 2, memoryMib: 2048, diskGib: 10 }])).toEqual([
+      { vcpu: 2, memoryMib: 2048, volumes: 0, nics: 1 },
+      { vcpu: 2, memoryMib: 2048, volumes: 1, nics: 1 },
+    ]);
+  });
+
   it('prebuilds the templates of the sizes it is told, each once, or none', () => {
     const prebuild = (v: string) =>
       loadAgentConfig({ BERTH_VM_TEMPLATES_PREBUILD: v }).qemu.templates.prebuild;
-    expect(prebuild('m1, s2,m1')).toEqual([sizeResources('m1'), sizeResources('s2')]);
+    expect(prebuild('m1, s2,m1')).toEqual(prebuiltMachines([sizeResources('m1'), sizeResources('s2')]));
     expect(prebuild('')).toEqual([]);
     expect(() => prebuild('s1,huge')).toThrow(/BERTH_VM_TEMPLATES_PREBUILD.*size names/);
   });

@@ -57,9 +57,10 @@ export interface AgentOptions {
   readonly awaitTemplates?: boolean;
 }
 
-/** What test agents prebuild: the size most suites use, without and with one volume. */
+/** What test agents prebuild: the size most suites use (the agent's config says in which layouts). */
 const TEST_PREBUILD = { BERTH_VM_TEMPLATES_PREBUILD: 's1' };
-const TEST_PREBUILT_TEMPLATES = 2;
+/** What the agent's template manager logs once every template it prebuilds is ready. */
+const PREBUILT_READY_LINE = 'prebuilt templates ready';
 
 /** Whether the tests' agents use VM templates: on, as in production, unless the run says off. */
 export function testVmTemplates(): 'on' | 'off' {
@@ -213,13 +214,8 @@ export class TestStack {
     });
     if (outcome === 'exited') throw new Error(`agent exited:\n${proc.output()}`);
     const templatesOn = (opts.env?.BERTH_VM_TEMPLATES ?? testVmTemplates()) === 'on';
-    if (
-      opts.driver === 'qemu' &&
-      templatesOn &&
-      opts.awaitTemplates !== false &&
-      !opts.env?.BERTH_VM_TEMPLATES_PREBUILD
-    )
-      await this.templatesReady(agent, opts.env?.BERTH_VM_TEMPLATES_DIR ?? this.templatesDir(opts.name));
+    if (opts.driver === 'qemu' && templatesOn && opts.awaitTemplates !== false)
+      await this.templatesReady(agent);
     return agent;
   }
 
@@ -228,15 +224,15 @@ export class TestStack {
     return path.join(this.templatesRoot, agent);
   }
 
-  /** Waits until the agent's prebuilt templates are ready (a manifest each); a failed build fails the wait. */
-  private async templatesReady(agent: RunningAgent, dir: string): Promise<void> {
+  /** Waits until the agent says its prebuilt templates are ready; a failed build fails the wait. */
+  private async templatesReady(agent: RunningAgent): Promise<void> {
     const outcome = await waitFor(
       `agent ${agent.name}'s VM templates`,
       () => {
-        const failed = /template \S+ was not built: .*/.exec(agent.process.output());
+        const output = agent.process.output();
+        const failed = /template \S+ was not built: .*/.exec(output);
         if (failed) return Promise.resolve(failed[0]);
-        const ready = readdirSync(dir).filter((d) => existsSync(path.join(dir, d, 'template.json')));
-        return Promise.resolve(ready.length >= TEST_PREBUILT_TEMPLATES && 'ready');
+        return Promise.resolve(output.includes(PREBUILT_READY_LINE) && 'ready');
       },
       240_000,
     );

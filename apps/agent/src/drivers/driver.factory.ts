@@ -30,13 +30,7 @@ export async function createDriver(config: AgentConfig, log: (m: string) => void
         tscKhz: hostTscKhz(),
         netns: config.network.netns,
         templates: config.qemu.templates.enabled
-          ? {
-              dir: config.qemu.templates.dir,
-              // A container is on its tenant's network (one NIC), with no volume or with one.
-              prebuild: config.qemu.templates.prebuild.flatMap((r) =>
-                [0, 1].map((volumes) => ({ vcpu: r.vcpu, memoryMib: r.memoryMib, volumes, nics: 1 })),
-              ),
-            }
+          ? { dir: config.qemu.templates.dir, prebuild: config.qemu.templates.prebuild }
           : null,
         log,
       });

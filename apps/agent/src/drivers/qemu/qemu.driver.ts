@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, rm, stat } from 'node:fs/promises';
 import * as path from 'node:path';
+import type { PrebuiltMachine } from '@berth/config';
 import type { ContainerId } from '@berth/domain';
 import {
   TerminalDriverError,
@@ -50,13 +51,8 @@ export interface QemuDriverOptions {
   readonly log?: (message: string) => void;
 }
 
-/** A machine whose template is built ahead of demand: a size, and how many volumes and NICs it has. */
-export interface PrebuiltMachine {
-  readonly vcpu: number;
-  readonly memoryMib: number;
-  readonly volumes: number;
-  readonly nics: number;
-}
+/** A machine whose template is built ahead of demand (which ones: libs/config prebuiltMachines()). */
+export type { PrebuiltMachine };
 
 /** A clone that did not come up from its template: the template is discarded and the machine boots cold. */
 class RestoreFailed extends Error {}

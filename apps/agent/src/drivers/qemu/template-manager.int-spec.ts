@@ -2,7 +2,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, 
 import * as path from 'node:path';
 import { guestAssets } from '@berth/testing';
 import { hostTscKhz } from './host-tsc';
-import { TemplateManager } from './template-manager';
+import { PREBUILT_READY_LINE, TemplateManager } from './template-manager';
 import type { TemplateLayout } from './template-store';
 
 jest.setTimeout(600_000);
@@ -71,6 +71,7 @@ describe('TemplateManager (real QEMU)', () => {
     expect(entries()).toEqual([firstKey]);
     expect(await m.templateFor(layout)).toMatchObject({ key: firstKey });
     expect(m.status()[0]).toMatchObject({ clones: 1 });
+    expect(logs.filter((l) => l === PREBUILT_READY_LINE)).toHaveLength(1);
     await m.close();
   });
 
@@ -79,6 +80,8 @@ describe('TemplateManager (real QEMU)', () => {
     await m.start();
     expect(m.building).toBe(false);
     expect(m.status()).toEqual([expect.objectContaining({ key: firstKey, state: 'ready' })]);
+    await m.settled();
+    expect(logs.filter((l) => l === PREBUILT_READY_LINE)).toHaveLength(2); // said again, with no build
     await m.close();
   });
 

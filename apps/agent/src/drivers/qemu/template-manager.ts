@@ -30,6 +30,8 @@ interface Entry {
 
 const RETRY_AFTER_MS = 60_000;
 const REFRESH_INTERVAL_MS = 30_000;
+/** Logged once the templates start-up asked for are all ready (test stacks wait for it). */
+export const PREBUILT_READY_LINE = 'prebuilt templates ready';
 
 /**
  * Owns a host's VM templates (docs/vm-templates.md): which exist, which are being built, which are
@@ -60,6 +62,10 @@ export class TemplateManager {
   async start(): Promise<void> {
     await this.store.removeHalfBuilds();
     await this.refresh();
+    // Once the builds start-up queued are over, say whether every prebuilt template is ready.
+    this.queue = this.queue.then(async () => {
+      if (await this.prebuiltReady()) this.opts.log(PREBUILT_READY_LINE);
+    });
     this.refresher = setInterval(() => {
       this.refresh().catch((err: unknown) => this.opts.log(`templates not refreshed: ${String(err)}`));
     }, this.opts.refreshIntervalMs ?? REFRESH_INTERVAL_MS);
@@ -81,6 +87,13 @@ export class TemplateManager {
       const key = await this.store.keyOf(layout);
       if (!(await this.store.ready(key))) this.request(key, layout);
     }
+  }
+
+  /** Whether every prebuilt layout has a ready template under its current key. */
+  private async prebuiltReady(): Promise<boolean> {
+    for (const layout of this.opts.prebuild)
+      if (!(await this.store.ready(await this.store.keyOf(layout)).catch(() => null))) return false;
+    return true;
   }
 
   /** The ready template of `layout`, counted as cloned; or null, and its build is asked for. */
