@@ -1,6 +1,6 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync } from 'node:fs';
 import * as path from 'node:path';
-import { guestAssets } from '@berth/testing';
+import { guestAssets, waitFor } from '@berth/testing';
 import { hostTscKhz } from './host-tsc';
 import { PREBUILT_READY_LINE, TemplateManager } from './template-manager';
 import type { TemplateLayout } from './template-store';
@@ -91,9 +91,12 @@ describe('TemplateManager (real QEMU)', () => {
     const later = new Date(Date.now() + 60_000);
     utimesSync(kernel, later, later); // what a rebuilt kernel looks like to the key
     // The manager notices by itself (its periodic refresh), without a container asking.
-    const deadline = Date.now() + 240_000;
-    while (Date.now() < deadline && !m.status().some((s) => s.key !== firstKey && s.state === 'ready'))
-      await new Promise((r) => setTimeout(r, 200));
+    await waitFor(
+      'the template under the new key',
+      () => Promise.resolve(m.status().some((s) => s.key !== firstKey && s.state === 'ready')),
+      240_000,
+      200,
+    );
     await m.settled();
     const keys = entries();
     expect(keys).toHaveLength(1);

@@ -17,7 +17,7 @@ import { addNetns, busyboxRootfs, deleteNetns, guestAssets, sh, waitFor } from '
 import type { LogLine, MachineSpec, StartPath } from '../driver';
 import { ensureSparseExt4 } from '../sparse-ext4';
 import { hostTscKhz } from './host-tsc';
-import { QemuDriver } from './qemu.driver';
+import { QemuDriver, type QemuDriverOptions } from './qemu.driver';
 import { qemuPidsUnder } from './qemu-process';
 
 jest.setTimeout(600_000);
@@ -63,7 +63,8 @@ describe('VM templates (real QEMU)', () => {
   });
   const logs: string[] = [];
   const output: { id: string; line: LogLine; receivedAt: number }[] = [];
-  const driver = new QemuDriver({
+  /** Every driver of the suite: this one and the "next agents" that adopt its machines. */
+  const options: QemuDriverOptions = {
     machinesDir,
     kernel,
     initrd,
@@ -72,7 +73,8 @@ describe('VM templates (real QEMU)', () => {
     tscKhz: hostTscKhz(),
     templates: { dir: templatesDir },
     log: (m) => logs.push(m),
-  });
+  };
+  const driver = new QemuDriver(options);
   driver.onOutput((id, line) => output.push({ id, line, receivedAt: Date.now() }));
   const image = { entrypoint: [], cmd: ['sh'], env: ['PATH=/usr/local/bin:/bin'], workdir: '/', user: '' };
 
@@ -267,14 +269,7 @@ describe('VM templates (real QEMU)', () => {
       () => Promise.resolve(existsSync(path.join(stale, 'qemu.pid'))),
       30_000,
     );
-    const next = new QemuDriver({
-      machinesDir,
-      kernel,
-      initrd,
-      accel: 'tcg',
-      bootTimeoutMs: 120_000,
-      templates: { dir: templatesDir },
-    });
+    const next = new QemuDriver(options);
     const adopted = await next.adopt();
     await next.close();
     expect(adopted.killed).toEqual([qemu.pid]);
@@ -286,17 +281,7 @@ describe('VM templates (real QEMU)', () => {
     // The host: a namespace with a bridge, one tap per machine on it (as the agent's network code does).
     const ns = `tpl-${process.pid}`;
     addNetns(ns);
-    const netDriver = new QemuDriver({
-      machinesDir: path.join(work, 'net-machines'),
-      kernel,
-      initrd,
-      accel: 'tcg',
-      bootTimeoutMs: 120_000,
-      tscKhz: hostTscKhz(),
-      netns: ns,
-      templates: { dir: templatesDir },
-      log: (m) => logs.push(m),
-    });
+    const netDriver = new QemuDriver({ ...options, machinesDir: path.join(work, 'net-machines'), netns: ns });
     netDriver.onOutput((id, line) => output.push({ id, line, receivedAt: Date.now() }));
     try {
       sh('ip', '-n', ns, 'link', 'add', 'br0', 'type', 'bridge');
@@ -387,15 +372,7 @@ describe('VM templates (real QEMU)', () => {
     expect(timeline(f.id)?.template).toMatch(/^[0-9a-f]{20}$/);
     const [pid] = await qemuPidsUnder(path.join(machinesDir, f.id));
     await driver.close(); // the agent goes away; its VMs keep running
-    const next = new QemuDriver({
-      machinesDir,
-      kernel,
-      initrd,
-      accel: 'tcg',
-      bootTimeoutMs: 120_000,
-      tscKhz: hostTscKhz(),
-      templates: { dir: templatesDir },
-    });
+    const next = new QemuDriver(options);
     try {
       const adopted = await next.adopt();
       expect(adopted).toEqual({ adopted: [f.id], ended: [], killed: [] });
