@@ -32,6 +32,7 @@ import { JoinTokensController } from './hosts/join-tokens.controller';
 import { JoinTokensService } from './hosts/join-tokens.service';
 import { AgentRedisUsersService } from './hosts/agent-redis-users.service';
 import { HostsService } from './hosts/hosts.service';
+import { FleetPlacementService } from './hosts/fleet-placement.service';
 import { ImagesController } from './images/images.controller';
 import { ImagesService } from './images/images.service';
 import { MetricsController } from './metrics/metrics.controller';
@@ -125,6 +126,7 @@ export class AppModule {
         TenantsService,
         ApiKeysService,
         HostsService,
+        FleetPlacementService,
         JoinTokensService,
         AgentRedisUsersService,
         ContainerLifecycleExecutor,

@@ -65,6 +65,7 @@ const apiSchema = z.object({
   BERTH_IDEMPOTENCY_REAP_INTERVAL_MS: intFromEnv(60_000, 100),
   BERTH_OPERATION_WAIT_MAX_S: intFromEnv(60, 1),
   BERTH_PLACEMENT_POLICY: z.enum(['spread', 'binpack']).default('spread'),
+  BERTH_PLACEMENT_SNAPSHOT_MS: intFromEnv(1_000, 0),
   BERTH_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BERTH_FIP_POOL: z.string().default('').transform(parsedBy(parseAddressPool)),
   // The floating-IP quota's older name, still honoured (BERTH_QUOTA_FLOATING_IPS wins when both are set).
@@ -142,6 +143,12 @@ export interface ApiConfig {
   readonly idempotencyReapIntervalMs: number;
   readonly operationWaitMaxS: number;
   readonly placementPolicy: 'spread' | 'binpack';
+  /**
+   * How long a process places on the fleet snapshot it read (ready hosts and their reservations) before
+   * reading it again; 0 reads it for every placement. Staleness costs at most a retry: the chosen host's
+   * reservation is checked when it is taken (see apps/api/src/hosts/fleet-placement.service.ts).
+   */
+  readonly placementSnapshotMs: number;
   readonly logLevel: string;
   /** Public addresses tenants may allocate as floating IPs, sorted; empty when the operator set none. */
   readonly fipPool: readonly Ipv4Range[];
@@ -188,6 +195,7 @@ export function loadApiConfig(env: Env = processEnv()): ApiConfig {
     idempotencyReapIntervalMs: e.BERTH_IDEMPOTENCY_REAP_INTERVAL_MS,
     operationWaitMaxS: e.BERTH_OPERATION_WAIT_MAX_S,
     placementPolicy: e.BERTH_PLACEMENT_POLICY,
+    placementSnapshotMs: e.BERTH_PLACEMENT_SNAPSHOT_MS,
     logLevel: e.BERTH_LOG_LEVEL,
     fipPool: e.BERTH_FIP_POOL,
     quotas: {

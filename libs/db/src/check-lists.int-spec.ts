@@ -4,6 +4,7 @@
 // would be refused by the table; a CHECK list with no counterpart below fails too, so that it gets one.
 import { Client } from 'pg';
 import {
+  CONTAINER_HOLDS_CAPACITY,
   CONTAINER_STATES,
   HOST_STATES,
   OPERATION_STATES,
@@ -48,6 +49,8 @@ const LIST_CHECK = /^CHECK \(+(\w+) = ANY \(+ARRAY\[([^\]]*)\]\)+$/;
 describe("the migrations' CHECK lists", () => {
   let db: { url: string; drop(): Promise<void> };
   let lists: Record<string, string[]>;
+  /** The container states berth_holds_capacity() (the host_reservations trigger's rule) says hold capacity. */
+  let holding: string[];
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -68,6 +71,11 @@ describe("the migrations' CHECK lists", () => {
         );
         lists[`${table}.${list[1]}`] = values;
       }
+      const held = await client.query<{ state: string }>(
+        `SELECT s AS state FROM unnest($1::text[]) s WHERE berth_holds_capacity(s)`,
+        [CONTAINER_STATES],
+      );
+      holding = held.rows.map((r) => r.state);
     } finally {
       await client.end();
     }
@@ -94,4 +102,8 @@ describe("the migrations' CHECK lists", () => {
       expect([...(lists[column] ?? [])].sort()).toEqual([...CODE_LISTS[column]!].sort());
     },
   );
+
+  it("berth_holds_capacity (host reservations' trigger) holds exactly the domain's CONTAINER_HOLDS_CAPACITY", () => {
+    expect([...holding].sort()).toEqual([...CONTAINER_HOLDS_CAPACITY].sort());
+  });
 });

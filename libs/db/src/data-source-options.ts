@@ -12,6 +12,7 @@ export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
     synchronize: false,
     migrationsRun: false,
     migrationsTransactionMode: 'each',
-    extra: { max: 20 },
+    // READ COMMITTED is what inTransaction relies on, said once per connection rather than per transaction.
+    extra: { max: 20, options: '-c default_transaction_isolation=read\\ committed' },
   };
 }

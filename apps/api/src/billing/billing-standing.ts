@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { TenantRepository } from '@berth/db';
+import { TenantRepository, type LockedTenantUsage } from '@berth/db';
 import { DomainError, type TenantId } from '@berth/domain';
 
 /**
@@ -7,7 +7,12 @@ import { DomainError, type TenantId } from '@berth/domain';
  * Hyper.sh did: running containers keep running; the tenant pays, and invoice.paid lifts it.
  */
 export async function assertInGoodStanding(em: EntityManager, tenantId: TenantId): Promise<void> {
-  if ((await new TenantRepository(em).billingStatusOf(tenantId)) === 'past_due') {
+  refuseIfPastDue(await new TenantRepository(em).billingStatusOf(tenantId));
+}
+
+/** The rule itself, for callers that read the tenant's standing with other things (quota-guard). */
+export function refuseIfPastDue(status: LockedTenantUsage['billingStatus'] | null): void {
+  if (status === 'past_due') {
     throw new DomainError(
       'billing/past_due',
       'your account is past due: the last invoice could not be charged. Pay it (or update your payment method) to start containers again; running ones keep running',

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import {
   ContainerEntity,
+  HostReservationRepository,
   OperationRepository,
   UsageIntervalRepository,
   VolumeRepository,
@@ -25,7 +26,6 @@ import {
 } from '@berth/domain';
 import { assertInGoodStanding } from '../billing/billing-standing';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
-import { loadHostSnapshots } from '../hosts/host-snapshots';
 import { hostsAffectedByContainers, releaseContainerNetworking } from '../networks/container-networking';
 import { finishOperation, markOperationRunning, openOperation } from '../operations/operation-ledger';
 import { assertWithinQuota } from '../quotas/quota-guard';
@@ -101,7 +101,9 @@ export class ContainerLifecycleExecutor {
     at: Date,
   ): Promise<{ container: ContainerEntity; operation: OperationEntity }> {
     const plan = planContainerCreate(at);
-    const container = await em.save(em.create(ContainerEntity, { ...spec, ...plan.fields }));
+    const container = em.create(ContainerEntity, { ...spec, ...plan.fields });
+    // An insert, not save(): a new id needs no look-up first.
+    await em.insert(ContainerEntity, container);
     await new UsageIntervalRepository(em).apply(
       { tenantId: container.tenantId, resourceType: 'container', resourceId: container.id },
       plan.usage,
@@ -110,12 +112,19 @@ export class ContainerLifecycleExecutor {
   }
 
   private async check(em: EntityManager, c: ContainerEntity, checks: LifecycleChecks): Promise<void> {
-    if (checks.goodStanding) await assertInGoodStanding(em, c.tenantId);
     if (checks.capacity) {
       // A stopped container reserves nothing; starting it reserves its vCPUs and memory again, so it
       // counts against those quotas as a create does (or stop-create-start would run past them).
-      await assertWithinQuota(em, c.tenantId, this.config.quotas, { vcpus: c.vcpu, memoryMib: c.memoryMib });
+      await assertWithinQuota(
+        em,
+        c.tenantId,
+        this.config.quotas,
+        { vcpus: c.vcpu, memoryMib: c.memoryMib },
+        { goodStanding: checks.goodStanding },
+      );
       await reserveOnOwnHost(em, c);
+    } else if (checks.goodStanding) {
+      await assertInGoodStanding(em, c.tenantId);
     }
   }
 }
@@ -137,16 +146,18 @@ async function openPlannedOperation(
   return operation;
 }
 
-/** Start of a stopped container: it lives on its host (its writable layer is there), so that host must have room. */
+/**
+ * Start of a stopped container: it lives on its host (its writable layer is there), so that host must have
+ * room. The host's reservation row stays locked until the transaction ends, so no placement there can
+ * take the room this start saw (the state change that follows adds the container's share to it).
+ */
 async function reserveOnOwnHost(em: EntityManager, c: ContainerEntity): Promise<void> {
   if (!c.hostId) throw new DomainError('host/not_ready', `container ${c.name} has no host`);
-  const { hosts, snapshots } = await loadHostSnapshots(em, { lock: true, onlyIds: [c.hostId] });
-  const host = hosts[0];
-  const snap = snapshots[0];
-  if (!host || !snap || !hostAcceptsWork(host.state)) {
+  const snap = await new HostReservationRepository(em).lockHost(c.hostId);
+  if (!snap || !hostAcceptsWork(snap.state)) {
     throw new DomainError(
       'host/not_ready',
-      `the host of container ${c.name} is ${host?.state ?? 'gone'}; it cannot be started now`,
+      `the host of container ${c.name} is ${snap?.state ?? 'gone'}; it cannot be started now`,
     );
   }
   const free = subtractResources(snap.capacity, snap.reserved);

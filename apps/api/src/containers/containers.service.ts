@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import type { AcceptedView, ContainerView, Page } from '@berth/contracts';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { AcceptedView, ContainerView, ContainerVolumeView, Page } from '@berth/contracts';
 import {
+  type ContainerEntity,
   ContainerRepository,
   decodeCursor,
   DEFAULT_PAGE_LIMIT,
@@ -19,20 +20,23 @@ import {
   parseVolumeMount,
   validateVolumeMounts,
   formatRestartPolicy,
-  placeContainer,
   placeContainerWithVolumes,
   sizeResources,
   validateLabels,
   volumesToPlace,
   type ContainerUserEvent,
+  type HostId,
+  type Resources,
   type TenantId,
 } from '@berth/domain';
 import { onUniqueViolation } from '../common/unique-violation';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
+import { FleetPlacementService } from '../hosts/fleet-placement.service';
 import { loadHostSnapshots, poolsOf } from '../hosts/host-snapshots';
 import {
   allocateNics,
   attachGroups,
+  type ContainerNetworking,
   hostsAffectedByContainers,
   loadContainerNetworking,
   networkingOf,
@@ -44,11 +48,11 @@ import { operationView } from '../operations/operation.view';
 import { AgentQueuesService } from '../queue/agent-queues.service';
 import {
   attachPlannedVolumes,
+  type ContainerVolumes,
   loadContainerVolumes,
   planContainerVolumes,
   volumesOf,
 } from '../volumes/container-volumes';
-import { assertInGoodStanding } from '../billing/billing-standing';
 import { assertWithinQuota } from '../quotas/quota-guard';
 import { containerView } from './container.view';
 import type { CreateContainerDto } from './dto/create-container.dto';
@@ -56,6 +60,17 @@ import type { ListContainersDto } from './dto/list-containers.dto';
 import { ContainerLifecycleExecutor } from './container-lifecycle.executor';
 
 type Action = ContainerUserEvent;
+
+/** Where a create puts its container: on a host already chosen, or beside its volumes. */
+type HostChoice = { readonly kind: 'chosen'; readonly hostId: HostId } | { readonly kind: 'with-volumes' };
+
+interface CreatedContainer {
+  readonly container: ContainerEntity;
+  readonly op: OperationEntity;
+  readonly net: ContainerNetworking;
+  readonly vols: ContainerVolumeView[];
+  readonly nudge: HostId[];
+}
 
 /**
  * The tenant's containers. Every change writes the container and its operation in one transaction,
@@ -67,6 +82,7 @@ export class ContainersService {
     private readonly ds: DataSource,
     private readonly queues: AgentQueuesService,
     private readonly lifecycle: ContainerLifecycleExecutor,
+    private readonly placement: FleetPlacementService,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
@@ -83,88 +99,106 @@ export class ContainersService {
       dto.name ??
       `${dto.image.split(/[/:@]/).filter(Boolean).slice(-2, -1)[0] ?? 'ctr'}-${randomBytes(3).toString('hex')}`;
 
-    const { container, op, net, vols, nudge } = await onUniqueViolation(
-      'containers_tenant_name_uq',
-      () => nameTaken(name),
-      () =>
-        inTransaction(this.ds, async (em) => {
-          // First: it locks the tenant's row, which every create path takes before anything else.
-          await assertWithinQuota(em, tenantId, this.config.quotas, {
-            containers: 1,
-            vcpus: resources.vcpu,
-            memoryMib: resources.memoryMib,
-          });
-          await assertInGoodStanding(em, tenantId);
-          if (await new ContainerRepository(em).findByName(tenantId, name)) throw nameTaken(name);
-          // Networks and groups first: a wrong name fails before any host is locked. Both stay locked
-          // against deletion until this transaction ends.
-          const networks = await resolveNetworksForCreate(
-            em,
-            tenantId,
-            dto.networks,
-            this.config.defaultNetworkCidr,
-            this.config.quotas,
-          );
-          const groups = await resolveGroups(em, tenantId, dto.securityGroups ?? []);
-          // Volumes before hosts (every path that locks both locks them in this order).
-          const plan = await planContainerVolumes(em, tenantId, mounts);
-          // Volumes a container names but the tenant has not made yet are made with it.
-          await assertWithinQuota(em, tenantId, this.config.quotas, {
-            volumeGb: plan.missing.length * DEFAULT_VOLUME_GIB,
-          });
-          const { hosts, snapshots } = await loadHostSnapshots(em, { lock: true });
-          const hostId =
-            mounts.length === 0
-              ? placeContainer(snapshots, resources, this.config.placementPolicy)
-              : placeContainerWithVolumes(
-                  volumesToPlace(plan),
-                  snapshots,
-                  plan.missing.length > 0 ? await poolsOf(em, hosts) : [],
-                  resources,
-                  this.config.placementPolicy,
-                );
-          // The container, its usage and its create operation, as the lifecycle planner decides.
-          const { container, operation: op } = await this.lifecycle.create(
-            em,
-            {
-              id,
+    const spec = {
+      id,
+      tenantId,
+      name,
+      image: dto.image,
+      command: dto.command ?? null,
+      env: dto.env ?? {},
+      labels,
+      size,
+      vcpu: resources.vcpu,
+      memoryMib: resources.memoryMib,
+      diskGib: resources.diskGib,
+      restartPolicy,
+    };
+    const write = (place: HostChoice): Promise<CreatedContainer> =>
+      onUniqueViolation(
+        'containers_tenant_name_uq',
+        () => nameTaken(name),
+        () =>
+          inTransaction(this.ds, async (em) => {
+            // First: it locks the tenant's row, which every create path takes before anything else, and
+            // reads its standing and usage with it.
+            await assertWithinQuota(
+              em,
               tenantId,
-              name,
-              image: dto.image,
-              command: dto.command ?? null,
-              env: dto.env ?? {},
-              labels,
-              size,
-              vcpu: resources.vcpu,
-              memoryMib: resources.memoryMib,
-              diskGib: resources.diskGib,
-              restartPolicy,
-              hostId,
-            },
-            new Date(),
-          );
-          await attachPlannedVolumes(em, tenantId, id, hostId, plan, mounts);
-          await allocateNics(em, id, networks);
-          await attachGroups(
-            em,
-            id,
-            groups.map((g) => g.id),
-          );
-          return {
-            container,
-            op,
-            net: await networkingOf(em, id),
-            vols: await volumesOf(em, id),
-            nudge: await hostsAffectedByContainers(em, [id]),
-          };
-        }),
-    );
+              this.config.quotas,
+              { containers: 1, vcpus: resources.vcpu, memoryMib: resources.memoryMib },
+              { goodStanding: true },
+            );
+            // Networks and groups next: a wrong name fails before anything is written. Both stay locked
+            // against deletion until this transaction ends. A name already taken is the unique index's
+            // to say (at the insert), not a read's.
+            const networks = await resolveNetworksForCreate(
+              em,
+              tenantId,
+              dto.networks,
+              this.config.defaultNetworkCidr,
+              this.config.quotas,
+            );
+            const groups = await resolveGroups(em, tenantId, dto.securityGroups ?? []);
+            // Volumes before hosts (every path that locks both locks them in this order).
+            const plan = mounts.length > 0 ? await planContainerVolumes(em, tenantId, mounts) : null;
+            // Volumes a container names but the tenant has not made yet are made with it.
+            if (plan && plan.missing.length > 0) {
+              await assertWithinQuota(em, tenantId, this.config.quotas, {
+                volumeGb: plan.missing.length * DEFAULT_VOLUME_GIB,
+              });
+            }
+            const hostId =
+              place.kind === 'chosen' ? place.hostId : await this.placeWithVolumes(em, plan, resources);
+            // The container, its usage and its create operation, as the lifecycle planner decides. The
+            // insert reserves the container's share on its host (or is refused there: see
+            // FleetPlacementService).
+            const { container, operation: op } = await this.lifecycle.create(
+              em,
+              { ...spec, hostId },
+              new Date(),
+            );
+            if (plan) await attachPlannedVolumes(em, tenantId, id, hostId, plan, mounts);
+            const nics = await allocateNics(em, id, networks);
+            const groupIds = groups.map((g) => g.id);
+            await attachGroups(em, id, groupIds);
+            return {
+              container,
+              op,
+              net: { networks: nics, securityGroups: groupIds },
+              vols: plan ? await volumesOf(em, id) : [],
+              nudge: await hostsAffectedByContainers(em, [id]),
+            };
+          }),
+      );
+    // A container without volumes may go to any host: placed on the fleet's snapshot, without locking it.
+    // One with volumes goes where its volumes are (or can be made), chosen under those hosts' locks.
+    const { container, op, net, vols, nudge } =
+      mounts.length === 0
+        ? await this.placement.placeAndWrite(resources, (hostId) => write({ kind: 'chosen', hostId }))
+        : await write({ kind: 'with-volumes' });
     await this.queues.enqueue(op);
     // Its peers learn its name and address, and the hosts whose rules name its groups its address. Its
     // own host is not nudged: the create job's claim carries that host's data plane, applied before the
     // new taps are connected.
     await this.queues.nudgeHosts(nudge.filter((h) => h !== container.hostId));
     return { operation: operationView(op), data: containerView(container, net, vols) };
+  }
+
+  /** The host for a container with volumes: where its volumes are, or can be made, under those hosts' locks. */
+  private async placeWithVolumes(
+    em: EntityManager,
+    plan: ContainerVolumes | null,
+    resources: Resources,
+  ): Promise<HostId> {
+    if (!plan) throw new Error('a container with volumes is placed with its volumes planned');
+    const { hosts, snapshots } = await loadHostSnapshots(em, { lock: true });
+    return placeContainerWithVolumes(
+      volumesToPlace(plan),
+      snapshots,
+      plan.missing.length > 0 ? await poolsOf(em, hosts) : [],
+      resources,
+      this.config.placementPolicy,
+    );
   }
 
   async list(tenantId: TenantId, q: ListContainersDto): Promise<Page<ContainerView>> {

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { HostContainerRepository, HostEntity, HostRepository, StoragePoolRepository } from '@berth/db';
+import { HostEntity, HostRepository, HostReservationRepository, StoragePoolRepository } from '@berth/db';
 import {
   hostAcceptsWork,
   ZERO_RESOURCES,
@@ -9,12 +9,12 @@ import {
   type VolumeHostSnapshot,
 } from '@berth/domain';
 
-/** What each host has reserved (HostContainerRepository.reservedOn). */
+/** What each host has reserved (the host_reservations counters). */
 export function reservationsByHost(
   em: EntityManager,
   hostIds: readonly HostId[],
 ): Promise<Map<HostId, Resources>> {
-  return new HostContainerRepository(em).reservedOn(hostIds);
+  return new HostReservationRepository(em).reservedOn(hostIds);
 }
 
 /** Whether the host exists and accepts work now. */
@@ -29,7 +29,9 @@ export function capacityOf(h: HostEntity): Resources {
 
 /**
  * Snapshots of hosts for the pure placement function. With `lock`, the host rows stay locked until the
- * transaction ends: two concurrent placements then see each other's reservations and never over-commit.
+ * transaction ends, for placements that also reserve volume pools (a container with volumes, a volume):
+ * pools have no counter yet, so those still serialise on the hosts they may use. A container without
+ * volumes is placed by FleetPlacementService, which locks no host.
  */
 export async function loadHostSnapshots(
   em: EntityManager,

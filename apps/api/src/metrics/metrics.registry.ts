@@ -44,4 +44,9 @@ export const metrics = {
     help: 'Hosts marked lost after missing heartbeats',
     registers: [registry],
   }),
+  placementRefusals: new Counter({
+    name: 'berth_placement_refusals_total',
+    help: 'Placements a host refused because its snapshot was stale (full, or no longer ready); each is retried elsewhere',
+    registers: [registry],
+  }),
 };

@@ -33,7 +33,8 @@ export interface ContainerNetworking {
 export const NO_NETWORKING: ContainerNetworking = Object.freeze({ networks: [], securityGroups: [] });
 
 /**
- * Gives the container a NIC on each network, in order (eth0 is the first). Each NIC gets the lowest
+ * Gives the container a NIC on each network, in order (eth0 is the first), and answers them as a view
+ * shows them. Each NIC gets the lowest
  * free host address (not the network, gateway or broadcast address) and a random MAC. The unique
  * constraints decide races: an insert that collides with another launch's address or MAC (committed,
  * or committing: Postgres waits for it) does nothing, and the choice is made again. A full network is
@@ -43,10 +44,12 @@ export async function allocateNics(
   em: EntityManager,
   containerId: ContainerId,
   networks: readonly NetworkEntity[],
-): Promise<void> {
+): Promise<ContainerNicView[]> {
+  const nics: ContainerNicView[] = [];
   for (const [nicIndex, network] of networks.entries()) {
-    await allocateNic(em, containerId, network, nicIndex);
+    nics.push(await allocateNic(em, containerId, network, nicIndex));
   }
+  return nics;
 }
 
 async function allocateNic(
@@ -54,18 +57,13 @@ async function allocateNic(
   containerId: ContainerId,
   network: NetworkEntity,
   nicIndex: number,
-): Promise<void> {
+): Promise<ContainerNicView> {
   const nics = new IpAllocationRepository(em);
   for (let attempt = 0; attempt < ALLOCATION_ATTEMPTS; attempt++) {
     const address = chooseNicAddress(network, await nics.addressesOn(network.id));
-    const inserted = await nics.tryInsert({
-      containerId,
-      networkId: network.id,
-      ip: formatIpv4(address),
-      mac: newMac(),
-      nicIndex,
-    });
-    if (inserted) return;
+    const nic = { containerId, networkId: network.id, ip: formatIpv4(address), mac: newMac(), nicIndex };
+    if (await nics.tryInsert(nic))
+      return { networkId: network.id, name: network.name, ip: nic.ip, mac: nic.mac };
   }
   throw new Error(`could not allocate an address on ${network.id} in ${ALLOCATION_ATTEMPTS} attempts`);
 }

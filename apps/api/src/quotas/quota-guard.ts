@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { QuotasView } from '@berth/contracts';
 import { TenantQuotaRepository, TenantRepository, type QuotaOverrides } from '@berth/db';
+import { refuseIfPastDue } from '../billing/billing-standing';
 import {
   DomainError,
   QUOTA_LIMITS,
@@ -22,11 +23,11 @@ import {
  * create wait on another in a cycle.
  */
 
-/** The tenant's overrides (null where it has the default); with `lock`, its row stays locked. */
-async function loadOverrides(em: EntityManager, tenantId: TenantId, lock: boolean): Promise<QuotaOverrides> {
-  const tenants = new TenantRepository(em);
-  const exists = lock ? await tenants.lockForCreate(tenantId) : await tenants.exists(tenantId);
-  if (!exists) throw new DomainError('tenant/not_found', `tenant ${tenantId} does not exist`);
+/** The tenant's overrides (null where it has the default). */
+async function loadOverrides(em: EntityManager, tenantId: TenantId): Promise<QuotaOverrides> {
+  if (!(await new TenantRepository(em).exists(tenantId))) {
+    throw new DomainError('tenant/not_found', `tenant ${tenantId} does not exist`);
+  }
   return new TenantQuotaRepository(em).overridesOf(tenantId);
 }
 
@@ -56,22 +57,25 @@ export function usageOf(
 
 /**
  * Refuses (403 quota/exceeded, naming the limit, the quota and the usage) a create that would take
- * the tenant past any of its quotas. Locks the tenant's row until the caller's transaction ends; call it
- * before the create writes anything, in the same transaction. Calling it twice in one transaction is
- * harmless (the lock is already held).
+ * the tenant past any of its quotas, and with `goodStanding` (new compute) a tenant that is past due
+ * (billing-standing.ts). Locks the tenant's row until the caller's transaction ends, reading its
+ * standing, quotas and usage in that same statement; call it before the create writes anything, in the
+ * same transaction. Calling it twice in one transaction is harmless (the lock is already held).
  */
 export async function assertWithinQuota(
   em: EntityManager,
   tenantId: TenantId,
   defaults: QuotaLimits,
   demand: QuotaDemand,
+  opts: { goodStanding?: boolean } = {},
 ): Promise<void> {
   const asked = QUOTA_LIMITS.filter((l) => (demand[l] ?? 0) > 0);
-  const quotas = effective(await loadOverrides(em, tenantId, true), defaults);
-  if (asked.length === 0) return;
-  const usage = await usageOf(em, tenantId, asked);
+  const tenant = await new TenantQuotaRepository(em).lockWithUsage(tenantId, asked);
+  if (!tenant) throw new DomainError('tenant/not_found', `tenant ${tenantId} does not exist`);
+  if (opts.goodStanding) refuseIfPastDue(tenant.billingStatus);
+  const quotas = effective(tenant.overrides, defaults);
   for (const l of asked) {
-    const err = quotaExceeded(l, quotas[l].quota, usage[l] ?? 0, demand[l] ?? 0);
+    const err = quotaExceeded(l, quotas[l].quota, tenant.usage[l] ?? 0, demand[l] ?? 0);
     if (err) throw err;
   }
 }
@@ -82,7 +86,7 @@ export async function quotasOf(
   tenantId: TenantId,
   defaults: QuotaLimits,
 ): Promise<QuotasView> {
-  const quotas = effective(await loadOverrides(em, tenantId, false), defaults);
+  const quotas = effective(await loadOverrides(em, tenantId), defaults);
   const usage = await usageOf(em, tenantId, QUOTA_LIMITS);
   const limits = {} as Record<QuotaLimit, QuotasView['limits'][QuotaLimit]>;
   for (const l of QUOTA_LIMITS) limits[l] = { ...quotas[l], usage: usage[l] ?? 0 };

@@ -1,12 +1,10 @@
 import { Brackets, type EntityManager, type SelectQueryBuilder } from 'typeorm';
 import {
-  CONTAINER_HOLDS_CAPACITY,
   isId,
   type ContainerId,
   type ContainerState,
   type HostId,
   type OperationKind,
-  type Resources,
   type TenantId,
 } from '@berth/domain';
 import { ContainerEntity } from '../entities/container.entity';
@@ -114,35 +112,6 @@ export class HostContainerRepository {
   /** As listLiveOnHost, locked until the transaction ends (the reaper moves them all). */
   lockLiveOnHost(hostId: HostId): Promise<ContainerEntity[]> {
     return locked(this.liveOnHost(hostId)).getMany();
-  }
-
-  /**
-   * What each host has reserved: vCPU and memory for containers whose state holds capacity, disk for
-   * every container that still exists (its writable layer stays on the host while it is stopped). Hosts
-   * with nothing reserved are absent.
-   */
-  async reservedOn(hostIds: readonly HostId[]): Promise<Map<HostId, Resources>> {
-    const out = new Map<HostId, Resources>();
-    if (hostIds.length === 0) return out;
-    const rows: { host_id: HostId; vcpu: string; memory_mib: string; disk_gib: string }[] =
-      await this.em.query(
-        `SELECT host_id,
-              COALESCE(SUM(vcpu) FILTER (WHERE state = ANY($2)), 0) AS vcpu,
-              COALESCE(SUM(memory_mib) FILTER (WHERE state = ANY($2)), 0) AS memory_mib,
-              COALESCE(SUM(disk_gib), 0) AS disk_gib
-         FROM containers
-        WHERE host_id = ANY($1) AND state <> 'deleted'
-        GROUP BY host_id`,
-        [hostIds, [...CONTAINER_HOLDS_CAPACITY]],
-      );
-    for (const r of rows) {
-      out.set(r.host_id, {
-        vcpu: Number(r.vcpu),
-        memoryMib: Number(r.memory_mib),
-        diskGib: Number(r.disk_gib),
-      });
-    }
-    return out;
   }
 
   /**

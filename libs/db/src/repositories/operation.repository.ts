@@ -25,7 +25,7 @@ export class OperationRepository {
   }
 
   /** Writes a new pending operation on `targetId`, inside the transaction that changes the target. */
-  open(
+  async open(
     o: {
       tenantId: TenantId;
       kind: OperationKind;
@@ -35,21 +35,21 @@ export class OperationRepository {
     },
     at: Date,
   ): Promise<OperationEntity> {
-    return this.em.save(
-      this.em.create(OperationEntity, {
-        id: newId('op'),
-        ...o,
-        state: 'pending',
-        progress: null,
-        errorCode: null,
-        errorMessage: null,
-        enqueueCount: 0,
-        createdAt: at,
-        updatedAt: at,
-        startedAt: null,
-        completedAt: null,
-      }),
-    );
+    const row = {
+      id: newId('op'),
+      ...o,
+      state: 'pending' as const,
+      errorCode: null,
+      errorMessage: null,
+      enqueueCount: 0,
+      createdAt: at,
+      updatedAt: at,
+      startedAt: null,
+      completedAt: null,
+    };
+    // An insert, not save(): a new id needs no look-up first. (progress is left to its NULL.)
+    await this.em.insert(OperationEntity, row);
+    return this.em.create(OperationEntity, { ...row, progress: null });
   }
 
   /**

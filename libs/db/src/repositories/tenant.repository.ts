@@ -20,23 +20,6 @@ export class TenantRepository {
   }
 
   /**
-   * Locks the tenant's row until the transaction ends, so that the creates of one tenant are serialised
-   * from the quota count to the commit (quota-guard); says whether the tenant exists. Deliberately not
-   * the RowLock idiom: FOR NO KEY UPDATE, not FOR UPDATE, does not conflict with the FOR KEY SHARE locks
-   * that inserting rows referencing the tenant takes, so rows written earlier in a transaction never
-   * make a create wait on another in a cycle.
-   */
-  async lockForCreate(tenantId: TenantId): Promise<boolean> {
-    const row = await this.em
-      .createQueryBuilder(TenantEntity, 't')
-      .select('t.id')
-      .where('t.id = :tenantId', { tenantId })
-      .setLock('for_no_key_update', undefined, ['t'])
-      .getOne();
-    return row !== null;
-  }
-
-  /**
    * Sets the billing standing of the tenant that is Stripe's `customer`, unless a later change is
    * already recorded (Stripe's events may arrive out of order); returns the ids of the tenants changed.
    */

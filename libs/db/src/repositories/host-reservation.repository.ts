@@ -1,0 +1,91 @@
+import { QueryFailedError, type EntityManager } from 'typeorm';
+import type { HostId, HostSnapshot, HostState, Resources } from '@berth/domain';
+
+/** SQLSTATE of the host_reservations trigger's refusal: the placed-on host cannot take the container. */
+const HOST_CANNOT_TAKE = 'BRH01';
+
+interface SnapshotRow {
+  id: HostId;
+  state: HostState;
+  capacity_vcpu: number;
+  capacity_memory_mib: number;
+  capacity_disk_gib: number;
+  vcpu: string;
+  memory_mib: string;
+  disk_gib: string;
+}
+
+/**
+ * What hosts have reserved, as the host_reservations counters hold it (kept by a trigger on containers:
+ * see migrations/1763877600000-track-host-reservations.ts). Reads cost one row per host, whatever the
+ * number of containers.
+ */
+export class HostReservationRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  /** Every ready host with its capacity and reservations, in one unlocked read (placement's snapshot). */
+  async readyHosts(): Promise<HostSnapshot[]> {
+    const rows: SnapshotRow[] = await this.em.query(
+      `SELECT h.id, h.state, h.capacity_vcpu, h.capacity_memory_mib, h.capacity_disk_gib,
+              COALESCE(r.vcpu, 0) AS vcpu, COALESCE(r.memory_mib, 0) AS memory_mib,
+              COALESCE(r.disk_gib, 0) AS disk_gib
+         FROM hosts h LEFT JOIN host_reservations r ON r.host_id = h.id
+        WHERE h.state = 'ready'
+        ORDER BY h.id`,
+    );
+    return rows.map(snapshotOf);
+  }
+
+  /**
+   * The host's snapshot with its counter row locked until the transaction ends: nothing else can place
+   * on it or start a container there meanwhile (a start of a stopped container checks room under this
+   * lock). Null when there is no such host.
+   */
+  async lockHost(hostId: HostId): Promise<HostSnapshot | null> {
+    const rows: SnapshotRow[] = await this.em.query(
+      `WITH r AS (
+         INSERT INTO host_reservations AS r (host_id) SELECT id FROM hosts WHERE id = $1
+         ON CONFLICT (host_id) DO UPDATE SET vcpu = r.vcpu
+         RETURNING r.host_id, r.vcpu, r.memory_mib, r.disk_gib)
+       SELECT h.id, h.state, h.capacity_vcpu, h.capacity_memory_mib, h.capacity_disk_gib,
+              r.vcpu, r.memory_mib, r.disk_gib
+         FROM hosts h JOIN r ON r.host_id = h.id`,
+      [hostId],
+    );
+    const row = rows[0];
+    return row ? snapshotOf(row) : null;
+  }
+
+  /** What each of these hosts has reserved; a host with nothing reserved is absent. */
+  async reservedOn(hostIds: readonly HostId[]): Promise<Map<HostId, Resources>> {
+    const out = new Map<HostId, Resources>();
+    if (hostIds.length === 0) return out;
+    const rows: { host_id: HostId; vcpu: string; memory_mib: string; disk_gib: string }[] =
+      await this.em.query(
+        `SELECT host_id, vcpu, memory_mib, disk_gib FROM host_reservations WHERE host_id = ANY($1)`,
+        [hostIds],
+      );
+    for (const r of rows) {
+      out.set(r.host_id, {
+        vcpu: Number(r.vcpu),
+        memoryMib: Number(r.memory_mib),
+        diskGib: Number(r.disk_gib),
+      });
+    }
+    return out;
+  }
+}
+
+/** Whether `err` is the trigger's refusal of a placement (the host is full, or no longer takes work). */
+export function isPlacementRefused(err: unknown): boolean {
+  return err instanceof QueryFailedError && (err.driverError as { code?: string }).code === HOST_CANNOT_TAKE;
+}
+
+function snapshotOf(r: SnapshotRow): HostSnapshot {
+  return {
+    id: r.id,
+    state: r.state,
+    capacity: { vcpu: r.capacity_vcpu, memoryMib: r.capacity_memory_mib, diskGib: r.capacity_disk_gib },
+    reserved: { vcpu: Number(r.vcpu), memoryMib: Number(r.memory_mib), diskGib: Number(r.disk_gib) },
+  };
+}
