@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import passport from 'passport';
 import { DataSource } from 'typeorm';
-import { ApiKeyEntity, ApiKeyRepository, HostEntity, recordLastUse, TenantEntity } from '@berth/db';
+import { ApiKeyEntity, ApiKeyRepository, HostEntity, recordLastUse } from '@berth/db';
 import { DomainError } from '@berth/domain';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 import { JoinTokensService } from '../hosts/join-tokens.service';
@@ -40,15 +40,14 @@ export class AuthStrategiesService implements OnModuleInit {
   async verifyTenant(token: string): Promise<Principal | null> {
     const parsed = parseToken('bk', token);
     if (!parsed) return null;
-    const key = await new ApiKeyRepository(this.ds.manager).findActiveByPrefix(parsed.prefix);
-    if (!key) return null;
+    const found = await new ApiKeyRepository(this.ds.manager).findActiveWithTenantState(parsed.prefix);
+    if (!found) return null;
+    const { key, tenantState } = found;
     if (!this.cache.has(token, key.id)) {
       if (!(await verifySecret(parsed.secret, key.secretHash))) return null;
       this.cache.remember(token, key.id);
     }
-    const tenant = await this.ds.manager.findOne(TenantEntity, { where: { id: key.tenantId } });
-    if (!tenant) return null;
-    if (tenant.state === 'suspended') {
+    if (tenantState === 'suspended') {
       throw new DomainError('tenant/suspended', 'this tenant is suspended; contact the operator');
     }
     await recordLastUse(this.ds.manager, ApiKeyEntity, key, new Date());
