@@ -2,16 +2,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_SIZE, isSizeName, sizeResources, type Resources, type SizeName } from '@berth/domain';
-import { type Env, intFromEnv, parseEnv, processEnv, secretFromEnv } from './env';
+import { type Env, intFromEnv, parseEnv, processEnv, queuePrefixFromEnv, secretFromEnv } from './env';
 import { parseIpCidr } from './ip-cidr';
 
 const agentSchema = z.object({
   BERTH_API_URL: z.string().url().default('http://127.0.0.1:8080'),
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
-  BERTH_QUEUE_PREFIX: z
-    .string()
-    .regex(/^[a-z0-9_-]{1,32}$/i)
-    .default('berth'),
+  BERTH_QUEUE_PREFIX: queuePrefixFromEnv(),
   BERTH_AGENT_JOIN_TOKEN: secretFromEnv('BERTH_AGENT_JOIN_TOKEN').optional(),
   BERTH_HOST_NAME: z
     .string()

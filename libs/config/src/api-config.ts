@@ -9,7 +9,15 @@ import {
   type Cidr,
   type Ipv4Range,
 } from '@berth/domain';
-import { boolFromEnv, type Env, intFromEnv, parseEnv, processEnv, secretFromEnv } from './env';
+import {
+  boolFromEnv,
+  type Env,
+  intFromEnv,
+  parseEnv,
+  processEnv,
+  queuePrefixFromEnv,
+  secretFromEnv,
+} from './env';
 
 /** Turns a domain parser's coded error into a zod issue on the variable, so every bad variable is listed. */
 function parsedBy<T>(parse: (text: string) => T) {
@@ -42,10 +50,7 @@ const apiSchema = z.object({
   BERTH_PUBLIC_URL: z.string().url().optional(),
   DATABASE_URL: z.string().default('postgres://berth:berth@127.0.0.1:5432/berth'),
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
-  BERTH_QUEUE_PREFIX: z
-    .string()
-    .regex(/^[a-z0-9_-]{1,32}$/i)
-    .default('berth'),
+  BERTH_QUEUE_PREFIX: queuePrefixFromEnv(),
   BERTH_OPERATOR_TOKEN: secretFromEnv('BERTH_OPERATOR_TOKEN'),
   BERTH_AGENT_JOIN_TOKEN: secretFromEnv('BERTH_AGENT_JOIN_TOKEN').optional(),
   BERTH_AGENT_JOIN_TOKEN_EXPIRES_AT: z.iso

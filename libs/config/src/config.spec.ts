@@ -173,6 +173,20 @@ describe('loadApiConfig', () => {
     ).toThrow(/BERTH_RATE_LIMIT_PER_S[\s\S]*BERTH_RATE_LIMIT_BURST/);
   });
 
+  it('takes a plain queue prefix or a Redis Cluster hash tag, the same for API and agents', () => {
+    const agentEnv = { BERTH_HOST_NAME: 'h1' };
+    for (const prefix of ['berth', '{berth}']) {
+      expect(loadApiConfig({ ...secrets, BERTH_QUEUE_PREFIX: prefix }).queuePrefix).toBe(prefix);
+      expect(loadAgentConfig({ ...agentEnv, BERTH_QUEUE_PREFIX: prefix }).queuePrefix).toBe(prefix);
+    }
+    for (const prefix of ['ber:th', '{berth', 'berth}', '{}', '{a}{b}', 'x'.repeat(33)]) {
+      expect(() => loadApiConfig({ ...secrets, BERTH_QUEUE_PREFIX: prefix })).toThrow(/BERTH_QUEUE_PREFIX/);
+      expect(() => loadAgentConfig({ ...agentEnv, BERTH_QUEUE_PREFIX: prefix })).toThrow(
+        /BERTH_QUEUE_PREFIX/,
+      );
+    }
+  });
+
   it('rejects short secrets', () => {
     expect(() => loadApiConfig({ ...secrets, BERTH_OPERATOR_TOKEN: 'short' })).toThrow(/at least 24/);
   });

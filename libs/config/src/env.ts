@@ -15,6 +15,17 @@ export const boolFromEnv = (fallback: boolean) =>
 export const secretFromEnv = (name: string) =>
   z.string({ error: `${name} is required` }).min(24, `${name} must be at least 24 characters`);
 
+/**
+ * The Redis key prefix of queues, log streams and rate limits, shared by API and agents: a plain name, or
+ * a name in braces (`{berth}`), BullMQ's hash tag for Redis Cluster, which keeps every key of a queue in
+ * one hash slot so that its multi-key scripts work there.
+ */
+export const queuePrefixFromEnv = () =>
+  z
+    .string()
+    .regex(/^([a-z0-9_-]{1,32}|\{[a-z0-9_-]{1,30}\})$/i, 'BERTH_QUEUE_PREFIX must be a name or a {name}')
+    .default('berth');
+
 export type Env = Readonly<Record<string, string | undefined>>;
 
 /** Parses `env` with `schema`, throwing one error that lists every bad variable. */

@@ -13,3 +13,4 @@ export * from './ndjson';
 export * from './cli-runner';
 export * from './netns';
 export * from './recording-proxy';
+export * from './tcp-balancer';

@@ -11,6 +11,7 @@ import { API_CONFIG, type ApiConfig } from '../config.provider';
 import { IdempotencyService } from '../common/idempotency.service';
 import { AgentRedisUsersService } from '../hosts/agent-redis-users.service';
 import { JoinTokensService } from '../hosts/join-tokens.service';
+import { metrics } from '../metrics/metrics.registry';
 import { AgentQueuesService } from '../queue/agent-queues.service';
 import { HostReaperService } from './host-reaper.service';
 import { OperationReconcilerService } from './operation-reconciler.service';
@@ -56,7 +57,7 @@ export class ControlWorkerService implements OnApplicationBootstrap, OnApplicati
       SCHEDULE_GUARD_FACTOR * Math.max(this.config.reaperIntervalMs, this.config.reconcileIntervalMs),
     );
     this.scheduleGuard.unref();
-    this.worker = new Worker(CONTROL_QUEUE, (job) => this.run(job), {
+    this.worker = new Worker(CONTROL_QUEUE, (job) => this.runCounted(job), {
       connection: this.queues.connection.duplicate(),
       prefix: this.config.queuePrefix,
       concurrency: 1,
@@ -87,6 +88,18 @@ export class ControlWorkerService implements OnApplicationBootstrap, OnApplicati
       { every: this.config.idempotencyReapIntervalMs },
       { name: CONTROL_JOBS.reapJoinTokens, opts: jobOpts },
     );
+  }
+
+  /**
+   * Runs one tick and says so: each tick is one job whose id names its schedule and time, so the count
+   * per process (a metric) and the line per tick (debug) show that with several API processes each tick
+   * ran once, on one of them.
+   */
+  private async runCounted(job: Job): Promise<unknown> {
+    const result = await this.run(job);
+    metrics.controlJobs.inc({ job: job.name });
+    this.log.debug(`control job ${job.name} ran tick ${job.id ?? '?'}`);
+    return result;
   }
 
   private async run(job: Job): Promise<unknown> {

@@ -39,6 +39,12 @@ export const metrics = {
     help: 'Operations the reconciler found without a job and enqueued again',
     registers: [registry],
   }),
+  controlJobs: new Counter({
+    name: 'berth_control_jobs_total',
+    help: 'Periodic control jobs (reaper, reconciler, housekeeping) this process ran, by job',
+    labelNames: ['job'] as const,
+    registers: [registry],
+  }),
   hostsLost: new Counter({
     name: 'berth_hosts_lost_total',
     help: 'Hosts marked lost after missing heartbeats',
