@@ -78,9 +78,12 @@ export class IdempotencyInterceptor implements NestInterceptor {
       void reply.header('idempotent-replayed', 'true');
       return claim.body;
     }
+    const request = { scope, key, statusCode: status, holdsSecret, storedInTransaction: false };
     try {
-      const body: unknown = await lastValueFrom(next.handle(), { defaultValue: undefined });
-      await this.store.complete(scope, key, status, body, holdsSecret);
+      const body: unknown = await this.store.runClaimed(request, () =>
+        lastValueFrom(next.handle(), { defaultValue: undefined }),
+      );
+      await this.store.complete(request, body);
       return body;
     } catch (err) {
       await this.store.release(scope, key);

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '@berth/db';
 import { DomainError } from '@berth/domain';
 import { createTestDatabase } from '@berth/testing';
-import { IdempotencyService } from './idempotency.service';
+import { type ClaimedRequest, IdempotencyService } from './idempotency.service';
 import { SecretBox } from './secret-box';
 
 /** The idempotency store against a real, migrated Postgres: sealing, expiry and the reaper. */
@@ -54,7 +54,7 @@ describe('IdempotencyService (Postgres)', () => {
   it('keeps an ordinary answer as it is and replays it', async () => {
     const key = newKey();
     expect(await store.claim('ten_a', key, 'h1')).toEqual({ kind: 'claimed' });
-    await store.complete('ten_a', key, 202, { data: { id: 'ctr_1' } }, false);
+    await store.complete(claimed('ten_a', key, 202, false), { data: { id: 'ctr_1' } });
     expect(await row('ten_a', key)).toMatchObject({ body: '{"data": {"id": "ctr_1"}}', sealed: null });
     expect(await store.claim('ten_a', key, 'h1')).toEqual({
       kind: 'replay',
@@ -66,7 +66,7 @@ describe('IdempotencyService (Postgres)', () => {
   it('keeps a secret-bearing answer only sealed, and a retry within 24 hours gets its secret back', async () => {
     const key = newKey();
     await store.claim('ten_a', key, 'h1');
-    await store.complete('ten_a', key, 201, answer, true);
+    await store.complete(claimed('ten_a', key, 201, true), answer);
     const stored = await row('ten_a', key);
     expect(stored?.body).toBeNull();
     expect(stored?.sealed).toMatch(/^v1\./);
@@ -79,7 +79,7 @@ describe('IdempotencyService (Postgres)', () => {
   it('opens a sealed answer only as the answer of its own caller and key', async () => {
     const key = newKey();
     await store.claim('ten_a', key, 'h1');
-    await store.complete('ten_a', key, 201, answer, true);
+    await store.complete(claimed('ten_a', key, 201, true), answer);
     // The same ciphertext under another tenant's key (a row copied by someone with write access).
     const stolen = newKey();
     await ds.query(
@@ -95,7 +95,7 @@ describe('IdempotencyService (Postgres)', () => {
   it('answers a coded 409, not a 500, when the secrets key changed since the answer was sealed', async () => {
     const key = newKey();
     await store.claim('ten_a', key, 'h1');
-    await store.complete('ten_a', key, 201, answer, true);
+    await store.complete(claimed('ten_a', key, 201, true), answer);
     const rotated = new IdempotencyService(ds, new SecretBox(randomBytes(32)));
     const err: unknown = await rotated.claim('ten_a', key, 'h1').catch((e: unknown) => e);
     expect(codeOf(err)).toBe('idempotency/replay_unavailable');
@@ -106,7 +106,7 @@ describe('IdempotencyService (Postgres)', () => {
   it('treats a key older than 24 hours as new, even before the reaper deleted it', async () => {
     const key = newKey();
     await store.claim('ten_a', key, 'h1');
-    await store.complete('ten_a', key, 201, answer, true);
+    await store.complete(claimed('ten_a', key, 201, true), answer);
     // Within 24 hours another request under the key is refused...
     expect(codeOf(await store.claim('ten_a', key, 'h2').catch((e: unknown) => e))).toBe(
       'idempotency/key_reused',
@@ -126,7 +126,7 @@ describe('IdempotencyService (Postgres)', () => {
     const [old1, old2, fresh] = [newKey(), newKey(), newKey()];
     for (const k of [old1, old2, fresh]) {
       await store.claim('ten_r', k, 'h');
-      await store.complete('ten_r', k, 201, answer, true);
+      await store.complete(claimed('ten_r', k, 201, true), answer);
     }
     await age('ten_r', old1, 24.1);
     await age('ten_r', old2, 24 * 30);
@@ -162,3 +162,8 @@ describe('IdempotencyService (Postgres)', () => {
     ).rejects.toThrow(/idempotency_keys_one_answer/);
   });
 });
+
+/** A request under a claimed key, as the interceptor hands it to the store. */
+function claimed(scope: string, key: string, statusCode: number, holdsSecret: boolean): ClaimedRequest {
+  return { scope, key, statusCode, holdsSecret, storedInTransaction: false };
+}

@@ -1,5 +1,6 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { IdempotencyKeyRepository, type IdempotencyKeyEntity } from '@berth/db';
 import { DomainError } from '@berth/domain';
 import { SecretBox } from './secret-box';
@@ -15,6 +16,16 @@ export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
 /** Rows deleted per statement by the reaper, so that a large backlog never holds one long transaction. */
 const REAP_BATCH = 5_000;
+
+/** The request being handled under a claimed key, as the interceptor runs its handler. */
+export interface ClaimedRequest {
+  readonly scope: string;
+  readonly key: string;
+  readonly statusCode: number;
+  readonly holdsSecret: boolean;
+  /** Set once a handler stored the answer in its own transaction (completeWithin). */
+  storedInTransaction: boolean;
+}
 
 export type IdempotencyClaim =
   | { readonly kind: 'claimed' }
@@ -37,6 +48,8 @@ function sealContext(scope: string, key: string): string {
  */
 @Injectable()
 export class IdempotencyService {
+  private readonly claimed = new AsyncLocalStorage<ClaimedRequest>();
+
   constructor(
     private readonly ds: DataSource,
     private readonly box: SecretBox,
@@ -65,17 +78,36 @@ export class IdempotencyService {
     );
   }
 
-  /** Keeps the answer; `holdsSecret` (from the handler's `@ReturnsSecret()`) stores it sealed. */
-  async complete(
-    scope: string,
-    key: string,
-    statusCode: number,
-    body: unknown,
-    holdsSecret: boolean,
-  ): Promise<void> {
+  /** Runs a handler under its claimed key, so that it may store its answer in its own transaction. */
+  runClaimed<T>(request: ClaimedRequest, handler: () => Promise<T>): Promise<T> {
+    return this.claimed.run(request, handler);
+  }
+
+  /**
+   * Stores `body` as the answer of the request being handled, if it came with an Idempotency-Key, in the
+   * caller's transaction: the answer is then committed with the work it describes. Without it, an API
+   * process that died between the work's commit and the answer's would leave a claim that looks
+   * abandoned, and the client's retry would do the work a second time. Call it last in the transaction
+   * that creates what a retry must not create again; a transaction run again writes it again.
+   */
+  async completeWithin(em: EntityManager, body: unknown): Promise<void> {
+    const request = this.claimed.getStore();
+    if (!request) return;
+    await this.store(new IdempotencyKeyRepository(em), request, body);
+    request.storedInTransaction = true;
+  }
+
+  /** Keeps the answer (unless the handler stored it in its transaction); sealed when it holds a secret. */
+  async complete(request: ClaimedRequest, body: unknown): Promise<void> {
+    if (request.storedInTransaction) return;
+    await this.store(this.keys(), request, body);
+  }
+
+  private async store(keys: IdempotencyKeyRepository, request: ClaimedRequest, body: unknown): Promise<void> {
+    const { scope, key, statusCode, holdsSecret } = request;
     const json = JSON.stringify(body ?? null);
     const [clear, sealed] = holdsSecret ? [null, this.box.seal(json, sealContext(scope, key))] : [json, null];
-    await this.keys().complete(scope, key, statusCode, { clear, sealed });
+    await keys.complete(scope, key, statusCode, { clear, sealed });
   }
 
   /** The request failed: forget the key so that a retry is handled afresh. */

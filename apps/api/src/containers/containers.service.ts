@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { AcceptedView, ContainerView, ContainerVolumeView, Page } from '@berth/contracts';
+import type { AcceptedView, ContainerView, Page } from '@berth/contracts';
 import {
   type ContainerEntity,
   ContainerRepository,
@@ -29,6 +29,7 @@ import {
   type Resources,
   type TenantId,
 } from '@berth/domain';
+import { IdempotencyService } from '../common/idempotency.service';
 import { onUniqueViolation } from '../common/unique-violation';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 import { FleetPlacementService } from '../hosts/fleet-placement.service';
@@ -36,7 +37,6 @@ import { loadHostSnapshots, poolsOf } from '../hosts/host-snapshots';
 import {
   allocateNics,
   attachGroups,
-  type ContainerNetworking,
   hostsAffectedByContainers,
   loadContainerNetworking,
   networkingOf,
@@ -67,8 +67,7 @@ type HostChoice = { readonly kind: 'chosen'; readonly hostId: HostId } | { reado
 interface CreatedContainer {
   readonly container: ContainerEntity;
   readonly op: OperationEntity;
-  readonly net: ContainerNetworking;
-  readonly vols: ContainerVolumeView[];
+  readonly answer: AcceptedView<ContainerView>;
   readonly nudge: HostId[];
 }
 
@@ -83,6 +82,7 @@ export class ContainersService {
     private readonly queues: AgentQueuesService,
     private readonly lifecycle: ContainerLifecycleExecutor,
     private readonly placement: FleetPlacementService,
+    private readonly idempotency: IdempotencyService,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
@@ -161,18 +161,23 @@ export class ContainersService {
             const nics = await allocateNics(em, id, networks);
             const groupIds = groups.map((g) => g.id);
             await attachGroups(em, id, groupIds);
-            return {
-              container,
-              op,
-              net: { networks: nics, securityGroups: groupIds },
-              vols: plan ? await volumesOf(em, id) : [],
-              nudge: await hostsAffectedByContainers(em, [id]),
+            const nudge = await hostsAffectedByContainers(em, [id]);
+            const answer = {
+              operation: operationView(op),
+              data: containerView(
+                container,
+                { networks: nics, securityGroups: groupIds },
+                plan ? await volumesOf(em, id) : [],
+              ),
             };
+            // Committed with the container: a retry after this process died never makes a second one.
+            await this.idempotency.completeWithin(em, answer);
+            return { container, op, answer, nudge };
           }),
       );
     // A container without volumes may go to any host: placed on the fleet's snapshot, without locking it.
     // One with volumes goes where its volumes are (or can be made), chosen under those hosts' locks.
-    const { container, op, net, vols, nudge } =
+    const { container, op, answer, nudge } =
       mounts.length === 0
         ? await this.placement.placeAndWrite(resources, (hostId) => write({ kind: 'chosen', hostId }))
         : await write({ kind: 'with-volumes' });
@@ -181,7 +186,7 @@ export class ContainersService {
     // own host is not nudged: the create job's claim carries that host's data plane, applied before the
     // new taps are connected.
     await this.queues.nudgeHosts(nudge.filter((h) => h !== container.hostId));
-    return { operation: operationView(op), data: containerView(container, net, vols) };
+    return answer;
   }
 
   /** The host for a container with volumes: where its volumes are, or can be made, under those hosts' locks. */
