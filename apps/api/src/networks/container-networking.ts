@@ -8,10 +8,12 @@ import {
   type SecurityGroupEntity,
 } from '@berth/db';
 import {
-  chooseNicAddress,
   DomainError,
   formatIpv4,
+  networkFull,
   newMac,
+  nicAddressAt,
+  nicSlots,
   type ContainerId,
   type HostId,
   type SecurityGroupId,
@@ -34,17 +36,23 @@ export const NO_NETWORKING: ContainerNetworking = Object.freeze({ networks: [], 
 
 /**
  * Gives the container a NIC on each network, in order (eth0 is the first). Each NIC gets the lowest
- * free host address (not the network, gateway or broadcast address) and a random MAC. The unique
- * constraints decide races: an insert that collides with another launch's address or MAC (committed,
- * or committing: Postgres waits for it) does nothing, and the choice is made again. A full network is
- * `network/full`. The networks must be locked against deletion by the caller (resolveNetworksForCreate).
+ * free host address (not the network, gateway or broadcast address: its NIC slot, see nicSlots) and a
+ * random MAC, in a fixed number of statements whatever the network's size: the slot comes from the
+ * network's free list or mark (IpAllocationRepository.takeSlot), and addresses freed by
+ * releaseContainerNetworking are given again, lowest first. The unique constraints still decide races:
+ * an insert that collides with another NIC's address (one not written by this allocator) or MAC does
+ * nothing, and the address or the MAC is chosen again. A full network is `network/full`. The networks
+ * must be locked against deletion by the caller (resolveNetworksForCreate).
  */
 export async function allocateNics(
   em: EntityManager,
   containerId: ContainerId,
   networks: readonly NetworkEntity[],
 ): Promise<void> {
-  for (const [nicIndex, network] of networks.entries()) {
+  // Networks' marks are taken in one order (by id) by every create, so that two creates joining the
+  // same networks in different orders cannot each hold a mark the other waits for.
+  const byId = [...networks.entries()].sort(([, a], [, b]) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  for (const [nicIndex, network] of byId) {
     await allocateNic(em, containerId, network, nicIndex);
   }
 }
@@ -56,16 +64,17 @@ async function allocateNic(
   nicIndex: number,
 ): Promise<void> {
   const nics = new IpAllocationRepository(em);
+  let slot: number | null = null;
   for (let attempt = 0; attempt < ALLOCATION_ATTEMPTS; attempt++) {
-    const address = chooseNicAddress(network, await nics.addressesOn(network.id));
-    const inserted = await nics.tryInsert({
-      containerId,
-      networkId: network.id,
-      ip: formatIpv4(address),
-      mac: newMac(),
-      nicIndex,
-    });
-    if (inserted) return;
+    slot ??= await nics.takeSlot(network.id, nicSlots(network));
+    if (slot === null) throw networkFull(network);
+    const ip = formatIpv4(nicAddressAt(network, slot));
+    if (await nics.tryInsert({ containerId, networkId: network.id, ip, slot, mac: newMac(), nicIndex })) {
+      return;
+    }
+    // The MAC collided, or the address is held by a NIC the allocator did not give out (its slot comes
+    // back to the free list when that NIC is released): keep the slot only in the first case.
+    if (await nics.addressTaken(network.id, ip)) slot = null;
   }
   throw new Error(`could not allocate an address on ${network.id} in ${ALLOCATION_ATTEMPTS} attempts`);
 }
