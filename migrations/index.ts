@@ -10,6 +10,7 @@ import { CreateAgentRedisUsers1763827200000 } from './1763827200000-create-agent
 import { CreateTenantQuotas1763834400000 } from './1763834400000-create-tenant-quotas';
 import { CheckContainerStates1763841600000 } from './1763841600000-check-container-states';
 import { AddHostTemplates1763856000000 } from './1763856000000-add-host-templates';
+import { IndexNetworkAddresses1763863200000 } from './1763863200000-index-network-addresses';
 import { TrackHostReservations1763877600000 } from './1763877600000-track-host-reservations';
 
 /** Every migration in order. Listed explicitly so that compiled and test runs load the same classes. */
@@ -26,5 +27,6 @@ export const ALL_MIGRATIONS = [
   CreateTenantQuotas1763834400000,
   CheckContainerStates1763841600000,
   AddHostTemplates1763856000000,
+  IndexNetworkAddresses1763863200000,
   TrackHostReservations1763877600000,
 ];

@@ -76,7 +76,9 @@ const EXPECTED_VALUES = [
   'nthHost',
   'gatewayOf',
   'broadcastOf',
-  'lowestFreeHost',
+  'FIRST_NIC_SLOT',
+  'nicSlotEnd',
+  'nicSlotAddress',
   'validateNetworkCidr',
   'nextFreeCidr',
   'PRIVATE_RANGES',
@@ -88,7 +90,9 @@ const EXPECTED_VALUES = [
   'isLocalUnicastMac',
   // network addressing
   'chooseNetworkBlock',
-  'chooseNicAddress',
+  'nicSlots',
+  'nicAddressAt',
+  'networkFull',
   // security rules
   'RULE_DIRECTIONS',
   'RULE_PROTOCOLS',

@@ -11,7 +11,9 @@ import {
   hostCount,
   isIpv4,
   lastAddress,
-  lowestFreeHost,
+  FIRST_NIC_SLOT,
+  nicSlotAddress,
+  nicSlotEnd,
   lowestFreeInPool,
   nextFreeCidr,
   nthHost,
@@ -224,41 +226,27 @@ describe('hosts of a block', () => {
   });
 });
 
-describe('lowestFreeHost', () => {
+describe('NIC slots', () => {
   const c = cidr('10.0.0.0/29'); // .1 gateway, .2-.6 assignable, .7 broadcast
 
-  it('starts after the gateway', () => {
-    expect(formatIpv4(lowestFreeHost(c, new Set())!)).toBe('10.0.0.2');
-  });
-
-  it('skips used addresses and fills holes first', () => {
-    expect(formatIpv4(lowestFreeHost(c, new Set([ip('10.0.0.2'), ip('10.0.0.3')]))!)).toBe('10.0.0.4');
-    expect(formatIpv4(lowestFreeHost(c, new Set([ip('10.0.0.2'), ip('10.0.0.4')]))!)).toBe('10.0.0.3');
-  });
-
-  it('never gives the network, gateway or broadcast address, and says when the block is full', () => {
-    const used = new Set<number>();
+  it('start after the gateway and end before the broadcast address', () => {
     const given: string[] = [];
-    for (let a = lowestFreeHost(c, used); a !== null; a = lowestFreeHost(c, used)) {
-      used.add(a);
-      given.push(formatIpv4(a));
-    }
+    for (let slot = FIRST_NIC_SLOT; slot < nicSlotEnd(c); slot++)
+      given.push(formatIpv4(nicSlotAddress(c, slot)));
     expect(given).toEqual(['10.0.0.2', '10.0.0.3', '10.0.0.4', '10.0.0.5', '10.0.0.6']);
     expect(given).toHaveLength(assignableHostCount(c));
   });
 
-  it('ignores used addresses outside the block', () => {
-    expect(formatIpv4(lowestFreeHost(c, new Set([ip('10.0.1.2')]))!)).toBe('10.0.0.2');
+  it('a /27 has 29, never its network, gateway or broadcast address', () => {
+    const block = cidr('10.9.0.0/27');
+    const all = new Set<number>();
+    for (let slot = FIRST_NIC_SLOT; slot < nicSlotEnd(block); slot++) all.add(nicSlotAddress(block, slot));
+    expect(all.size).toBe(29);
+    for (const reserved of ['10.9.0.0', '10.9.0.1', '10.9.0.31']) expect(all.has(ip(reserved))).toBe(false);
   });
 
-  it('fills a /27 with 29 addresses', () => {
-    const block = cidr('10.9.0.0/27');
-    const used = new Set<number>();
-    for (let i = 0; i < 29; i++) used.add(lowestFreeHost(block, used)!);
-    expect(used.size).toBe(29);
-    expect(lowestFreeHost(block, used)).toBeNull();
-    expect(used.has(ip('10.9.0.1'))).toBe(false);
-    expect(used.has(ip('10.9.0.31'))).toBe(false);
+  it.each([0, 6, -1, 1.5])('refuses slot %p of a /29', (slot) => {
+    expect(() => nicSlotAddress(c, slot)).toThrow(RangeError);
   });
 });
 

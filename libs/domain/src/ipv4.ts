@@ -145,15 +145,22 @@ export function assignableHostCount(c: Cidr): number {
 }
 
 /**
- * The lowest address of `c` that is not the network, gateway or broadcast address and not in `used`,
- * or null when the block is full. Takes at most `used.size + 1` steps, whatever the block's size.
+ * A container's address is a host of its block other than the gateway: host number `slot` as nthHost
+ * counts, for `FIRST_NIC_SLOT <= slot < nicSlotEnd(c)`. The allocator keeps slots (a per-network mark
+ * and a free list), so this is the one place that says which address is a container's.
  */
-export function lowestFreeHost(c: Cidr, used: ReadonlySet<number>): number | null {
-  for (let n = 1; n < hostCount(c); n++) {
-    const address = nthHost(c, n);
-    if (!used.has(address)) return address;
+export const FIRST_NIC_SLOT = 1;
+
+export function nicSlotEnd(c: Cidr): number {
+  return hostCount(c);
+}
+
+/** The address of NIC slot `slot`; RangeError outside `[FIRST_NIC_SLOT, nicSlotEnd(c))`. */
+export function nicSlotAddress(c: Cidr, slot: number): number {
+  if (!Number.isInteger(slot) || slot < FIRST_NIC_SLOT || slot >= nicSlotEnd(c)) {
+    throw new RangeError(`${formatCidr(c)} has no NIC slot ${slot}`);
   }
-  return null;
+  return nthHost(c, slot);
 }
 
 // ---- private ranges and tenant networks ----

@@ -1,6 +1,6 @@
 import { DomainError } from './errors';
 import { formatCidr, formatIpv4, parseCidr } from './ipv4';
-import { chooseNetworkBlock, chooseNicAddress } from './network-addressing';
+import { chooseNetworkBlock, networkFull, nicAddressAt, nicSlots } from './network-addressing';
 
 function refusal(fn: () => unknown): DomainError {
   try {
@@ -52,17 +52,19 @@ describe('chooseNetworkBlock', () => {
   });
 });
 
-describe('chooseNicAddress', () => {
+describe('NIC addresses of a network', () => {
   const network = { id: 'net_a', name: 'a', cidr: '10.0.0.0/29' };
 
-  it('gives the lowest host address after the gateway, skipping taken ones and ignoring junk', () => {
-    expect(formatIpv4(chooseNicAddress(network, []))).toBe('10.0.0.2');
-    expect(formatIpv4(chooseNicAddress(network, ['10.0.0.2', 'junk', '10.0.0.4']))).toBe('10.0.0.3');
+  it('slots run over the host addresses after the gateway', () => {
+    const { first, end } = nicSlots(network);
+    expect([first, end]).toEqual([1, 6]);
+    expect(formatIpv4(nicAddressAt(network, first))).toBe('10.0.0.2');
+    expect(formatIpv4(nicAddressAt(network, end - 1))).toBe('10.0.0.6');
+    expect(() => nicAddressAt(network, end)).toThrow(RangeError);
   });
 
-  it('refuses a full network as network/full, naming it', () => {
-    const taken = ['10.0.0.2', '10.0.0.3', '10.0.0.4', '10.0.0.5', '10.0.0.6'];
-    const err = refusal(() => chooseNicAddress(network, taken));
+  it('a full network is network/full, naming it', () => {
+    const err = networkFull(network);
     expect(err.code).toBe('network/full');
     expect(err.message).toContain('network a (10.0.0.0/29) has no free address');
     expect(err.details).toEqual({ network: 'net_a' });

@@ -1,13 +1,14 @@
 // The decisions of network creation and NIC allocation: which block a new network gets and which
-// address a new NIC gets. Pure; the ledger in the API reads the rows, calls these, and writes.
+// addresses a new NIC may get. Pure; the ledger in the API reads the rows, calls these, and writes.
 import { DomainError } from './errors';
 import {
   cidrsOverlap,
+  FIRST_NIC_SLOT,
   formatCidr,
-  lowestFreeHost,
   nextFreeCidr,
+  nicSlotAddress,
+  nicSlotEnd,
   parseCidr,
-  parseIpv4,
   type Cidr,
 } from './ipv4';
 
@@ -54,23 +55,23 @@ export function chooseNetworkBlock(
 }
 
 /**
- * The address a new NIC on `network` gets: the lowest free host address (not the network, gateway or
- * broadcast address) given the addresses `taken` on it (text that is no address is ignored). A full
- * network is `network/full`.
+ * The slots a NIC on `network` may take (see nicSlotAddress): the allocator gives the lowest free one
+ * and hands `end` to the database as the bound of its per-network mark.
  */
-export function chooseNicAddress(network: NetworkBlockHolder, taken: readonly string[]): number {
-  const used = new Set<number>();
-  for (const ip of taken) {
-    const n = parseIpv4(ip);
-    if (n !== null) used.add(n);
-  }
-  const address = lowestFreeHost(parseCidr(network.cidr), used);
-  if (address === null) {
-    throw new DomainError(
-      'network/full',
-      `network ${network.name} (${network.cidr}) has no free address; delete a container on it or use another network`,
-      { network: network.id },
-    );
-  }
-  return address;
+export function nicSlots(network: NetworkBlockHolder): { readonly first: number; readonly end: number } {
+  return { first: FIRST_NIC_SLOT, end: nicSlotEnd(parseCidr(network.cidr)) };
+}
+
+/** The address of NIC slot `slot` on `network` (never the network, gateway or broadcast address). */
+export function nicAddressAt(network: NetworkBlockHolder, slot: number): number {
+  return nicSlotAddress(parseCidr(network.cidr), slot);
+}
+
+/** What a NIC on a network with no free slot gets. */
+export function networkFull(network: NetworkBlockHolder): DomainError {
+  return new DomainError(
+    'network/full',
+    `network ${network.name} (${network.cidr}) has no free address; delete a container on it or use another network`,
+    { network: network.id },
+  );
 }

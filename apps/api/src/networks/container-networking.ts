@@ -8,10 +8,12 @@ import {
   type SecurityGroupEntity,
 } from '@berth/db';
 import {
-  chooseNicAddress,
   DomainError,
   formatIpv4,
+  networkFull,
   newMac,
+  nicAddressAt,
+  nicSlots,
   type ContainerId,
   type HostId,
   type SecurityGroupId,
@@ -34,20 +36,26 @@ export const NO_NETWORKING: ContainerNetworking = Object.freeze({ networks: [], 
 
 /**
  * Gives the container a NIC on each network, in order (eth0 is the first), and answers them as a view
- * shows them. Each NIC gets the lowest
- * free host address (not the network, gateway or broadcast address) and a random MAC. The unique
- * constraints decide races: an insert that collides with another launch's address or MAC (committed,
- * or committing: Postgres waits for it) does nothing, and the choice is made again. A full network is
- * `network/full`. The networks must be locked against deletion by the caller (resolveNetworksForCreate).
+ * shows them, in that order. Each NIC gets the lowest
+ * free host address (not the network, gateway or broadcast address: its NIC slot, see nicSlots) and a
+ * random MAC, in a fixed number of statements whatever the network's size: the slot comes from the
+ * network's free list or mark (IpAllocationRepository.takeSlot), and addresses freed by
+ * releaseContainerNetworking are given again, lowest first. The unique constraints still decide races:
+ * an insert that collides with another NIC's address (one not written by this allocator) or MAC does
+ * nothing, and the address or the MAC is chosen again. A full network is `network/full`. The networks
+ * must be locked against deletion by the caller (resolveNetworksForCreate).
  */
 export async function allocateNics(
   em: EntityManager,
   containerId: ContainerId,
   networks: readonly NetworkEntity[],
 ): Promise<ContainerNicView[]> {
+  // Networks' marks are taken in one order (by id) by every create, so that two creates joining the
+  // same networks in different orders cannot each hold a mark the other waits for.
+  const byId = [...networks.entries()].sort(([, a], [, b]) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const nics: ContainerNicView[] = [];
-  for (const [nicIndex, network] of networks.entries()) {
-    nics.push(await allocateNic(em, containerId, network, nicIndex));
+  for (const [nicIndex, network] of byId) {
+    nics[nicIndex] = await allocateNic(em, containerId, network, nicIndex);
   }
   return nics;
 }
@@ -59,11 +67,18 @@ async function allocateNic(
   nicIndex: number,
 ): Promise<ContainerNicView> {
   const nics = new IpAllocationRepository(em);
+  let slot: number | null = null;
   for (let attempt = 0; attempt < ALLOCATION_ATTEMPTS; attempt++) {
-    const address = chooseNicAddress(network, await nics.addressesOn(network.id));
-    const nic = { containerId, networkId: network.id, ip: formatIpv4(address), mac: newMac(), nicIndex };
-    if (await nics.tryInsert(nic))
-      return { networkId: network.id, name: network.name, ip: nic.ip, mac: nic.mac };
+    slot ??= await nics.takeSlot(network.id, nicSlots(network));
+    if (slot === null) throw networkFull(network);
+    const ip = formatIpv4(nicAddressAt(network, slot));
+    const mac = newMac();
+    if (await nics.tryInsert({ containerId, networkId: network.id, ip, slot, mac, nicIndex })) {
+      return { networkId: network.id, name: network.name, ip, mac };
+    }
+    // The MAC collided, or the address is held by a NIC the allocator did not give out (its slot comes
+    // back to the free list when that NIC is released): keep the slot only in the first case.
+    if (await nics.addressTaken(network.id, ip)) slot = null;
   }
   throw new Error(`could not allocate an address on ${network.id} in ${ALLOCATION_ATTEMPTS} attempts`);
 }

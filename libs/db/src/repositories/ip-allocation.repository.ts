@@ -1,6 +1,15 @@
 import type { EntityManager } from 'typeorm';
 import type { ContainerId, NetworkId } from '@berth/domain';
-import { IpAllocationEntity } from '../entities/ip-allocation.entity';
+
+/** A NIC to insert: its address is NIC slot `slot` of the network. */
+export interface NewNic {
+  readonly containerId: ContainerId;
+  readonly networkId: NetworkId;
+  readonly ip: string;
+  readonly slot: number;
+  readonly mac: string;
+  readonly nicIndex: number;
+}
 
 /** A NIC as a container view shows it: the network's id and name, the address and the MAC. */
 export interface NicRow {
@@ -26,28 +35,60 @@ export interface WiredNicRow {
 export class IpAllocationRepository {
   constructor(private readonly em: EntityManager) {}
 
-  /** Every address taken on the network now. */
-  async addressesOn(networkId: NetworkId): Promise<string[]> {
-    const rows: { ip: string }[] = await this.em.query(
-      `SELECT ip FROM ip_allocations WHERE network_id = $1`,
-      [networkId],
+  /**
+   * Takes a free NIC slot of the network, of those from `first` below `end`: the lowest one freed
+   * (network_free_slots), else the next one never given out (the network's mark); null when there is none. One
+   * statement whatever the network's size. Freed slots held by another transaction's take are skipped
+   * rather than waited for; the mark is a row of its own, locked until the transaction ends, so two
+   * creates on a network take distinct slots. (The freed row is deleted by its ctid, which a locked
+   * row keeps: the delete then reads that one row whatever the free list's size.)
+   */
+  async takeSlot(
+    networkId: NetworkId,
+    slots: { readonly first: number; readonly end: number },
+  ): Promise<number | null> {
+    const rows: { slot: number }[] = await this.em.query(
+      `WITH freed AS (
+         DELETE FROM network_free_slots
+          WHERE ctid = (
+            SELECT ctid FROM network_free_slots
+             WHERE network_id = $1 ORDER BY slot LIMIT 1 FOR UPDATE SKIP LOCKED)
+         RETURNING slot
+       ), marked AS (
+         INSERT INTO network_address_marks AS m (network_id, next_slot)
+         SELECT $1, $2::integer + 1 WHERE NOT EXISTS (SELECT 1 FROM freed) AND $2::integer < $3::integer
+         ON CONFLICT (network_id) DO UPDATE SET next_slot = m.next_slot + 1 WHERE m.next_slot < $3::integer
+         RETURNING m.next_slot - 1 AS slot
+       )
+       SELECT slot FROM freed UNION ALL SELECT slot FROM marked`,
+      [networkId, slots.first, slots.end],
     );
-    return rows.map((r) => r.ip);
+    return rows[0]?.slot ?? null;
   }
 
   /**
    * Inserts the NIC unless its address or MAC is taken (committed, or committing: Postgres waits for
-   * that transaction); says whether it was inserted. The unique constraints decide races.
+   * that transaction); says whether it was inserted. The unique constraints decide races. Its host is
+   * the container's (a trigger copies it).
    */
-  async tryInsert(nic: Omit<IpAllocationEntity, 'createdAt'>): Promise<boolean> {
+  async tryInsert(nic: NewNic): Promise<boolean> {
     const inserted: unknown[] = await this.em.query(
-      `INSERT INTO ip_allocations (container_id, network_id, ip, mac, nic_index, created_at)
-       VALUES ($1, $2, $3, $4, $5, now())
+      `INSERT INTO ip_allocations (container_id, network_id, ip, slot, mac, nic_index, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, now())
        ON CONFLICT DO NOTHING
        RETURNING ip`,
-      [nic.containerId, nic.networkId, nic.ip, nic.mac, nic.nicIndex],
+      [nic.containerId, nic.networkId, nic.ip, nic.slot, nic.mac, nic.nicIndex],
     );
     return inserted.length === 1;
+  }
+
+  /** Whether a NIC holds the address on the network. */
+  async addressTaken(networkId: NetworkId, ip: string): Promise<boolean> {
+    const rows: unknown[] = await this.em.query(
+      `SELECT 1 FROM ip_allocations WHERE network_id = $1 AND ip = $2`,
+      [networkId, ip],
+    );
+    return rows.length > 0;
   }
 
   /** Names of up to `limit` live containers with a NIC on the network, by name. */
@@ -69,9 +110,14 @@ export class IpAllocationRepository {
     return rows.length > 0;
   }
 
-  /** Frees the container's addresses and MACs; idempotent. */
+  /** Frees the container's addresses and MACs, their slots to their networks' free lists; idempotent. */
   async releaseContainer(containerId: ContainerId): Promise<void> {
-    await this.em.query(`DELETE FROM ip_allocations WHERE container_id = $1`, [containerId]);
+    await this.em.query(
+      `WITH gone AS (DELETE FROM ip_allocations WHERE container_id = $1 RETURNING network_id, slot)
+       INSERT INTO network_free_slots (network_id, slot) SELECT network_id, slot FROM gone
+       ON CONFLICT DO NOTHING`,
+      [containerId],
+    );
   }
 
   /** The NICs of the containers, each container's in NIC order (eth0 first). */
