@@ -10,6 +10,7 @@ import { CreateAgentRedisUsers1763827200000 } from './1763827200000-create-agent
 import { CreateTenantQuotas1763834400000 } from './1763834400000-create-tenant-quotas';
 import { CheckContainerStates1763841600000 } from './1763841600000-check-container-states';
 import { AddHostTemplates1763856000000 } from './1763856000000-add-host-templates';
+import { CreateControlPlaneLiveness1763870400000 } from './1763870400000-create-control-plane-liveness';
 
 /** Every migration in order. Listed explicitly so that compiled and test runs load the same classes. */
 export const ALL_MIGRATIONS = [
@@ -25,4 +26,5 @@ export const ALL_MIGRATIONS = [
   CreateTenantQuotas1763834400000,
   CheckContainerStates1763841600000,
   AddHostTemplates1763856000000,
+  CreateControlPlaneLiveness1763870400000,
 ];
