@@ -76,7 +76,8 @@ export class HostRepository {
   ): Promise<{ name: string; before: HostState; after: HostState } | null> {
     const states = Object.keys(next) as HostState[];
     const cases = states.map((s, i) => `WHEN '${s}' THEN $${i + 5}`).join(' ');
-    const rows: { name: string; before: HostState; after: HostState }[] = await this.em.query(
+    // TypeORM answers an UPDATE with [rows, rowCount].
+    const [rows]: [{ name: string; before: HostState; after: HostState }[], number] = await this.em.query(
       `UPDATE hosts h SET
          state = CASE old.state ${cases} END,
          state_changed_at = CASE WHEN (CASE old.state ${cases} END) <> old.state THEN now()
