@@ -67,11 +67,16 @@ export class ResyncService {
     for (const id of await this.driver.list()) {
       // A job may have made the machine since the list was read (the queue runs while a lost host
       // resyncs): asked again, one by one, only for machines the list does not name.
-      if (!wanted.has(id) && (await this.api.containerSpec(id)) === null) {
+      if (!wanted.has(id) && !isLive(await this.api.containerSpec(id))) {
         this.log.warn(`${id}: machine has no container on this host any more; removing it`);
         await this.runner.tearDown(id);
       }
     }
     return specs;
   }
+}
+
+/** Whether the API holds the container on this host and not deleted (a deleted one keeps its host id). */
+function isLive(spec: AgentContainerSpec | null): boolean {
+  return spec !== null && spec.state !== 'deleted';
 }
