@@ -11,6 +11,7 @@ import { CreateTenantQuotas1763834400000 } from './1763834400000-create-tenant-q
 import { CheckContainerStates1763841600000 } from './1763841600000-check-container-states';
 import { AddHostTemplates1763856000000 } from './1763856000000-add-host-templates';
 import { IndexNetworkAddresses1763863200000 } from './1763863200000-index-network-addresses';
+import { CreateControlPlaneLiveness1763870400000 } from './1763870400000-create-control-plane-liveness';
 import { TrackHostReservations1763877600000 } from './1763877600000-track-host-reservations';
 
 /** Every migration in order. Listed explicitly so that compiled and test runs load the same classes. */
@@ -28,5 +29,6 @@ export const ALL_MIGRATIONS = [
   CheckContainerStates1763841600000,
   AddHostTemplates1763856000000,
   IndexNetworkAddresses1763863200000,
+  CreateControlPlaneLiveness1763870400000,
   TrackHostReservations1763877600000,
 ];

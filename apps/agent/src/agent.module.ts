@@ -16,6 +16,7 @@ import { createDriver } from './drivers/driver.factory';
 import { ContainerJobsProcessor } from './processors/container-jobs.processor';
 import { MachineExitsListener } from './processors/machine-exits.listener';
 import { EventReporterService } from './reporter/event-reporter.service';
+import { ReportGate } from './reporter/report-gate';
 import { HeartbeatService } from './reporter/heartbeat.service';
 import { RegistrationService } from './reporter/registration.service';
 import { CONTAINER_HOOKS, type ContainerHook } from './runner/container-hook';
@@ -78,6 +79,7 @@ export class AgentModule {
         AgentRedis,
         ApiClientService,
         EventReporterService,
+        ReportGate,
         RegistrationService,
         HeartbeatService,
         ContainerRunnerService,

@@ -61,8 +61,12 @@ async function main(): Promise<void> {
     tokenRefused = true;
   };
   const heartbeat = app.get(HeartbeatService);
-  heartbeat.start(() => shutdown('host token refused', 1));
-  await untilDone('resync', warn, () => app.get(ResyncService).resync());
+  const resync = app.get(ResyncService);
+  heartbeat.start(
+    () => shutdown('host token refused', 1),
+    () => void resync.resyncAfterLoss(),
+  );
+  await untilDone('resync', warn, () => resync.resync());
   await untilDone('storage resync', warn, () => app.get(StorageJobsService).resync());
   app.get(MachineExitsListener).listen();
   app.get(LogShipperService).listen(hostId);

@@ -271,6 +271,11 @@ export interface HeartbeatRequest {
 export interface HeartbeatResponse {
   readonly hostId: string;
   readonly state: HostState;
+  /**
+   * The host was lost until this heartbeat: the agent stops what it must no longer run (containers
+   * deleted or started on another host meanwhile) before it reports anything else.
+   */
+  readonly resync: boolean;
 }
 
 /** What the agent needs to run a container: the desired spec, current state and generation. */

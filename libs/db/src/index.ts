@@ -17,6 +17,7 @@ export * from './repositories/floating-ip.repository';
 export * from './repositories/storage.repository';
 export * from './repositories/host.repository';
 export * from './repositories/host-reservation.repository';
+export * from './repositories/control-plane.repository';
 export * from './repositories/image.repository';
 export * from './repositories/usage-interval.repository';
 export * from './repositories/tenant.repository';

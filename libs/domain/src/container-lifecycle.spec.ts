@@ -49,7 +49,7 @@ function input(event: ContainerEvent, over: Partial<LifecycleInput> = {}): Lifec
 //   ops       scope:outcomes for create, start, stop, restart, delete
 //             (r running, s succeed, f fail, x supersede, . leave); none when untouched
 //   new op    the operation a tenant's action opens, and whether it is queued or done at once
-//   checks    G good standing, C quota and host capacity, - none
+//   checks    G good standing, C quota and host capacity, P placement on another host, - none
 const CONTAINER_KINDS = [
   'container.create',
   'container.start',
@@ -81,7 +81,9 @@ function summary(p: LifecyclePlan): string {
   const op = p.newOperation
     ? `${p.newOperation.kind.slice('container.'.length)}/${p.newOperation.then}`
     : '-';
-  const checks = `${p.checks.goodStanding ? 'G' : ''}${p.checks.capacity ? 'C' : ''}` || '-';
+  const checks =
+    `${p.checks.goodStanding ? 'G' : ''}${p.checks.capacity ? 'C' : ''}${p.checks.placement ? 'P' : ''}` ||
+    '-';
   return [p.applied ? p.to : '=', p.usage.kind, release, ops, op, checks].join(' ');
 }
 
@@ -425,7 +427,7 @@ describe("planContainerLifecycle: a tenant's action", () => {
       stateReason: null,
     });
     expect(p.newOperation).toEqual({ kind: 'container.start', generation: 4, then: 'enqueue' });
-    expect(p.checks).toEqual({ goodStanding: true, capacity: true });
+    expect(p.checks).toEqual({ goodStanding: true, capacity: true, placement: false });
     expect(p.usage).toEqual({ kind: 'none' });
   });
 
@@ -488,6 +490,74 @@ describe('planContainerLifecycle: host.lost', () => {
   it('leaves a settled container and its operations alone', () => {
     const p = planContainerLifecycle(container({ state: 'stopped' }), input('host.lost', { reason }));
     expect(p).toMatchObject({ applied: false, patch: null, operations: { scope: 'none' } });
+  });
+});
+
+describe('planContainerLifecycle: host.lost of a container that may move', () => {
+  const reason = { code: 'host/lost', message: 'host h1 stopped answering' };
+  const movable = (over: Partial<LifecycleContainer> = {}): LifecycleContainer =>
+    container({ restartPolicy: 'always', pinnedToHost: false, lastReportAt: T0, ...over });
+
+  it('goes back to pending at a new generation with a create queued on another host, usage closed at the last heartbeat', () => {
+    const p = planContainerLifecycle(movable(), input('host.lost', { reason }));
+    expect(p).toMatchObject({ from: 'running', to: 'pending', applied: true, move: true });
+    expect(p.patch).toEqual({
+      state: 'pending',
+      stateChangedAt: NOW,
+      updatedAt: NOW,
+      generation: 4,
+      lastReportAt: null,
+      exitCode: null,
+      stateReason: 'host h1 stopped answering; started again on another host',
+    });
+    // Closed at the lost host's last heartbeat; the new host's running report opens the next one.
+    expect(p.usage).toEqual({ kind: 'close', at: T1, clock: 'host' });
+    expect(p.release).toEqual({ networking: false, volumes: false });
+    expect(p.newOperation).toEqual({ kind: 'container.create', generation: 4, then: 'enqueue' });
+    expect(p.checks).toEqual({ goodStanding: false, capacity: false, placement: true });
+    for (const kind of OPERATION_KINDS) expect(p.operations.outcome[kind]).toEqual({ kind: 'supersede' });
+  });
+
+  it.each(['pending', 'creating', 'starting', 'running', 'restarting'] as const)(
+    'moves from %s, where it was meant to run',
+    (state) => {
+      const p = planContainerLifecycle(movable({ state }), input('host.lost', { reason }));
+      expect(p).toMatchObject({ to: 'pending', move: true });
+    },
+  );
+
+  it.each(
+    CONTAINER_STATES.filter((s) => !['pending', 'creating', 'starting', 'running', 'restarting'].includes(s)),
+  )('does not move from %s: on its way out, or not running anywhere', (state) => {
+    const p = planContainerLifecycle(movable({ state }), input('host.lost', { reason }));
+    expect(p.move).toBe(false);
+    expect(p.checks.placement).toBe(false);
+    expect(p.to).not.toBe('pending');
+  });
+
+  it.each([
+    ['restart policy no', { restartPolicy: 'no' }],
+    ['restart policy on-failure', { restartPolicy: 'on-failure' }],
+    ['no restart policy known', { restartPolicy: undefined }],
+    ['a host-local volume', { pinnedToHost: true }],
+    ['volumes not looked at', { pinnedToHost: undefined }],
+  ] as const)('stays lost with %s', (_why, over) => {
+    const p = planContainerLifecycle(movable(over), input('host.lost', { reason }));
+    expect(p).toMatchObject({ to: 'lost', move: false, newOperation: null });
+  });
+
+  it('stays lost when no other host had room, as one that may not move', () => {
+    const moved = planContainerLifecycle(movable(), input('host.lost', { reason, noHostWithRoom: true }));
+    const pinned = planContainerLifecycle(movable({ pinnedToHost: true }), input('host.lost', { reason }));
+    expect(moved).toEqual(pinned);
+  });
+
+  it("reports of the new host are not judged against the lost host's clock", () => {
+    const p = planContainerLifecycle(movable({ lastReportAt: T2 }), input('host.lost', { reason }));
+    const moved = { ...movable(), ...p.patch, usageOpenSince: null, usageLastEndedAt: T1 };
+    // The new host's clock may run behind the lost one's: its first report still applies.
+    const running = planContainerLifecycle(moved, input('agent.running', { at: T1 }));
+    expect(running).toMatchObject({ applied: true, to: 'running', usage: { kind: 'open', at: T1 } });
   });
 });
 

@@ -10,6 +10,13 @@
  *   agent.*                            the host's agent reports           the host's clock at the observation
  *   host.lost                          the API's reaper                   the host's clock at its last heartbeat
  *
+ * host.lost of a container that should keep running (restart=always, still starting or running, no
+ * host-local volume holding it to its host) moves it: it goes back to `pending` on another host at a new
+ * generation, with a container.create queued there (plan.move). Its usage closes at the lost host's last
+ * heartbeat, and opens again only when the new host reports it running, so the two copies are never
+ * billed together; the lost host's copy is fenced by the generation and the host id, and stopped by its
+ * agent when it returns.
+ *
  * The transitions themselves are container-state.ts's table; this file adds what follows from each.
  */
 import { DomainError } from './errors';
@@ -45,6 +52,13 @@ export interface LifecycleContainer {
   readonly usageOpenSince: Date | null;
   /** The latest end of its closed usage intervals; null when none has ended. */
   readonly usageLastEndedAt: Date | null;
+  /** Its restart policy as stored (formatRestartPolicy's text); absent reads as `no`. */
+  readonly restartPolicy?: string;
+  /**
+   * Whether a host-local volume holds it to its host (it runs only where that volume is). Only host.lost
+   * asks; absent reads as pinned, so that nothing moves unless its caller looked.
+   */
+  readonly pinnedToHost?: boolean;
 }
 
 /** Why something ended: a host's error for agent.failed, the reaper's note for host.lost. */
@@ -65,6 +79,11 @@ export interface LifecycleInput {
   readonly exitCode?: number | null;
   /** delete: kill a container that still holds its host's capacity. */
   readonly force?: boolean;
+  /**
+   * host.lost: the move was tried and no other ready host had room for it (plan.checks.placement
+   * failed), so it stays lost on its host, as a container that may not move does.
+   */
+  readonly noHostWithRoom?: boolean;
 }
 
 /** The container's fields to write. Fields not named stay as they are. */
@@ -73,7 +92,8 @@ export interface ContainerPatch {
   readonly stateChangedAt: Date;
   readonly updatedAt: Date;
   readonly generation?: number;
-  readonly lastReportAt?: Date;
+  /** null: no report of the new host has been applied yet (a move starts its reports afresh). */
+  readonly lastReportAt?: Date | null;
   readonly startedAt?: Date;
   readonly finishedAt?: Date | null;
   readonly exitCode?: number | null;
@@ -117,6 +137,11 @@ export interface LifecycleChecks {
   readonly goodStanding: boolean;
   /** The tenant's vCPU and memory quotas, and the container's own host, have room for it again. */
   readonly capacity: boolean;
+  /**
+   * Another ready host has room for it: the caller places it there and sets its host id before writing
+   * the plan. When none has, the caller asks again with `noHostWithRoom`.
+   */
+  readonly placement: boolean;
 }
 
 export interface LifecyclePlan {
@@ -131,6 +156,8 @@ export interface LifecyclePlan {
   readonly operations: OperationsEffect;
   readonly newOperation: NewOperation | null;
   readonly checks: LifecycleChecks;
+  /** It leaves its host for another (checks.placement finds which): host.lost of a container that may move. */
+  readonly move: boolean;
 }
 
 /** Whether a container in `state` means that an operation of `kind` did what it was asked. */
@@ -255,7 +282,7 @@ export function boundedHostTime(c: Pick<LifecycleContainer, 'createdAt'>, input:
 
 const NO_RELEASE: ReleaseEffect = { networking: false, volumes: false };
 const RELEASE_ALL: ReleaseEffect = { networking: true, volumes: true };
-const NO_CHECKS: LifecycleChecks = { goodStanding: false, capacity: false };
+const NO_CHECKS: LifecycleChecks = { goodStanding: false, capacity: false, placement: false };
 
 const OPERATION_OF: Readonly<Record<ContainerUserEvent, OperationKind>> = {
   start: 'container.start',
@@ -304,6 +331,7 @@ function planAgentReport(
     operations,
     newOperation: null,
     checks: NO_CHECKS,
+    move: false,
   };
 }
 
@@ -353,14 +381,35 @@ function planUserAction(
       goodStanding: action === 'start',
       // A stopped container reserves nothing; starting it reserves its vCPUs and memory again.
       capacity: (action === 'start' || action === 'restart') && !containerHoldsCapacity(c.state),
+      placement: false,
     },
+    move: false,
   };
+}
+
+/**
+ * States in which a container was meant to run when its host was lost: a restart=always one of these
+ * moves. One stopping or being deleted was on its way out, one settled (stopped, exited, failed) is not
+ * running anywhere to lose.
+ */
+const MOVES_WHEN_LOST: ReadonlySet<ContainerState> = new Set<ContainerState>([
+  'pending',
+  'creating',
+  'starting',
+  'running',
+  'restarting',
+]);
+
+/** Whether host.lost moves `c` to another host (before placement is tried). */
+export function movesWhenHostLost(c: LifecycleContainer): boolean {
+  return c.restartPolicy === 'always' && c.pinnedToHost === false && MOVES_WHEN_LOST.has(c.state);
 }
 
 function planHostLost(c: LifecycleContainer, input: LifecycleInput): LifecyclePlan {
   const to = nextContainerState(c.state, 'host.lost');
   if (to === null) return unchanged(c, { scope: 'none', outcome: outcomesByKind(() => ({ kind: 'leave' })) });
   const reason = input.reason ?? { code: 'host/lost', message: 'the host stopped answering' };
+  if (movesWhenHostLost(c) && input.noHostWithRoom !== true) return planMove(c, input, reason);
   return {
     from: c.state,
     to,
@@ -379,6 +428,39 @@ function planHostLost(c: LifecycleContainer, input: LifecycleInput): LifecyclePl
     },
     newOperation: null,
     checks: NO_CHECKS,
+    move: false,
+  };
+}
+
+/**
+ * host.lost of a container that may move: it is made again on another host, as a create makes it
+ * (pending, a container.create queued there), at a new generation so that anything the lost host still
+ * sends or runs for the old one is stale. Usage closes at the lost host's last heartbeat (nothing after
+ * it can be vouched for) and opens when the new host reports it running. Its addresses and groups stay:
+ * the container is the same, only its machine is new.
+ */
+function planMove(c: LifecycleContainer, input: LifecycleInput, reason: LifecycleReason): LifecyclePlan {
+  const generation = c.generation + 1;
+  return {
+    from: c.state,
+    to: 'pending',
+    applied: true,
+    patch: {
+      state: 'pending',
+      stateChangedAt: input.now,
+      updatedAt: input.now,
+      generation,
+      lastReportAt: null,
+      exitCode: null,
+      stateReason: `${reason.message}; started again on another host`,
+    },
+    usage: containerUsage('close', c, input),
+    release: NO_RELEASE,
+    // The new create replaces whatever was in flight on the lost host.
+    operations: { scope: 'open', outcome: outcomesByKind(() => ({ kind: 'supersede' })) },
+    newOperation: { kind: 'container.create', generation, then: 'enqueue' },
+    checks: { goodStanding: false, capacity: false, placement: true },
+    move: true,
   };
 }
 
@@ -393,6 +475,7 @@ function unchanged(c: LifecycleContainer, operations: OperationsEffect): Lifecyc
     operations,
     newOperation: null,
     checks: NO_CHECKS,
+    move: false,
   };
 }
 

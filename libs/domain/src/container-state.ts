@@ -34,6 +34,10 @@
  *
  *   deleted is terminal.
  *
+ * host.lost of a restart=always container meant to run (pending, creating, starting, running,
+ * restarting) with no host-local volume is not `lost`: the planner (container-lifecycle.ts) moves it
+ * to `pending` on another host at a new generation, when one has room.
+ *
  * Anything not drawn is refused with container/invalid_state. The table below is the truth;
  * container-state.spec.ts checks it pair by pair against an independent copy.
  */

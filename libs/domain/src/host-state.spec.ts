@@ -3,6 +3,7 @@ import { join } from 'node:path';
 
 import { DomainError } from './errors';
 import {
+  controlPlaneOutageAfterMs,
   HOST_EVENTS,
   HOST_STATES,
   hostAcceptsWork,
@@ -133,5 +134,15 @@ describe('the ASCII diagram', () => {
     for (const e of HOST_EVENTS) expect(top).toContain(e);
     expect(top).toMatch(/-->|<--|v/);
     expect(/^[\x20-\x7e\n]*$/.test(top)).toBe(true);
+  });
+});
+
+describe('controlPlaneOutageAfterMs', () => {
+  it('is three reaper ticks', () => {
+    expect(controlPlaneOutageAfterMs(2_000, 15_000)).toBe(6_000);
+  });
+
+  it('is at most half the lost-host grace, so an unnoticed outage leaves hosts time to heartbeat', () => {
+    expect(controlPlaneOutageAfterMs(5_000, 10_000)).toBe(5_000);
   });
 });

@@ -82,3 +82,14 @@ export const MAX_HOST_TEMPLATES = 64;
 
 /** The longest error a host reports of a template (a failed build or restore); the API refuses longer. */
 export const MAX_TEMPLATE_ERROR_CHARS = 500;
+
+/**
+ * How long the control plane may go unseen (between two host-reaper ticks) before that gap counts as
+ * its own outage, after which every host's silence is measured from the resumption. Three missed ticks:
+ * a busy tick or two is not an outage. At most half the lost-host grace, so that an outage too short to
+ * be noticed (plus a heartbeat interval and a tick) still leaves the hosts time to heartbeat; an outage
+ * noticed wrongly only delays losing a host, never loses one.
+ */
+export function controlPlaneOutageAfterMs(reaperIntervalMs: number, hostLostAfterMs: number): number {
+  return Math.min(3 * reaperIntervalMs, hostLostAfterMs / 2);
+}

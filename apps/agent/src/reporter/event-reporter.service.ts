@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { AgentEventName, AgentEventResult, StartPath } from '@berth/contracts';
 import type { ContainerId, OperationId } from '@berth/domain';
 import { ApiClientService } from '../api-client/api-client.service';
+import { ReportGate } from './report-gate';
 
 export interface ObservedChange {
   readonly event: AgentEventName;
@@ -23,9 +24,14 @@ export interface ObservedChange {
 export class EventReporterService {
   private readonly log = new Logger(EventReporterService.name);
 
-  constructor(private readonly api: ApiClientService) {}
+  constructor(
+    private readonly api: ApiClientService,
+    private readonly gate: ReportGate,
+  ) {}
 
+  /** Waits while the agent stops what it may no longer run (ReportGate), then sends. */
   async report(id: ContainerId, change: ObservedChange): Promise<AgentEventResult> {
+    await this.gate.open();
     const result = await this.api.report(id, {
       event: change.event,
       at: change.at.toISOString(),

@@ -26,9 +26,11 @@ export class HeartbeatService {
    * login and closes the old one's connections, which the running queue worker and log shipper could
    * not follow; start-up registers first and connects after.
    */
-  start(onTokenRefused: () => void): void {
+  start(onTokenRefused: () => void, onLost: () => void): void {
     this.timer = setInterval(() => {
-      if (!this.inFlight) this.inFlight = this.beat(onTokenRefused).finally(() => (this.inFlight = null));
+      if (!this.inFlight) {
+        this.inFlight = this.beat(onTokenRefused, onLost).finally(() => (this.inFlight = null));
+      }
     }, this.config.heartbeatIntervalMs);
   }
 
@@ -38,15 +40,23 @@ export class HeartbeatService {
     await this.inFlight;
   }
 
-  private async beat(onTokenRefused: () => void): Promise<void> {
+  /**
+   * `onLost` runs when the API says the host was lost until this heartbeat: the agent must stop what it
+   * may no longer run before it reports anything. It is not awaited: heartbeats go on meanwhile.
+   */
+  private async beat(onTokenRefused: () => void, onLost: () => void): Promise<void> {
     try {
-      await this.api.heartbeat({
+      const res = await this.api.heartbeat({
         at: new Date().toISOString(),
         machines: (await this.driver.list()).length,
         volumeGib: await this.volumes.capacityGib(),
         // The host's VM templates, so that GET /v1/admin/hosts shows them; none for drivers without.
         templates: heartbeatTemplates(this.driver.templateStatus?.() ?? []),
       });
+      if (res.resync) {
+        this.log.warn('the API had this host lost: resyncing before anything else is reported');
+        onLost();
+      }
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) {
         this.log.error('the API refused this host token; stopping (start the agent again to re-register)');

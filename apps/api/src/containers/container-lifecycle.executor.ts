@@ -26,6 +26,7 @@ import {
 } from '@berth/domain';
 import { assertInGoodStanding } from '../billing/billing-standing';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
+import { placeOnFleet } from '../hosts/fleet-placement';
 import { hostsAffectedByContainers, releaseContainerNetworking } from '../networks/container-networking';
 import { finishOperation, markOperationRunning, openOperation } from '../operations/operation-ledger';
 import { assertWithinQuota } from '../quotas/quota-guard';
@@ -55,7 +56,7 @@ export type NewContainer = Pick<
 
 export interface LifecycleOutcome {
   readonly plan: LifecyclePlan;
-  /** The operation a tenant's action opened; null for reports and the reaper. */
+  /** The operation the plan opened (a tenant's action, or a move's create on its new host); else null. */
   readonly operation: OperationEntity | null;
   /** Hosts whose data plane named a container that let go of its networking: nudge them after commit. */
   readonly nudge: HostId[];
@@ -74,20 +75,48 @@ export class ContainerLifecycleExecutor {
   async run(em: EntityManager, c: ContainerEntity, request: LifecycleRequest): Promise<LifecycleOutcome> {
     const usage = new UsageIntervalRepository(em);
     const history = await usage.lockHistory(c.id);
-    const plan = planContainerLifecycle(
-      { ...c, usageOpenSince: history.openSince, usageLastEndedAt: history.lastEndedAt },
-      request,
-    );
+    const facts = {
+      ...c,
+      usageOpenSince: history.openSince,
+      usageLastEndedAt: history.lastEndedAt,
+      // Only host.lost asks whether a volume holds it to its host (whether it may move).
+      ...(request.event === 'host.lost'
+        ? { pinnedToHost: await new VolumeRepository(em).hasHostLocalAttached(c.id) }
+        : {}),
+    };
+    let plan = planContainerLifecycle(facts, request);
+    let movedTo: HostId | null = null;
+    if (plan.checks.placement) {
+      movedTo = await this.placeElsewhere(em, c);
+      if (movedTo === null) plan = planContainerLifecycle(facts, { ...request, noHostWithRoom: true });
+    }
     await this.check(em, c, plan.checks);
     await settleOperations(em, c, plan.operations, request.operationId ?? null);
     if (plan.patch) {
       Object.assign(c, plan.patch);
+      if (plan.move && movedTo !== null) c.hostId = movedTo;
       await em.save(c);
     }
     const nudge = await release(em, c, plan.release);
+    // Its peers' hosts learn where its addresses live now.
+    if (plan.move) nudge.push(...(await hostsAffectedByContainers(em, [c.id])));
     await usage.apply({ tenantId: c.tenantId, resourceType: 'container', resourceId: c.id }, plan.usage);
     const operation = plan.newOperation ? await openPlannedOperation(em, c, plan.newOperation) : null;
     return { plan, operation, nudge };
+  }
+
+  /** A ready host with room for `c` (reserved for this transaction), or null when none has. */
+  private async placeElsewhere(em: EntityManager, c: ContainerEntity): Promise<HostId | null> {
+    try {
+      return await placeOnFleet(
+        em,
+        { vcpu: c.vcpu, memoryMib: c.memoryMib, diskGib: c.diskGib },
+        { policy: this.config.placementPolicy },
+      );
+    } catch (err) {
+      if (err instanceof DomainError && err.code === 'capacity/unavailable') return null;
+      throw err;
+    }
   }
 
   /**
@@ -111,6 +140,7 @@ export class ContainerLifecycleExecutor {
     return { container, operation: await openPlannedOperation(em, container, plan.newOperation) };
   }
 
+  /** The plan's checks other than placement (run() places before it plans for good). */
   private async check(em: EntityManager, c: ContainerEntity, checks: LifecycleChecks): Promise<void> {
     if (checks.capacity) {
       // A stopped container reserves nothing; starting it reserves its vCPUs and memory again, so it

@@ -19,7 +19,7 @@ import {
   pageOf,
   StoragePoolRepository,
 } from '@berth/db';
-import { DomainError, newId, transitionHost, type HostId } from '@berth/domain';
+import { DomainError, HOST_STATES, newId, transitionHost, type HostId, type HostState } from '@berth/domain';
 import { agentQueueName } from '@berth/queue';
 import type { JoinPrincipal, RegistrantPrincipal } from '../auth/principal';
 import { hashSecret } from '../auth/secret-hasher';
@@ -29,6 +29,11 @@ import { AgentRedisUsersService } from './agent-redis-users.service';
 import { JoinTokensService } from './join-tokens.service';
 import { reservationsByHost } from './host-snapshots';
 import { hostView } from './host.view';
+
+/** What a heartbeat makes of each host state (HOST_TRANSITIONS), for the one-statement update. */
+const HEARTBEAT_NEXT = Object.fromEntries(
+  HOST_STATES.map((s) => [s, transitionHost(s, 'heartbeat')]),
+) as Record<HostState, HostState>;
 
 /** Hosts as agents register them and keep them alive. */
 @Injectable()
@@ -152,25 +157,23 @@ export class HostsService {
     };
   }
 
-  /** Records that the host is alive; a lost host that heartbeats again is ready again. */
+  /**
+   * Records that the host is alive, in one statement; a lost host that heartbeats again is ready again,
+   * and is told to resync (`resync`): while it was lost its containers may have been deleted or started
+   * elsewhere, and it must stop those before it reports anything.
+   */
   async heartbeat(hostId: HostId, req: HeartbeatRequest): Promise<HeartbeatResponse> {
-    return inTransaction(this.ds, async (em) => {
-      const host = await new HostRepository(em).lockById(hostId);
-      if (!host) throw new DomainError('host/not_found', `host ${hostId} does not exist`);
-      const now = new Date();
-      const next = transitionHost(host.state, 'heartbeat');
-      if (next !== host.state) {
-        this.log.log(`host ${host.name} (${host.id}) is back: ${host.state} -> ${next}`);
-        host.stateChangedAt = now;
-      }
-      host.state = next;
-      host.lastHeartbeatAt = now;
-      host.lastHeartbeatHostAt = new Date(req.at);
-      if (req.volumeGib !== undefined) host.capacityVolumeGib = req.volumeGib;
-      if (req.templates !== undefined) host.templates = req.templates.map(templateOf);
-      await em.save(host);
-      return { hostId: host.id, state: host.state };
+    const beat = await new HostRepository(this.ds.manager).recordHeartbeat(hostId, HEARTBEAT_NEXT, {
+      hostAt: new Date(req.at),
+      ...(req.volumeGib !== undefined ? { volumeGib: req.volumeGib } : {}),
+      ...(req.templates !== undefined ? { templates: req.templates.map(templateOf) } : {}),
     });
+    if (!beat) throw new DomainError('host/not_found', `host ${hostId} does not exist`);
+    const resync = beat.before === 'lost';
+    if (beat.before !== beat.after) {
+      this.log.log(`host ${beat.name} (${hostId}) is back: ${beat.before} -> ${beat.after}`);
+    }
+    return { hostId, state: beat.after, resync };
   }
 
   async list(limit = DEFAULT_PAGE_LIMIT, cursor?: string): Promise<Page<HostView>> {

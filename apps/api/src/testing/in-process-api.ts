@@ -179,10 +179,30 @@ export class InProcessApi {
     await this.rows(`UPDATE containers SET created_at = $2 WHERE id = $1`, [containerId, at]);
   }
 
-  /** Backdates the host's last heartbeat past the lost-host deadline: the reaper's next run takes it. */
+  /**
+   * Backdates the host's last heartbeat past the lost-host deadline, with the control plane up all that
+   * time (no outage of its own excuses the silence): the reaper's next run takes it.
+   */
   async silenceHost(host: TestHost): Promise<void> {
     await this.rows(`UPDATE hosts SET last_heartbeat_at = now() - interval '2 hours' WHERE id = $1`, [
       host.id,
     ]);
+    await this.controlPlaneUpSince(`now() - interval '2 hours'`);
+  }
+
+  /** Records that the control plane has been seen alive until now, since `since` (SQL, the DB's clock). */
+  async controlPlaneUpSince(since: string): Promise<void> {
+    await this.rows(
+      `INSERT INTO control_plane_liveness AS l (id, seen_at, resumed_at) VALUES (1, now(), ${since})
+       ON CONFLICT (id) DO UPDATE SET seen_at = now(), resumed_at = least(l.resumed_at, ${since})`,
+    );
+  }
+
+  /** Records that the control plane was last seen alive at `at` (SQL, the DB's clock): down since. */
+  async controlPlaneDownSince(at: string): Promise<void> {
+    await this.rows(
+      `INSERT INTO control_plane_liveness AS l (id, seen_at, resumed_at) VALUES (1, ${at}, ${at})
+       ON CONFLICT (id) DO UPDATE SET seen_at = ${at}, resumed_at = least(l.resumed_at, ${at})`,
+    );
   }
 }

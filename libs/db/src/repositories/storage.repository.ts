@@ -123,6 +123,15 @@ export class VolumeRepository extends StorageRepository<VolumeEntity> {
   }
 
   /** Once a container is gone (its VM too), its volumes are free for another writer. */
+  /** Whether a host-local volume is attached to the container: it then runs only on that volume's host. */
+  async hasHostLocalAttached(containerId: ContainerId): Promise<boolean> {
+    const rows: unknown[] = await this.em.query(
+      `SELECT 1 FROM volumes WHERE container_id = $1 AND backend = $2 LIMIT 1`,
+      [containerId, HOST_LOCAL_BACKEND],
+    );
+    return rows.length > 0;
+  }
+
   async releaseContainer(containerId: ContainerId): Promise<void> {
     await this.em.query(
       `UPDATE volumes SET container_id = NULL, mount_path = NULL, device_index = NULL, updated_at = now()
