@@ -2,6 +2,7 @@ import type { EntityManager, SelectQueryBuilder } from 'typeorm';
 import type { HostId, HostState } from '@berth/domain';
 import { HostEntity } from '../entities/host.entity';
 import { locked } from '../row-lock';
+import { updatedRows } from '../updated-rows';
 
 /** A host's silence, by the database's clock, from the later of its last heartbeat and the control plane's resumption ($1: ms). */
 const SILENT = `greatest(h.last_heartbeat_at, l.resumed_at) < now() - make_interval(secs => $1::double precision / 1000)`;
@@ -76,9 +77,9 @@ export class HostRepository {
   ): Promise<{ name: string; before: HostState; after: HostState } | null> {
     const states = Object.keys(next) as HostState[];
     const cases = states.map((s, i) => `WHEN '${s}' THEN $${i + 5}`).join(' ');
-    // TypeORM answers an UPDATE with [rows, rowCount].
-    const [rows]: [{ name: string; before: HostState; after: HostState }[], number] = await this.em.query(
-      `UPDATE hosts h SET
+    const rows = updatedRows<{ name: string; before: HostState; after: HostState }>(
+      await this.em.query(
+        `UPDATE hosts h SET
          state = CASE old.state ${cases} END,
          state_changed_at = CASE WHEN (CASE old.state ${cases} END) <> old.state THEN now()
                             ELSE h.state_changed_at END,
@@ -89,13 +90,14 @@ export class HostRepository {
         FROM (SELECT id, state FROM hosts WHERE id = $1 FOR UPDATE) old
        WHERE h.id = old.id
        RETURNING h.name, old.state AS before, h.state AS after`,
-      [
-        id,
-        beat.hostAt,
-        beat.volumeGib ?? null,
-        beat.templates === undefined ? null : JSON.stringify(beat.templates),
-        ...states.map((s) => next[s]),
-      ],
+        [
+          id,
+          beat.hostAt,
+          beat.volumeGib ?? null,
+          beat.templates === undefined ? null : JSON.stringify(beat.templates),
+          ...states.map((s) => next[s]),
+        ],
+      ),
     );
     return rows[0] ?? null;
   }

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { updatedRows } from '../updated-rows';
 import { IdempotencyKeyEntity } from '../entities/idempotency-key.entity';
 
 /**
@@ -32,13 +33,16 @@ export class IdempotencyKeyRepository {
 
   /**
    * Takes over a request still unanswered since `createdAt` (its first request died): only one retry
-   * wins, as the row's created_at moves on. Says whether this one did.
+   * wins, as the row's created_at moves on. Says whether this one did. `createdAt` is the row's as read
+   * back into a JS Date, so it is compared to the millisecond (Postgres keeps microseconds).
    */
   async takeOverAbandoned(scope: string, key: string, createdAt: Date): Promise<boolean> {
-    const taken: unknown[] = await this.em.query(
-      `UPDATE idempotency_keys SET created_at = now() WHERE scope = $1 AND key = $2 AND status_code IS NULL
-       AND created_at = $3 RETURNING key`,
-      [scope, key, createdAt],
+    const taken = updatedRows(
+      await this.em.query(
+        `UPDATE idempotency_keys SET created_at = now() WHERE scope = $1 AND key = $2 AND status_code IS NULL
+         AND date_trunc('milliseconds', created_at) = $3 RETURNING key`,
+        [scope, key, createdAt],
+      ),
     );
     return taken.length > 0;
   }

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { updatedRows } from '../updated-rows';
 import type { TenantId } from '@berth/domain';
 import { TenantEntity, type BillingStatus } from '../entities/tenant.entity';
 
@@ -24,11 +25,13 @@ export class TenantRepository {
    * already recorded (Stripe's events may arrive out of order); returns the ids of the tenants changed.
    */
   async setBillingStatusOfCustomer(customer: string, standing: BillingStatus, at: Date): Promise<TenantId[]> {
-    const changed: { id: TenantId }[] = await this.em.query(
-      `UPDATE tenants SET billing_status = $2, billing_status_changed_at = $3
-        WHERE stripe_customer_id = $1 AND (billing_status_changed_at IS NULL OR billing_status_changed_at <= $3)
-        RETURNING id`,
-      [customer, standing, at],
+    const changed = updatedRows<{ id: TenantId }>(
+      await this.em.query(
+        `UPDATE tenants SET billing_status = $2, billing_status_changed_at = $3
+          WHERE stripe_customer_id = $1 AND (billing_status_changed_at IS NULL OR billing_status_changed_at <= $3)
+          RETURNING id`,
+        [customer, standing, at],
+      ),
     );
     return changed.map((t) => t.id);
   }
