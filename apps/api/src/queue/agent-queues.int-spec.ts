@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { newId, type HostId } from '@berth/domain';
-import { agentQueueName, HOST_SYNC_JOB } from '@berth/queue';
+import { agentQueueName, agentRedisKeyPatterns, HOST_SYNC_JOB } from '@berth/queue';
 import { startEphemeralRedis, waitFor, type RunningService } from '@berth/testing';
 import type { ApiConfig } from '../config.provider';
+import { AGENT_REDIS_COMMAND_RULES } from '../hosts/agent-redis-users.service';
 import { AgentQueuesService, type NudgeJob } from './agent-queues.service';
 
 jest.setTimeout(60_000);
@@ -68,6 +69,30 @@ describe('AgentQueuesService nudges (real Redis)', () => {
     expect(await queue(prefix, host).getWaitingCount()).toBe(1);
   });
 
+  /** A connection as the host's agent makes it: its own Redis user, its queue's keys only. */
+  async function agentConnection(prefix: string, host: HostId): Promise<Redis> {
+    const admin = connection();
+    const username = `nudge-agent-${host}`;
+    const password = randomBytes(12).toString('hex');
+    await admin.call(
+      'ACL',
+      'SETUSER',
+      username,
+      'reset',
+      'on',
+      `>${password}`,
+      ...agentRedisKeyPatterns(prefix, host).map((p) => `~${p}`),
+      'resetchannels',
+      ...AGENT_REDIS_COMMAND_RULES,
+    );
+    closers.push(async () => {
+      await admin.call('ACL', 'DELUSER', username);
+    });
+    const r = new Redis(url, { username, password, maxRetriesPerRequest: null });
+    closers.push(() => r.disconnect());
+    return r;
+  }
+
   it('keeps a nudge that arrives while the host syncs: the agent syncs again after it', async () => {
     const { svc, prefix } = service(0);
     const host = newId('hst');
@@ -80,7 +105,8 @@ describe('AgentQueuesService nudges (real Redis)', () => {
         ran.push(job.id!);
         if (ran.length === 1) await firstHeld;
       },
-      { connection: connection(), prefix, concurrency: 4 },
+      // As the agent: the next job is made by the agent's own finishing of the one it ran.
+      { connection: await agentConnection(prefix, host), prefix, concurrency: 4 },
     );
     closers.push(() => worker.close());
     await svc.nudgeHost(host);
