@@ -17,11 +17,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { availableParallelism, cpus } from 'node:os';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { hostTscKhz } from '../apps/agent/src/drivers/qemu/host-tsc';
 import type { TemplateLayout } from '../apps/agent/src/drivers/qemu/template-store';
+import { defaultAgentConcurrency } from '../libs/config/src/agent-config';
 import { SIZES } from '../libs/domain/src/sizes';
 import { runMigrations } from '../libs/db/src/migrate';
 import {
@@ -50,7 +51,9 @@ const HOST = 'bench-host';
  * The agent's default job concurrency (libs/config): the burst measures the agent as it ships, unless
  * BENCH_AGENT_CONCURRENCY says otherwise (with 8 the burst of 20 reached its ideal: docs/vm-templates.md).
  */
-const AGENT_CONCURRENCY = Number(process.env.BENCH_AGENT_CONCURRENCY ?? 4);
+const AGENT_CONCURRENCY = Number(
+  process.env.BENCH_AGENT_CONCURRENCY ?? defaultAgentConcurrency('qemu', availableParallelism()),
+);
 /** How long a guest is left alone before its memory is read (its start-up work done). */
 const IDLE_MS = 3000;
 const tscKhz = hostTscKhz();

@@ -69,6 +69,7 @@ const apiSchema = z.object({
   BERTH_RECONCILE_GRACE_MS: intFromEnv(10_000, 0),
   BERTH_IDEMPOTENCY_REAP_INTERVAL_MS: intFromEnv(60_000, 100),
   BERTH_OPERATION_WAIT_MAX_S: intFromEnv(60, 1),
+  BERTH_NUDGE_WINDOW_MS: intFromEnv(50, 0),
   BERTH_PLACEMENT_POLICY: z.enum(['spread', 'binpack']).default('spread'),
   BERTH_PLACEMENT_SNAPSHOT_MS: intFromEnv(1_000, 0),
   BERTH_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -147,6 +148,11 @@ export interface ApiConfig {
   /** How often expired idempotency records (older than 24 hours) are deleted. */
   readonly idempotencyReapIntervalMs: number;
   readonly operationWaitMaxS: number;
+  /**
+   * Data-plane nudges (`host.sync`) of one API process are sent at most once per host per window: a
+   * nudge after a quiet window goes at once, the others of the window wait for its end and go together.
+   */
+  readonly nudgeWindowMs: number;
   readonly placementPolicy: 'spread' | 'binpack';
   /**
    * How long a process places on the fleet snapshot it read (ready hosts and their reservations) before
@@ -199,6 +205,7 @@ export function loadApiConfig(env: Env = processEnv()): ApiConfig {
     reconcileGraceMs: e.BERTH_RECONCILE_GRACE_MS,
     idempotencyReapIntervalMs: e.BERTH_IDEMPOTENCY_REAP_INTERVAL_MS,
     operationWaitMaxS: e.BERTH_OPERATION_WAIT_MAX_S,
+    nudgeWindowMs: e.BERTH_NUDGE_WINDOW_MS,
     placementPolicy: e.BERTH_PLACEMENT_POLICY,
     placementSnapshotMs: e.BERTH_PLACEMENT_SNAPSHOT_MS,
     logLevel: e.BERTH_LOG_LEVEL,

@@ -1,4 +1,5 @@
-import { loadAgentConfig, prebuiltMachines } from './agent-config';
+import * as os from 'node:os';
+import { defaultAgentConcurrency, loadAgentConfig, prebuiltMachines } from './agent-config';
 import { DEFAULT_SIZE, formatCidr, formatIpv4, sizeResources } from '@berth/domain';
 import { loadApiConfig } from './api-config';
 
@@ -193,6 +194,20 @@ describe('loadApiConfig', () => {
 });
 
 describe('loadAgentConfig', () => {
+  it('runs jobs at once by driver: hollow many, qemu 4 per core within 4..64, unless it is set', () => {
+    expect(defaultAgentConcurrency('hollow', 2)).toBe(64);
+    expect(defaultAgentConcurrency('qemu', 1)).toBe(4);
+    expect(defaultAgentConcurrency('qemu', 2)).toBe(8);
+    expect(defaultAgentConcurrency('qemu', 6)).toBe(24);
+    expect(defaultAgentConcurrency('qemu', 96)).toBe(64);
+    expect(loadAgentConfig({ BERTH_DRIVER: 'hollow' }).concurrency).toBe(64);
+    expect(loadAgentConfig({ BERTH_DRIVER: 'qemu' }).concurrency).toBe(
+      defaultAgentConcurrency('qemu', os.availableParallelism()),
+    );
+    expect(loadAgentConfig({ BERTH_DRIVER: 'hollow', BERTH_AGENT_CONCURRENCY: '3' }).concurrency).toBe(3);
+    expect(() => loadAgentConfig({ BERTH_AGENT_CONCURRENCY: '0' })).toThrow(/BERTH_AGENT_CONCURRENCY/);
+  });
+
   it('derives the state dir from the host name and trims the API URL', () => {
     const c = loadAgentConfig({
       BERTH_AGENT_JOIN_TOKEN: 'j'.repeat(32),

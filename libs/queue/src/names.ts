@@ -26,9 +26,10 @@ export function containerJobId(kind: OperationKind, containerId: ContainerId, ge
 
 /**
  * `host.sync` on `agent.<hostId>`: "your data plane changed; fetch GET /v1/agent/dataplane and apply it".
- * Not an operation (nothing waits on it and it has no generation): the payload is `{ hostId }`, and the
- * job id is the same for every nudge of a host, so nudges that arrive while one waits collapse into it.
- * The agent also polls, so a lost nudge only delays a change.
+ * Not an operation (nothing waits on it and it has no generation): the payload is `{ hostId }`, and every
+ * nudge of a host carries the same deduplication id (hostSyncJobOptions), so nudges that arrive while one
+ * waits collapse into it, and one that arrives while one runs is kept as the next. The agent also polls,
+ * so a lost nudge only delays a change.
  */
 export const HOST_SYNC_JOB = 'host.sync';
 
@@ -41,7 +42,8 @@ export function isAgentJobName(name: string): name is AgentJobName {
   return (AGENT_JOB_NAMES as readonly string[]).includes(name);
 }
 
-export function hostSyncJobId(hostId: HostId): string {
+/** The deduplication id every `host.sync` of one host carries (see hostSyncJobOptions). */
+export function hostSyncDeduplicationId(hostId: HostId): string {
   return `${HOST_SYNC_JOB}.${hostId}`;
 }
 

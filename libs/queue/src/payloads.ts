@@ -8,6 +8,7 @@ import {
   type OperationId,
   type OperationKind,
 } from '@berth/domain';
+import { hostSyncDeduplicationId } from './names';
 
 /**
  * A job carries ids and the generation only, never the spec: the agent fetches the current desired
@@ -73,13 +74,27 @@ export function parseHostSyncJob(data: unknown): HostSyncJob {
   return hostSyncJobSchema.parse(data);
 }
 
-/** Nudges collapse (one waiting job per host) and leave nothing behind, finished or failed. */
+/** Nudges leave nothing behind, finished or failed. */
 export const HOST_SYNC_JOB_OPTIONS = {
   attempts: 3,
   backoff: { type: 'exponential', delay: 500 },
   removeOnComplete: true,
   removeOnFail: true,
 } as const;
+
+/**
+ * A host's nudges collapse into one job while it waits (BullMQ's deduplication by id, not a fixed job id):
+ * and a nudge that arrives while the host's agent is running the sync is not dropped but kept as one next
+ * job (`keepLastIfActive`), created when the running one ends. A fixed job id could not do that: adding
+ * an id that exists is a no-op whatever its state, so a change committed after the agent had read its
+ * data plane, and nudged while that sync still ran, waited for the agent's next poll.
+ */
+export function hostSyncJobOptions(hostId: HostId) {
+  return {
+    ...HOST_SYNC_JOB_OPTIONS,
+    deduplication: { id: hostSyncDeduplicationId(hostId), keepLastIfActive: true },
+  } as const;
+}
 
 /** Storage work (`volume.create|delete`, `snapshot.create|delete`): the agent fetches the rest by operation. */
 export const STORAGE_JOB_KINDS = [

@@ -5,10 +5,10 @@ import {
   agentRedisUsername,
   containerJobId,
   HOST_SYNC_JOB,
-  hostSyncJobId,
+  hostSyncDeduplicationId,
   logStreamKey,
 } from './names';
-import { parseContainerJob, parseHostSyncJob } from './payloads';
+import { hostSyncJobOptions, parseContainerJob, parseHostSyncJob } from './payloads';
 
 describe('queue names', () => {
   it('builds per-host queue names and deterministic job ids without colons', () => {
@@ -77,12 +77,21 @@ describe('parseContainerJob', () => {
 });
 
 describe('host.sync', () => {
-  it('has one deterministic job id per host, without colons', () => {
+  it('has one deduplication id per host, without colons', () => {
     const host = newId('hst');
     expect(HOST_SYNC_JOB).toBe('host.sync');
-    expect(hostSyncJobId(host)).toBe(`host.sync.${host}`);
-    expect(hostSyncJobId(host)).not.toContain(':');
-    expect(hostSyncJobId(host)).not.toBe(hostSyncJobId(newId('hst')));
+    expect(hostSyncDeduplicationId(host)).toBe(`host.sync.${host}`);
+    expect(hostSyncDeduplicationId(host)).not.toContain(':');
+    expect(hostSyncDeduplicationId(host)).not.toBe(hostSyncDeduplicationId(newId('hst')));
+  });
+
+  it('collapses by deduplication (keeping one next job while one runs), never by a fixed job id', () => {
+    const host = newId('hst');
+    const opts = hostSyncJobOptions(host);
+    expect(opts.deduplication).toEqual({ id: hostSyncDeduplicationId(host), keepLastIfActive: true });
+    // A fixed id would make the add a no-op while the host's sync runs: the change would wait for a poll.
+    expect(opts).not.toHaveProperty('jobId');
+    expect(opts).toMatchObject({ removeOnComplete: true, removeOnFail: true });
   });
 
   it('carries a host id only', () => {

@@ -8,8 +8,7 @@ import {
   agentQueueName,
   containerJobId,
   HOST_SYNC_JOB,
-  HOST_SYNC_JOB_OPTIONS,
-  hostSyncJobId,
+  hostSyncJobOptions,
   imageJobId,
   isStorageJobKind,
   storageJobId,
@@ -20,8 +19,16 @@ import {
 } from '@berth/queue';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 import { metrics } from '../metrics/metrics.registry';
+import { NudgeBatcher } from './nudge-batcher';
 
 export type JobPresence = 'missing' | 'waiting' | 'active' | 'completed' | 'failed' | 'other';
+
+/** One `host.sync` as it is handed to BullMQ. */
+export interface NudgeJob {
+  readonly hostId: HostId;
+  readonly data: HostSyncJob;
+  readonly opts: JobsOptions;
+}
 
 /**
  * The producer side of the per-host queues `agent.<hostId>`. Jobs carry ids and a generation only.
@@ -33,10 +40,26 @@ export class AgentQueuesService implements OnModuleDestroy {
   private readonly log = new Logger(AgentQueuesService.name);
   readonly connection: Redis;
   private readonly queues = new Map<string, Queue>();
+  /**
+   * Nudges have a connection of their own: one that pipelines automatically (the adds of a batch leave in
+   * one write) and fails at once while Redis is away instead of queueing (a nudge is advisory: the agent
+   * polls), neither of which suits the connection that the control worker duplicates and logs follow.
+   */
+  private readonly nudgeConnection: Redis;
+  private readonly nudgeQueues = new Map<string, Queue>();
+  private readonly nudgeBatcher: NudgeBatcher;
 
   constructor(@Inject(API_CONFIG) private readonly config: ApiConfig) {
     this.connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
     this.connection.on('error', (err) => this.log.warn(`redis: ${err.message}`));
+    this.nudgeConnection = new Redis(config.redisUrl, {
+      enableAutoPipelining: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      lazyConnect: true,
+    });
+    this.nudgeConnection.on('error', (err) => this.log.warn(`redis (nudges): ${err.message}`));
+    this.nudgeBatcher = new NudgeBatcher((hostIds) => this.sendNudges(hostIds), config.nudgeWindowMs);
   }
 
   queueFor(hostId: HostId): Queue {
@@ -71,26 +94,34 @@ export class AgentQueuesService implements OnModuleDestroy {
   }
 
   /**
-   * Tells a host its data plane changed (`host.sync`). Nudges collapse while one waits (deterministic job
-   * id) and vanish once done. Never throws: the agent also polls, so a lost nudge only delays the change.
+   * Tells a host its data plane changed (`host.sync`). Batched per API process (NudgeBatcher: one add per
+   * host per window, the window's adds sent together) and collapsed per host in Redis (hostSyncJobOptions).
+   * Resolves once the nudge was sent; never throws: the agent also polls, so a lost nudge only delays.
    */
-  async nudgeHost(hostId: HostId): Promise<void> {
-    const job: HostSyncJob = { hostId };
-    try {
-      await this.addJob(hostId, HOST_SYNC_JOB, job, {
-        ...HOST_SYNC_JOB_OPTIONS,
-        jobId: hostSyncJobId(hostId),
-      });
-    } catch (err) {
-      this.log.warn(`could not nudge host ${hostId}; its agent's poll will catch up: ${String(err)}`);
-    }
+  nudgeHost(hostId: HostId): Promise<void> {
+    return this.nudgeBatcher.nudge([hostId]);
   }
 
-  /** nudgeHost for each distinct host. */
-  async nudgeHosts(hostIds: Iterable<HostId | null>): Promise<void> {
-    const distinct = new Set<HostId>();
-    for (const id of hostIds) if (id) distinct.add(id);
-    await Promise.all([...distinct].map((id) => this.nudgeHost(id)));
+  /** nudgeHost for each distinct host (nulls skipped), in one batch. */
+  nudgeHosts(hostIds: Iterable<HostId | null>): Promise<void> {
+    return this.nudgeBatcher.nudge(hostIds);
+  }
+
+  private async sendNudges(hostIds: readonly HostId[]): Promise<void> {
+    const jobs = hostIds.map((hostId) => ({ hostId, data: { hostId }, opts: hostSyncJobOptions(hostId) }));
+    try {
+      const results = await this.addNudges(jobs);
+      results.forEach((r, i) => {
+        if (r.status === 'rejected')
+          this.log.warn(
+            `could not nudge host ${hostIds[i]}; its agent's poll will catch up: ${String(r.reason)}`,
+          );
+      });
+    } catch (err) {
+      this.log.warn(
+        `could not nudge ${hostIds.length} host(s); their agents' polls will catch up: ${String(err)}`,
+      );
+    }
   }
 
   async presence(op: OperationEntity): Promise<JobPresence> {
@@ -122,7 +153,7 @@ export class AgentQueuesService implements OnModuleDestroy {
   }
 
   /*
-   * The transport: the only three places that touch a host's queue in Redis. Everything above (which job,
+   * The transport: the only four places that touch a host's queue in Redis. Everything above (which job,
    * its payload, id and options) is decided without them, so the integration tier's recording queue
    * (apps/api/src/testing/recording-agent-queues.ts) replaces these alone and sees exactly what would
    * have been sent.
@@ -131,6 +162,29 @@ export class AgentQueuesService implements OnModuleDestroy {
   /** Adds a job to the host's queue; a job with the same id already there makes this a no-op. */
   protected async addJob(hostId: HostId, name: string, data: unknown, opts: JobsOptions): Promise<void> {
     await this.queueFor(hostId).add(name, data, opts);
+  }
+
+  /**
+   * Adds a batch of nudges, one per host, all issued in the same turn of the event loop so that the nudge
+   * connection's auto-pipelining writes them to Redis together; answers each add's outcome, in order.
+   */
+  protected addNudges(jobs: readonly NudgeJob[]): Promise<PromiseSettledResult<unknown>[]> {
+    return Promise.allSettled(
+      jobs.map((j) => this.nudgeQueueFor(j.hostId).add(HOST_SYNC_JOB, j.data, j.opts)),
+    );
+  }
+
+  private nudgeQueueFor(hostId: HostId): Queue {
+    const name = agentQueueName(hostId);
+    let q = this.nudgeQueues.get(name);
+    if (!q) {
+      q = new Queue(name, { connection: this.nudgeConnection, prefix: this.config.queuePrefix });
+      // The connection fails fast while Redis is away, and BullMQ re-emits that on the queue: logged
+      // with the connection's own errors, it must not be an unhandled 'error' event.
+      q.on('error', () => undefined);
+      this.nudgeQueues.set(name, q);
+    }
+    return q;
   }
 
   /** BullMQ's state of the job with this id on the host's queue; null when there is none. */
@@ -167,7 +221,10 @@ export class AgentQueuesService implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    // Nudges still gathering are sent before the connections close: a clean shutdown loses none.
+    await this.nudgeBatcher.close();
+    await Promise.all([...this.queues.values(), ...this.nudgeQueues.values()].map((q) => q.close()));
     this.connection.disconnect();
+    this.nudgeConnection.disconnect();
   }
 }

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { JobsOptions } from 'bullmq';
 import type { HostId } from '@berth/domain';
-import { HOST_SYNC_JOB } from '@berth/queue';
-import { AgentQueuesService } from '../queue/agent-queues.service';
+import { AgentQueuesService, type NudgeJob } from '../queue/agent-queues.service';
 
 /** A job the API would have added to a host's queue: what BullMQ would have been given. */
 export interface RecordedJob {
@@ -18,7 +17,8 @@ export interface RecordedJob {
  * The integration tier's stand-in for the per-host BullMQ queues (tests only). It is the real
  * AgentQueuesService with its Redis transport replaced: which job, its payload, id and options are
  * still decided by the real code, and recorded here instead of being added to Redis. Nudges
- * (`host.sync`) are recorded apart from jobs. The Redis connection itself stays real: registering a
+ * (`host.sync`) are recorded apart from jobs, each batch as it was sent (after the real batching). The
+ * Redis connection itself stays real: registering a
  * host creates its Redis login through it.
  *
  * Like BullMQ, a job whose id was already added is not added twice, until the test says it finished
@@ -28,7 +28,10 @@ export interface RecordedJob {
 @Injectable()
 export class RecordingAgentQueues extends AgentQueuesService {
   readonly jobs: RecordedJob[] = [];
+  /** The hosts nudged, in the order they were sent. */
   readonly nudges: HostId[] = [];
+  /** The nudges as sent: one entry per batch (one pipelined write to Redis), with their options. */
+  readonly nudgeBatches: NudgeJob[][] = [];
   /** BullMQ's state per job id, for jobs still in the queue. */
   private readonly states = new Map<string, string>();
 
@@ -36,6 +39,7 @@ export class RecordingAgentQueues extends AgentQueuesService {
   clear(): void {
     this.jobs.length = 0;
     this.nudges.length = 0;
+    this.nudgeBatches.length = 0;
   }
 
   /** The jobs for one container, volume, snapshot or image (by the id in their payload). */
@@ -51,14 +55,16 @@ export class RecordingAgentQueues extends AgentQueuesService {
 
   protected override addJob(hostId: HostId, name: string, data: unknown, opts: JobsOptions): Promise<void> {
     const jobId = opts.jobId ?? '';
-    if (name === HOST_SYNC_JOB) {
-      this.nudges.push(hostId);
-      return Promise.resolve();
-    }
     if (this.states.has(jobId)) return Promise.resolve();
     this.states.set(jobId, 'waiting');
     this.jobs.push({ hostId, name, data: data as Record<string, unknown>, jobId, attempts: opts.attempts });
     return Promise.resolve();
+  }
+
+  protected override addNudges(jobs: readonly NudgeJob[]): Promise<PromiseSettledResult<unknown>[]> {
+    this.nudgeBatches.push([...jobs]);
+    this.nudges.push(...jobs.map((j) => j.hostId));
+    return Promise.resolve(jobs.map(() => ({ status: 'fulfilled', value: undefined }) as const));
   }
 
   protected override jobState(_hostId: HostId, jobId: string): Promise<string | null> {
