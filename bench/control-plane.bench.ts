@@ -24,7 +24,7 @@
  *   BENCH_SEED_HOSTS=50         hosts of the table-size phase (the seeded containers are spread on them)
  *   BENCH_BASELINE_N=3000       jobs and transactions of each baseline
  *   BENCH_HEARTBEAT_MS=3000     the simulated hosts' heartbeat interval (the agent's default)
- *   BENCH_REGISTER_CONCURRENCY=8  registrations at once while the fleet starts
+ *   BENCH_REGISTER_CONCURRENCY=4  registrations at once while the fleet starts
  *   BENCH_AGENT_CONCURRENCY     jobs at once per simulated host (the agent's default when unset)
  *   BENCH_IDLE_MS=3000          the idle window measured before each launch phase
  * A quick run: BENCH_HOSTS=1,200 BENCH_LAUNCHES=100 BENCH_SIZES=1000,10000 BENCH_SIZE_OPS=100.
@@ -66,7 +66,7 @@ const SIZE_OPS = Number(process.env.BENCH_SIZE_OPS ?? 200);
 const SEED_HOSTS = Number(process.env.BENCH_SEED_HOSTS ?? 50);
 const BASELINE_N = Number(process.env.BENCH_BASELINE_N ?? 3000);
 const HEARTBEAT_MS = Number(process.env.BENCH_HEARTBEAT_MS ?? 3000);
-const REGISTER_CONCURRENCY = Number(process.env.BENCH_REGISTER_CONCURRENCY ?? 8);
+const REGISTER_CONCURRENCY = Number(process.env.BENCH_REGISTER_CONCURRENCY ?? 4);
 const AGENT_CONCURRENCY = process.env.BENCH_AGENT_CONCURRENCY
   ? Number(process.env.BENCH_AGENT_CONCURRENCY)
   : undefined;
@@ -186,6 +186,7 @@ function startFleet(stack: TestStack, token: string, hosts: number, name: string
     redisUrl: stack.redisAddress,
     queuePrefix: stack.queuePrefix,
     joinToken: token,
+    operatorToken: stack.operatorToken,
     hosts,
     namePrefix: name,
     heartbeatIntervalMs: HEARTBEAT_MS,
@@ -239,6 +240,7 @@ async function launchPhase(hosts: number, admin: Redis): Promise<LaunchResult> {
     const toRunning = ids.map((id) => fleet!.runningAt.get(id)! - accepted.get(id)!);
     const fleetStartMs = fleet.startMs;
     const registerP50Ms = median(fleet.hosts.map((h) => h.registerMs));
+    const readmitted = fleet.hosts.filter((h) => h.readmitted).length;
     const stats = await fleet.stop();
     fleet = null;
     return {
@@ -246,6 +248,7 @@ async function launchPhase(hosts: number, admin: Redis): Promise<LaunchResult> {
       launches: launched,
       fleetStartMs,
       registerP50Ms,
+      readmitted,
       fleetSockets: stats?.sockets ?? NaN,
       fleetRssMib: stats?.rssMib ?? NaN,
       redisClients,

@@ -20,6 +20,8 @@ export interface LaunchResult {
   /** Wall time for the fleet to register and start every host, and a host's registration p50. */
   readonly fleetStartMs: number;
   readonly registerP50Ms: number;
+  /** Hosts whose join was answered after the agent's 10 s timeout (name taken, no token): re-admitted. */
+  readonly readmitted: number;
   readonly fleetSockets: number;
   readonly fleetRssMib: number;
   /** Redis's connected clients with the fleet up (the API's, the fleet's, the bench's). */
@@ -100,6 +102,7 @@ export function formatControlPlaneReport(r: ControlPlaneResults): string {
         '  fleet started in (s), a registration p50',
         (l) => `${f(l.fleetStartMs / 1000, 1)}, ${f(l.registerP50Ms)} ms`,
       ),
+      row('  joins answered too late (re-admitted)', (l) => String(l.readmitted)),
       row('  fleet process sockets, RSS MiB', (l) => `${f(l.fleetSockets)}, ${f(l.fleetRssMib)}`),
       row('  Redis connected clients', (l) => f(l.redisClients)),
       row('  creates/s', (l) => f(l.createsPerS, 1)),

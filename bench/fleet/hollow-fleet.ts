@@ -21,6 +21,7 @@ import type { INestApplicationContext, LoggerService } from '@nestjs/common';
 import { loadAgentConfig } from '../../libs/config/src';
 import type { HostId } from '../../libs/domain/src';
 import { AgentModule } from '../../apps/agent/src/agent.module';
+import { ApiError } from '../../apps/agent/src/api-client/api-error';
 import { DRIVER } from '../../apps/agent/src/config.provider';
 import type { Driver } from '../../apps/agent/src/drivers/driver';
 import { ContainerJobsProcessor } from '../../apps/agent/src/processors/container-jobs.processor';
@@ -57,6 +58,13 @@ export interface FleetOptions {
   readonly capacity: { readonly vcpu: number; readonly memoryMib: number; readonly diskGib: number };
   /** Called when the API answers a host's report with the container running (the API's own view). */
   readonly onRunning?: (containerId: string, at: number) => void;
+  /**
+   * With the operator's token, a host whose join was answered too late (the agent gave up after its
+   * 10 s timeout while the API registered it, so the name is taken and the agent has no token) is
+   * re-admitted as an operator would (`berth admin hosts readmit NAME`) and joins with that token.
+   * Without it, such a host fails the fleet's start.
+   */
+  readonly operatorToken?: string;
   /** The agents' log level (pino): warn by default, so that 1,000 hosts do not flood the output. */
   readonly logLevel?: string;
 }
@@ -67,6 +75,8 @@ export interface SimulatedHost {
   readonly hostId: HostId;
   /** ms this host's registration took (the API's answer to the join). */
   readonly registerMs: number;
+  /** Whether its first join was lost (answered after the agent's timeout) and it was re-admitted. */
+  readonly readmitted: boolean;
 }
 
 interface RunningHost extends SimulatedHost {
@@ -86,7 +96,13 @@ export class HollowFleet {
   ) {}
 
   get hosts(): readonly SimulatedHost[] {
-    return this.running.map(({ index, name, hostId, registerMs }) => ({ index, name, hostId, registerMs }));
+    return this.running.map(({ index, name, hostId, registerMs, readmitted }) => ({
+      index,
+      name,
+      hostId,
+      registerMs,
+      readmitted,
+    }));
   }
 
   static async start(opts: FleetOptions, logger?: LoggerService): Promise<HollowFleet> {
@@ -99,7 +115,7 @@ export class HollowFleet {
     const started: RunningHost[] = [];
     try {
       await mapBounded(opts.hosts, opts.registerConcurrency, async (i) => {
-        started.push(await startHost(opts, i, log, t0));
+        started.push(await startOrReadmit(opts, i, log, t0));
       });
     } catch (err) {
       await Promise.all(started.map((h) => h.stop(true).catch(() => undefined)));
@@ -127,12 +143,37 @@ export class HollowFleet {
   }
 }
 
+/** startHost; a join answered too late is re-admitted (see FleetOptions.operatorToken) and tried again. */
+async function startOrReadmit(
+  opts: FleetOptions,
+  i: number,
+  log: LoggerService,
+  t0: number,
+): Promise<RunningHost> {
+  try {
+    return await startHost(opts, i, log, t0, opts.joinToken);
+  } catch (err) {
+    if (!(err instanceof ApiError && err.code === 'host/name_taken' && opts.operatorToken)) throw err;
+    const name = `${opts.namePrefix}-${i}`;
+    log.warn?.(`SIMULATED host ${name}: its join was answered too late; re-admitting it`, 'hollow-fleet');
+    const res = await fetch(`${opts.apiUrl}/v1/admin/hosts/${encodeURIComponent(name)}/readmit`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${opts.operatorToken}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    if (res.status !== 201) throw new Error(`re-admitting ${name}: ${res.status} ${await res.text()}`);
+    const { token } = (await res.json()) as { token: string };
+    return { ...(await startHost(opts, i, log, t0, token)), readmitted: true };
+  }
+}
+
 /** The agent's start-up, as apps/agent/src/main.ts does it (keep in step), for host `i` of the fleet. */
 async function startHost(
   opts: FleetOptions,
   i: number,
   log: LoggerService,
   t0: number,
+  joinToken: string,
 ): Promise<RunningHost> {
   const name = `${opts.namePrefix}-${i}`;
   const stateDir = path.join(opts.stateRoot, name);
@@ -141,7 +182,7 @@ async function startHost(
     BERTH_API_URL: opts.apiUrl,
     REDIS_URL: opts.redisUrl,
     BERTH_QUEUE_PREFIX: opts.queuePrefix,
-    BERTH_AGENT_JOIN_TOKEN: opts.joinToken,
+    BERTH_AGENT_JOIN_TOKEN: joinToken,
     BERTH_HOST_NAME: name,
     BERTH_HOST_ADDRESS: hostAddress(i),
     BERTH_HOST_VCPU: String(opts.capacity.vcpu),
@@ -190,6 +231,7 @@ async function startHost(
       name,
       hostId,
       registerMs,
+      readmitted: false,
       app,
       stop: async (force) => {
         clearTimeout(beatTimer);
