@@ -34,7 +34,8 @@ export class FleetProcess {
     fleet.send({ type: 'start', options });
     const m = await ready;
     if (m.type === 'failed') {
-      child.kill('SIGKILL');
+      // It cleaned up before saying so (HollowFleet.start); only the process is left.
+      child.kill('SIGTERM');
       throw new Error(`the hollow fleet did not start: ${m.error}`);
     }
     if (m.type === 'ready') {

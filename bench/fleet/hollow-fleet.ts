@@ -119,6 +119,7 @@ export class HollowFleet {
       });
     } catch (err) {
       await Promise.all(started.map((h) => h.stop(true).catch(() => undefined)));
+      await rm(opts.stateRoot, { recursive: true, force: true });
       throw err;
     }
     started.sort((a, b) => a.index - b.index);
