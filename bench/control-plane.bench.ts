@@ -24,7 +24,7 @@
  *   BENCH_SEED_HOSTS=50         hosts of the table-size phase (the seeded containers are spread on them)
  *   BENCH_BASELINE_N=3000       jobs and transactions of each baseline
  *   BENCH_HEARTBEAT_MS=3000     the simulated hosts' heartbeat interval (the agent's default)
- *   BENCH_REGISTER_CONCURRENCY=4  registrations at once while the fleet starts
+ *   BENCH_REGISTER_CONCURRENCY=2  registrations at once while the fleet starts
  *   BENCH_AGENT_CONCURRENCY     jobs at once per simulated host (the agent's default when unset)
  *   BENCH_IDLE_MS=3000          the idle window measured before each launch phase
  * A quick run: BENCH_HOSTS=1,200 BENCH_LAUNCHES=100 BENCH_SIZES=1000,10000 BENCH_SIZE_OPS=100.
@@ -66,7 +66,7 @@ const SIZE_OPS = Number(process.env.BENCH_SIZE_OPS ?? 200);
 const SEED_HOSTS = Number(process.env.BENCH_SEED_HOSTS ?? 50);
 const BASELINE_N = Number(process.env.BENCH_BASELINE_N ?? 3000);
 const HEARTBEAT_MS = Number(process.env.BENCH_HEARTBEAT_MS ?? 3000);
-const REGISTER_CONCURRENCY = Number(process.env.BENCH_REGISTER_CONCURRENCY ?? 4);
+const REGISTER_CONCURRENCY = Number(process.env.BENCH_REGISTER_CONCURRENCY ?? 2);
 const AGENT_CONCURRENCY = process.env.BENCH_AGENT_CONCURRENCY
   ? Number(process.env.BENCH_AGENT_CONCURRENCY)
   : undefined;
@@ -371,20 +371,37 @@ async function main(): Promise<void> {
     const bullmqJobsPerS = await bullmqBaseline(redis.url, BASELINE_N);
     const rawTxPerS = await transactionBaseline(BASELINE_N);
     const launches: LaunchResult[] = [];
-    for (const h of HOSTS) launches.push(await launchPhase(h, admin));
-    const sizes = SIZES.length > 0 ? await sizePhase() : [];
-    console.log(
-      `\n${formatControlPlaneReport({
-        cores: cpus().length,
-        concurrency: CONCURRENCY,
-        baselines: { bullmqJobsPerS, bullmqJobs: BASELINE_N, rawTxPerS, rawTx: BASELINE_N },
-        launches,
-        sizes,
-        // The issue's sizes: a run without them prints those targets as not measured.
-        largeSize: 100_000,
-        smallSize: 1000,
-      })}\n`,
-    );
+    let sizes: SizeResult[] = [];
+    // The report so far after every phase: a phase that fails (or a run cut short) keeps the others.
+    const print = (): void =>
+      console.log(
+        `\n${formatControlPlaneReport({
+          cores: cpus().length,
+          concurrency: CONCURRENCY,
+          baselines: { bullmqJobsPerS, bullmqJobs: BASELINE_N, rawTxPerS, rawTx: BASELINE_N },
+          launches,
+          sizes,
+          // The issue's sizes: a run without them prints those targets as not measured.
+          largeSize: 100_000,
+          smallSize: 1000,
+        })}\n`,
+      );
+    const phase = async (what: string, run: () => Promise<void>): Promise<void> => {
+      try {
+        await run();
+      } catch (err) {
+        console.error(`[bench] ${what} failed (not measured):`, err);
+      }
+      print();
+    };
+    // The small fleets first, then the table sizes, then the large fleets (the slowest to start).
+    const small = HOSTS.filter((h) => h < 100);
+    const large = HOSTS.filter((h) => h >= 100);
+    for (const h of small)
+      await phase(`${h} host(s)`, async () => void launches.push(await launchPhase(h, admin)));
+    if (SIZES.length > 0) await phase('table sizes', async () => void (sizes = await sizePhase()));
+    for (const h of large)
+      await phase(`${h} host(s)`, async () => void launches.push(await launchPhase(h, admin)));
   } finally {
     admin.disconnect();
     await redis.stop();

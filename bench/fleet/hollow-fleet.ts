@@ -151,21 +151,32 @@ async function startOrReadmit(
   log: LoggerService,
   t0: number,
 ): Promise<RunningHost> {
-  try {
-    return await startHost(opts, i, log, t0, opts.joinToken);
-  } catch (err) {
-    if (!(err instanceof ApiError && err.code === 'host/name_taken' && opts.operatorToken)) throw err;
-    const name = `${opts.namePrefix}-${i}`;
-    log.warn?.(`SIMULATED host ${name}: its join was answered too late; re-admitting it`, 'hollow-fleet');
-    const res = await fetch(`${opts.apiUrl}/v1/admin/hosts/${encodeURIComponent(name)}/readmit`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${opts.operatorToken}`, 'content-type': 'application/json' },
-      body: '{}',
-    });
-    if (res.status !== 201) throw new Error(`re-admitting ${name}: ${res.status} ${await res.text()}`);
-    const { token } = (await res.json()) as { token: string };
-    return { ...(await startHost(opts, i, log, t0, token)), readmitted: true };
+  const name = `${opts.namePrefix}-${i}`;
+  let token = opts.joinToken;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const host = await startHost(opts, i, log, t0, token);
+      return attempt === 0 ? host : { ...host, readmitted: true };
+    } catch (err) {
+      // Taken: the join was answered too late. 401 after a re-admission: that token's join was too.
+      const late =
+        err instanceof ApiError && (err.code === 'host/name_taken' || (attempt > 0 && err.status === 401));
+      if (!late || !opts.operatorToken || attempt >= 5) throw err;
+      log.warn?.(`SIMULATED host ${name}: its join was answered too late; re-admitting it`, 'hollow-fleet');
+      token = await readmit(opts.apiUrl, opts.operatorToken, name);
+    }
   }
+}
+
+/** A one-time re-admission token for host `name`, as `berth admin hosts readmit NAME` gets one. */
+async function readmit(apiUrl: string, operatorToken: string, name: string): Promise<string> {
+  const res = await fetch(`${apiUrl}/v1/admin/hosts/${encodeURIComponent(name)}/readmit`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${operatorToken}`, 'content-type': 'application/json' },
+    body: '{}',
+  });
+  if (res.status !== 201) throw new Error(`re-admitting ${name}: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { token: string }).token;
 }
 
 /** The agent's start-up, as apps/agent/src/main.ts does it (keep in step), for host `i` of the fleet. */
