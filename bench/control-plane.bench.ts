@@ -270,7 +270,8 @@ async function launchPhase(hosts: number, admin: Redis): Promise<LaunchResult> {
   }
 }
 
-async function sizePhase(): Promise<SizeResult[]> {
+/** Appends each size's result to `out` as it is measured (a later size failing keeps the earlier). */
+async function sizePhase(out: SizeResult[]): Promise<void> {
   const stack = new TestStack('cp-sizes', API_ENV);
   let fleet: FleetProcess | null = null;
   try {
@@ -305,7 +306,6 @@ async function sizePhase(): Promise<SizeResult[]> {
 
     const pg = new Client({ connectionString: stack.databaseUrl });
     await pg.connect();
-    const out: SizeResult[] = [];
     try {
       let seeded = 0;
       const own: { lane: number; id: string }[] = [];
@@ -320,7 +320,16 @@ async function sizePhase(): Promise<SizeResult[]> {
           await applySeed(
             pg,
             template,
-            seedPlan({ count: add, perTenant: 100, hostIds, firstIndex: seeded, networkPrefix }),
+            seedPlan({
+              count: add,
+              perTenant: 100,
+              hostIds,
+              firstIndex: seeded,
+              networkPrefix,
+              takenMacs: new Set(
+                (await stack.sql<{ mac: string }>('SELECT mac FROM ip_allocations')).map((r) => r.mac),
+              ),
+            }),
           );
           seeded += add;
         }
@@ -352,7 +361,6 @@ async function sizePhase(): Promise<SizeResult[]> {
     } finally {
       await pg.end();
     }
-    return out;
   } finally {
     await fleet?.stop();
     await stack.stop();
@@ -371,7 +379,7 @@ async function main(): Promise<void> {
     const bullmqJobsPerS = await bullmqBaseline(redis.url, BASELINE_N);
     const rawTxPerS = await transactionBaseline(BASELINE_N);
     const launches: LaunchResult[] = [];
-    let sizes: SizeResult[] = [];
+    const sizes: SizeResult[] = [];
     // The report so far after every phase: a phase that fails (or a run cut short) keeps the others.
     const print = (): void =>
       console.log(
@@ -399,7 +407,7 @@ async function main(): Promise<void> {
     const large = HOSTS.filter((h) => h >= 100);
     for (const h of small)
       await phase(`${h} host(s)`, async () => void launches.push(await launchPhase(h, admin)));
-    if (SIZES.length > 0) await phase('table sizes', async () => void (sizes = await sizePhase()));
+    if (SIZES.length > 0) await phase('table sizes', () => sizePhase(sizes));
     for (const h of large)
       await phase(`${h} host(s)`, async () => void launches.push(await launchPhase(h, admin)));
   } finally {

@@ -56,4 +56,19 @@ describe('seedPlan', () => {
       seedPlan({ count: 1, perTenant: 10, hostIds: [], firstIndex: 0, networkPrefix: '10.0.0' }),
     ).toThrow();
   });
+
+  it('skips MACs the database already has', () => {
+    const first = plan(3).macs.filter((m) => m !== null);
+    const p = seedPlan({
+      count: 3,
+      perTenant: 100,
+      hostIds: ['h'],
+      firstIndex: 0,
+      networkPrefix: '10.0.0',
+      takenMacs: new Set([first[0]!, first[1]!]),
+    });
+    expect(p.macs).not.toContain(first[0]);
+    expect(p.macs).not.toContain(first[1]);
+    expect(new Set(p.macs).size).toBe(3);
+  });
 });

@@ -39,6 +39,8 @@ export interface SeedOptions {
   readonly firstIndex: number;
   /** The network the seeded tenants' networks copy: addresses are its first three octets + .10 onwards. */
   readonly networkPrefix: string;
+  /** MACs already in the database (the API's are random in the same block): the seed skips them. */
+  readonly takenMacs?: ReadonlySet<string>;
 }
 
 export function seedPlan(o: SeedOptions): SeedPlan {
@@ -57,6 +59,15 @@ export function seedPlan(o: SeedOptions): SeedPlan {
     ips: [],
     macs: [],
   };
+  const used = new Set(o.takenMacs ?? []);
+  let cursor = 0x800000 + o.firstIndex;
+  const nextMac = (): string => {
+    while (used.has(macOf(cursor))) cursor++;
+    if (cursor > 0xffffff) throw new Error('MACs 52:54:00:80:00:00 onwards ran out');
+    const mac = macOf(cursor++);
+    used.add(mac);
+    return mac;
+  };
   for (let k = 0; k < o.count; k++) {
     const n = o.firstIndex + k;
     const slot = k % o.perTenant;
@@ -73,8 +84,8 @@ export function seedPlan(o: SeedOptions): SeedPlan {
     p.states.push(state);
     p.hostIds.push(live ? o.hostIds[n % o.hostIds.length]! : null);
     p.ips.push(live ? `${o.networkPrefix}.${10 + slot}` : null);
-    // The upper half of QEMU's 52:54:00 block; the API's random MACs may land there too (1 in 2 per MAC).
-    p.macs.push(live ? macOf(0x800000 + n) : null);
+    // The upper half of QEMU's 52:54:00 block, skipping the API's own (random in the whole block).
+    p.macs.push(live ? nextMac() : null);
   }
   return p;
 }
