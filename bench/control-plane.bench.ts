@@ -270,8 +270,11 @@ async function launchPhase(hosts: number, admin: Redis): Promise<LaunchResult> {
   }
 }
 
-/** Appends each size's result to `out` as it is measured (a later size failing keeps the earlier). */
-async function sizePhase(out: SizeResult[]): Promise<void> {
+/**
+ * Appends each size's result to `out` as it is measured and calls `measured` (a later size failing or
+ * a run cut short keeps the earlier ones).
+ */
+async function sizePhase(out: SizeResult[], measured: () => void): Promise<void> {
   const stack = new TestStack('cp-sizes', API_ENV);
   let fleet: FleetProcess | null = null;
   try {
@@ -357,6 +360,7 @@ async function sizePhase(out: SizeResult[]): Promise<void> {
           list: latency(lists),
           get: latency(gets),
         });
+        measured();
       }
     } finally {
       await pg.end();
@@ -407,7 +411,7 @@ async function main(): Promise<void> {
     const large = HOSTS.filter((h) => h >= 100);
     for (const h of small)
       await phase(`${h} host(s)`, async () => void launches.push(await launchPhase(h, admin)));
-    if (SIZES.length > 0) await phase('table sizes', () => sizePhase(sizes));
+    if (SIZES.length > 0) await phase('table sizes', () => sizePhase(sizes, print));
     for (const h of large)
       await phase(`${h} host(s)`, async () => void launches.push(await launchPhase(h, admin)));
   } finally {
