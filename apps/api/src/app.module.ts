@@ -36,6 +36,8 @@ import { FleetPlacementService } from './hosts/fleet-placement.service';
 import { ImagesController } from './images/images.controller';
 import { ImagesService } from './images/images.service';
 import { MetricsController } from './metrics/metrics.controller';
+import { metrics } from './metrics/metrics.registry';
+import { StatementCountingLogger } from './metrics/statement-counting.logger';
 import { NetworksController } from './networks/networks.controller';
 import { NetworksService } from './networks/networks.service';
 import { OperationsController } from './operations/operations.controller';
@@ -79,7 +81,11 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl)),
+        TypeOrmModule.forRoot({
+          ...dataSourceOptions(config.databaseUrl),
+          // Every statement counted (berth_db_statements_total): benchmarks report statements per launch.
+          logger: new StatementCountingLogger((kind) => metrics.dbStatements.inc({ kind })),
+        }),
         TerminusModule.forRoot({ logger: false }),
       ],
       controllers: [

@@ -18,6 +18,12 @@ export const metrics = {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 60],
     registers: [registry],
   }),
+  dbStatements: new Counter({
+    name: 'berth_db_statements_total',
+    help: 'Statements this process sent to Postgres, by leading keyword (transaction control included)',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  }),
   internalErrors: new Counter({
     name: 'berth_api_internal_errors_total',
     help: 'Requests that ended in a 5xx (each one is a bug)',
