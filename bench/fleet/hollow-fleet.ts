@@ -227,8 +227,10 @@ async function startHost(
     const offset = heartbeatOffsetMs(i, opts.hosts, opts.heartbeatIntervalMs, Date.now() - t0);
     const beatTimer = setTimeout(
       () =>
-        heartbeat.start(() =>
-          log.error(`SIMULATED host ${name}: the API refused its host token`, 'hollow-fleet'),
+        heartbeat.start(
+          () => log.error(`SIMULATED host ${name}: the API refused its host token`, 'hollow-fleet'),
+          // As the agent does: a host told it was lost removes what is no longer its own.
+          () => void app.get(ResyncService).resyncAfterLoss(),
         ),
       offset,
     );
