@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { DataSource, type EntityManager } from 'typeorm';
 import { newId, type TenantId } from '@berth/domain';
-import { createTestDatabase } from '@berth/testing';
+import { createTestDatabase, inAnotherTransaction } from '@berth/testing';
 import { dataSourceOptions } from './data-source-options';
 import { FloatingIpPoolRepository, FloatingIpRepository } from './repositories/floating-ip.repository';
 import { NetworkRepository } from './repositories/network.repository';
@@ -34,15 +34,9 @@ describe('row locks through lock... methods', () => {
 
   /** What another transaction gets while the first holds its lock: the row, or 'blocked'. */
   async function fromAnother(read: (repo: FloatingIpRepository) => Promise<unknown>): Promise<unknown> {
-    return inTransaction(ds, async (em: EntityManager) => {
-      await em.query(`SET LOCAL lock_timeout = '300ms'`);
-      try {
-        const row = (await read(new FloatingIpRepository(em))) as { id: string } | null;
-        return row?.id ?? null;
-      } catch (err) {
-        if (err instanceof Error && /lock timeout/.test(err.message)) return 'blocked';
-        throw err;
-      }
+    return inAnotherTransaction(ds, async (em) => {
+      const row = (await read(new FloatingIpRepository(em))) as { id: string } | null;
+      return row?.id ?? null;
     });
   }
 
@@ -66,15 +60,9 @@ describe('row locks through lock... methods', () => {
 
   /** Whether another transaction gets the named lock `take` takes, or is 'blocked'. */
   async function takeInAnother(take: (em: EntityManager) => Promise<void>): Promise<'taken' | 'blocked'> {
-    return inTransaction(ds, async (em: EntityManager) => {
-      await em.query(`SET LOCAL lock_timeout = '300ms'`);
-      try {
-        await take(em);
-        return 'taken' as const;
-      } catch (err) {
-        if (err instanceof Error && /lock timeout/.test(err.message)) return 'blocked' as const;
-        throw err;
-      }
+    return inAnotherTransaction(ds, async (em) => {
+      await take(em);
+      return 'taken' as const;
     });
   }
 

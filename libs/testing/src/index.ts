@@ -14,3 +14,4 @@ export * from './cli-runner';
 export * from './netns';
 export * from './recording-proxy';
 export * from './tcp-balancer';
+export * from './lock-probe';

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { newId, type ContainerId, type ContainerState, type HostId, type TenantId } from '@berth/domain';
-import { createTestDatabase } from '@berth/testing';
+import { createTestDatabase, inAnotherTransaction } from '@berth/testing';
 import { dataSourceOptions } from '../data-source-options';
 import { inTransaction } from '../transaction';
 import { HostReservationRepository, isPlacementRefused } from './host-reservation.repository';
@@ -84,15 +84,7 @@ describe('host reservations', () => {
 
   /** Runs `work` in another transaction that gives up on a lock after 300 ms: its result, or 'blocked'. */
   function inAnother<T>(work: (em: EntityManager) => Promise<T>): Promise<T | 'blocked'> {
-    return inTransaction(ds, async (em) => {
-      await em.query(`SET LOCAL lock_timeout = '300ms'`);
-      try {
-        return await work(em);
-      } catch (err) {
-        if (err instanceof Error && /lock timeout/.test(err.message)) return 'blocked' as const;
-        throw err;
-      }
-    });
+    return inAnotherTransaction(ds, work);
   }
 
   it('follows every change of state, host and deletion, agreeing with a recount', async () => {

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { DataSource, type EntityManager } from 'typeorm';
 import { newId, type TenantId } from '@berth/domain';
-import { createTestDatabase } from '@berth/testing';
+import { createTestDatabase, inAnotherTransaction } from '@berth/testing';
 import { dataSourceOptions } from '../data-source-options';
 import { inTransaction } from '../transaction';
 import { TenantQuotaRepository } from './tenant-quota.repository';
@@ -28,15 +28,7 @@ describe('TenantQuotaRepository, and the tenant row lock it counts under', () =>
 
   /** Runs `work` in another transaction that gives up on a lock after 300 ms: its result, or 'blocked'. */
   function inAnother<T>(work: (em: EntityManager) => Promise<T>): Promise<T | 'blocked'> {
-    return inTransaction(ds, async (em) => {
-      await em.query(`SET LOCAL lock_timeout = '300ms'`);
-      try {
-        return await work(em);
-      } catch (err) {
-        if (err instanceof Error && /lock timeout/.test(err.message)) return 'blocked' as const;
-        throw err;
-      }
-    });
+    return inAnotherTransaction(ds, work);
   }
 
   it('sets only the limits a patch names, null resetting one, and reads them back by limit', async () => {
