@@ -44,14 +44,6 @@ export class ContainerRepository {
     return (lock ? locked(qb) : qb).getOne();
   }
 
-  findByName(tenantId: TenantId, name: string): Promise<ContainerEntity | null> {
-    return this.em
-      .createQueryBuilder(ContainerEntity, 'c')
-      .where('c.tenant_id = :tenantId AND c.name = :name', { tenantId, name })
-      .andWhere(`c.state <> 'deleted'`)
-      .getOne();
-  }
-
   /** The names of these containers of the tenant, by id (a view's attached container). */
   async namesOf(tenantId: TenantId, ids: readonly ContainerId[]): Promise<Map<ContainerId, string>> {
     const out = new Map<ContainerId, string>();
