@@ -1,19 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { HostReservationRepository, isPlacementRefused } from '@berth/db';
-import {
-  addResources,
-  DomainError,
-  placeContainer,
-  type HostId,
-  type HostSnapshot,
-  type Resources,
-} from '@berth/domain';
+import { addResources, DomainError, type HostId, type HostSnapshot, type Resources } from '@berth/domain';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 import { metrics } from '../metrics/metrics.registry';
-
-/** How many hosts one placement tries before it gives up (each refusal reads the fleet again). */
-const PLACEMENT_ATTEMPTS = 5;
+import { PLACEMENT_ATTEMPTS, placeAvoiding } from './fleet-placement';
 
 /**
  * Places new containers on the fleet without locking it (issue 15). The choice is made on a snapshot of
@@ -72,9 +63,7 @@ export class FleetPlacementService {
     const fresh = this.isFresh();
     const hosts = await this.hosts();
     try {
-      // A host that refused counts as full (not as absent: the refusal then says what it is).
-      const candidates = hosts.map((h) => (refused.has(h.id) ? { ...h, reserved: h.capacity } : h));
-      return placeContainer(candidates, request, this.config.placementPolicy);
+      return placeAvoiding(hosts, request, this.config.placementPolicy, refused);
     } catch (err) {
       if (fresh && err instanceof DomainError && err.code === 'capacity/unavailable') {
         this.snapshot = null;

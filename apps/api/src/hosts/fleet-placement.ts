@@ -5,6 +5,7 @@ import {
   hostFits,
   placeContainer,
   type HostId,
+  type HostSnapshot,
   type PlacementPolicy,
   type Resources,
 } from '@berth/domain';
@@ -14,8 +15,22 @@ export interface FleetPlacementOptions {
   readonly policy: PlacementPolicy;
 }
 
-/** How many chosen hosts may turn out full under their lock before placement gives up. */
-const PLACEMENT_ATTEMPTS = 5;
+/** How many chosen hosts may turn out full (under their lock, or at the insert) before placement gives up. */
+export const PLACEMENT_ATTEMPTS = 5;
+
+/**
+ * placeContainer over `hosts`, with the hosts in `passedOver` (found full since the snapshot was read)
+ * counted as full rather than left out, so that a refusal still says how many hosts were checked.
+ */
+export function placeAvoiding(
+  hosts: readonly HostSnapshot[],
+  request: Resources,
+  policy: PlacementPolicy,
+  passedOver: ReadonlySet<HostId>,
+): HostId {
+  const candidates = hosts.map((h) => (passedOver.has(h.id) ? { ...h, reserved: h.capacity } : h));
+  return placeContainer(candidates, request, policy);
+}
 
 /**
  * Chooses a ready host with room for `resources` and holds it for the caller's transaction: the host is
@@ -35,8 +50,7 @@ export async function placeOnFleet(
   const hosts = await reservations.readyHosts();
   const full = new Set<HostId>();
   for (let attempt = 0; attempt < PLACEMENT_ATTEMPTS; attempt++) {
-    const candidates = hosts.map((h) => (full.has(h.id) ? { ...h, reserved: h.capacity } : h));
-    const hostId = placeContainer(candidates, resources, opts.policy);
+    const hostId = placeAvoiding(hosts, resources, opts.policy, full);
     const locked = await reservations.lockHost(hostId);
     if (locked && hostFits(locked, resources)) return hostId;
     full.add(hostId);
