@@ -34,6 +34,8 @@ import { assertWithinQuota } from '../quotas/quota-guard';
 export interface LifecycleRequest extends LifecycleInput {
   /** The operation an agent's report is about, when it names one. */
   readonly operationId?: string | null;
+  /** That operation, when the caller has already locked it in this transaction (a claim has): not read again. */
+  readonly lockedOperation?: OperationEntity;
 }
 
 /** A new container as the tenant asked for it and placement placed it; its lifecycle fields are planned. */
@@ -91,11 +93,12 @@ export class ContainerLifecycleExecutor {
       if (movedTo === null) plan = planContainerLifecycle(facts, { ...request, noHostWithRoom: true });
     }
     await this.check(em, c, plan.checks);
-    await settleOperations(em, c, plan.operations, request.operationId ?? null);
+    await settleOperations(em, c, plan.operations, request);
     if (plan.patch) {
-      Object.assign(c, plan.patch);
-      if (plan.move && movedTo !== null) c.hostId = movedTo;
-      await em.save(c);
+      const changes = plan.move && movedTo !== null ? { ...plan.patch, hostId: movedTo } : plan.patch;
+      Object.assign(c, changes);
+      // One UPDATE of what the plan changed (save() would read the locked row back first).
+      await em.update(ContainerEntity, { id: c.id }, changes);
     }
     const nudge = await release(em, c, plan.release);
     // Its peers' hosts learn where its addresses live now.
@@ -205,14 +208,26 @@ async function settleOperations(
   em: EntityManager,
   c: ContainerEntity,
   effect: OperationsEffect,
-  namedId: string | null,
+  request: LifecycleRequest,
 ): Promise<void> {
+  const namedId = request.operationId ?? null;
   if (effect.scope === 'none' || (effect.scope === 'named' && namedId === null)) return;
-  const inFlight = await new OperationRepository(em).lockInFlight(
-    c.id,
-    effect.scope === 'named' && namedId !== null ? namedId : undefined,
-  );
+  const inFlight =
+    effect.scope === 'named' && namedId !== null
+      ? await namedInFlight(em, c, namedId, request.lockedOperation)
+      : await new OperationRepository(em).lockInFlight(c.id);
   for (const op of inFlight) await settle(em, op, effect.outcome[op.kind]);
+}
+
+/** The named operation if it is this container's and still in flight, locked; the caller's lock serves when it has one. */
+async function namedInFlight(
+  em: EntityManager,
+  c: ContainerEntity,
+  namedId: string,
+  locked: OperationEntity | undefined,
+): Promise<OperationEntity[]> {
+  if (locked?.id !== namedId) return new OperationRepository(em).lockInFlight(c.id, namedId);
+  return locked.targetId === c.id && (locked.state === 'pending' || locked.state === 'running') ? [locked] : [];
 }
 
 async function settle(em: EntityManager, op: OperationEntity, outcome: OperationOutcome): Promise<void> {

@@ -12,6 +12,7 @@ import {
   ImageEntity,
   ImageRepository,
   OperationEntity,
+  OperationRepository,
 } from '@berth/db';
 import {
   DomainError,
@@ -149,18 +150,18 @@ export class AgentWorkService {
     tenantId: TenantId,
     registry: string,
   ): Promise<RegistryCredentials | null> {
+    // Most tenants store no login: that one read answers, and the rule's reads are only paid for a login.
+    const login = await this.creds.reveal(tenantId, registry, em);
+    if (!login) return null;
     const references = await referencesAwaitingPull(em, hostId, tenantId);
-    const needed = references.some((reference) => imageRegistryOf(reference) === registry);
-    return needed ? this.creds.reveal(tenantId, registry, em) : null;
+    return references.some((reference) => imageRegistryOf(reference) === registry) ? login : null;
   }
 
   /** With the operation locked: records progress and marks the operation running (the host has started on it). */
   async progress(em: EntityManager, op: OperationEntity, p: OperationProgressReport): Promise<void> {
     if (op.state !== 'pending' && op.state !== 'running') return;
     await markOperationRunning(em, op);
-    op.progress = { ...p };
-    op.updatedAt = new Date();
-    await em.save(op);
+    await new OperationRepository(em).patch(op, { progress: { ...p }, updatedAt: new Date() });
   }
 
   private async imageOf(em: EntityManager, hostId: HostId, op: OperationEntity): Promise<ImageEntity> {

@@ -28,16 +28,17 @@ export class DataplaneService {
   async forHost(hostId: HostId, em: EntityManager = this.ds.manager): Promise<AgentDataplane> {
     const reads = new DataplaneRepository(em);
     // Taken before anything is read, so that a data plane is never dated later than what it saw.
-    const readAt = (await reads.now()).toISOString();
+    const clock = await reads.clockAndAddress(hostId);
+    const readAt = clock.at.toISOString();
+    const ownAddress = clock.address;
     const nics = await reads.nicsOnHost(hostId);
     const containerIds = [...new Set(nics.map((n) => n.container_id))];
     const networkIds = [...new Set(nics.map((n) => n.network_id))];
     if (containerIds.length === 0) return { hostId, readAt, networks: [], ports: [], floatingIps: [] };
 
-    const [networkRows, memberRows, ownAddress, attachments, fipRows] = await Promise.all([
+    const [networkRows, memberRows, attachments, fipRows] = await Promise.all([
       reads.networks(networkIds),
       reads.members(networkIds),
-      reads.hostAddress(hostId),
       reads.groupAttachments(containerIds),
       reads.floatingIpsOnHost(hostId),
     ]);

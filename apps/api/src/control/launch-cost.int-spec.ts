@@ -44,10 +44,10 @@ describe('a launch, statement by statement (in-process api)', () => {
 
   async function launch(): Promise<{ create: string[]; claim: string[]; report: string[] }> {
     const created = await statementsOf(async () => {
-      const res = await tenant.http.post<{ data: { id: string; generation: number }; operation: { id: string } }>(
-        '/v1/containers',
-        { image: 'alpine:3.20' },
-      );
+      const res = await tenant.http.post<{
+        data: { id: string; generation: number };
+        operation: { id: string };
+      }>('/v1/containers', { image: 'alpine:3.20' });
       expect(res.status).toBe(202);
       return res.body;
     });
@@ -74,15 +74,69 @@ describe('a launch, statement by statement (in-process api)', () => {
       expect(res.status).toBe(200);
       expect(res.body).toEqual({ applied: true, state: 'running' });
     });
-    const [op] = await api.rows<{ state: string }>(`SELECT state FROM operations WHERE id = $1`, [operation.id]);
+    const [op] = await api.rows<{ state: string }>(`SELECT state FROM operations WHERE id = $1`, [
+      operation.id,
+    ]);
     expect(op?.state).toBe('succeeded');
     return { create: created.sent, claim: claimed.sent, report: reported.sent };
   }
 
+  /** Statements that read back a row the same request has just locked or written (what save() does). */
+  const readBack = (sent: string[]): string[] => sent.filter((q) => /WHERE "\w+"\."id" IN \(\$1\)/.test(q));
+
   it('costs a handful of statements per phase once the tenant has its network', async () => {
     await launch(); // the tenant's first container makes its default network
     const cost = await launch();
-    // eslint-disable-next-line no-console
-    console.log(JSON.stringify(cost, null, 1));
+    // The create: auth, then one transaction (create-cost.int-spec holds its inside to its own budget).
+    expect(cost.create.length).toBeLessThanOrEqual(11);
+    // The claim: auth, a snapshot transaction that locks the operation and the container once each,
+    // writes both, and reads the spec and the host's data plane.
+    expect(cost.claim.length).toBeLessThanOrEqual(18);
+    expect(cost.claim.filter((q) => /FROM "operations"/.test(q))).toHaveLength(1);
+    // The report: auth, the container locked with its usage, the operation settled, how it started.
+    expect(cost.report.length).toBeLessThanOrEqual(10);
+    for (const phase of [cost.create, cost.claim, cost.report]) {
+      expect(readBack(phase)).toEqual([]);
+      // The usage history is one statement, wherever it is read.
+      expect(phase.filter((q) => /\bFROM usage_intervals\b/.test(q)).length).toBeLessThanOrEqual(1);
+    }
+    expect(cost.create.length + cost.claim.length + cost.report.length).toBeLessThanOrEqual(39);
+  });
+
+  it('writes how the machine started into the operation, beside what the claim recorded', async () => {
+    const res = await tenant.http.post<{
+      data: { id: string; generation: number };
+      operation: { id: string };
+    }>('/v1/containers', { image: 'alpine:3.20' });
+    const { data, operation } = res.body;
+    await api.rows(`UPDATE operations SET progress = '{"phase":"pulling"}' WHERE id = $1`, [operation.id]);
+    await host.agent.post(`/v1/agent/operations/${operation.id}/claim`, { at: new Date().toISOString() });
+    const other = await api.registerHost();
+    const intruder = await other.agent.post(`/v1/agent/containers/${data.id}/events`, {
+      event: 'agent.running',
+      at: new Date().toISOString(),
+      generation: data.generation,
+      operationId: operation.id,
+      start: { path: 'cold' },
+    });
+    expect(intruder.status).toBe(404);
+    await host.agent.post(`/v1/agent/containers/${data.id}/events`, {
+      event: 'agent.running',
+      at: new Date().toISOString(),
+      generation: data.generation,
+      operationId: operation.id,
+      start: { path: 'template', template: 'tpl-1' },
+    });
+    const [op] = await api.rows<{ progress: Record<string, unknown>; state: string }>(
+      `SELECT progress, state FROM operations WHERE id = $1`,
+      [operation.id],
+    );
+    expect(op).toEqual({
+      state: 'succeeded',
+      progress: {
+        phase: 'pulling',
+        start: { path: 'template', template: 'tpl-1', message: 'started from a VM template' },
+      },
+    });
   });
 });

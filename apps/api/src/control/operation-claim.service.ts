@@ -86,6 +86,7 @@ export class OperationClaimService {
         reason: null,
         exitCode: null,
         operationId: op.id,
+        lockedOperation: op,
       }));
     }
     const spec = await this.reports.specIn(em, c);

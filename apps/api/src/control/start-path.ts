@@ -29,17 +29,12 @@ export async function recordStartPath(
   operationId: string,
   start: StartPath,
 ): Promise<void> {
-  const op = await new HostOperationRepository(em).lockOnHost(hostId, operationId);
-  if (!op || op.targetId !== containerId) return;
   const { path, template, fallback } = start;
-  op.progress = {
-    ...(op.progress ?? {}),
-    start: {
-      path,
-      ...(template !== undefined ? { template } : {}),
-      ...(fallback !== undefined ? { fallback } : {}),
-      message: startPathMessage(start),
-    },
+  const recorded = {
+    path,
+    ...(template !== undefined ? { template } : {}),
+    ...(fallback !== undefined ? { fallback } : {}),
+    message: startPathMessage(start),
   };
-  await em.save(op);
+  await new HostOperationRepository(em).mergeProgress(hostId, operationId, containerId, { start: recorded });
 }

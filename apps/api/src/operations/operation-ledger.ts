@@ -51,8 +51,7 @@ export async function supersedeOpenOperations(em: EntityManager, targetId: strin
 export async function markOperationRunning(em: EntityManager, op: OperationEntity): Promise<void> {
   const patch = planOperationChange(op.state, 'running', new Date());
   if (!patch) return;
-  Object.assign(op, patch);
-  await new OperationRepository(em).save(op);
+  await new OperationRepository(em).patch(op, patch);
 }
 
 export async function finishOperation(
@@ -63,7 +62,6 @@ export async function finishOperation(
 ): Promise<void> {
   const patch = planOperationChange(op.state, state, new Date(), error);
   if (!patch) return;
-  Object.assign(op, patch);
-  await new OperationRepository(em).save(op);
+  await new OperationRepository(em).patch(op, patch);
   metrics.operations.inc({ kind: op.kind, state });
 }

@@ -42,10 +42,16 @@ export interface DataplaneRuleRow {
 export class DataplaneRepository {
   constructor(private readonly em: EntityManager) {}
 
-  /** The database's clock: the transaction's start when in one, else this statement's. */
-  async now(): Promise<Date> {
-    const [clock] = await this.em.query<{ at: Date }[]>(`SELECT now() AS at`);
-    return clock?.at ?? new Date();
+  /**
+   * The database's clock (the transaction's start when in one, else this statement's) and the host's
+   * own underlay address (null when it has none), in one statement.
+   */
+  async clockAndAddress(hostId: HostId): Promise<{ at: Date; address: string | null }> {
+    const [row] = await this.em.query<{ at: Date; address: string | null }[]>(
+      `SELECT now() AS at, (SELECT address FROM hosts WHERE id = $1) AS address`,
+      [hostId],
+    );
+    return { at: row?.at ?? new Date(), address: row?.address ?? null };
   }
 
   /** NICs of the host's live containers, each container's in NIC order. */
@@ -77,13 +83,6 @@ export class DataplaneRepository {
         ORDER BY a.network_id, c.name`,
       [networkIds],
     );
-  }
-
-  async hostAddress(hostId: HostId): Promise<string | null> {
-    const rows = await this.em.query<{ address: string }[]>(`SELECT address FROM hosts WHERE id = $1`, [
-      hostId,
-    ]);
-    return rows[0]?.address ?? null;
   }
 
   groupAttachments(

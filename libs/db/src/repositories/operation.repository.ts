@@ -1,4 +1,5 @@
 import type { EntityManager, SelectQueryBuilder } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { newId, type HostId, type OperationId, type OperationKind, type TenantId } from '@berth/domain';
 import { OperationEntity } from '../entities/operation.entity';
 import { pageBy, type PageRequest, type PageResult } from '../pagination';
@@ -64,8 +65,14 @@ export class OperationRepository {
     return locked(qb).getMany();
   }
 
-  save(op: OperationEntity): Promise<OperationEntity> {
-    return this.em.save(op);
+  /**
+   * Writes `changes` to the operation's row and to `op`: one UPDATE of those columns (save() would read
+   * the row back first to find what changed; the caller already knows).
+   */
+  async patch(op: OperationEntity, changes: Partial<Omit<OperationEntity, 'id'>>): Promise<void> {
+    Object.assign(op, changes);
+    // TypeORM's deep-partial type cannot express a jsonb record (progress); the columns are the entity's own.
+    await this.em.update(OperationEntity, { id: op.id }, changes as QueryDeepPartialEntity<OperationEntity>);
   }
 }
 
@@ -80,6 +87,23 @@ export class HostOperationRepository {
   /** As findOnHost, locked until the transaction ends. */
   lockOnHost(hostId: HostId, id: string): Promise<OperationEntity | null> {
     return locked(this.onHost(hostId, id)).getOne();
+  }
+
+  /**
+   * Adds `fields` to the progress of this host's operation on `targetId` (beside what is there), in one
+   * UPDATE; another host's operation, or one on another target, is left as it is.
+   */
+  async mergeProgress(
+    hostId: HostId,
+    id: string,
+    targetId: string,
+    fields: Record<string, unknown>,
+  ): Promise<void> {
+    await this.em.query(
+      `UPDATE operations SET progress = coalesce(progress, '{}'::jsonb) || $4::jsonb
+        WHERE id = $1 AND host_id = $2 AND target_id = $3`,
+      [id, hostId, targetId, JSON.stringify(fields)],
+    );
   }
 
   private onHost(hostId: HostId, id: string): SelectQueryBuilder<OperationEntity> {

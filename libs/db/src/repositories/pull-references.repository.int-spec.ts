@@ -143,10 +143,7 @@ describe('HostContainerRepository.imagesAwaitingPull and ImageRepository.referen
   ): Promise<void> {
     const ops = new OperationRepository(ds.manager);
     const op = await ops.open({ tenantId, kind, targetId, hostId: on, generation: 1 }, new Date());
-    if (state !== 'pending') {
-      op.state = state;
-      await ops.save(op);
-    }
+    if (state !== 'pending') await ops.patch(op, { state });
   }
 
   it("reads the tenant's containers on the host on their way to running or with an open pulling operation there", async () => {

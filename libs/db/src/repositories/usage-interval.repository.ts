@@ -57,16 +57,17 @@ export class UsageIntervalRepository {
    * read and the plan's write.
    */
   async lockHistory(resourceId: string): Promise<UsageHistory> {
-    const open: { started_at: Date }[] = await this.em.query(
-      `SELECT started_at FROM usage_intervals WHERE resource_id = $1 AND ended_at IS NULL
-        ORDER BY started_at DESC FOR UPDATE`,
+    // One statement: the open intervals locked (the CTE is read whole by max(), so every row is locked),
+    // and the last end beside them.
+    const [row]: { open_since: Date | null; last: Date | null }[] = await this.em.query(
+      `WITH open AS (
+         SELECT started_at FROM usage_intervals WHERE resource_id = $1 AND ended_at IS NULL FOR UPDATE
+       )
+       SELECT (SELECT max(started_at) FROM open) AS open_since,
+              (SELECT max(ended_at) FROM usage_intervals WHERE resource_id = $1) AS last`,
       [resourceId],
     );
-    const ended: { last: Date | null }[] = await this.em.query(
-      `SELECT max(ended_at) AS last FROM usage_intervals WHERE resource_id = $1`,
-      [resourceId],
-    );
-    return { openSince: open[0]?.started_at ?? null, lastEndedAt: ended[0]?.last ?? null };
+    return { openSince: row?.open_since ?? null, lastEndedAt: row?.last ?? null };
   }
 
   /** Writes a planned, dated effect. */
