@@ -227,7 +227,9 @@ async function namedInFlight(
   locked: OperationEntity | undefined,
 ): Promise<OperationEntity[]> {
   if (locked?.id !== namedId) return new OperationRepository(em).lockInFlight(c.id, namedId);
-  return locked.targetId === c.id && (locked.state === 'pending' || locked.state === 'running') ? [locked] : [];
+  return locked.targetId === c.id && (locked.state === 'pending' || locked.state === 'running')
+    ? [locked]
+    : [];
 }
 
 async function settle(em: EntityManager, op: OperationEntity, outcome: OperationOutcome): Promise<void> {
