@@ -27,6 +27,7 @@
  *   BENCH_REGISTER_CONCURRENCY=2  registrations at once while the fleet starts
  *   BENCH_AGENT_CONCURRENCY     jobs at once per simulated host (the agent's default when unset)
  *   BENCH_IDLE_MS=3000          the idle window measured before each launch phase
+ *   BENCH_API_NODE_ARGS         node flags of the API processes (a CPU profile: --cpu-prof --cpu-prof-dir=DIR)
  * A quick run: BENCH_HOSTS=1,200 BENCH_LAUNCHES=100 BENCH_SIZES=1000,10000 BENCH_SIZE_OPS=100.
  */
 import { cpus } from 'node:os';
@@ -74,6 +75,9 @@ const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 3000);
 const IMAGE = 'busybox:latest'; // the hollow driver pulls nothing
 /** Room on one host for every launch of the 1-host phase (s1: 1 vCPU, 64 MiB). */
 const CAPACITY = { vcpu: 4096, memoryMib: 1024 * 1024, diskGib: 1024 * 1024 };
+
+/** Node flags of the API processes: a profile under the bench's load (`--cpu-prof --cpu-prof-dir=DIR`). */
+const API_NODE_ARGS = (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 const API_ENV = {
   // 1,000 hosts beating every 3 s on a loaded 2-core machine: a late beat must not lose a host mid-run.
@@ -198,7 +202,7 @@ function startFleet(stack: TestStack, token: string, hosts: number, name: string
 }
 
 async function launchPhase(hosts: number, admin: Redis): Promise<LaunchResult> {
-  const stack = new TestStack(`cp-${hosts}`, API_ENV);
+  const stack = new TestStack(`cp-${hosts}`, API_ENV, API_NODE_ARGS);
   let fleet: FleetProcess | null = null;
   try {
     await stack.start();
@@ -275,7 +279,7 @@ async function launchPhase(hosts: number, admin: Redis): Promise<LaunchResult> {
  * a run cut short keeps the earlier ones).
  */
 async function sizePhase(out: SizeResult[], measured: () => void): Promise<void> {
-  const stack = new TestStack('cp-sizes', API_ENV);
+  const stack = new TestStack('cp-sizes', API_ENV, API_NODE_ARGS);
   let fleet: FleetProcess | null = null;
   try {
     await stack.start();

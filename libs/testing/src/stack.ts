@@ -100,6 +100,8 @@ export class TestStack {
   constructor(
     readonly label: string,
     private readonly apiEnv: Record<string, string> = {},
+    /** Node's own flags for the API processes (a benchmark's `--cpu-prof`, which NODE_OPTIONS refuses). */
+    private readonly apiNodeArgs: readonly string[] = [],
   ) {}
 
   /** The operator's Redis URL (with its credentials): the API's, and the tests' own. */
@@ -149,7 +151,7 @@ export class TestStack {
   ): Promise<{ url: string; process: StartedProcess }> {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const api = startProcess(name, process.execPath, [API_MAIN], {
+    const api = startProcess(name, process.execPath, [...this.apiNodeArgs, API_MAIN], {
       env: {
         PATH: process.env.PATH,
         DATABASE_URL: this.databaseUrl,

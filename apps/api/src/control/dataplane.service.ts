@@ -26,25 +26,14 @@ export class DataplaneService {
   ) {}
 
   async forHost(hostId: HostId, em: EntityManager = this.ds.manager): Promise<AgentDataplane> {
-    const reads = new DataplaneRepository(em);
-    // Taken before anything is read, so that a data plane is never dated later than what it saw.
-    const clock = await reads.clockAndAddress(hostId);
-    const readAt = clock.at.toISOString();
-    const ownAddress = clock.address;
-    const nics = await reads.nicsOnHost(hostId);
-    const containerIds = [...new Set(nics.map((n) => n.container_id))];
-    const networkIds = [...new Set(nics.map((n) => n.network_id))];
-    if (containerIds.length === 0) return { hostId, readAt, networks: [], ports: [], floatingIps: [] };
+    // One statement, so one snapshot even outside a transaction: dated by the database's clock as it ran.
+    const reading = await new DataplaneRepository(em).read(hostId);
+    const readAt = reading.at.toISOString();
+    const { nics, address: ownAddress } = reading;
+    if (nics.length === 0) return { hostId, readAt, networks: [], ports: [], floatingIps: [] };
 
-    const [networkRows, memberRows, attachments, fipRows] = await Promise.all([
-      reads.networks(networkIds),
-      reads.members(networkIds),
-      reads.groupAttachments(containerIds),
-      reads.floatingIpsOnHost(hostId),
-    ]);
-
-    const networks: AgentNetwork[] = networkRows.map((n) => {
-      const members = memberRows.filter((m) => m.network_id === n.id);
+    const networks: AgentNetwork[] = reading.networks.map((n) => {
+      const members = reading.members.filter((m) => m.network_id === n.id);
       const peers = new Set<string>();
       for (const m of members) {
         if (m.host_id !== hostId && m.address !== null && m.address !== ownAddress) peers.add(m.address);
@@ -59,16 +48,14 @@ export class DataplaneService {
         members: members.map((m) => ({ name: m.name, ip: m.ip })),
       };
     });
-    const cidrOf = new Map(networkRows.map((n) => [n.id, n.cidr]));
+    const cidrOf = new Map(reading.networks.map((n) => [n.id, n.cidr]));
 
     // Groups of each container, their rules, and the members of every group a rule names.
     const groupsOf = new Map<ContainerId, SecurityGroupId[]>();
-    for (const a of attachments)
+    for (const a of reading.attachments)
       groupsOf.set(a.container_id, [...(groupsOf.get(a.container_id) ?? []), a.group_id]);
-    const groupIds = [...new Set(attachments.map((a) => a.group_id))];
-    const ruleRows = await reads.rules(groupIds);
     const rulesOf = new Map<SecurityGroupId, GroupRule[]>();
-    for (const r of ruleRows) {
+    for (const r of reading.rules) {
       rulesOf.set(r.group_id, [
         ...(rulesOf.get(r.group_id) ?? []),
         {
@@ -81,12 +68,9 @@ export class DataplaneService {
         },
       ]);
     }
-    const remoteIds = [
-      ...new Set(ruleRows.map((r) => r.remote_group_id).filter((g): g is SecurityGroupId => g !== null)),
-    ];
-    const remoteRows = await reads.memberIps(remoteIds);
     const memberIps = new Map<string, string[]>();
-    for (const r of remoteRows) memberIps.set(r.group_id, [...(memberIps.get(r.group_id) ?? []), r.ip]);
+    for (const r of reading.memberIps)
+      memberIps.set(r.group_id, [...(memberIps.get(r.group_id) ?? []), r.ip]);
 
     const nicsOf = new Map<ContainerId, DataplaneNicRow[]>();
     for (const n of nics) nicsOf.set(n.container_id, [...(nicsOf.get(n.container_id) ?? []), n]);
@@ -111,7 +95,7 @@ export class DataplaneService {
     }
 
     const floatingIps: AgentFloatingIp[] = [];
-    for (const f of fipRows) {
+    for (const f of reading.floatingIps) {
       // The first NIC (eth0) carries the container's default route, so its address is the one to NAT to.
       const primary = nicsOf.get(f.container_id)?.[0];
       if (primary)

@@ -90,8 +90,8 @@ describe('a launch, statement by statement (in-process api)', () => {
     // The create: auth, then one transaction (create-cost.int-spec holds its inside to its own budget).
     expect(cost.create.length).toBeLessThanOrEqual(11);
     // The claim: auth, a snapshot transaction that locks the operation and the container once each,
-    // writes both, and reads the spec and the host's data plane.
-    expect(cost.claim.length).toBeLessThanOrEqual(18);
+    // writes both, and reads the spec, the registry login and the host's data plane (one statement).
+    expect(cost.claim.length).toBeLessThanOrEqual(13);
     expect(cost.claim.filter((q) => /FROM "operations"/.test(q))).toHaveLength(1);
     // The report: auth, the container locked with its usage, the operation settled, how it started.
     expect(cost.report.length).toBeLessThanOrEqual(10);
@@ -100,7 +100,7 @@ describe('a launch, statement by statement (in-process api)', () => {
       // The usage history is one statement, wherever it is read.
       expect(phase.filter((q) => /\bFROM usage_intervals\b/.test(q)).length).toBeLessThanOrEqual(1);
     }
-    expect(cost.create.length + cost.claim.length + cost.report.length).toBeLessThanOrEqual(39);
+    expect(cost.create.length + cost.claim.length + cost.report.length).toBeLessThanOrEqual(34);
   });
 
   it('writes how the machine started into the operation, beside what the claim recorded', async () => {
