@@ -16,6 +16,8 @@ export interface CounterReading {
   readonly requestsByRoute: ReadonlyMap<string, number>;
   /** Commands Redis ran (INFO commandstats, all commands). */
   readonly redisCommands: number;
+  /** The same by command (evalsha, bzpopmin, ...). */
+  readonly redisByCommand: ReadonlyMap<string, number>;
 }
 
 const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/;
@@ -63,12 +65,14 @@ export function reading(metricsText: string, commandstats: string): CounterReadi
     'berth_api_http_requests_total',
     (l) => `${l.method ?? '?'} ${l.route ?? '?'}`,
   );
+  const redisByCommand = redisCommandCalls(commandstats);
   return {
     statements: total(statementsByKind),
     statementsByKind,
     requests: total(requestsByRoute),
     requestsByRoute,
-    redisCommands: total(redisCommandCalls(commandstats)),
+    redisCommands: total(redisByCommand),
+    redisByCommand,
   };
 }
 
@@ -79,6 +83,7 @@ export interface PerLaunch {
   readonly requests: number;
   readonly requestsByRoute: ReadonlyMap<string, number>;
   readonly redisCommands: number;
+  readonly redisByCommand: ReadonlyMap<string, number>;
 }
 
 const diffMap = (
@@ -115,5 +120,7 @@ export function perLaunch(
     requests: total(requestsByRoute),
     requestsByRoute,
     redisCommands: (after.redisCommands - before.redisCommands - (own.redisCommands ?? 0)) / launches,
+    // The bench's own INFO calls are left in `info`: a tenth of a command per launch at most.
+    redisByCommand: diffMap(before.redisByCommand, after.redisByCommand, launches),
   };
 }

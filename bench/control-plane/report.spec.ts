@@ -20,6 +20,7 @@ const launch = (hosts: number, launchesPerS: number): LaunchResult => ({
     requests: 4,
     requestsByRoute: new Map([['POST /v1/containers', 1]]),
     redisCommands: 60,
+    redisByCommand: new Map([['evalsha', 50]]),
   },
   idlePerS: { statements: 10, requests: 1, redisCommands: 100 },
   windowMs: 4000,
@@ -50,6 +51,7 @@ describe('formatControlPlaneReport', () => {
     expect(text).toMatch(/ratio to raw tx\/s\s+0\.013x\s+0\.300x/);
     expect(text).toMatch(/per launch: Postgres statements\s+55\.0\s+55\.0/);
     expect(text).toMatch(/Redis commands\s+60\.0/);
+    expect(text).toMatch(/Redis commands by name: evalsha 50/);
     // The idle fleet's share of the window: 10 statements/s x 4 s / 100 launches.
     expect(text).toMatch(/idle fleet per launch window: statements\s+0\.4/);
     expect(text).toMatch(/202 -> running\s+300\.0 \/ 900\.0/);

@@ -129,6 +129,7 @@ export function formatControlPlaneReport(r: ControlPlaneResults): string {
       out.push(
         `  ${l.hosts} host(s), per launch: statements by kind: ${top(l.perLaunch.statementsByKind, 8)}`,
         `    requests by route: ${top(l.perLaunch.requestsByRoute, 6)}`,
+        `    Redis commands by name: ${top(l.perLaunch.redisByCommand, 20)}`,
       );
     }
     out.push(
