@@ -41,9 +41,10 @@ import {
   recreateTemplateDatabase,
   startEphemeralPostgres,
   startEphemeralRedis,
+  startProcess,
+  TestHttpClient,
   TestStack,
   waitFor,
-  type TestHttpClient,
 } from '../libs/testing/src';
 import { perLaunch, reading, type CounterReading } from './control-plane/counters';
 import { closedLoop, type LoopResult } from './control-plane/load';
@@ -153,6 +154,45 @@ async function transactionBaseline(n: number): Promise<number> {
     await db.drop();
   }
 }
+
+/**
+ * Bare HTTP: `n` small JSON POSTs, CONCURRENCY at once, from the bench's own client (the one its tenants
+ * use) to a node:http server that answers `{}` in a process of its own, as the API is. What HTTP alone
+ * costs on this machine: a launch needs three such exchanges.
+ */
+async function httpBaseline(n: number): Promise<number> {
+  const server = startProcess('bench-raw-http', process.execPath, ['-e', BARE_HTTP_SERVER]);
+  try {
+    const port = await waitFor('the bare HTTP server', () => {
+      const m = /^port (\d+)$/m.exec(server.output());
+      return Promise.resolve(m ? Number(m[1]) : null);
+    });
+    const client = new TestHttpClient(`http://127.0.0.1:${port}`);
+    const r = await closedLoop(n, CONCURRENCY, async (i) => {
+      const res = await client.post('/', { i });
+      if (res.status !== 200) throw new Error(`the bare server answered ${res.status}`);
+    });
+    if (r.errors > 0) throw new Error(`raw HTTP failed: ${r.firstError}`);
+    return (n * 1000) / r.wallMs;
+  } finally {
+    await server.stop();
+  }
+}
+
+/** The bare server: reads the body, answers `{}` as JSON. */
+const BARE_HTTP_SERVER = `
+require('node:http')
+  .createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.setHeader('content-type', 'application/json');
+      res.end('{}');
+    });
+  })
+  .listen(0, '127.0.0.1', function () {
+    console.log('port ' + this.address().port);
+  });
+`;
 
 /** The counters now: the API's /metrics and Redis's commandstats. */
 async function counters(stack: TestStack, admin: Redis): Promise<CounterReading> {
@@ -386,6 +426,7 @@ async function main(): Promise<void> {
     console.error('[bench] baselines...');
     const bullmqJobsPerS = await bullmqBaseline(redis.url, BASELINE_N);
     const rawTxPerS = await transactionBaseline(BASELINE_N);
+    const rawHttpPerS = await httpBaseline(BASELINE_N);
     const launches: LaunchResult[] = [];
     const sizes: SizeResult[] = [];
     // The report so far after every phase: a phase that fails (or a run cut short) keeps the others.
@@ -394,7 +435,14 @@ async function main(): Promise<void> {
         `\n${formatControlPlaneReport({
           cores: cpus().length,
           concurrency: CONCURRENCY,
-          baselines: { bullmqJobsPerS, bullmqJobs: BASELINE_N, rawTxPerS, rawTx: BASELINE_N },
+          baselines: {
+            bullmqJobsPerS,
+            bullmqJobs: BASELINE_N,
+            rawTxPerS,
+            rawTx: BASELINE_N,
+            rawHttpPerS,
+            rawHttp: BASELINE_N,
+          },
           launches,
           sizes,
           // The issue's sizes: a run without them prints those targets as not measured.

@@ -29,7 +29,14 @@ const launch = (hosts: number, launchesPerS: number): LaunchResult => ({
 const results = (over: Partial<ControlPlaneResults> = {}): ControlPlaneResults => ({
   cores: 2,
   concurrency: 8,
-  baselines: { bullmqJobsPerS: 2900, bullmqJobs: 3000, rawTxPerS: 2000, rawTx: 3000 },
+  baselines: {
+    bullmqJobsPerS: 2900,
+    bullmqJobs: 3000,
+    rawTxPerS: 2000,
+    rawTx: 3000,
+    rawHttpPerS: 1500,
+    rawHttp: 3000,
+  },
   launches: [launch(1, 25), launch(1000, 600)],
   sizes: [
     { size: 1000, seedMs: 100, create: lat, createsPerS: 50, list: lat, get: lat },
@@ -52,6 +59,8 @@ describe('formatControlPlaneReport', () => {
     expect(text).toMatch(/per launch: Postgres statements\s+55\.0\s+55\.0/);
     expect(text).toMatch(/Redis commands\s+60\.0/);
     expect(text).toMatch(/Redis commands by name: evalsha 50/);
+    expect(text).toMatch(/raw HTTP exchanges\s+1500 req\/s/);
+    expect(text).toMatch(/ratio to raw HTTP req\/s \/ 3\s+0\.050x\s+1\.200x/);
     // The idle fleet's share of the window: 10 statements/s x 4 s / 100 launches.
     expect(text).toMatch(/idle fleet per launch window: statements\s+0\.4/);
     expect(text).toMatch(/202 -> running\s+300\.0 \/ 900\.0/);

@@ -61,6 +61,9 @@ export interface ControlPlaneResults {
     readonly bullmqJobs: number;
     readonly rawTxPerS: number;
     readonly rawTx: number;
+    /** Bare HTTP exchanges (node:http in its own process, the bench's own client): the machine's HTTP ceiling. */
+    readonly rawHttpPerS: number;
+    readonly rawHttp: number;
   };
   readonly launches: readonly LaunchResult[];
   readonly sizes: readonly SizeResult[];
@@ -88,6 +91,7 @@ export function formatControlPlaneReport(r: ControlPlaneResults): string {
     'baselines (same Postgres and Redis, same run)',
     `  raw BullMQ add+process       ${f(b.bullmqJobsPerS).padStart(8)} jobs/s   (${b.bullmqJobs} jobs, ${r.concurrency} adders, worker concurrency ${r.concurrency})`,
     `  raw single-row transactions  ${f(b.rawTxPerS).padStart(8)} tx/s     (${b.rawTx} x BEGIN; INSERT; COMMIT on ${r.concurrency} connections)`,
+    `  raw HTTP exchanges           ${f(b.rawHttpPerS).padStart(8)} req/s    (${b.rawHttp} POSTs to a bare node:http server in its own process, ${r.concurrency} at once)`,
   );
 
   if (r.launches.length > 0) {
@@ -109,6 +113,9 @@ export function formatControlPlaneReport(r: ControlPlaneResults): string {
       row('  launches/s', (l) => f(l.launchesPerS, 1)),
       row('    ratio to raw tx/s', (l) => `${f(l.launchesPerS / b.rawTxPerS, 3)}x`),
       row('    ratio to raw BullMQ jobs/s', (l) => `${f(l.launchesPerS / b.bullmqJobsPerS, 3)}x`),
+      // A launch is three HTTP exchanges (create, claim, report): a third of the raw rate bounds any
+      // launch path over HTTP on this machine, whatever it does behind them.
+      row('    ratio to raw HTTP req/s / 3', (l) => `${f((3 * l.launchesPerS) / b.rawHttpPerS, 3)}x`),
       row('  POST -> 202', (l) => lat(l.accepted)),
       row('  202 -> running', (l) => lat(l.toRunning)),
       row('  failed creates', (l) => String(l.accepted.errors)),
