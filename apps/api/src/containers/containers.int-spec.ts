@@ -133,6 +133,7 @@ describe('containers (in-process api)', () => {
         expect.objectContaining({ ip: rows.find((r) => r.container_id === b.id)!.ip }),
       ]);
       // Its own host is not nudged: the create job's claim carries that host's data plane.
+      await api.queues.nudgesSent();
       expect(api.queues.nudges).toEqual([peerHost.id]);
     });
 

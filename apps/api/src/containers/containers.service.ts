@@ -185,7 +185,7 @@ export class ContainersService {
     // Its peers learn its name and address, and the hosts whose rules name its groups its address. Its
     // own host is not nudged: the create job's claim carries that host's data plane, applied before the
     // new taps are connected.
-    await this.queues.nudgeHosts(nudge.filter((h) => h !== container.hostId));
+    void this.queues.nudgeHosts(nudge.filter((h) => h !== container.hostId));
     return answer;
   }
 
@@ -280,7 +280,7 @@ export class ContainersService {
       };
     });
     if (enqueue) await this.queues.enqueue(op);
-    await this.queues.nudgeHosts(nudge);
+    void this.queues.nudgeHosts(nudge);
     return { operation: operationView(op), data: containerView(container, net, vols) };
   }
 }

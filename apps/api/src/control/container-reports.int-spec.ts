@@ -195,6 +195,7 @@ describe('agent reports (in-process api)', () => {
     expect(await api.rows(`SELECT * FROM ip_allocations WHERE container_id = $1`, [id])).toEqual([]);
     expect(await usage(id)).toEqual([expect.objectContaining({ ended_at: hostClock(50) })]);
     // The peer's host (here the same host) rewrites its members list without it.
+    await api.queues.nudgesSent();
     expect(api.queues.nudges).toEqual([host.id]);
     expect(api.queues.jobs).toEqual([]);
   });

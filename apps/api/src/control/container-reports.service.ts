@@ -66,7 +66,7 @@ export class ContainerReportsService {
    */
   async report(hostId: HostId, containerId: string, r: AgentEventReport): Promise<AgentEventResult> {
     const { result, nudge } = await this.apply(hostId, containerId, r);
-    await this.queues.nudgeHosts(nudge);
+    void this.queues.nudgeHosts(nudge);
     return result;
   }
 

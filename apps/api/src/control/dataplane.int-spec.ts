@@ -135,6 +135,7 @@ describe('data plane (in-process api)', () => {
       cidr: '192.0.2.0/24',
     });
     expect(res.status).toBe(201);
+    await api.queues.nudgesSent();
     expect(api.queues.nudges).toEqual([hostB.id]);
     expect(api.queues.jobs).toEqual([]);
   });
@@ -177,6 +178,7 @@ describe('data plane (in-process api)', () => {
     api.queues.clear();
     const attach = await tenant.http.post(`/v1/fips/${fip.body.id}/attach`, { container: c.id });
     expect(attach.status).toBe(200);
+    await api.queues.nudgesSent();
     expect(api.queues.nudges).toEqual([hostB.id]);
     expect((await dataplane(hostB)).floatingIps).toEqual(
       expect.arrayContaining([{ address: fip.body.address, containerId: c.id, privateIp: c.networks[0].ip }]),

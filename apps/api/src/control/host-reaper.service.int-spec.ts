@@ -131,6 +131,7 @@ describe('host reaper (in-process api)', () => {
     ]);
     expect(await api.rows(`SELECT * FROM ip_allocations WHERE container_id = $1`, [doomed.id])).toEqual([]);
     expect(await usage(doomed.id)).toEqual([{ started_at: hostClock(0), ended_at: hostClock(60) }]);
+    await api.queues.nudgesSent();
     expect(api.queues.nudges).toEqual([other.id]);
     expect(await container(peer.id)).toMatchObject({ state: 'running' });
   });

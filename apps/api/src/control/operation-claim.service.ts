@@ -54,7 +54,7 @@ export class OperationClaimService {
       if (isContainerWorkKind(op.kind)) return this.claimContainerWork(em, hostId, op, op.kind, req);
       return { bundle: await this.claimOtherWork(em, hostId, op), nudge: [] };
     });
-    await this.queues.nudgeHosts(nudge);
+    void this.queues.nudgeHosts(nudge);
     return bundle;
   }
 

@@ -167,7 +167,7 @@ export class FloatingIpsService {
         return { fip: await em.save(f), hosts: [c.hostId] };
       }),
     );
-    await this.queues.nudgeHosts(hosts);
+    void this.queues.nudgeHosts(hosts);
     return floatingIpView(fip);
   }
 
@@ -182,7 +182,7 @@ export class FloatingIpsService {
       f.updatedAt = new Date();
       return { fip: await em.save(f), hosts };
     });
-    await this.queues.nudgeHosts(hosts);
+    void this.queues.nudgeHosts(hosts);
     return floatingIpView(fip);
   }
 

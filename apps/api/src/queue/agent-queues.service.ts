@@ -97,6 +97,7 @@ export class AgentQueuesService implements OnModuleDestroy {
    * Tells a host its data plane changed (`host.sync`). Batched per API process (NudgeBatcher: one add per
    * host per window, the window's adds sent together) and collapsed per host in Redis (hostSyncJobOptions).
    * Resolves once the nudge was sent; never throws: the agent also polls, so a lost nudge only delays.
+   * Request paths do not wait for it (`void`): an answer never waits out a batch's window.
    */
   nudgeHost(hostId: HostId): Promise<void> {
     return this.nudgeBatcher.nudge([hostId]);
@@ -105,6 +106,11 @@ export class AgentQueuesService implements OnModuleDestroy {
   /** nudgeHost for each distinct host (nulls skipped), in one batch. */
   nudgeHosts(hostIds: Iterable<HostId | null>): Promise<void> {
     return this.nudgeBatcher.nudge(hostIds);
+  }
+
+  /** Resolves once every nudge asked for so far has left (a spec's assertion on them waits for it). */
+  nudgesSent(): Promise<void> {
+    return this.nudgeBatcher.idle();
   }
 
   private async sendNudges(hostIds: readonly HostId[]): Promise<void> {

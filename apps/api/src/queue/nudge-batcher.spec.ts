@@ -43,6 +43,22 @@ describe('NudgeBatcher', () => {
     expect(await settled(second)).toBe(true);
   });
 
+  it('is idle only once the batch in flight and the one gathering behind it have both been sent', async () => {
+    const { batcher, batches, finish } = harness();
+    expect(await settled(batcher.idle())).toBe(true);
+    void batcher.nudge([a]);
+    await jest.advanceTimersByTimeAsync(0);
+    void batcher.nudge([b]); // gathers behind the batch in flight
+    const idle = batcher.idle();
+    finish[0]!();
+    expect(await settled(idle)).toBe(false);
+    await jest.advanceTimersByTimeAsync(WINDOW);
+    expect(batches).toEqual([[a], [b]]);
+    expect(await settled(idle)).toBe(false);
+    finish[1]!();
+    expect(await settled(idle)).toBe(true);
+  });
+
   it('gathers what arrives during a batch and within its window into one next batch', async () => {
     const { batcher, batches, finish } = harness();
     void batcher.nudge([a]);

@@ -52,6 +52,11 @@ export class NudgeBatcher {
     return sent;
   }
 
+  /** Resolves once every nudge made so far has been sent (or failed): nothing waits and nothing is in flight. */
+  async idle(): Promise<void> {
+    while (this.sending || this.pending.size > 0) await (this.batch?.sent ?? this.sending);
+  }
+
   /** Sends everything still waiting (and waits for the batch in flight); later nudges go out at once. */
   async close(): Promise<void> {
     this.closed = true;

@@ -169,7 +169,7 @@ export class SecurityGroupsService {
         hosts: await hostsOfGroupMembers(em, [found.id]),
       };
     });
-    await this.queues.nudgeHosts(hosts);
+    void this.queues.nudgeHosts(hosts);
     return view;
   }
 
@@ -186,7 +186,7 @@ export class SecurityGroupsService {
       }
       return { view: await this.viewOf(em, tenantId, g), hosts: await hostsOfGroupMembers(em, [g.id]) };
     });
-    await this.queues.nudgeHosts(hosts);
+    void this.queues.nudgeHosts(hosts);
     return view;
   }
 
@@ -205,7 +205,7 @@ export class SecurityGroupsService {
       const hosts: (HostId | null)[] = [c.hostId, ...(await hostsReferencingGroups(em, [g.id]))];
       return { view: containerView(c, await networkingOf(em, c.id)), hosts };
     });
-    await this.queues.nudgeHosts(hosts);
+    void this.queues.nudgeHosts(hosts);
     return view;
   }
 
@@ -220,7 +220,7 @@ export class SecurityGroupsService {
       const hosts: (HostId | null)[] = [c.hostId, ...(await hostsReferencingGroups(em, [g.id]))];
       return { view: containerView(c, await networkingOf(em, c.id)), hosts };
     });
-    await this.queues.nudgeHosts(hosts);
+    void this.queues.nudgeHosts(hosts);
     return view;
   }
 
