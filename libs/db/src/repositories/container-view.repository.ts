@@ -81,7 +81,8 @@ export class ContainerViewRepository {
       params.push(v);
       return `$${params.length}`;
     };
-    if (filter.states && filter.states.length > 0) where.push(`c.state = ANY(${param(filter.states)}::text[])`);
+    if (filter.states && filter.states.length > 0)
+      where.push(`c.state = ANY(${param(filter.states)}::text[])`);
     else if (!filter.includeDeleted) where.push(`c.state <> 'deleted'`);
     if (filter.name !== undefined) where.push(`c.name = ${param(filter.name)}`);
     if (filter.labels && Object.keys(filter.labels).length > 0)
