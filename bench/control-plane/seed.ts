@@ -127,5 +127,8 @@ export async function applySeed(db: Client, template: SeedTemplate, plan: SeedPl
     await db.query('ROLLBACK');
     throw err;
   }
-  await db.query('ANALYZE');
+  // VACUUM too: the host_reservations trigger rewrote each host's row once per seeded container in this one
+  // transaction, leaving thousands of dead versions per row that every create's placement snapshot and
+  // reservation would walk until autovacuum came by (a table grown over time has been vacuumed).
+  await db.query('VACUUM ANALYZE');
 }

@@ -6,6 +6,7 @@ export * from './pagination';
 export * from './row-lock';
 export * from './last-use';
 export * from './repositories/container.repository';
+export * from './repositories/container-view.repository';
 export * from './repositories/operation.repository';
 export * from './repositories/api-key.repository';
 export * from './repositories/network.repository';

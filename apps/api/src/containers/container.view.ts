@@ -1,5 +1,6 @@
 import type { ContainerView, ContainerVolumeView } from '@berth/contracts';
-import type { ContainerEntity } from '@berth/db';
+import type { SizeName } from '@berth/domain';
+import type { ContainerEntity, ContainerViewRow } from '@berth/db';
 import { NO_NETWORKING, type ContainerNetworking } from '../networks/container-networking';
 
 /** The container as its tenant sees it; `net` from loadContainerNetworking (nothing for a deleted one). */
@@ -30,5 +31,32 @@ export function containerView(
     networks: net.networks,
     securityGroups: net.securityGroups,
     volumes: [...volumes],
+  };
+}
+
+/** The same view from a row Postgres built whole (ContainerViewRepository): what lists and gets answer. */
+export function containerViewOfRow(r: ContainerViewRow): ContainerView {
+  return {
+    id: r.id,
+    name: r.name,
+    image: r.image,
+    command: r.command,
+    env: r.env,
+    labels: r.labels,
+    size: r.size as SizeName,
+    resources: { vcpu: r.vcpu, memoryMib: r.memoryMib, diskGib: r.diskGib },
+    restartPolicy: r.restartPolicy,
+    state: r.state,
+    exitCode: r.exitCode,
+    stateReason: r.stateReason,
+    hostId: r.hostId,
+    generation: r.generation,
+    createdAt: r.createdAt,
+    stateChangedAt: r.stateChangedAt,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+    networks: r.networks,
+    securityGroups: r.securityGroups,
+    volumes: r.volumes,
   };
 }

@@ -5,6 +5,7 @@ import type { AcceptedView, ContainerView, Page } from '@berth/contracts';
 import {
   type ContainerEntity,
   ContainerRepository,
+  ContainerViewRepository,
   decodeCursor,
   DEFAULT_PAGE_LIMIT,
   inTransaction,
@@ -38,7 +39,6 @@ import {
   allocateNics,
   attachGroups,
   hostsAffectedByContainers,
-  loadContainerNetworking,
   networkingOf,
   NO_NETWORKING,
   resolveGroups,
@@ -49,12 +49,11 @@ import { AgentQueuesService } from '../queue/agent-queues.service';
 import {
   attachPlannedVolumes,
   type ContainerVolumes,
-  loadContainerVolumes,
   planContainerVolumes,
   volumesOf,
 } from '../volumes/container-volumes';
 import { assertWithinQuota } from '../quotas/quota-guard';
-import { containerView } from './container.view';
+import { containerView, containerViewOfRow } from './container.view';
 import type { CreateContainerDto } from './dto/create-container.dto';
 import type { ListContainersDto } from './dto/list-containers.dto';
 import { ContainerLifecycleExecutor } from './container-lifecycle.executor';
@@ -206,6 +205,7 @@ export class ContainersService {
     );
   }
 
+  /** A page of the tenant's containers, each with its NICs, groups and volumes: one statement. */
   async list(tenantId: TenantId, q: ListContainersDto): Promise<Page<ContainerView>> {
     const after = decodeCursor(q.cursor);
     const labels = Object.fromEntries(
@@ -214,34 +214,19 @@ export class ContainersService {
         return [l.slice(0, i), l.slice(i + 1)];
       }),
     );
-    const result = await new ContainerRepository(this.ds.manager).list(
+    const result = await new ContainerViewRepository(this.ds.manager).page(
       tenantId,
       { ...(q.state ? { states: q.state } : {}), ...(q.name !== undefined ? { name: q.name } : {}), labels },
       { limit: q.limit ?? DEFAULT_PAGE_LIMIT, ...(after ? { after } : {}) },
     );
-    const nets = await loadContainerNetworking(
-      this.ds.manager,
-      result.items.map((c) => c.id),
-    );
-    const vols = await loadContainerVolumes(
-      this.ds.manager,
-      result.items.map((c) => c.id),
-    );
-    return pageOf(
-      result,
-      (c) => containerView(c, nets.get(c.id) ?? NO_NETWORKING, vols.get(c.id) ?? []),
-      (c) => c.id,
-    );
+    return pageOf(result, containerViewOfRow, (c) => c.id);
   }
 
+  /** One container by id or name, with its NICs, groups and volumes: one statement. */
   async get(tenantId: TenantId, id: string): Promise<ContainerView> {
-    const c = await new ContainerRepository(this.ds.manager).findByRef(tenantId, id);
+    const c = await new ContainerViewRepository(this.ds.manager).one(tenantId, id);
     if (!c) throw containerNotFound(id);
-    return containerView(
-      c,
-      await networkingOf(this.ds.manager, c.id),
-      await volumesOf(this.ds.manager, c.id),
-    );
+    return containerViewOfRow(c);
   }
 
   /**
