@@ -8,7 +8,6 @@ import {
   type TenantId,
 } from '@berth/domain';
 import { ContainerEntity } from '../entities/container.entity';
-import { pageBy, type PageRequest, type PageResult } from '../pagination';
 import { locked } from '../row-lock';
 
 export interface ContainerFilter {
@@ -63,21 +62,6 @@ export class ContainerRepository {
       [tenantId, id],
     );
     return rows[0]?.host_id ?? null;
-  }
-
-  /** One page in id order, plus whether more follow. */
-  list(tenantId: TenantId, filter: ContainerFilter, page: PageRequest): Promise<PageResult<ContainerEntity>> {
-    const qb = this.em
-      .createQueryBuilder(ContainerEntity, 'c')
-      .where('c.tenant_id = :tenantId', { tenantId });
-    if (filter.states && filter.states.length > 0)
-      qb.andWhere('c.state IN (:...states)', { states: filter.states });
-    else if (!filter.includeDeleted) qb.andWhere(`c.state <> 'deleted'`);
-    if (filter.name !== undefined) qb.andWhere('c.name = :name', { name: filter.name });
-    if (filter.labels && Object.keys(filter.labels).length > 0) {
-      qb.andWhere('c.labels @> :labels::jsonb', { labels: JSON.stringify(filter.labels) });
-    }
-    return pageBy(qb, 'c.id', page);
   }
 }
 
