@@ -1,14 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AgentDataplane, AgentFloatingIp, AgentNetwork, AgentPort } from '@berth/contracts';
-import {
-  effectiveRules,
-  type ContainerId,
-  type GroupRule,
-  type HostId,
-  type SecurityGroupId,
-} from '@berth/domain';
-import { DataplaneRepository, type DataplaneNicRow } from '@berth/db';
+import { effectiveRules, type GroupRule, type HostId } from '@berth/domain';
+import { DataplaneRepository, type DataplaneRuleRow } from '@berth/db';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 
 /**
@@ -32,8 +26,10 @@ export class DataplaneService {
     const { nics, address: ownAddress } = reading;
     if (nics.length === 0) return { hostId, readAt, networks: [], ports: [], floatingIps: [] };
 
+    // Members grouped once (a host on many networks has many members: a filter per network was quadratic).
+    const membersOf = groupBy(reading.members, (m) => m.network_id);
     const networks: AgentNetwork[] = reading.networks.map((n) => {
-      const members = reading.members.filter((m) => m.network_id === n.id);
+      const members = membersOf.get(n.id) ?? [];
       const peers = new Set<string>();
       for (const m of members) {
         if (m.host_id !== hostId && m.address !== null && m.address !== ownAddress) peers.add(m.address);
@@ -51,35 +47,20 @@ export class DataplaneService {
     const cidrOf = new Map(reading.networks.map((n) => [n.id, n.cidr]));
 
     // Groups of each container, their rules, and the members of every group a rule names.
-    const groupsOf = new Map<ContainerId, SecurityGroupId[]>();
-    for (const a of reading.attachments)
-      groupsOf.set(a.container_id, [...(groupsOf.get(a.container_id) ?? []), a.group_id]);
-    const rulesOf = new Map<SecurityGroupId, GroupRule[]>();
-    for (const r of reading.rules) {
-      rulesOf.set(r.group_id, [
-        ...(rulesOf.get(r.group_id) ?? []),
-        {
-          direction: r.direction,
-          protocol: r.protocol,
-          portFrom: r.port_from,
-          portTo: r.port_to,
-          cidr: r.cidr,
-          remoteGroupId: r.remote_group_id,
-        },
-      ]);
-    }
-    const memberIps = new Map<string, string[]>();
-    for (const r of reading.memberIps)
-      memberIps.set(r.group_id, [...(memberIps.get(r.group_id) ?? []), r.ip]);
-
-    const nicsOf = new Map<ContainerId, DataplaneNicRow[]>();
-    for (const n of nics) nicsOf.set(n.container_id, [...(nicsOf.get(n.container_id) ?? []), n]);
+    const groupsOf = groupBy(reading.attachments, (a) => a.container_id);
+    const rulesOf = new Map(
+      [...groupBy(reading.rules, (r) => r.group_id)].map(([g, rows]) => [g, rows.map(groupRuleOf)]),
+    );
+    const memberIps = new Map(
+      [...groupBy(reading.memberIps, (r) => r.group_id)].map(([g, rows]) => [g, rows.map((r) => r.ip)]),
+    );
+    const nicsOf = groupBy(nics, (n) => n.container_id);
 
     const ports: AgentPort[] = [];
     for (const [containerId, own] of nicsOf) {
       const rules = effectiveRules({
         networkCidrs: own.map((n) => cidrOf.get(n.network_id)).filter((c): c is string => c !== undefined),
-        groups: (groupsOf.get(containerId) ?? []).map((g) => ({ rules: rulesOf.get(g) ?? [] })),
+        groups: (groupsOf.get(containerId) ?? []).map((a) => ({ rules: rulesOf.get(a.group_id) ?? [] })),
         groupMemberIps: memberIps,
       });
       for (const n of own) {
@@ -103,4 +84,26 @@ export class DataplaneService {
     }
     return { hostId, readAt, networks, ports, floatingIps };
   }
+}
+
+/** The rows by key, each group in the rows' order. */
+function groupBy<T, K>(rows: readonly T[], key: (row: T) => K): Map<K, T[]> {
+  const out = new Map<K, T[]>();
+  for (const r of rows) {
+    const group = out.get(key(r));
+    if (group) group.push(r);
+    else out.set(key(r), [r]);
+  }
+  return out;
+}
+
+function groupRuleOf(r: DataplaneRuleRow): GroupRule {
+  return {
+    direction: r.direction,
+    protocol: r.protocol,
+    portFrom: r.port_from,
+    portTo: r.port_to,
+    cidr: r.cidr,
+    remoteGroupId: r.remote_group_id,
+  };
 }
