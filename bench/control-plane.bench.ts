@@ -44,7 +44,7 @@ import {
   waitFor,
   type TestHttpClient,
 } from '../libs/testing/src';
-import { perLaunch, reading, type CounterReading } from './control-plane/counters';
+import { heartbeatsAndCpu, perLaunch, reading, type CounterReading } from './control-plane/counters';
 import { closedLoop, type LoopResult } from './control-plane/load';
 import {
   formatControlPlaneReport,
@@ -186,7 +186,6 @@ function startFleet(stack: TestStack, token: string, hosts: number, name: string
     redisUrl: stack.redisAddress,
     queuePrefix: stack.queuePrefix,
     joinToken: token,
-    operatorToken: stack.operatorToken,
     hosts,
     namePrefix: name,
     heartbeatIntervalMs: HEARTBEAT_MS,
@@ -240,7 +239,7 @@ async function launchPhase(hosts: number, admin: Redis): Promise<LaunchResult> {
     const toRunning = ids.map((id) => fleet!.runningAt.get(id)! - accepted.get(id)!);
     const fleetStartMs = fleet.startMs;
     const registerP50Ms = median(fleet.hosts.map((h) => h.registerMs));
-    const readmitted = fleet.hosts.filter((h) => h.readmitted).length;
+    const registerRetries = fleet.hosts.reduce((n, h) => n + h.registerRetries, 0);
     const stats = await fleet.stop();
     fleet = null;
     return {
@@ -248,7 +247,9 @@ async function launchPhase(hosts: number, admin: Redis): Promise<LaunchResult> {
       launches: launched,
       fleetStartMs,
       registerP50Ms,
-      readmitted,
+      registerRetries,
+      idleBeats: heartbeatsAndCpu(idle0, idle1, idleS * 1000),
+      launchBeats: heartbeatsAndCpu(before, after, lastRunning - t0),
       fleetSockets: stats?.sockets ?? NaN,
       fleetRssMib: stats?.rssMib ?? NaN,
       redisClients,

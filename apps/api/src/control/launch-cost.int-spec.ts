@@ -44,10 +44,10 @@ describe('a launch, statement by statement (in-process api)', () => {
 
   async function launch(): Promise<{ create: string[]; claim: string[]; report: string[] }> {
     const created = await statementsOf(async () => {
-      const res = await tenant.http.post<{ data: { id: string; generation: number }; operation: { id: string } }>(
-        '/v1/containers',
-        { image: 'alpine:3.20' },
-      );
+      const res = await tenant.http.post<{
+        data: { id: string; generation: number };
+        operation: { id: string };
+      }>('/v1/containers', { image: 'alpine:3.20' });
       expect(res.status).toBe(202);
       return res.body;
     });
@@ -74,7 +74,9 @@ describe('a launch, statement by statement (in-process api)', () => {
       expect(res.status).toBe(200);
       expect(res.body).toEqual({ applied: true, state: 'running' });
     });
-    const [op] = await api.rows<{ state: string }>(`SELECT state FROM operations WHERE id = $1`, [operation.id]);
+    const [op] = await api.rows<{ state: string }>(`SELECT state FROM operations WHERE id = $1`, [
+      operation.id,
+    ]);
     expect(op?.state).toBe('succeeded');
     return { create: created.sent, claim: claimed.sent, report: reported.sent };
   }

@@ -67,7 +67,8 @@ export class HostRepository {
   /**
    * Records a heartbeat in one statement (no read-then-write, so a heartbeat holds the host row only for
    * that statement and never waits on its own earlier read): the state moves as HOST_TRANSITIONS says for
-   * `heartbeat` (`next`, per state), the heartbeat times are the database's clock and the host's.
+   * `heartbeat` (`next`, per state), the heartbeat times are the database's clock and the host's, and the
+   * host's join key is forgotten (a host that beats holds its token; see the hosts.join_key_hash migration).
    * Returns the state before and after, or null when the host does not exist.
    */
   async recordHeartbeat(
@@ -86,7 +87,8 @@ export class HostRepository {
          last_heartbeat_at = now(),
          last_heartbeat_host_at = $2,
          capacity_volume_gib = COALESCE($3, h.capacity_volume_gib),
-         templates = COALESCE($4::jsonb, h.templates)
+         templates = COALESCE($4::jsonb, h.templates),
+         join_key_hash = NULL
         FROM (SELECT id, state FROM hosts WHERE id = $1 FOR UPDATE) old
        WHERE h.id = old.id
        RETURNING h.name, old.state AS before, h.state AS after`,
