@@ -70,6 +70,11 @@ export class HostRepository {
    * `heartbeat` (`next`, per state), the heartbeat times are the database's clock and the host's, and the
    * host's join key is forgotten (a host that beats holds its token; see the hosts.join_key_hash migration).
    * Returns the state before and after, or null when the host does not exist.
+   *
+   * The row lock is FOR NO KEY UPDATE (what the UPDATE itself takes), not FOR UPDATE: every transaction
+   * that writes a row referencing the host (a container placed on it, its operation) holds FOR KEY SHARE
+   * on it until it commits, for the foreign key, and FOR UPDATE would queue each heartbeat behind all
+   * of them. Two heartbeats of one host still take turns.
    */
   async recordHeartbeat(
     id: HostId,
@@ -89,7 +94,7 @@ export class HostRepository {
          capacity_volume_gib = COALESCE($3, h.capacity_volume_gib),
          templates = COALESCE($4::jsonb, h.templates),
          join_key_hash = NULL
-        FROM (SELECT id, state FROM hosts WHERE id = $1 FOR UPDATE) old
+        FROM (SELECT id, state FROM hosts WHERE id = $1 FOR NO KEY UPDATE) old
        WHERE h.id = old.id
        RETURNING h.name, old.state AS before, h.state AS after`,
         [
