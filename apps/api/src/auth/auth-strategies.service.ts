@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import passport from 'passport';
 import { DataSource } from 'typeorm';
-import { ApiKeyEntity, ApiKeyRepository, HostEntity, recordLastUse } from '@berth/db';
+import { ApiKeyEntity, ApiKeyRepository, HostEntity, HostRepository, recordLastUse } from '@berth/db';
 import { DomainError } from '@berth/domain';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 import { JoinTokensService } from '../hosts/join-tokens.service';
@@ -58,15 +58,13 @@ export class AuthStrategiesService implements OnModuleInit {
 
   /**
    * One indexed read of two columns per agent request (a host's heartbeat is this and its UPDATE): the
-   * host's other columns, its templates among them, are the endpoint's business.
+   * host's other columns, its templates among them, are the endpoint's business. No slow hash, no cache
+   * (secret-hasher.ts).
    */
   async verifyAgent(token: string): Promise<Principal | null> {
     const parsed = parseToken('bh', token);
     if (!parsed) return null;
-    const host = await this.ds.manager.findOne(HostEntity, {
-      select: { id: true, tokenHash: true },
-      where: { tokenPrefix: parsed.prefix },
-    });
+    const host = await new HostRepository(this.ds.manager).credentialsByTokenPrefix(parsed.prefix);
     if (!host) return null;
     const check = await verifyToken(parsed.secret, host.tokenHash);
     if (!check.valid) return null;

@@ -24,6 +24,20 @@ export class HostRepository {
     return locked(this.forPlacement(onlyIds)).getMany();
   }
 
+  /**
+   * The host a host token's prefix names, with its token's stored hash: what authenticating an agent
+   * request needs, and nothing else. Plain SQL: it runs for every agent request (1,000 hosts' heartbeats
+   * are ~330 a second), where building the query through TypeORM's find costs more than the query.
+   */
+  async credentialsByTokenPrefix(prefix: string): Promise<{ id: HostId; tokenHash: string } | null> {
+    const rows = await this.em.query<{ id: HostId; token_hash: string }[]>(
+      'SELECT id, token_hash FROM hosts WHERE token_prefix = $1',
+      [prefix],
+    );
+    const row = rows[0];
+    return row ? { id: row.id, tokenHash: row.token_hash } : null;
+  }
+
   /** One host by id, locked until the transaction ends (a heartbeat, the reaper, a registration). */
   lockById(id: HostId): Promise<HostEntity | null> {
     return locked(this.em.createQueryBuilder(HostEntity, 'h').where('h.id = :id', { id })).getOne();
