@@ -215,14 +215,17 @@ async function launchPhase(hosts: number, admin: Redis): Promise<LaunchResult> {
     const redisClients = Number(/connected_clients:(\d+)/.exec(await admin.info('clients'))?.[1] ?? NaN);
 
     const idle0 = await counters(stack, admin);
+    const idleFleet0 = fleet.cpuSeconds();
     const i0 = performance.now();
     await sleep(IDLE_MS);
     const idle1 = await counters(stack, admin);
+    const idleFleet1 = fleet.cpuSeconds();
     const idleS = (performance.now() - i0) / 1000;
     const idle = perLaunch(idle0, idle1, 1, OWN);
 
     console.error(`[bench] ${LAUNCHES} launches on ${hosts} host(s)...`);
     const before = await counters(stack, admin);
+    const fleetCpu0 = fleet.cpuSeconds();
     const accepted = new Map<string, number>();
     const t0 = Date.now();
     const loop = await closedLoop(LAUNCHES, CONCURRENCY, async (_, lane) => {
@@ -235,6 +238,8 @@ async function launchPhase(hosts: number, admin: Redis): Promise<LaunchResult> {
     const runningAt = ids.map((id) => fleet!.runningAt.get(id)!);
     const lastRunning = Math.max(...runningAt);
     const after = await counters(stack, admin);
+    const fleetCpu1 = fleet.cpuSeconds();
+    const measuredMs = Date.now() - t0; // the window between the readings `before` and `after`
     const launched = ids.length;
     const toRunning = ids.map((id) => fleet!.runningAt.get(id)! - accepted.get(id)!);
     const fleetStartMs = fleet.startMs;
@@ -248,8 +253,14 @@ async function launchPhase(hosts: number, admin: Redis): Promise<LaunchResult> {
       fleetStartMs,
       registerP50Ms,
       registerRetries,
-      idleBeats: heartbeatsAndCpu(idle0, idle1, idleS * 1000),
-      launchBeats: heartbeatsAndCpu(before, after, lastRunning - t0),
+      idleBeats: {
+        ...heartbeatsAndCpu(idle0, idle1, idleS * 1000),
+        fleetCpuCores: (idleFleet1 - idleFleet0) / idleS,
+      },
+      launchBeats: {
+        ...heartbeatsAndCpu(before, after, measuredMs),
+        fleetCpuCores: ((fleetCpu1 - fleetCpu0) * 1000) / measuredMs,
+      },
       fleetSockets: stats?.sockets ?? NaN,
       fleetRssMib: stats?.rssMib ?? NaN,
       redisClients,

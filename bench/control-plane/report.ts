@@ -52,6 +52,8 @@ export interface BeatsAndCpu {
   readonly heartbeatMeanMs: number;
   /** API CPU seconds per second (1 = one core busy). */
   readonly apiCpuCores: number;
+  /** The hollow fleet process's, likewise (the simulation's share of the machine). */
+  readonly fleetCpuCores: number;
 }
 
 export interface SizeResult {
@@ -117,12 +119,18 @@ export function formatControlPlaneReport(r: ControlPlaneResults): string {
         '  idle: heartbeats/s, mean ms',
         (l) => `${f(l.idleBeats.heartbeatsPerS)}, ${f(l.idleBeats.heartbeatMeanMs, 1)}`,
       ),
-      row('  idle: API CPU (cores)', (l) => f(l.idleBeats.apiCpuCores, 2)),
+      row(
+        '  idle: API, fleet CPU (cores)',
+        (l) => `${f(l.idleBeats.apiCpuCores, 2)}, ${f(l.idleBeats.fleetCpuCores, 2)}`,
+      ),
       row(
         '  launching: heartbeats/s, mean ms',
         (l) => `${f(l.launchBeats.heartbeatsPerS)}, ${f(l.launchBeats.heartbeatMeanMs, 1)}`,
       ),
-      row('  launching: API CPU (cores)', (l) => f(l.launchBeats.apiCpuCores, 2)),
+      row(
+        '  launching: API, fleet CPU (cores)',
+        (l) => `${f(l.launchBeats.apiCpuCores, 2)}, ${f(l.launchBeats.fleetCpuCores, 2)}`,
+      ),
       row('  fleet process sockets, RSS MiB', (l) => `${f(l.fleetSockets)}, ${f(l.fleetRssMib)}`),
       row('  Redis connected clients', (l) => f(l.redisClients)),
       row('  creates/s', (l) => f(l.createsPerS, 1)),
