@@ -46,7 +46,7 @@ import {
   TestStack,
   waitFor,
 } from '../libs/testing/src';
-import { perLaunch, reading, type CounterReading } from './control-plane/counters';
+import { heartbeatsAndCpu, perLaunch, reading, type CounterReading } from './control-plane/counters';
 import { closedLoop, type LoopResult } from './control-plane/load';
 import {
   formatControlPlaneReport,
@@ -230,7 +230,6 @@ function startFleet(stack: TestStack, token: string, hosts: number, name: string
     redisUrl: stack.redisAddress,
     queuePrefix: stack.queuePrefix,
     joinToken: token,
-    operatorToken: stack.operatorToken,
     hosts,
     namePrefix: name,
     heartbeatIntervalMs: HEARTBEAT_MS,
@@ -260,14 +259,17 @@ async function launchPhase(hosts: number, admin: Redis): Promise<LaunchResult> {
     const redisClients = Number(/connected_clients:(\d+)/.exec(await admin.info('clients'))?.[1] ?? NaN);
 
     const idle0 = await counters(stack, admin);
+    const idleFleet0 = fleet.cpuSeconds();
     const i0 = performance.now();
     await sleep(IDLE_MS);
     const idle1 = await counters(stack, admin);
+    const idleFleet1 = fleet.cpuSeconds();
     const idleS = (performance.now() - i0) / 1000;
     const idle = perLaunch(idle0, idle1, 1, OWN);
 
     console.error(`[bench] ${LAUNCHES} launches on ${hosts} host(s)...`);
     const before = await counters(stack, admin);
+    const fleetCpu0 = fleet.cpuSeconds();
     const accepted = new Map<string, number>();
     const t0 = Date.now();
     const loop = await closedLoop(LAUNCHES, CONCURRENCY, async (_, lane) => {
@@ -280,11 +282,13 @@ async function launchPhase(hosts: number, admin: Redis): Promise<LaunchResult> {
     const runningAt = ids.map((id) => fleet!.runningAt.get(id)!);
     const lastRunning = Math.max(...runningAt);
     const after = await counters(stack, admin);
+    const fleetCpu1 = fleet.cpuSeconds();
+    const measuredMs = Date.now() - t0; // the window between the readings `before` and `after`
     const launched = ids.length;
     const toRunning = ids.map((id) => fleet!.runningAt.get(id)! - accepted.get(id)!);
     const fleetStartMs = fleet.startMs;
     const registerP50Ms = median(fleet.hosts.map((h) => h.registerMs));
-    const readmitted = fleet.hosts.filter((h) => h.readmitted).length;
+    const registerRetries = fleet.hosts.reduce((n, h) => n + h.registerRetries, 0);
     const stats = await fleet.stop();
     fleet = null;
     return {
@@ -292,7 +296,15 @@ async function launchPhase(hosts: number, admin: Redis): Promise<LaunchResult> {
       launches: launched,
       fleetStartMs,
       registerP50Ms,
-      readmitted,
+      registerRetries,
+      idleBeats: {
+        ...heartbeatsAndCpu(idle0, idle1, idleS * 1000),
+        fleetCpuCores: (idleFleet1 - idleFleet0) / idleS,
+      },
+      launchBeats: {
+        ...heartbeatsAndCpu(before, after, measuredMs),
+        fleetCpuCores: ((fleetCpu1 - fleetCpu0) * 1000) / measuredMs,
+      },
       fleetSockets: stats?.sockets ?? NaN,
       fleetRssMib: stats?.rssMib ?? NaN,
       redisClients,

@@ -9,6 +9,7 @@ import { CreateJoinTokens1763820000000 } from './1763820000000-create-join-token
 import { CreateAgentRedisUsers1763827200000 } from './1763827200000-create-agent-redis-users';
 import { CreateTenantQuotas1763834400000 } from './1763834400000-create-tenant-quotas';
 import { CheckContainerStates1763841600000 } from './1763841600000-check-container-states';
+import { AddHostJoinKeys1763884800000 } from './1763884800000-add-host-join-keys';
 import { AddHostTemplates1763856000000 } from './1763856000000-add-host-templates';
 import { IndexNetworkAddresses1763863200000 } from './1763863200000-index-network-addresses';
 import { CreateControlPlaneLiveness1763870400000 } from './1763870400000-create-control-plane-liveness';
@@ -31,4 +32,5 @@ export const ALL_MIGRATIONS = [
   IndexNetworkAddresses1763863200000,
   CreateControlPlaneLiveness1763870400000,
   TrackHostReservations1763877600000,
+  AddHostJoinKeys1763884800000,
 ];

@@ -1,4 +1,4 @@
-import { perLaunch, reading, redisCommandCalls, samples } from './counters';
+import { heartbeatsAndCpu, perLaunch, reading, redisCommandCalls, samples } from './counters';
 
 const METRICS = `# HELP berth_db_statements_total Statements
 # TYPE berth_db_statements_total counter
@@ -11,6 +11,10 @@ berth_api_http_requests_total{method="POST",route="/v1/containers",status="409"}
 berth_api_http_requests_total{method="GET",route="/metrics",status="200"} 3
 berth_api_http_requests_total{method="GET",route="/v1/x/\\"q\\"",status="200"} 1
 berth_api_http_requests_total_other 99
+berth_api_http_request_duration_seconds_sum{method="POST",route="/v1/agent/heartbeat"} 1.5
+berth_api_http_request_duration_seconds_count{method="POST",route="/v1/agent/heartbeat"} 300
+berth_api_http_request_duration_seconds_count{method="POST",route="/v1/containers"} 12
+berth_api_process_cpu_seconds_total 12.5
 `;
 
 const INFO = `# Commandstats\r
@@ -69,5 +73,24 @@ describe('reading and perLaunch', () => {
   it('refuses to divide by no launches', () => {
     const r = reading(METRICS, INFO);
     expect(() => perLaunch(r, r, 0)).toThrow('no launches');
+  });
+});
+
+describe('heartbeatsAndCpu', () => {
+  it("reads heartbeats from the duration histogram's count and sum, and the API's CPU, between two readings", () => {
+    const before = reading(METRICS, INFO);
+    expect(before.heartbeats).toEqual({ count: 300, seconds: 1.5 });
+    expect(before.apiCpuSeconds).toBe(12.5);
+    const after = {
+      ...before,
+      heartbeats: { count: 500, seconds: 2.5 },
+      apiCpuSeconds: 13.5,
+    };
+    expect(heartbeatsAndCpu(before, after, 2000)).toEqual({
+      heartbeatsPerS: 100,
+      heartbeatMeanMs: 5,
+      apiCpuCores: 0.5,
+    });
+    expect(heartbeatsAndCpu(before, before, 2000).heartbeatMeanMs).toBeNaN();
   });
 });

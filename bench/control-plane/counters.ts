@@ -16,9 +16,19 @@ export interface CounterReading {
   readonly requestsByRoute: ReadonlyMap<string, number>;
   /** Commands Redis ran (INFO commandstats, all commands). */
   readonly redisCommands: number;
+<<<<<<< HEAD
   /** The same by command (evalsha, bzpopmin, ...). */
   readonly redisByCommand: ReadonlyMap<string, number>;
+=======
+  /** Heartbeats the API answered, and the seconds they took in all (its request-duration histogram). */
+  readonly heartbeats: { readonly count: number; readonly seconds: number };
+  /** CPU seconds the API process has used (berth_api_process_cpu_seconds_total). */
+  readonly apiCpuSeconds: number;
+>>>>>>> fleet1000
 }
+
+/** The route the agents' heartbeats are counted under. */
+export const HEARTBEAT_ROUTE = '/v1/agent/heartbeat';
 
 const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/;
 const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
@@ -71,8 +81,37 @@ export function reading(metricsText: string, commandstats: string): CounterReadi
     statementsByKind,
     requests: total(requestsByRoute),
     requestsByRoute,
+<<<<<<< HEAD
     redisCommands: total(redisByCommand),
     redisByCommand,
+=======
+    redisCommands: total(redisCommandCalls(commandstats)),
+    heartbeats: {
+      count: routeTotal(metricsText, 'berth_api_http_request_duration_seconds_count', HEARTBEAT_ROUTE),
+      seconds: routeTotal(metricsText, 'berth_api_http_request_duration_seconds_sum', HEARTBEAT_ROUTE),
+    },
+    apiCpuSeconds: total(sumBy(metricsText, 'berth_api_process_cpu_seconds_total', () => 'cpu')),
+  };
+}
+
+const routeTotal = (text: string, name: string, route: string): number =>
+  sumBy(text, name, (l) => l.route ?? '?').get(route) ?? 0;
+
+/**
+ * Between two readings `wallMs` apart: heartbeats answered per second and their mean latency in ms
+ * (NaN with none), and the API's CPU as a share of one core.
+ */
+export function heartbeatsAndCpu(
+  before: CounterReading,
+  after: CounterReading,
+  wallMs: number,
+): { heartbeatsPerS: number; heartbeatMeanMs: number; apiCpuCores: number } {
+  const n = after.heartbeats.count - before.heartbeats.count;
+  return {
+    heartbeatsPerS: (n * 1000) / wallMs,
+    heartbeatMeanMs: n > 0 ? ((after.heartbeats.seconds - before.heartbeats.seconds) * 1000) / n : NaN,
+    apiCpuCores: ((after.apiCpuSeconds - before.apiCpuSeconds) * 1000) / wallMs,
+>>>>>>> fleet1000
   };
 }
 

@@ -20,8 +20,11 @@ export interface LaunchResult {
   /** Wall time for the fleet to register and start every host, and a host's registration p50. */
   readonly fleetStartMs: number;
   readonly registerP50Ms: number;
-  /** Hosts whose join was answered after the agent's 10 s timeout (name taken, no token): re-admitted. */
-  readonly readmitted: number;
+  /** Failed registration attempts the agents repeated (with their join keys) before the fleet was up. */
+  readonly registerRetries: number;
+  /** With the fleet idle, and during the launches: heartbeats/s, their mean latency, the API's CPU. */
+  readonly idleBeats: BeatsAndCpu;
+  readonly launchBeats: BeatsAndCpu;
   readonly fleetSockets: number;
   readonly fleetRssMib: number;
   /** Redis's connected clients with the fleet up (the API's, the fleet's, the bench's). */
@@ -42,6 +45,15 @@ export interface LaunchResult {
     readonly redisCommands: number;
   };
   readonly windowMs: number;
+}
+
+export interface BeatsAndCpu {
+  readonly heartbeatsPerS: number;
+  readonly heartbeatMeanMs: number;
+  /** API CPU seconds per second (1 = one core busy). */
+  readonly apiCpuCores: number;
+  /** The hollow fleet process's, likewise (the simulation's share of the machine). */
+  readonly fleetCpuCores: number;
 }
 
 export interface SizeResult {
@@ -106,7 +118,23 @@ export function formatControlPlaneReport(r: ControlPlaneResults): string {
         '  fleet started in (s), a registration p50',
         (l) => `${f(l.fleetStartMs / 1000, 1)}, ${f(l.registerP50Ms)} ms`,
       ),
-      row('  joins answered too late (re-admitted)', (l) => String(l.readmitted)),
+      row('  registrations repeated (join key)', (l) => String(l.registerRetries)),
+      row(
+        '  idle: heartbeats/s, mean ms',
+        (l) => `${f(l.idleBeats.heartbeatsPerS)}, ${f(l.idleBeats.heartbeatMeanMs, 1)}`,
+      ),
+      row(
+        '  idle: API, fleet CPU (cores)',
+        (l) => `${f(l.idleBeats.apiCpuCores, 2)}, ${f(l.idleBeats.fleetCpuCores, 2)}`,
+      ),
+      row(
+        '  launching: heartbeats/s, mean ms',
+        (l) => `${f(l.launchBeats.heartbeatsPerS)}, ${f(l.launchBeats.heartbeatMeanMs, 1)}`,
+      ),
+      row(
+        '  launching: API, fleet CPU (cores)',
+        (l) => `${f(l.launchBeats.apiCpuCores, 2)}, ${f(l.launchBeats.fleetCpuCores, 2)}`,
+      ),
       row('  fleet process sockets, RSS MiB', (l) => `${f(l.fleetSockets)}, ${f(l.fleetRssMib)}`),
       row('  Redis connected clients', (l) => f(l.redisClients)),
       row('  creates/s', (l) => f(l.createsPerS, 1)),

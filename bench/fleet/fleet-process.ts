@@ -1,7 +1,11 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { FleetOptions, SimulatedHost } from './hollow-fleet';
 import type { FromFleet, ToFleet } from './fleet-messages';
+
+/** Linux's USER_HZ, the unit of /proc/<pid>/stat's times (100 on every architecture Node runs on). */
+const CLOCK_TICKS_PER_S = 100;
 
 /**
  * The bench's handle on a hollow fleet running in its own process (fleet-main.ts, compiled): starts
@@ -45,6 +49,21 @@ export class FleetProcess {
       fleet.rssMib = m.rssMib;
     }
     return fleet;
+  }
+
+  /**
+   * CPU seconds the fleet process has used so far, from /proc (NaN elsewhere): the simulation shares
+   * the machine's cores with the API, and the report says how much of them it took.
+   */
+  cpuSeconds(): number {
+    try {
+      // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+      const stat = readFileSync(`/proc/${this.child.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
+    } catch {
+      return NaN;
+    }
   }
 
   /** Resolves when every one of `ids` was answered running, or rejects after `timeoutMs`. */

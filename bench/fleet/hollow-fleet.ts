@@ -15,13 +15,11 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext, LoggerService } from '@nestjs/common';
 import { loadAgentConfig } from '../../libs/config/src';
 import type { HostId } from '../../libs/domain/src';
 import { AgentModule } from '../../apps/agent/src/agent.module';
-import { ApiError } from '../../apps/agent/src/api-client/api-error';
 import { DRIVER } from '../../apps/agent/src/config.provider';
 import type { Driver } from '../../apps/agent/src/drivers/driver';
 import { ContainerJobsProcessor } from '../../apps/agent/src/processors/container-jobs.processor';
@@ -34,8 +32,12 @@ import {
   RegistrationService,
 } from '../../apps/agent/src/reporter/registration.service';
 import { ResyncService } from '../../apps/agent/src/runner/resync.service';
+import { untilDone } from '../../apps/agent/src/start-up-retry';
 import { StorageJobsService } from '../../apps/agent/src/volumes/storage-jobs.service';
 import { hostAddress, heartbeatOffsetMs, mapBounded } from './fleet-plan';
+
+/** Tries of each start-up step before a host fails the fleet's start (an agent tries for ever). */
+const START_UP_ATTEMPTS = 8;
 
 export interface FleetOptions {
   readonly apiUrl: string;
@@ -53,18 +55,11 @@ export interface FleetOptions {
   readonly bootDelayMs: number;
   /** Jobs at once per host (the agent's BERTH_AGENT_CONCURRENCY); the agent's default when absent. */
   readonly concurrency?: number;
-  /** Registrations at once: each costs the API two scrypt hashes (the join token's and the new host token's). */
+  /** Registrations at once (each agent's own start-up; a real fleet starts as it pleases). */
   readonly registerConcurrency: number;
   readonly capacity: { readonly vcpu: number; readonly memoryMib: number; readonly diskGib: number };
   /** Called when the API answers a host's report with the container running (the API's own view). */
   readonly onRunning?: (containerId: string, at: number) => void;
-  /**
-   * With the operator's token, a host whose join was answered too late (the agent gave up after its
-   * 10 s timeout while the API registered it, so the name is taken and the agent has no token) is
-   * re-admitted as an operator would (`berth admin hosts readmit NAME`) and joins with that token.
-   * Without it, such a host fails the fleet's start.
-   */
-  readonly operatorToken?: string;
   /** The agents' log level (pino): warn by default, so that 1,000 hosts do not flood the output. */
   readonly logLevel?: string;
 }
@@ -75,8 +70,11 @@ export interface SimulatedHost {
   readonly hostId: HostId;
   /** ms this host's registration took (the API's answer to the join). */
   readonly registerMs: number;
-  /** Whether its first join was lost (answered after the agent's timeout) and it was re-admitted. */
-  readonly readmitted: boolean;
+  /**
+   * Registration attempts that failed before one went through (an answer lost to the agent's timeout,
+   * the API busy): the agent repeats its join with its join key, so none leaves the host half-registered.
+   */
+  readonly registerRetries: number;
 }
 
 interface RunningHost extends SimulatedHost {
@@ -96,12 +94,12 @@ export class HollowFleet {
   ) {}
 
   get hosts(): readonly SimulatedHost[] {
-    return this.running.map(({ index, name, hostId, registerMs, readmitted }) => ({
+    return this.running.map(({ index, name, hostId, registerMs, registerRetries }) => ({
       index,
       name,
       hostId,
       registerMs,
-      readmitted,
+      registerRetries,
     }));
   }
 
@@ -115,7 +113,7 @@ export class HollowFleet {
     const started: RunningHost[] = [];
     try {
       await mapBounded(opts.hosts, opts.registerConcurrency, async (i) => {
-        started.push(await startOrReadmit(opts, i, log, t0));
+        started.push(await startHost(opts, i, log, t0));
       });
     } catch (err) {
       await Promise.all(started.map((h) => h.stop(true).catch(() => undefined)));
@@ -144,48 +142,12 @@ export class HollowFleet {
   }
 }
 
-/** startHost; a join answered too late is re-admitted (see FleetOptions.operatorToken) and tried again. */
-async function startOrReadmit(
-  opts: FleetOptions,
-  i: number,
-  log: LoggerService,
-  t0: number,
-): Promise<RunningHost> {
-  const name = `${opts.namePrefix}-${i}`;
-  let token = opts.joinToken;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const host = await startHost(opts, i, log, t0, token);
-      return attempt === 0 ? host : { ...host, readmitted: true };
-    } catch (err) {
-      // Taken: the join was answered too late. 401 after a re-admission: that token's join was too.
-      const late =
-        err instanceof ApiError && (err.code === 'host/name_taken' || (attempt > 0 && err.status === 401));
-      if (!late || !opts.operatorToken || attempt >= 5) throw err;
-      log.warn?.(`SIMULATED host ${name}: its join was answered too late; re-admitting it`, 'hollow-fleet');
-      token = await readmit(opts.apiUrl, opts.operatorToken, name);
-    }
-  }
-}
-
-/** A one-time re-admission token for host `name`, as `berth admin hosts readmit NAME` gets one. */
-async function readmit(apiUrl: string, operatorToken: string, name: string): Promise<string> {
-  const res = await fetch(`${apiUrl}/v1/admin/hosts/${encodeURIComponent(name)}/readmit`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${operatorToken}`, 'content-type': 'application/json' },
-    body: '{}',
-  });
-  if (res.status !== 201) throw new Error(`re-admitting ${name}: ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { token: string }).token;
-}
-
 /** The agent's start-up, as apps/agent/src/main.ts does it (keep in step), for host `i` of the fleet. */
 async function startHost(
   opts: FleetOptions,
   i: number,
   log: LoggerService,
   t0: number,
-  joinToken: string,
 ): Promise<RunningHost> {
   const name = `${opts.namePrefix}-${i}`;
   const stateDir = path.join(opts.stateRoot, name);
@@ -194,7 +156,7 @@ async function startHost(
     BERTH_API_URL: opts.apiUrl,
     REDIS_URL: opts.redisUrl,
     BERTH_QUEUE_PREFIX: opts.queuePrefix,
-    BERTH_AGENT_JOIN_TOKEN: joinToken,
+    BERTH_AGENT_JOIN_TOKEN: opts.joinToken,
     BERTH_HOST_NAME: name,
     BERTH_HOST_ADDRESS: hostAddress(i),
     BERTH_HOST_VCPU: String(opts.capacity.vcpu),
@@ -219,7 +181,17 @@ async function startHost(
     if (!driver.capabilities().simulation) throw new Error('the hollow fleet runs the hollow driver only');
     const registration = app.get(RegistrationService);
     const r0 = Date.now();
-    const hostId = await retried(() => registration.ensureRegistered(), registrationNeedsOperator);
+    let registerRetries = 0;
+    const hostId = await untilDone(
+      'registration',
+      (m) => {
+        registerRetries++;
+        log.warn?.(`SIMULATED host ${name}: ${m}`, 'hollow-fleet');
+      },
+      () => registration.ensureRegistered(),
+      registrationNeedsOperator,
+      START_UP_ATTEMPTS,
+    );
     const registerMs = Date.now() - r0;
     observeRunning(app.get(EventReporterService), opts.onRunning);
     const heartbeat = app.get(HeartbeatService);
@@ -234,8 +206,11 @@ async function startHost(
         ),
       offset,
     );
-    await retried(() => app.get(ResyncService).resync());
-    await retried(() => app.get(StorageJobsService).resync());
+    const warn = (m: string): void => void log.warn?.(`SIMULATED host ${name}: ${m}`, 'hollow-fleet');
+    const resync = app.get(ResyncService);
+    await untilDone('resync', warn, () => resync.resync(), undefined, START_UP_ATTEMPTS);
+    const storage = app.get(StorageJobsService);
+    await untilDone('storage resync', warn, () => storage.resync(), undefined, START_UP_ATTEMPTS);
     app.get(MachineExitsListener).listen();
     app.get(LogShipperService).listen(hostId);
     const processor = app.get(ContainerJobsProcessor);
@@ -245,7 +220,7 @@ async function startHost(
       name,
       hostId,
       registerMs,
-      readmitted: false,
+      registerRetries,
       app,
       stop: async (force) => {
         clearTimeout(beatTimer);
@@ -273,21 +248,6 @@ function observeRunning(reporter: EventReporterService, onRunning: FleetOptions[
     if (result.state === 'running') onRunning(id, Date.now());
     return result;
   };
-}
-
-/** Retries a start-up step as the agent does (the API may be busy), unless the failure is for good. */
-async function retried<T>(
-  step: () => Promise<T>,
-  hopeless: (err: unknown) => boolean = () => false,
-): Promise<T> {
-  for (let attempt = 1, delay = 250; ; attempt++, delay = Math.min(delay * 2, 5000)) {
-    try {
-      return await step();
-    } catch (err) {
-      if (hopeless(err) || attempt >= 8) throw err;
-      await sleep(delay);
-    }
-  }
 }
 
 /** The agent's own Nest logger setting for every host at once: warnings and errors only by default. */

@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { loadAgentConfig } from '@berth/config';
 import { AgentModule } from './agent.module';
 import { DRIVER } from './config.provider';
@@ -14,28 +13,8 @@ import { HeartbeatService } from './reporter/heartbeat.service';
 import { LogShipperService } from './reporter/log-shipper.service';
 import { registrationNeedsOperator, RegistrationService } from './reporter/registration.service';
 import { ResyncService } from './runner/resync.service';
+import { untilDone } from './start-up-retry';
 import { StorageJobsService } from './volumes/storage-jobs.service';
-
-/**
- * Retries start-up steps that need the API: the agent may start before the API is up. A failure that
- * `hopeless` recognises (the API refused for good) is thrown instead: the operator must act.
- */
-async function untilDone<T>(
-  what: string,
-  log: (m: string) => void,
-  step: () => Promise<T>,
-  hopeless: (err: unknown) => boolean = () => false,
-): Promise<T> {
-  for (let delay = 250; ; delay = Math.min(delay * 2, 5000)) {
-    try {
-      return await step();
-    } catch (err) {
-      if (hopeless(err)) throw err;
-      log(`${what} failed, retrying in ${delay} ms: ${err instanceof Error ? err.message : String(err)}`);
-      await sleep(delay);
-    }
-  }
-}
 
 async function main(): Promise<void> {
   const config = loadAgentConfig();

@@ -239,6 +239,12 @@ export interface RegisterHostRequest {
   readonly agentVersion: string;
   /** With the host's own token: issue a new one (the old one stops working). A join always issues one. */
   readonly rotateToken?: boolean;
+  /**
+   * With a join token: a random key (32 bytes, base64url) the agent made and kept before it first joined.
+   * A join repeated with the same key before the host has used its token (its first answer was lost) is
+   * answered again, with a new token, instead of `409 host/name_taken`.
+   */
+  readonly joinKey?: string;
 }
 
 export interface RegisterHostResponse {

@@ -19,6 +19,11 @@ import { HostIdentityStore } from '../state/host-identity.store';
 import { ApiError } from './api-error';
 
 const TIMEOUT_MS = 10_000;
+/**
+ * A registration may wait longer: it happens once, at start-up, often in a burst with the rest of a fleet,
+ * and giving up sooner only sends the same work again (a repeated join is safe, see joinKey, but not free).
+ */
+const REGISTER_TIMEOUT_MS = 30_000;
 
 /** The agent's only way to the API: its agent endpoints, with the host's own token. */
 @Injectable()
@@ -30,7 +35,7 @@ export class ApiClientService {
 
   /** With the host's own token (a host that has registered) or a join token (a new host). */
   register(req: RegisterHostRequest, token: string): Promise<RegisterHostResponse> {
-    return this.call('POST', '/v1/agent/register', token, req);
+    return this.call('POST', '/v1/agent/register', token, req, REGISTER_TIMEOUT_MS);
   }
 
   heartbeat(req: HeartbeatRequest): Promise<HeartbeatResponse> {
@@ -95,7 +100,13 @@ export class ApiClientService {
     return this.call('GET', '/v1/agent/dataplane', this.identity.token());
   }
 
-  private async call<T>(method: string, path: string, token: string, body?: unknown): Promise<T> {
+  private async call<T>(
+    method: string,
+    path: string,
+    token: string,
+    body?: unknown,
+    timeoutMs = TIMEOUT_MS,
+  ): Promise<T> {
     const res = await fetch(`${this.config.apiUrl}${path}`, {
       method,
       headers: {
@@ -103,7 +114,7 @@ export class ApiClientService {
         ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
       },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      signal: AbortSignal.timeout(TIMEOUT_MS),
+      signal: AbortSignal.timeout(timeoutMs),
     });
     const text = await res.text();
     if (!res.ok) {

@@ -68,7 +68,8 @@ export class RegistrationService {
       );
     }
     try {
-      const res = await this.api.register(await this.report(), joinToken);
+      const joinKey = await this.identity.joinKey();
+      const res = await this.api.register({ ...(await this.report()), joinKey }, joinToken);
       if (!res.token) throw new Error('the API answered a join without a host token');
       await this.redisLogin.save(res.redis);
       await this.identity.save(res.hostId as HostId, res.token);

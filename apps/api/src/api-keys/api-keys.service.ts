@@ -3,7 +3,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { CreatedApiKeyView, Page } from '@berth/contracts';
 import { ApiKeyEntity, ApiKeyRepository, decodeCursor, DEFAULT_PAGE_LIMIT, pageOf } from '@berth/db';
 import { DomainError, newId, type TenantId } from '@berth/domain';
-import { hashSecret } from '../auth/secret-hasher';
+import { hashToken } from '../auth/secret-hasher';
 import { issueToken } from '../auth/tokens';
 import { apiKeyView } from './api-key.view';
 import type { ApiKeyView } from '@berth/contracts';
@@ -24,7 +24,7 @@ export class ApiKeysService {
       tenantId,
       name,
       prefix: issued.prefix,
-      secretHash: await hashSecret(issued.secret),
+      secretHash: hashToken(issued.secret),
       lastUsedAt: null,
       revokedAt: null,
     });

@@ -35,8 +35,8 @@ export function parseToken(kind: TokenKind, token: string): { prefix: string; se
 }
 
 /**
- * A fast, one-way handle for a bearer token that is kept in memory or in Redis (the verified-token cache,
- * rate-limit buckets): it names the token without holding it. Not a stored credential hash (that is scrypt).
+ * A fast, one-way handle for a bearer token that is kept in memory or in Redis
+ * (rate-limit buckets): it names the token without holding it. Stored credentials are secret-hasher.ts's.
  */
 export function tokenDigest(token: string): string {
   return createHash('sha256').update(token).digest('base64url');

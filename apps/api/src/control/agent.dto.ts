@@ -77,6 +77,15 @@ export class RegisterHostDto {
   @IsOptional()
   @IsBoolean()
   rotateToken?: boolean;
+
+  @ApiPropertyOptional({
+    description:
+      'With a join token: a random key (32 bytes, base64url) the agent keeps from before its first join. ' +
+      'A join repeated with it before the host used its token is answered again, with a new token',
+  })
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{43}$/, { message: 'joinKey must be 32 random bytes in base64url (43 characters)' })
+  joinKey?: string;
 }
 
 const TEMPLATE_STATES: readonly HostTemplateView['state'][] = ['building', 'ready', 'failed'];

@@ -22,7 +22,7 @@ import {
 import { DomainError, HOST_STATES, newId, transitionHost, type HostId, type HostState } from '@berth/domain';
 import { agentQueueName } from '@berth/queue';
 import type { JoinPrincipal, RegistrantPrincipal } from '../auth/principal';
-import { hashSecret } from '../auth/secret-hasher';
+import { hashToken, verifyToken } from '../auth/secret-hasher';
 import { issueToken } from '../auth/tokens';
 import { onUniqueViolation } from '../common/unique-violation';
 import { AgentRedisUsersService } from './agent-redis-users.service';
@@ -51,6 +51,9 @@ export class HostsService {
    * - A join token registers a NEW host name only. With the name of a host that exists it is
    *   `409 host/name_taken` and changes nothing: holding the fleet's join token must not make anyone an
    *   existing host (with its token they would read its containers' specs and its tenants' logins).
+   *   One exception makes a join safe to retry: the agent that joined, repeating its join with the same
+   *   join key (`joinKey`) because the answer never reached it, gets the host back with a new token
+   *   (the lost answer's token stops working), until the host first uses a token.
    * - A host re-registers with its own host token (its agent keeps it in its state dir), updating its
    *   address, capacity, driver and version; it keeps its token unless it asks to rotate it.
    * - A host that lost its token comes back through the operator only: a re-admission token (see
@@ -72,6 +75,7 @@ export class HostsService {
             'register a new host with a join token instead',
         );
       }
+      host.joinKeyHash = null; // it holds its token: a join can no longer speak for it
       const res = await this.save(em, host, req, req.rotateToken === true);
       this.log.log(`host ${host.name} (${host.id}) re-registered${res.token ? ', token rotated' : ''}`);
       return res;
@@ -98,9 +102,17 @@ export class HostsService {
             this.log.warn(
               `host ${existing.name} (${existing.id}) re-admitted by the operator; its old token is void`,
             );
+            existing.joinKeyHash = null; // and so is the join key of whoever joined it first
             return this.save(em, existing, req, true);
           }
-          if (existing) throw nameTaken(req.name);
+          if (existing) {
+            if (!(await sameJoinKey(req.joinKey, existing.joinKeyHash))) throw nameTaken(req.name);
+            this.log.warn(
+              `host ${existing.name} (${existing.id}) joined again with its join key (the first answer was ` +
+                'lost): issuing a new token',
+            );
+            return this.save(em, existing, req, true);
+          }
           const now = new Date();
           const host = em.create(HostEntity, {
             id: newId('hst'),
@@ -108,6 +120,7 @@ export class HostsService {
             registeredAt: now,
             state: 'ready',
             stateChangedAt: now,
+            joinKeyHash: req.joinKey !== undefined ? hashToken(req.joinKey) : null,
           });
           const res = await this.save(em, host, req, true);
           this.log.log(`host ${host.name} (${host.id}) registered, driver ${req.driver}`);
@@ -132,7 +145,7 @@ export class HostsService {
     const issued = issueNewToken ? issueToken('bh') : null;
     if (issued) {
       host.tokenPrefix = issued.prefix;
-      host.tokenHash = await hashSecret(issued.secret);
+      host.tokenHash = hashToken(issued.secret);
     }
     Object.assign(host, {
       address: req.address,
@@ -194,6 +207,11 @@ export class HostsService {
       (h) => h.id,
     );
   }
+}
+
+/** Whether a join presents the join key its host first joined with (and has not yet outgrown). */
+async function sameJoinKey(key: string | undefined, storedHash: string | null): Promise<boolean> {
+  return key !== undefined && storedHash !== null && (await verifyToken(key, storedHash)).valid;
 }
 
 function nameTaken(name: string): DomainError {

@@ -14,7 +14,7 @@ import {
 import { DomainError, newId, type HostId, type JoinTokenId } from '@berth/domain';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 import type { JoinPrincipal } from '../auth/principal';
-import { hashSecret, sameSecret, verifySecret } from '../auth/secret-hasher';
+import { hashToken, sameSecret, verifyToken } from '../auth/secret-hasher';
 import { issueToken, parseToken } from '../auth/tokens';
 import { joinTokenView } from './join-token.view';
 
@@ -30,7 +30,8 @@ export const EXPIRED_JOIN_TOKEN_KEPT_MS = 24 * 60 * 60 * 1000;
  * - The operator makes them (`POST /v1/admin/join-tokens`, `berth admin join-tokens create`), each with
  *   an expiry (default 24 h, at most a year) and a description, and sees the secret once. Lists show the
  *   prefix, the expiry and the last use; deleting one stops it at once. Rotation is: make a new one, hand
- *   it to whatever provisions hosts, delete the old one. Only a scrypt hash of the secret is stored.
+ *   it to whatever provisions hosts, delete the old one. Only a hash of the secret is stored
+ *   (secret-hasher.ts: berth's own 192-bit random secrets need no slow hash).
  * - `BERTH_AGENT_JOIN_TOKEN` stays as the bootstrap token (so that the first host can join before anyone
  *   has called the API), optionally with its own expiry (`BERTH_AGENT_JOIN_TOKEN_EXPIRES_AT`); an
  *   operator who has moved to API-made tokens removes it or lets it expire.
@@ -129,7 +130,16 @@ export class JoinTokensService {
     const parsed = parseToken('bj', token);
     if (!parsed) return null;
     const row = await this.ds.manager.findOne(JoinTokenEntity, { where: { prefix: parsed.prefix } });
-    if (!row || !(await verifySecret(parsed.secret, row.secretHash))) return null;
+    if (!row) return null;
+    const check = await verifyToken(parsed.secret, row.secretHash);
+    if (!check.valid) return null;
+    if (check.upgradedHash !== null) {
+      await this.ds.manager.update(
+        JoinTokenEntity,
+        { id: row.id, secretHash: row.secretHash },
+        { secretHash: check.upgradedHash },
+      );
+    }
     if (row.expiresAt <= now) {
       throw new DomainError(
         'auth/token_expired',
@@ -165,7 +175,7 @@ export class JoinTokensService {
     const row = em.create(JoinTokenEntity, {
       id: newId('jtk'),
       prefix: issued.prefix,
-      secretHash: await hashSecret(issued.secret),
+      secretHash: hashToken(issued.secret),
       description,
       hostId,
       createdAt: now,

@@ -43,6 +43,13 @@ export class HostEntity {
   @Column({ name: 'token_hash', type: 'text' })
   tokenHash!: string;
 
+  /**
+   * The hash of the key its agent joined with, until the host first uses its own token (heartbeat or
+   * re-registration): a join repeated with that key after a lost answer gets the host back.
+   */
+  @Column({ name: 'join_key_hash', type: 'text', nullable: true })
+  joinKeyHash!: string | null;
+
   @Column({ name: 'registered_at', type: 'timestamptz' })
   registeredAt!: Date;
 
