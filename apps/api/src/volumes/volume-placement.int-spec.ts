@@ -52,6 +52,12 @@ describe('volume placement, at fleet scale (in-process api)', () => {
     return row ?? { vcpu: 0, volume_gib: 0 };
   }
 
+  /** How many placements a host has refused so far (the API's metric): each one a retry on a fresh snapshot. */
+  async function refusals(): Promise<number> {
+    const res = await api.anonymous().get<string>('/metrics');
+    return Number(/^berth_placement_refusals_total (\d+)/m.exec(String(res.body))?.[1] ?? 0);
+  }
+
   /** The statements the API sends while `work` runs, whitespace folded. */
   async function statementsOf(work: () => Promise<void>): Promise<string[]> {
     const ds = api.service(DataSource);
@@ -133,12 +139,12 @@ describe('volume placement, at fleet scale (in-process api)', () => {
     const first = await createVolume('first');
     expect(first.hostId).toBe(roomy.id);
     await fillPool(roomy);
+    const before = await refusals();
     const second = await createVolume('second');
     expect(second.hostId).toBe(other.id);
+    expect(await refusals()).toBe(before + 1);
     expect((await reserved(roomy)).volume_gib).toBe(1000);
     expect((await reserved(other)).volume_gib).toBe(10);
-    const metrics = await api.anonymous().get<string>('/metrics');
-    expect(String(metrics.body)).toMatch(/^berth_placement_refusals_total [1-9]/m);
   });
 
   it('places a container with a new volume where both fit: a pool filled meanwhile refuses, retried elsewhere', async () => {
@@ -148,11 +154,13 @@ describe('volume placement, at fleet scale (in-process api)', () => {
     await createVolume('warm-2', 1); // the snapshot has these hosts
     const before = await reserved(big);
     await fillPool(big);
+    const refused = await refusals();
     const res = await tenant.http.post<{ data: { id: string } }>('/v1/containers', {
       image: 'alpine:3.20',
       volumes: ['made-with-it:/data'],
     });
     expect(res.status).toBe(202);
+    expect(await refusals()).toBe(refused + 1);
     expect(await hostOf('containers', res.body.data.id)).toBe(small.id);
     const [made] = await api.rows<{ host_id: string }>(
       `SELECT host_id FROM volumes WHERE tenant_id = $1 AND name = 'made-with-it'`,
@@ -171,8 +179,10 @@ describe('volume placement, at fleet scale (in-process api)', () => {
     const v = await createVolume('pinned', 1);
     expect(v.hostId).toBe(spare.id); // the larger pool's share is the lower
     await api.rows(`UPDATE host_reservations SET vcpu = 64 WHERE host_id = $1`, [spare.id]);
+    const refused = await refusals();
     const res = await tenant.http.post('/v1/containers', { image: 'alpine:3.20', volumes: ['pinned:/p'] });
     expectError(res, 409, 'capacity/unavailable');
+    expect(await refusals()).toBe(refused + 1); // the snapshot said it fit: the insert was refused there
     expect((res.body as { error: { message: string } }).error.message).toMatch(/volume pinned lives on host/);
     expect(
       await api.rows(`SELECT 1 FROM volumes WHERE id = $1 AND container_id IS NOT NULL`, [v.id]),
@@ -193,8 +203,10 @@ describe('volume placement, at fleet scale (in-process api)', () => {
     const other = await api.registerHost();
     await api.hostsTakingWork(home, other);
     await fillPool(home);
+    const refused = await refusals();
     const full = await tenant.http.post(`/v1/snapshots/${snap.body.data.id}/restore`, { name: 'copy' });
     expectError(full, 409, 'capacity/unavailable');
+    expect(await refusals()).toBe(refused + 1);
     await api.rows(`UPDATE host_reservations SET volume_gib = 6 WHERE host_id = $1`, [home.id]);
     const restored = await tenant.http.post(`/v1/snapshots/${snap.body.data.id}/restore`, { name: 'copy' });
     expect(restored.status).toBe(202);
@@ -205,5 +217,6 @@ describe('volume placement, at fleet scale (in-process api)', () => {
       409,
       'host/not_ready',
     );
+    expect(await refusals()).toBe(refused + 2); // the snapshot still had it ready: refused by the trigger
   });
 });
