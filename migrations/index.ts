@@ -14,6 +14,7 @@ import { AddHostTemplates1763856000000 } from './1763856000000-add-host-template
 import { IndexNetworkAddresses1763863200000 } from './1763863200000-index-network-addresses';
 import { CreateControlPlaneLiveness1763870400000 } from './1763870400000-create-control-plane-liveness';
 import { TrackHostReservations1763877600000 } from './1763877600000-track-host-reservations';
+import { TrackVolumePoolReservations1763899200000 } from './1763899200000-track-volume-pool-reservations';
 
 /** Every migration in order. Listed explicitly so that compiled and test runs load the same classes. */
 export const ALL_MIGRATIONS = [
@@ -33,4 +34,5 @@ export const ALL_MIGRATIONS = [
   CreateControlPlaneLiveness1763870400000,
   TrackHostReservations1763877600000,
   AddHostJoinKeys1763884800000,
+  TrackVolumePoolReservations1763899200000,
 ];

@@ -67,7 +67,12 @@ describe('reading and perLaunch', () => {
     expect(p.requests).toBe(1);
     expect(p.requestsByRoute).toEqual(new Map([['POST /v1/containers', 1]]));
     expect(p.redisCommands).toBe(10);
-    expect(p.redisByCommand).toEqual(new Map([['evalsha', 10], ['info', 0.02]]));
+    expect(p.redisByCommand).toEqual(
+      new Map([
+        ['evalsha', 10],
+        ['info', 0.02],
+      ]),
+    );
   });
 
   it('refuses to divide by no launches', () => {

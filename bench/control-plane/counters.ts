@@ -16,15 +16,12 @@ export interface CounterReading {
   readonly requestsByRoute: ReadonlyMap<string, number>;
   /** Commands Redis ran (INFO commandstats, all commands). */
   readonly redisCommands: number;
-<<<<<<< HEAD
   /** The same by command (evalsha, bzpopmin, ...). */
   readonly redisByCommand: ReadonlyMap<string, number>;
-=======
   /** Heartbeats the API answered, and the seconds they took in all (its request-duration histogram). */
   readonly heartbeats: { readonly count: number; readonly seconds: number };
   /** CPU seconds the API process has used (berth_api_process_cpu_seconds_total). */
   readonly apiCpuSeconds: number;
->>>>>>> fleet1000
 }
 
 /** The route the agents' heartbeats are counted under. */
@@ -81,11 +78,8 @@ export function reading(metricsText: string, commandstats: string): CounterReadi
     statementsByKind,
     requests: total(requestsByRoute),
     requestsByRoute,
-<<<<<<< HEAD
     redisCommands: total(redisByCommand),
     redisByCommand,
-=======
-    redisCommands: total(redisCommandCalls(commandstats)),
     heartbeats: {
       count: routeTotal(metricsText, 'berth_api_http_request_duration_seconds_count', HEARTBEAT_ROUTE),
       seconds: routeTotal(metricsText, 'berth_api_http_request_duration_seconds_sum', HEARTBEAT_ROUTE),
@@ -111,7 +105,6 @@ export function heartbeatsAndCpu(
     heartbeatsPerS: (n * 1000) / wallMs,
     heartbeatMeanMs: n > 0 ? ((after.heartbeats.seconds - before.heartbeats.seconds) * 1000) / n : NaN,
     apiCpuCores: ((after.apiCpuSeconds - before.apiCpuSeconds) * 1000) / wallMs,
->>>>>>> fleet1000
   };
 }
 

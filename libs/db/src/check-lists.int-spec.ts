@@ -11,6 +11,7 @@ import {
   RULE_DIRECTIONS,
   RULE_PROTOCOLS,
   SNAPSHOT_STATES,
+  snapshotPoolGib,
   USAGE_METERS,
   USAGE_RESOURCE_TYPES,
   VOLUME_STATES,
@@ -46,11 +47,27 @@ const CODE_LISTS: Record<string, readonly string[]> = {
 // `port_from IS NULL OR protocol IN ('tcp', 'udp')` narrows the column in a case and is left out.
 const LIST_CHECK = /^CHECK \(+(\w+) = ANY \(+ARRAY\[([^\]]*)\]\)+$/;
 
+const GIB = 1024 ** 3;
+/** Snapshots being made (no stored bytes yet) and made, around the whole-GiB boundaries. */
+const SNAPSHOT_POOL_CASES: readonly { sizeGib: number; storedBytes: number | null }[] = [
+  { sizeGib: 10, storedBytes: null },
+  { sizeGib: 1024, storedBytes: null },
+  { sizeGib: 10, storedBytes: 0 },
+  { sizeGib: 10, storedBytes: 1 },
+  { sizeGib: 10, storedBytes: GIB - 1 },
+  { sizeGib: 10, storedBytes: GIB },
+  { sizeGib: 10, storedBytes: GIB + 1 },
+  { sizeGib: 10, storedBytes: 7 * GIB + 4096 },
+  { sizeGib: 1024, storedBytes: 1024 * GIB },
+];
+
 describe("the migrations' CHECK lists", () => {
   let db: { url: string; drop(): Promise<void> };
   let lists: Record<string, string[]>;
   /** The container states berth_holds_capacity() (the host_reservations trigger's rule) says hold capacity. */
   let holding: string[];
+  /** berth_snapshot_pool_gib() (the volume pool trigger's rule) over SNAPSHOT_POOL_CASES, in order. */
+  let poolGib: number[];
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -76,6 +93,13 @@ describe("the migrations' CHECK lists", () => {
         [CONTAINER_STATES],
       );
       holding = held.rows.map((r) => r.state);
+      const pool = await client.query<{ gib: string }>(
+        `SELECT berth_snapshot_pool_gib(c.size_gib, c.stored_bytes) AS gib
+           FROM unnest($1::integer[], $2::bigint[]) WITH ORDINALITY AS c(size_gib, stored_bytes, n)
+          ORDER BY c.n`,
+        [SNAPSHOT_POOL_CASES.map((c) => c.sizeGib), SNAPSHOT_POOL_CASES.map((c) => c.storedBytes)],
+      );
+      poolGib = pool.rows.map((r) => Number(r.gib));
     } finally {
       await client.end();
     }
@@ -105,5 +129,9 @@ describe("the migrations' CHECK lists", () => {
 
   it("berth_holds_capacity (host reservations' trigger) holds exactly the domain's CONTAINER_HOLDS_CAPACITY", () => {
     expect([...holding].sort()).toEqual([...CONTAINER_HOLDS_CAPACITY].sort());
+  });
+
+  it("berth_snapshot_pool_gib (volume pools' trigger) counts a snapshot as the domain's snapshotPoolGib", () => {
+    expect(poolGib).toEqual(SNAPSHOT_POOL_CASES.map(snapshotPoolGib));
   });
 });

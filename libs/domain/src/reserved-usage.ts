@@ -1,9 +1,7 @@
 // What reserved capacity bills, and when: volumes and snapshots while available, floating IPs while
 // allocated. Dated by the API's commit (the rule is in usage-dating.ts). Pure.
-import type { VolumeState } from './volumes';
+import { storedGib, type VolumeState } from './volumes';
 import { planReservedUsage, type UsageEffect, type UsageHistory, type UsageSubject } from './usage-dating';
-
-const GIB = 1024 ** 3;
 
 /** A volume bills its size; a snapshot what it stores once made, in whole GB (at least one). */
 export type BilledStorage =
@@ -16,7 +14,7 @@ export function storageUsageSubject(item: BilledStorage): UsageSubject {
     : {
         resourceType: 'snapshot',
         meter: 'snapshot.gib',
-        quantity: Math.max(1, Math.ceil(item.storedBytes / GIB)),
+        quantity: storedGib(item.storedBytes),
         minSeconds: 0,
       };
 }

@@ -16,6 +16,8 @@ import {
   normaliseMountPath,
   parseVolumeMount,
   placeVolume,
+  snapshotPoolGib,
+  storedGib,
   validateVolumeMounts,
   validateVolumeSize,
   volumeDeviceSerial,
@@ -567,5 +569,24 @@ describe('placeVolume', () => {
     const hosts = Object.freeze([Object.freeze(host(B, 100, 10)), Object.freeze(host(A, 100, 50))]);
     expect(placeVolume(hosts, 10)).toBe(B);
     expect(hosts.map((h) => h.reservedGib)).toEqual([10, 50]);
+  });
+});
+
+describe('snapshotPoolGib', () => {
+  const GIB = 1024 ** 3;
+
+  it("holds its volume's size while being made: the copy may take all of it", () => {
+    expect(snapshotPoolGib({ sizeGib: 10, storedBytes: null })).toBe(10);
+  });
+
+  it.each([
+    [0, 1],
+    [1, 1],
+    [GIB, 1],
+    [GIB + 1, 2],
+    [7 * GIB + 4096, 8],
+  ])('once made, holds what it stored (%d bytes) in whole GiB, at least one: %d', (storedBytes, gib) => {
+    expect(snapshotPoolGib({ sizeGib: 10, storedBytes })).toBe(gib);
+    expect(storedGib(storedBytes)).toBe(gib);
   });
 });

@@ -196,6 +196,25 @@ export interface VolumeHostSnapshot {
   readonly reservedGib: number;
 }
 
+const GIB = 1024 ** 3;
+
+/** What a made snapshot stores, in whole GB (at least one): what it bills, and holds of its host's pool. */
+export function storedGib(storedBytes: number): number {
+  return Math.max(1, Math.ceil(storedBytes / GIB));
+}
+
+/**
+ * GiB a live snapshot holds on its host's pool: its volume's size while it is being made (the copy may
+ * take all of it), what it stores once made. The database keeps the pools' counters by the same rule
+ * (berth_snapshot_pool_gib; libs/db/src/check-lists.int-spec.ts compares the two).
+ */
+export function snapshotPoolGib(s: {
+  readonly sizeGib: number;
+  readonly storedBytes: number | null;
+}): number {
+  return s.storedBytes === null ? s.sizeGib : storedGib(s.storedBytes);
+}
+
 /**
  * The host for a new volume of `sizeGib`: a ready host with room in its pool, spreading by the share
  * of the pool that would be used (lowest first, ties to the lowest id). Throws capacity/unavailable.

@@ -33,8 +33,7 @@ import {
 import { IdempotencyService } from '../common/idempotency.service';
 import { onUniqueViolation } from '../common/unique-violation';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
-import { FleetPlacementService } from '../hosts/fleet-placement.service';
-import { loadHostSnapshots, poolsOf } from '../hosts/host-snapshots';
+import { FleetPlacementService, type Place } from '../hosts/fleet-placement.service';
 import {
   allocateNics,
   attachGroups,
@@ -60,8 +59,10 @@ import { ContainerLifecycleExecutor } from './container-lifecycle.executor';
 
 type Action = ContainerUserEvent;
 
-/** Where a create puts its container: on a host already chosen, or beside its volumes. */
-type HostChoice = { readonly kind: 'chosen'; readonly hostId: HostId } | { readonly kind: 'with-volumes' };
+/** Where a create puts its container: on a host already chosen, or beside its volumes (chosen through `place`). */
+type HostChoice =
+  | { readonly kind: 'chosen'; readonly hostId: HostId }
+  | { readonly kind: 'with-volumes'; readonly place: Place };
 
 interface CreatedContainer {
   readonly container: ContainerEntity;
@@ -147,7 +148,9 @@ export class ContainersService {
               });
             }
             const hostId =
-              place.kind === 'chosen' ? place.hostId : await this.placeWithVolumes(em, plan, resources);
+              place.kind === 'chosen'
+                ? place.hostId
+                : await this.placeWithVolumes(em, plan, resources, place.place);
             // The container, its usage and its create operation, as the lifecycle planner decides. The
             // insert reserves the container's share on its host (or is refused there: see
             // FleetPlacementService).
@@ -174,12 +177,12 @@ export class ContainersService {
             return { container, op, answer, nudge };
           }),
       );
-    // A container without volumes may go to any host: placed on the fleet's snapshot, without locking it.
-    // One with volumes goes where its volumes are (or can be made), chosen under those hosts' locks.
+    // Placed on the fleet's snapshot, without locking it: a container without volumes on any host, one
+    // with volumes where its volumes are (or can be made), chosen once they are planned.
     const { container, op, answer, nudge } =
       mounts.length === 0
         ? await this.placement.placeAndWrite(resources, (hostId) => write({ kind: 'chosen', hostId }))
-        : await write({ kind: 'with-volumes' });
+        : await this.placement.placeWithin((place) => write({ kind: 'with-volumes', place }));
     await this.queues.enqueue(op);
     // Its peers learn its name and address, and the hosts whose rules name its groups its address. Its
     // own host is not nudged: the create job's claim carries that host's data plane, applied before the
@@ -188,21 +191,24 @@ export class ContainersService {
     return answer;
   }
 
-  /** The host for a container with volumes: where its volumes are, or can be made, under those hosts' locks. */
-  private async placeWithVolumes(
+  /**
+   * The host for a container with volumes: where its volumes are, or can be made, on the fleet's
+   * unlocked snapshot. The container's insert and its new volumes' inserts reserve there, each counter's
+   * trigger checking its own (vCPU and memory, the volume pool) in this transaction.
+   */
+  private placeWithVolumes(
     em: EntityManager,
     plan: ContainerVolumes | null,
     resources: Resources,
+    place: Place,
   ): Promise<HostId> {
     if (!plan) throw new Error('a container with volumes is placed with its volumes planned');
-    const { hosts, snapshots } = await loadHostSnapshots(em, { lock: true });
-    return placeContainerWithVolumes(
-      volumesToPlace(plan),
-      snapshots,
-      plan.missing.length > 0 ? await poolsOf(em, hosts) : [],
-      resources,
-      this.config.placementPolicy,
-    );
+    const volumes = volumesToPlace(plan);
+    return place(em, {
+      reserves: { resources, volumeGib: plan.missing.length * DEFAULT_VOLUME_GIB },
+      choose: (fleet) =>
+        placeContainerWithVolumes(volumes, fleet.hosts, fleet.pools, resources, this.config.placementPolicy),
+    });
   }
 
   /** A page of the tenant's containers, each with its NICs, groups and volumes: one statement. */

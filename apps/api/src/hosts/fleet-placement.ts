@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
-import { HostReservationRepository } from '@berth/db';
+import { HostReservationRepository, type FleetSnapshot } from '@berth/db';
 import {
+  addResources,
   DomainError,
   hostFits,
   placeContainer,
@@ -8,6 +9,7 @@ import {
   type HostSnapshot,
   type PlacementPolicy,
   type Resources,
+  ZERO_RESOURCES,
 } from '@berth/domain';
 
 /** How a container is placed on the fleet. */
@@ -18,18 +20,60 @@ export interface FleetPlacementOptions {
 /** How many chosen hosts may turn out full (under their lock, or at the insert) before placement gives up. */
 export const PLACEMENT_ATTEMPTS = 5;
 
+/** What a placement reserves on the host it picks: a container's share, and GiB of the host's volume pool. */
+export interface HostReservation {
+  readonly resources: Resources;
+  readonly volumeGib: number;
+}
+
+/** One write's choice of host: what it reserves there, and how it picks on the fleet. */
+export interface PlacementAsk {
+  readonly reserves: HostReservation;
+  /**
+   * The host, picked on `fleet` (the ready hosts, those that refused this write counted full). Throws a
+   * DomainError that says why when no host will do.
+   */
+  readonly choose: (fleet: FleetSnapshot) => HostId;
+}
+
+/** A new volume of `sizeGib` on the host `choose` picks (placeVolume, or the one host a restore may use). */
+export function volumeAsk(sizeGib: number, choose: (fleet: FleetSnapshot) => HostId): PlacementAsk {
+  return { reserves: { resources: ZERO_RESOURCES, volumeGib: sizeGib }, choose };
+}
+
 /**
- * placeContainer over `hosts`, with the hosts in `passedOver` (found full since the snapshot was read)
- * counted as full rather than left out, so that a refusal still says how many hosts were checked.
+ * The fleet with the hosts in `passedOver` (found full since the snapshot was read) counted as full,
+ * containers and pool alike, rather than left out, so that a refusal still says how many hosts were
+ * checked, and a placement bound to one of them says that it is full.
  */
+export function fleetAvoiding(fleet: FleetSnapshot, passedOver: ReadonlySet<HostId>): FleetSnapshot {
+  if (passedOver.size === 0) return fleet;
+  return {
+    hosts: fleet.hosts.map((h) => (passedOver.has(h.id) ? { ...h, reserved: h.capacity } : h)),
+    pools: fleet.pools.map((p) => (passedOver.has(p.id) ? { ...p, reservedGib: p.capacityGib } : p)),
+  };
+}
+
+/** The fleet once `reservation` is placed on `hostId`. */
+export function fleetWith(fleet: FleetSnapshot, hostId: HostId, reservation: HostReservation): FleetSnapshot {
+  return {
+    hosts: fleet.hosts.map((h) =>
+      h.id === hostId ? { ...h, reserved: addResources(h.reserved, reservation.resources) } : h,
+    ),
+    pools: fleet.pools.map((p) =>
+      p.id === hostId ? { ...p, reservedGib: p.reservedGib + reservation.volumeGib } : p,
+    ),
+  };
+}
+
+/** placeContainer over `hosts`, with the hosts in `passedOver` counted as full (fleetAvoiding). */
 export function placeAvoiding(
   hosts: readonly HostSnapshot[],
   request: Resources,
   policy: PlacementPolicy,
   passedOver: ReadonlySet<HostId>,
 ): HostId {
-  const candidates = hosts.map((h) => (passedOver.has(h.id) ? { ...h, reserved: h.capacity } : h));
-  return placeContainer(candidates, request, policy);
+  return placeContainer(fleetAvoiding({ hosts, pools: [] }, passedOver).hosts, request, policy);
 }
 
 /**

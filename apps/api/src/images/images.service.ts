@@ -4,6 +4,7 @@ import type { AcceptedView, ImageView, Page } from '@berth/contracts';
 import {
   decodeCursor,
   DEFAULT_PAGE_LIMIT,
+  HostReservationRepository,
   ImageEntity,
   inTransaction,
   ImageRepository,
@@ -12,7 +13,6 @@ import {
 } from '@berth/db';
 import { DomainError, newId, placeContainer, type TenantId } from '@berth/domain';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
-import { loadHostSnapshots } from '../hosts/host-snapshots';
 import { openOperation, supersedeOpenOperations } from '../operations/operation-ledger';
 import { operationView } from '../operations/operation.view';
 import { AgentQueuesService } from '../queue/agent-queues.service';
@@ -33,10 +33,10 @@ export class ImagesService {
 
   async pull(tenantId: TenantId, reference: string): Promise<AcceptedView<ImageView>> {
     const { image, op } = await inTransaction(this.ds, async (em) => {
-      const { snapshots } = await loadHostSnapshots(em, { lock: false });
+      const hosts = await new HostReservationRepository(em).readyHosts();
       // Pulling needs disk, not vCPU or memory: place it as the smallest possible container.
       const hostId = placeContainer(
-        snapshots,
+        hosts,
         { vcpu: 0, memoryMib: 0, diskGib: 1 },
         this.config.placementPolicy,
       );

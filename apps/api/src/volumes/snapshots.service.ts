@@ -28,7 +28,8 @@ import { hostIsReady } from '../hosts/host-snapshots';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 import { assertWithinQuota } from '../quotas/quota-guard';
 import { snapshotView, volumeView } from './storage.view';
-import { lockVolumeHosts } from '../hosts/host-snapshots';
+import { FleetPlacementService } from '../hosts/fleet-placement.service';
+import { volumeAsk } from '../hosts/fleet-placement';
 import { beginStorageDeletion, createVolume } from './storage-changes';
 import { volumeNotFound } from './volumes.service';
 
@@ -42,6 +43,7 @@ export class SnapshotsService {
   constructor(
     private readonly ds: DataSource,
     private readonly queues: AgentQueuesService,
+    private readonly placement: FleetPlacementService,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
@@ -163,62 +165,73 @@ export class SnapshotsService {
     name: string,
     sizeGib?: number,
   ): Promise<AcceptedView<VolumeView>> {
-    const { volume, op } = await onUniqueViolation(
-      'volumes_tenant_name_uq',
-      () => new DomainError('volume/name_taken', `a volume named ${name} already exists; pick another name`),
-      () =>
-        inTransaction(this.ds, async (em) => {
-          // The tenant's row first (the lock order of every create); the size is known only below.
-          await assertWithinQuota(em, tenantId, this.config.quotas, {});
-          const s = await new SnapshotRepository(em).lockByRef(tenantId, ref, 'share');
-          if (!s || s.state === 'deleted') throw snapshotNotFound(ref);
-          if (s.state !== 'available') {
-            throw new DomainError(
-              'snapshot/not_ready',
-              `snapshot ${s.name} is ${s.state}; only an available snapshot can be restored`,
-              { state: s.state },
+    // The snapshot's host is read without a lock: the volume's insert reserves on its pool, whose trigger
+    // refuses a full or non-ready host; the restore then runs again and says why from a fresh snapshot.
+    const { volume, op } = await this.placement.placeWithin((place) =>
+      onUniqueViolation(
+        'volumes_tenant_name_uq',
+        () =>
+          new DomainError('volume/name_taken', `a volume named ${name} already exists; pick another name`),
+        () =>
+          inTransaction(this.ds, async (em) => {
+            // The tenant's row first (the lock order of every create); the size is known only below.
+            await assertWithinQuota(em, tenantId, this.config.quotas, {});
+            const s = await new SnapshotRepository(em).lockByRef(tenantId, ref, 'share');
+            if (!s || s.state === 'deleted') throw snapshotNotFound(ref);
+            if (s.state !== 'available') {
+              throw new DomainError(
+                'snapshot/not_ready',
+                `snapshot ${s.name} is ${s.state}; only an available snapshot can be restored`,
+                { state: s.state },
+              );
+            }
+            const size = sizeGib ?? s.sizeGib;
+            validateVolumeSize(size);
+            if (size < s.sizeGib) {
+              throw new DomainError(
+                'request/invalid',
+                `snapshot ${s.name} is of a ${s.sizeGib} GB volume; restore it into ${s.sizeGib} GB or more`,
+                { field: 'sizeGb', min: s.sizeGib },
+              );
+            }
+            if (await new VolumeRepository(em).findByRef(tenantId, name)) {
+              throw new DomainError(
+                'volume/name_taken',
+                `a volume named ${name} already exists; pick another name`,
+              );
+            }
+            await assertWithinQuota(em, tenantId, this.config.quotas, { volumeGb: size });
+            const hostId = await place(
+              em,
+              volumeAsk(size, (fleet) => {
+                const pool = fleet.pools.find((p) => p.id === s.hostId);
+                if (!pool || !hostAcceptsWork(pool.state)) throw hostNotReady(s.hostId, `snapshot ${s.name}`);
+                if (pool.reservedGib + size > pool.capacityGib) {
+                  throw new DomainError(
+                    'capacity/unavailable',
+                    `snapshot ${s.name} lives on host ${pool.id}, which has no room for a ${size} GB volume; a restore is made next to its snapshot`,
+                  );
+                }
+                return pool.id;
+              }),
             );
-          }
-          const size = sizeGib ?? s.sizeGib;
-          validateVolumeSize(size);
-          if (size < s.sizeGib) {
-            throw new DomainError(
-              'request/invalid',
-              `snapshot ${s.name} is of a ${s.sizeGib} GB volume; restore it into ${s.sizeGib} GB or more`,
-              { field: 'sizeGb', min: s.sizeGib },
-            );
-          }
-          if (await new VolumeRepository(em).findByRef(tenantId, name)) {
-            throw new DomainError(
-              'volume/name_taken',
-              `a volume named ${name} already exists; pick another name`,
-            );
-          }
-          await assertWithinQuota(em, tenantId, this.config.quotas, { volumeGb: size });
-          const [pool] = s.hostId ? await lockVolumeHosts(em, [s.hostId]) : [];
-          if (!pool || !hostAcceptsWork(pool.state)) throw hostNotReady(s.hostId, `snapshot ${s.name}`);
-          if (pool.reservedGib + size > pool.capacityGib) {
-            throw new DomainError(
-              'capacity/unavailable',
-              `snapshot ${s.name} lives on host ${s.hostId ?? '?'}, which has no room for a ${size} GB volume; a restore is made next to its snapshot`,
-            );
-          }
-          const volume = await createVolume(em, {
-            tenantId,
-            name,
-            sizeGib: size,
-            hostId: s.hostId as HostId,
-            sourceSnapshotId: s.id,
-          });
-          const op = await openOperation(em, {
-            tenantId,
-            kind: 'volume.create',
-            targetId: volume.id,
-            hostId: volume.hostId,
-            generation: 0,
-          });
-          return { volume, op };
-        }),
+            const volume = await createVolume(em, {
+              tenantId,
+              name,
+              sizeGib: size,
+              hostId,
+              sourceSnapshotId: s.id,
+            });
+            const op = await openOperation(em, {
+              tenantId,
+              kind: 'volume.create',
+              targetId: volume.id,
+              hostId: volume.hostId,
+              generation: 0,
+            });
+            return { volume, op };
+          }),
+      ),
     );
     await this.queues.enqueue(op);
     return { operation: operationView(op), data: volumeView(volume, 0) };

@@ -26,7 +26,8 @@ import { AgentQueuesService } from '../queue/agent-queues.service';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 import { assertWithinQuota } from '../quotas/quota-guard';
 import { volumeView } from './storage.view';
-import { lockVolumeHosts } from '../hosts/host-snapshots';
+import { FleetPlacementService } from '../hosts/fleet-placement.service';
+import { volumeAsk } from '../hosts/fleet-placement';
 import { beginStorageDeletion, createVolume } from './storage-changes';
 
 /**
@@ -38,21 +39,29 @@ export class VolumesService {
   constructor(
     private readonly ds: DataSource,
     private readonly queues: AgentQueuesService,
+    private readonly placement: FleetPlacementService,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
   async create(tenantId: TenantId, name: string, sizeGib = DEFAULT_VOLUME_GIB): Promise<VolumeView> {
     validateVolumeSize(sizeGib);
-    const volume = await onUniqueViolation(
-      'volumes_tenant_name_uq',
-      () => volumeNameTaken(name),
-      () =>
-        inTransaction(this.ds, async (em) => {
-          await assertWithinQuota(em, tenantId, this.config.quotas, { volumeGb: sizeGib });
-          if (await new VolumeRepository(em).findByRef(tenantId, name)) throw volumeNameTaken(name);
-          const hostId = placeVolume(await lockVolumeHosts(em), sizeGib);
-          return createVolume(em, { tenantId, name, sizeGib, hostId });
-        }),
+    // Placed on the fleet's snapshot without locking it: the insert reserves on the chosen host's pool,
+    // whose trigger refuses a full or non-ready host, and the create runs again elsewhere.
+    const volume = await this.placement.placeWithin((place) =>
+      onUniqueViolation(
+        'volumes_tenant_name_uq',
+        () => volumeNameTaken(name),
+        () =>
+          inTransaction(this.ds, async (em) => {
+            await assertWithinQuota(em, tenantId, this.config.quotas, { volumeGb: sizeGib });
+            if (await new VolumeRepository(em).findByRef(tenantId, name)) throw volumeNameTaken(name);
+            const hostId = await place(
+              em,
+              volumeAsk(sizeGib, (fleet) => placeVolume(fleet.pools, sizeGib)),
+            );
+            return createVolume(em, { tenantId, name, sizeGib, hostId });
+          }),
+      ),
     );
     return volumeView(volume, 0);
   }

@@ -1,8 +1,10 @@
 import { QueryFailedError, type EntityManager } from 'typeorm';
-import type { HostId, HostSnapshot, HostState, Resources } from '@berth/domain';
+import type { HostId, HostSnapshot, HostState, Resources, VolumeHostSnapshot } from '@berth/domain';
 
 /** SQLSTATE of the host_reservations trigger's refusal: the placed-on host cannot take the container. */
 const HOST_CANNOT_TAKE = 'BRH01';
+/** SQLSTATE of the volume pool trigger's refusal: the placed-on host's pool cannot take the volume. */
+const POOL_CANNOT_TAKE = 'BRH02';
 
 interface SnapshotRow {
   id: HostId;
@@ -15,25 +17,46 @@ interface SnapshotRow {
   disk_gib: string;
 }
 
+/** The ready hosts as placement sees them: their containers' reservations, and their volume pools. */
+export interface FleetSnapshot {
+  readonly hosts: readonly HostSnapshot[];
+  readonly pools: readonly VolumeHostSnapshot[];
+}
+
 /**
- * What hosts have reserved, as the host_reservations counters hold it (kept by a trigger on containers:
- * see migrations/1763877600000-track-host-reservations.ts). Reads cost one row per host, whatever the
- * number of containers.
+ * What hosts have reserved, as the host_reservations counters hold it (kept by triggers on containers,
+ * see migrations/1763877600000-track-host-reservations.ts, and on volumes and snapshots for the volume
+ * pools, see migrations/1763899200000-track-volume-pool-reservations.ts). Reads cost one row per host,
+ * whatever the number of containers and volumes.
  */
 export class HostReservationRepository {
   constructor(private readonly em: EntityManager) {}
 
   /** Every ready host with its capacity and reservations, in one unlocked read (placement's snapshot). */
   async readyHosts(): Promise<HostSnapshot[]> {
-    const rows: SnapshotRow[] = await this.em.query(
+    return [...(await this.readyFleet()).hosts];
+  }
+
+  /** readyHosts with each host's volume pool, in the same one unlocked read. */
+  async readyFleet(): Promise<FleetSnapshot> {
+    const rows: (SnapshotRow & { capacity_volume_gib: number; volume_gib: string })[] = await this.em.query(
       `SELECT h.id, h.state, h.capacity_vcpu, h.capacity_memory_mib, h.capacity_disk_gib,
+              h.capacity_volume_gib,
               COALESCE(r.vcpu, 0) AS vcpu, COALESCE(r.memory_mib, 0) AS memory_mib,
-              COALESCE(r.disk_gib, 0) AS disk_gib
+              COALESCE(r.disk_gib, 0) AS disk_gib, COALESCE(r.volume_gib, 0) AS volume_gib
          FROM hosts h LEFT JOIN host_reservations r ON r.host_id = h.id
         WHERE h.state = 'ready'
         ORDER BY h.id`,
     );
-    return rows.map(snapshotOf);
+    return {
+      hosts: rows.map(snapshotOf),
+      pools: rows.map((r) => ({
+        id: r.id,
+        state: r.state,
+        capacityGib: r.capacity_volume_gib,
+        reservedGib: Number(r.volume_gib),
+      })),
+    };
   }
 
   /**
@@ -54,6 +77,18 @@ export class HostReservationRepository {
     );
     const row = rows[0];
     return row ? snapshotOf(row) : null;
+  }
+
+  /** GiB each of these hosts' volume pools has reserved; a host with nothing reserved may be absent. */
+  async volumeGibOn(hostIds: readonly HostId[]): Promise<Map<HostId, number>> {
+    const out = new Map<HostId, number>();
+    if (hostIds.length === 0) return out;
+    const rows: { host_id: HostId; volume_gib: string }[] = await this.em.query(
+      `SELECT host_id, volume_gib FROM host_reservations WHERE host_id = ANY($1)`,
+      [hostIds],
+    );
+    for (const r of rows) out.set(r.host_id, Number(r.volume_gib));
+    return out;
   }
 
   /** What each of these hosts has reserved; a host with nothing reserved is absent. */
@@ -78,7 +113,16 @@ export class HostReservationRepository {
 
 /** Whether `err` is the trigger's refusal of a placement (the host is full, or no longer takes work). */
 export function isPlacementRefused(err: unknown): boolean {
-  return err instanceof QueryFailedError && (err.driverError as { code?: string }).code === HOST_CANNOT_TAKE;
+  return sqlState(err) === HOST_CANNOT_TAKE;
+}
+
+/** Whether `err` is the pool trigger's refusal of a volume (its pool is full, or it no longer takes work). */
+export function isPoolRefused(err: unknown): boolean {
+  return sqlState(err) === POOL_CANNOT_TAKE;
+}
+
+function sqlState(err: unknown): string | undefined {
+  return err instanceof QueryFailedError ? (err.driverError as { code?: string }).code : undefined;
 }
 
 function snapshotOf(r: SnapshotRow): HostSnapshot {

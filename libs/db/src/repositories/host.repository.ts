@@ -1,4 +1,4 @@
-import type { EntityManager, SelectQueryBuilder } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import type { HostId, HostState } from '@berth/domain';
 import { HostEntity } from '../entities/host.entity';
 import { locked } from '../row-lock';
@@ -7,22 +7,9 @@ import { updatedRows } from '../updated-rows';
 /** A host's silence, by the database's clock, from the later of its last heartbeat and the control plane's resumption ($1: ms). */
 const SILENT = `greatest(h.last_heartbeat_at, l.resumed_at) < now() - make_interval(secs => $1::double precision / 1000)`;
 
-/** Hosts as placement reads them: the fleet's, not a tenant's. */
+/** The fleet's hosts, not a tenant's (placement reads them with their counters: HostReservationRepository). */
 export class HostRepository {
   constructor(private readonly em: EntityManager) {}
-
-  /** Every ready host, or the hosts named by `onlyIds` whatever their state, in id order. */
-  findForPlacement(onlyIds?: readonly HostId[]): Promise<HostEntity[]> {
-    return this.forPlacement(onlyIds).getMany();
-  }
-
-  /**
-   * As findForPlacement, locked until the transaction ends: two concurrent placements then see each
-   * other's reservations and never over-commit. Every path that locks hosts locks them in id order.
-   */
-  lockForPlacement(onlyIds?: readonly HostId[]): Promise<HostEntity[]> {
-    return locked(this.forPlacement(onlyIds)).getMany();
-  }
 
   /**
    * The host a host token's prefix names, with its token's stored hash: what authenticating an agent
@@ -121,12 +108,5 @@ export class HostRepository {
       ),
     );
     return rows[0] ?? null;
-  }
-
-  private forPlacement(onlyIds?: readonly HostId[]): SelectQueryBuilder<HostEntity> {
-    const qb = this.em.createQueryBuilder(HostEntity, 'h').orderBy('h.id', 'ASC');
-    if (onlyIds) qb.where('h.id IN (:...ids)', { ids: onlyIds.length > 0 ? onlyIds : [''] });
-    else qb.where(`h.state = 'ready'`);
-    return qb;
   }
 }

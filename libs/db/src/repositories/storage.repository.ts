@@ -9,6 +9,7 @@ import {
   type TenantId,
 } from '@berth/domain';
 import { SnapshotEntity } from '../entities/snapshot.entity';
+import { HostReservationRepository } from './host-reservation.repository';
 import { VolumeEntity } from '../entities/volume.entity';
 import { pageBy, type PageRequest, type PageResult } from '../pagination';
 import { locked, type RowLock } from '../row-lock';
@@ -182,22 +183,11 @@ export class StoragePoolRepository {
 
   /**
    * GiB that live volumes and snapshots hold on each host's pool: a volume its size (it may fill up), a
-   * snapshot what it stores once made (only the data it copied), its source's size while being made.
+   * snapshot what it stores once made (only the data it copied), its source's size while being made
+   * (snapshotPoolGib). Read from the counters the volumes' and snapshots' triggers keep by that rule
+   * (host_reservations.volume_gib), one row per host.
    */
-  async reservedByHost(hostIds: readonly HostId[]): Promise<Map<HostId, number>> {
-    const out = new Map<HostId, number>();
-    if (hostIds.length === 0) return out;
-    const rows: { host_id: HostId; gib: string }[] = await this.em.query(
-      `SELECT host_id, SUM(size_gib) AS gib FROM (
-         SELECT host_id, size_gib FROM volumes WHERE host_id = ANY($1) AND state <> 'deleted'
-         UNION ALL
-         SELECT host_id, CASE WHEN stored_bytes IS NULL THEN size_gib
-                              ELSE GREATEST(1, CEIL(stored_bytes / 1073741824.0))::integer END
-           FROM snapshots WHERE host_id = ANY($1) AND state <> 'deleted'
-       ) s GROUP BY host_id`,
-      [hostIds],
-    );
-    for (const r of rows) out.set(r.host_id, Number(r.gib));
-    return out;
+  reservedByHost(hostIds: readonly HostId[]): Promise<Map<HostId, number>> {
+    return new HostReservationRepository(this.em).volumeGibOn(hostIds);
   }
 }
