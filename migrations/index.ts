@@ -15,6 +15,7 @@ import { IndexNetworkAddresses1763863200000 } from './1763863200000-index-networ
 import { CreateControlPlaneLiveness1763870400000 } from './1763870400000-create-control-plane-liveness';
 import { TrackHostReservations1763877600000 } from './1763877600000-track-host-reservations';
 import { TrackVolumePoolReservations1763899200000 } from './1763899200000-track-volume-pool-reservations';
+import { AddHostLossEpochs1763906400000 } from './1763906400000-add-host-loss-epochs';
 
 /** Every migration in order. Listed explicitly so that compiled and test runs load the same classes. */
 export const ALL_MIGRATIONS = [
@@ -35,4 +36,5 @@ export const ALL_MIGRATIONS = [
   TrackHostReservations1763877600000,
   AddHostJoinKeys1763884800000,
   TrackVolumePoolReservations1763899200000,
+  AddHostLossEpochs1763906400000,
 ];

@@ -202,7 +202,7 @@ async function startHost(
         heartbeat.start(
           () => log.error(`SIMULATED host ${name}: the API refused its host token`, 'hollow-fleet'),
           // As the agent does: a host told it was lost removes what is no longer its own.
-          () => void app.get(ResyncService).resyncAfterLoss(),
+          () => app.get(ResyncService).resyncAfterLoss(),
         ),
       offset,
     );

@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   const resync = app.get(ResyncService);
   heartbeat.start(
     () => shutdown('host token refused', 1),
-    () => void resync.resyncAfterLoss(),
+    () => resync.resyncAfterLoss(),
   );
   await untilDone('resync', warn, () => resync.resync());
   await untilDone('storage resync', warn, () => app.get(StorageJobsService).resync());

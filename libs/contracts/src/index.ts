@@ -272,16 +272,22 @@ export interface HeartbeatRequest {
   readonly volumeGib?: number;
   /** The host's VM templates now (absent: unchanged, e.g. an older agent); bounded by the API. */
   readonly templates?: HostTemplateView[];
+  /** The last loss (`lossEpoch`) after which the agent finished a resync; 0 when none. */
+  readonly resyncedEpoch?: number;
 }
 
 export interface HeartbeatResponse {
   readonly hostId: string;
   readonly state: HostState;
   /**
-   * The host was lost until this heartbeat: the agent stops what it must no longer run (containers
-   * deleted or started on another host meanwhile) before it reports anything else.
+   * The host was lost (until this heartbeat, or since its agent last resynced): the agent stops what it
+   * must no longer run (containers deleted or started on another host meanwhile) before it reports
+   * anything else, then says `resyncedEpoch: lossEpoch` in its heartbeats. Said again by every heartbeat
+   * until then, so a lost answer only delays the resync by one heartbeat.
    */
   readonly resync: boolean;
+  /** How many times the host has been declared lost: the epoch a resync answers for. */
+  readonly lossEpoch: number;
 }
 
 /** What the agent needs to run a container: the desired spec, current state and generation. */

@@ -12,6 +12,10 @@ export class HeartbeatService {
   private readonly log = new Logger(HeartbeatService.name);
   private timer: NodeJS.Timeout | null = null;
   private inFlight: Promise<void> | null = null;
+  /** The last loss this agent has resynced after (said in every heartbeat, so the API stops asking). */
+  private resyncedEpoch = 0;
+  /** The resync a heartbeat started, until it ends. */
+  private resyncing: Promise<void> | null = null;
 
   constructor(
     @Inject(AGENT_CONFIG) private readonly config: AgentConfig,
@@ -26,7 +30,7 @@ export class HeartbeatService {
    * login and closes the old one's connections, which the running queue worker and log shipper could
    * not follow; start-up registers first and connects after.
    */
-  start(onTokenRefused: () => void, onLost: () => void): void {
+  start(onTokenRefused: () => void, onLost: () => Promise<void>): void {
     this.timer = setInterval(() => {
       if (!this.inFlight) {
         this.inFlight = this.beat(onTokenRefused, onLost).finally(() => (this.inFlight = null));
@@ -41,10 +45,13 @@ export class HeartbeatService {
   }
 
   /**
-   * `onLost` runs when the API says the host was lost until this heartbeat: the agent must stop what it
-   * may no longer run before it reports anything. It is not awaited: heartbeats go on meanwhile.
+   * `onLost` runs when the API says the host was lost and this agent has not resynced since: the agent
+   * must stop what it may no longer run before it reports anything. It is not awaited: heartbeats go on
+   * meanwhile, and once it resolves they say the loss it answered (`resyncedEpoch`). The API asks again
+   * in every heartbeat until then, so an answer lost on the way costs one heartbeat's delay, not the
+   * resync; a loss declared during a resync is answered by the next one.
    */
-  private async beat(onTokenRefused: () => void, onLost: () => void): Promise<void> {
+  private async beat(onTokenRefused: () => void, onLost: () => Promise<void>): Promise<void> {
     try {
       const res = await this.api.heartbeat({
         at: new Date().toISOString(),
@@ -52,10 +59,15 @@ export class HeartbeatService {
         volumeGib: await this.volumes.capacityGib(),
         // The host's VM templates, so that GET /v1/admin/hosts shows them; none for drivers without.
         templates: heartbeatTemplates(this.driver.templateStatus?.() ?? []),
+        resyncedEpoch: this.resyncedEpoch,
       });
-      if (res.resync) {
+      if (res.resync && !this.resyncing) {
+        // An API from before loss epochs answers none: it says `resync` once, and 0 acknowledges nothing.
+        const epoch = res.lossEpoch ?? 0;
         this.log.warn('the API had this host lost: resyncing before anything else is reported');
-        onLost();
+        this.resyncing = onLost()
+          .then(() => void (this.resyncedEpoch = Math.max(this.resyncedEpoch, epoch)))
+          .finally(() => (this.resyncing = null));
       }
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) {

@@ -151,6 +151,15 @@ export class HeartbeatDto {
   @ValidateNested({ each: true })
   @Type(() => HostTemplateDto)
   templates?: HostTemplateDto[];
+
+  @ApiPropertyOptional({
+    description: "The last loss (a heartbeat answer's lossEpoch) after which the agent finished a resync",
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(2_147_483_647)
+  resyncedEpoch?: number;
 }
 
 export class AgentErrorDto {

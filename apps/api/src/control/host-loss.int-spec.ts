@@ -35,8 +35,17 @@ describe('host loss that heals (in-process api)', () => {
     return host;
   }
 
-  async function heartbeat(host: TestHost, at: Date): Promise<{ state: string; resync: boolean }> {
-    const res = await host.agent.post('/v1/agent/heartbeat', { at: at.toISOString(), machines: 1 });
+  /** A heartbeat; `resyncedEpoch` as an agent that counts losses says it (absent: one that does not). */
+  async function heartbeat(
+    host: TestHost,
+    at: Date,
+    resyncedEpoch?: number,
+  ): Promise<{ state: string; resync: boolean; lossEpoch: number }> {
+    const res = await host.agent.post('/v1/agent/heartbeat', {
+      at: at.toISOString(),
+      machines: 1,
+      ...(resyncedEpoch !== undefined ? { resyncedEpoch } : {}),
+    });
     expect(res.status).toBe(200);
     return res.body;
   }
@@ -95,7 +104,12 @@ describe('host loss that heals (in-process api)', () => {
       );
       expect(l).toEqual({ fresh: true });
       // The host heartbeats within the grace: it never was lost.
-      expect(await heartbeat(host, hostClock(0))).toEqual({ hostId: host.id, state: 'ready', resync: false });
+      expect(await heartbeat(host, hostClock(0))).toEqual({
+        hostId: host.id,
+        state: 'ready',
+        resync: false,
+        lossEpoch: 0,
+      });
       expect(await reap()).toEqual([]);
     });
 
@@ -188,11 +202,13 @@ describe('host loss that heals (in-process api)', () => {
         hostId: lost.id,
         state: 'ready',
         resync: true,
+        lossEpoch: 1,
       });
       expect(await heartbeat(lost, hostClock(403))).toEqual({
         hostId: lost.id,
         state: 'ready',
         resync: false,
+        lossEpoch: 1,
       });
       for (const event of ['agent.running', 'agent.exited', 'agent.deleted']) {
         expect((await report(lost, id, event, hostClock(401))).status).toBe(404);
@@ -254,5 +270,36 @@ describe('host loss that heals (in-process api)', () => {
       state: 'deleted',
     });
     expect(await usage(id)).toEqual([{ started_at: hostClock(0), ended_at: hostClock(100) }]);
+  });
+
+  it('asks a returning host to resync in every heartbeat until its agent says it has, loss after loss', async () => {
+    const host = await soleHost();
+    expect(await heartbeat(host, hostClock(0), 0)).toMatchObject({ resync: false, lossEpoch: 0 });
+    await api.silenceHost(host);
+    expect(await reap()).toContain(host.id);
+    // The answer that brings it back is lost on the way: the next heartbeats still ask.
+    expect(await heartbeat(host, hostClock(10), 0)).toMatchObject({
+      state: 'ready',
+      resync: true,
+      lossEpoch: 1,
+    });
+    expect(await heartbeat(host, hostClock(13), 0)).toMatchObject({
+      state: 'ready',
+      resync: true,
+      lossEpoch: 1,
+    });
+    // Resynced: asked no more.
+    expect(await heartbeat(host, hostClock(16), 1)).toMatchObject({ resync: false, lossEpoch: 1 });
+    expect(await heartbeat(host, hostClock(19), 1)).toMatchObject({ resync: false, lossEpoch: 1 });
+    // Lost again: an agent saying the old loss is asked again; a larger number counts only the losses there were.
+    await api.silenceHost(host);
+    expect(await reap()).toContain(host.id);
+    expect(await heartbeat(host, hostClock(30), 1)).toMatchObject({ resync: true, lossEpoch: 2 });
+    expect(await heartbeat(host, hostClock(33), 7)).toMatchObject({ resync: false, lossEpoch: 2 });
+    const [row] = await api.rows<{ loss_epoch: number; resynced_epoch: number }>(
+      `SELECT loss_epoch, resynced_epoch FROM hosts WHERE id = $1`,
+      [host.id],
+    );
+    expect(row).toEqual({ loss_epoch: 2, resynced_epoch: 2 });
   });
 });

@@ -79,6 +79,8 @@ export class HostReaperService {
       }
       host.state = next;
       host.stateChangedAt = new Date();
+      // Counted, so that heartbeats ask its agent to resync until it says it has (HostsService.heartbeat).
+      if (next === 'lost') host.lossEpoch += 1;
       await em.save(host);
       const lastSeen = host.lastHeartbeatHostAt ?? host.lastHeartbeatAt;
       const containers = await new HostContainerRepository(em).lockLiveOnHost(hostId);

@@ -173,20 +173,24 @@ export class HostsService {
   /**
    * Records that the host is alive, in one statement; a lost host that heartbeats again is ready again,
    * and is told to resync (`resync`): while it was lost its containers may have been deleted or started
-   * elsewhere, and it must stop those before it reports anything.
+   * elsewhere, and it must stop those before it reports anything. An agent that counts losses
+   * (`resyncedEpoch`) is told so until it says it has resynced after the last one; one that does not is
+   * told once, by the heartbeat that brings the host back.
    */
   async heartbeat(hostId: HostId, req: HeartbeatRequest): Promise<HeartbeatResponse> {
     const beat = await new HostRepository(this.ds.manager).recordHeartbeat(hostId, HEARTBEAT_NEXT, {
       hostAt: new Date(req.at),
       ...(req.volumeGib !== undefined ? { volumeGib: req.volumeGib } : {}),
       ...(req.templates !== undefined ? { templates: req.templates.map(templateOf) } : {}),
+      ...(req.resyncedEpoch !== undefined ? { resyncedEpoch: req.resyncedEpoch } : {}),
     });
     if (!beat) throw new DomainError('host/not_found', `host ${hostId} does not exist`);
-    const resync = beat.before === 'lost';
+    const behind = req.resyncedEpoch !== undefined && beat.resyncedEpoch < beat.lossEpoch;
+    const resync = beat.before === 'lost' || behind;
     if (beat.before !== beat.after) {
       this.log.log(`host ${beat.name} (${hostId}) is back: ${beat.before} -> ${beat.after}`);
     }
-    return { hostId, state: beat.after, resync };
+    return { hostId, state: beat.after, resync, lossEpoch: beat.lossEpoch };
   }
 
   async list(limit = DEFAULT_PAGE_LIMIT, cursor?: string): Promise<Page<HostView>> {

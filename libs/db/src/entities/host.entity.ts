@@ -50,6 +50,14 @@ export class HostEntity {
   @Column({ name: 'join_key_hash', type: 'text', nullable: true })
   joinKeyHash!: string | null;
 
+  /** How many times the reaper declared the host lost. */
+  @Column({ name: 'loss_epoch', type: 'integer', default: 0 })
+  lossEpoch!: number;
+
+  /** Up to which loss its agent has resynced (its heartbeats say): while behind, heartbeats answer `resync`. */
+  @Column({ name: 'resynced_epoch', type: 'integer', default: 0 })
+  resyncedEpoch!: number;
+
   @Column({ name: 'registered_at', type: 'timestamptz' })
   registeredAt!: Date;
 

@@ -80,11 +80,17 @@ export class HostRepository {
   async recordHeartbeat(
     id: HostId,
     next: Readonly<Record<HostState, HostState>>,
-    beat: { hostAt: Date; volumeGib?: number; templates?: Record<string, unknown>[] },
-  ): Promise<{ name: string; before: HostState; after: HostState } | null> {
+    beat: {
+      hostAt: Date;
+      volumeGib?: number;
+      templates?: Record<string, unknown>[];
+      /** The last loss the agent has resynced after (absent: an agent that does not count them). */
+      resyncedEpoch?: number;
+    },
+  ): Promise<HeartbeatRecorded | null> {
     const states = Object.keys(next) as HostState[];
-    const cases = states.map((s, i) => `WHEN '${s}' THEN $${i + 5}`).join(' ');
-    const rows = updatedRows<{ name: string; before: HostState; after: HostState }>(
+    const cases = states.map((s, i) => `WHEN '${s}' THEN $${i + 6}`).join(' ');
+    const rows = updatedRows<RawHeartbeatRecorded>(
       await this.em.query(
         `UPDATE hosts h SET
          state = CASE old.state ${cases} END,
@@ -94,19 +100,46 @@ export class HostRepository {
          last_heartbeat_host_at = $2,
          capacity_volume_gib = COALESCE($3, h.capacity_volume_gib),
          templates = COALESCE($4::jsonb, h.templates),
-         join_key_hash = NULL
+         join_key_hash = NULL,
+         resynced_epoch = GREATEST(h.resynced_epoch, LEAST(COALESCE($5, 0), h.loss_epoch))
         FROM (SELECT id, state FROM hosts WHERE id = $1 FOR NO KEY UPDATE) old
        WHERE h.id = old.id
-       RETURNING h.name, old.state AS before, h.state AS after`,
+       RETURNING h.name, old.state AS before, h.state AS after, h.loss_epoch, h.resynced_epoch`,
         [
           id,
           beat.hostAt,
           beat.volumeGib ?? null,
           beat.templates === undefined ? null : JSON.stringify(beat.templates),
+          beat.resyncedEpoch ?? null,
           ...states.map((s) => next[s]),
         ],
       ),
     );
-    return rows[0] ?? null;
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      name: row.name,
+      before: row.before,
+      after: row.after,
+      lossEpoch: row.loss_epoch,
+      resyncedEpoch: row.resynced_epoch,
+    };
   }
+}
+
+/** What a heartbeat changed: the host's state before and after, and its losses against its resyncs. */
+export interface HeartbeatRecorded {
+  readonly name: string;
+  readonly before: HostState;
+  readonly after: HostState;
+  readonly lossEpoch: number;
+  readonly resyncedEpoch: number;
+}
+
+interface RawHeartbeatRecorded {
+  name: string;
+  before: HostState;
+  after: HostState;
+  loss_epoch: number;
+  resynced_epoch: number;
 }
