@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { statementsSent } from '../testing/statements-sent';
 import { InProcessApi, type TestHost, type TestTenant } from '../testing/in-process-api';
 
 jest.setTimeout(60_000);
@@ -24,19 +25,7 @@ describe('a create, at fleet scale (in-process api)', () => {
 
   /** The statements the API sends while `work` runs, whitespace folded. */
   async function statementsOf(work: () => Promise<void>): Promise<string[]> {
-    const ds = api.service(DataSource);
-    const sent: string[] = [];
-    const logQuery = ds.logger.logQuery.bind(ds.logger);
-    ds.logger.logQuery = (query, parameters, runner) => {
-      sent.push(query.replace(/\s+/g, ' ').trim());
-      logQuery(query, parameters, runner);
-    };
-    try {
-      await work();
-    } finally {
-      ds.logger.logQuery = logQuery;
-    }
-    return sent;
+    return (await statementsSent(api.service(DataSource), work)).sent;
   }
 
   async function create(): Promise<{ id: string; hostId: string }> {

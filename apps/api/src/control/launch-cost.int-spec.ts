@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import type { AgentWorkBundle } from '@berth/contracts';
+import { statementsSent } from '../testing/statements-sent';
 import { InProcessApi, type TestHost, type TestTenant } from '../testing/in-process-api';
 
 jest.setTimeout(60_000);
@@ -27,20 +28,8 @@ describe('a launch, statement by statement (in-process api)', () => {
   });
 
   /** The statements the API sends while `work` runs, whitespace folded. */
-  async function statementsOf<T>(work: () => Promise<T>): Promise<{ value: T; sent: string[] }> {
-    const ds = api.service(DataSource);
-    const sent: string[] = [];
-    const logQuery = ds.logger.logQuery.bind(ds.logger);
-    ds.logger.logQuery = (query, parameters, runner) => {
-      sent.push(query.replace(/\s+/g, ' ').trim());
-      logQuery(query, parameters, runner);
-    };
-    try {
-      return { value: await work(), sent };
-    } finally {
-      ds.logger.logQuery = logQuery;
-    }
-  }
+  const statementsOf = <T>(work: () => Promise<T>): Promise<{ value: T; sent: string[] }> =>
+    statementsSent(api.service(DataSource), work);
 
   async function launch(): Promise<{ create: string[]; claim: string[]; report: string[] }> {
     const created = await statementsOf(async () => {
