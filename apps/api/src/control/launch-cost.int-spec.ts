@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { inAnotherTransaction, waitFor } from '@berth/testing';
 import type { AgentWorkBundle } from '@berth/contracts';
 import { statementsSent } from '../testing/statements-sent';
 import { InProcessApi, type TestHost, type TestTenant } from '../testing/in-process-api';
@@ -78,10 +79,10 @@ describe('a launch, statement by statement (in-process api)', () => {
     const cost = await launch();
     // The create: auth, then one transaction (create-cost.int-spec holds its inside to its own budget).
     expect(cost.create.length).toBeLessThanOrEqual(11);
-    // The claim: auth, a snapshot transaction that locks the operation and the container once each,
-    // writes both, and reads the spec, the registry login and the host's data plane (one statement).
-    expect(cost.claim.length).toBeLessThanOrEqual(13);
-    expect(cost.claim.filter((q) => /FROM "operations"/.test(q))).toHaveLength(1);
+    // The claim: auth, a snapshot transaction that reads the operation, locks its container and then
+    // it once each, writes both, and reads the spec, the registry login and the host's data plane.
+    expect(cost.claim.length).toBeLessThanOrEqual(14);
+    expect(cost.claim.filter((q) => /FROM "operations"/.test(q))).toHaveLength(2);
     // The report: auth, the container locked with its usage, the operation settled, how it started.
     expect(cost.report.length).toBeLessThanOrEqual(10);
     for (const phase of [cost.create, cost.claim, cost.report]) {
@@ -89,7 +90,47 @@ describe('a launch, statement by statement (in-process api)', () => {
       // The usage history is one statement, wherever it is read.
       expect(phase.filter((q) => /\bFROM usage_intervals\b/.test(q)).length).toBeLessThanOrEqual(1);
     }
-    expect(cost.create.length + cost.claim.length + cost.report.length).toBeLessThanOrEqual(34);
+    expect(cost.create.length + cost.claim.length + cost.report.length).toBeLessThanOrEqual(35);
+  });
+
+  it("locks the container before its operation, as a tenant's action does (the other order deadlocks with it)", async () => {
+    const res = await tenant.http.post<{ data: { id: string }; operation: { id: string } }>(
+      '/v1/containers',
+      {
+        image: 'alpine:3.20',
+      },
+    );
+    const { data, operation } = res.body;
+    const ds = api.service(DataSource);
+    // A tenant's action in flight: it holds the container and would lock its operations next.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const holding = new Promise<void>((resolve) => (locked = resolve));
+    const action = ds.transaction(async (em) => {
+      await em.query(`SELECT id FROM containers WHERE id = $1 FOR UPDATE`, [data.id]);
+      locked();
+      await held;
+    });
+    await holding;
+    const claim = host.agent.post(`/v1/agent/operations/${operation.id}/claim`, {
+      at: new Date().toISOString(),
+    });
+    await waitFor('the claim to wait for the container', async () => {
+      const [row] = await api.rows<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%FROM "containers"%'`,
+      );
+      return (row?.n ?? 0) > 0;
+    });
+    // Waiting there, the claim holds no lock on the operation that the action would need.
+    const probe = await inAnotherTransaction(ds, (em) =>
+      em.query(`SELECT id FROM operations WHERE id = $1 FOR UPDATE`, [operation.id]),
+    );
+    expect(probe).not.toBe('blocked');
+    release();
+    await action;
+    expect((await claim).status).toBe(200);
   });
 
   it('writes how the machine started into the operation, beside what the claim recorded', async () => {

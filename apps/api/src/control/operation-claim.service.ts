@@ -50,8 +50,12 @@ export class OperationClaimService {
 
   async claim(hostId: HostId, operationId: string, req: AgentClaimRequest): Promise<AgentWorkBundle> {
     const { bundle, nudge } = await inSnapshotTransaction(this.ds, async (em) => {
+      // Read first, locked after its container: every other writer of a container (a tenant's action,
+      // a report, the reaper) locks the container before its operations, and the other order deadlocks
+      // with them. A change between this read and the locks is a serialization failure: run again.
+      const seen = await operationOnHost(em, hostId, operationId);
+      if (isContainerWorkKind(seen.kind)) return this.claimContainerWork(em, hostId, seen, seen.kind, req);
       const op = await operationOnHost(em, hostId, operationId, { lock: true });
-      if (isContainerWorkKind(op.kind)) return this.claimContainerWork(em, hostId, op, op.kind, req);
       return { bundle: await this.claimOtherWork(em, hostId, op), nudge: [] };
     });
     void this.queues.nudgeHosts(nudge);
@@ -61,11 +65,12 @@ export class OperationClaimService {
   private async claimContainerWork(
     em: EntityManager,
     hostId: HostId,
-    op: OperationEntity,
+    seen: OperationEntity,
     kind: ContainerWorkKind,
     req: AgentClaimRequest,
   ): Promise<{ bundle: AgentWorkBundle; nudge: HostId[] }> {
-    const c = await new HostContainerRepository(em).lockOnHost(hostId, op.targetId);
+    const c = await new HostContainerRepository(em).lockOnHost(hostId, seen.targetId);
+    const op = await operationOnHost(em, hostId, seen.id, { lock: true });
     if (!c || c.state === 'deleted') {
       return { bundle: { kind: 'skip', operationId: op.id, reason: 'gone', generation: null }, nudge: [] };
     }
