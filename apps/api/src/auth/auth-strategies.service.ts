@@ -7,7 +7,7 @@ import { API_CONFIG, type ApiConfig } from '../config.provider';
 import { JoinTokensService } from '../hosts/join-tokens.service';
 import { HeaderBearerStrategy } from './header-bearer.strategy';
 import type { Principal } from './principal';
-import { sameSecret, verifyToken } from './secret-hasher';
+import { sameSecret, verifyAndUpgrade } from './secret-hasher';
 import { parseToken } from './tokens';
 
 /**
@@ -40,15 +40,14 @@ export class AuthStrategiesService implements OnModuleInit {
     const found = await new ApiKeyRepository(this.ds.manager).findActiveWithTenantState(parsed.prefix);
     if (!found) return null;
     const { key, tenantState } = found;
-    const check = await verifyToken(parsed.secret, key.secretHash);
-    if (!check.valid) return null;
-    if (check.upgradedHash !== null) {
-      await this.ds.manager.update(
+    const valid = await verifyAndUpgrade(parsed.secret, key.secretHash, (upgraded) =>
+      this.ds.manager.update(
         ApiKeyEntity,
         { id: key.id, secretHash: key.secretHash },
-        { secretHash: check.upgradedHash },
-      );
-    }
+        { secretHash: upgraded },
+      ),
+    );
+    if (!valid) return null;
     if (tenantState === 'suspended') {
       throw new DomainError('tenant/suspended', 'this tenant is suspended; contact the operator');
     }
@@ -66,16 +65,10 @@ export class AuthStrategiesService implements OnModuleInit {
     if (!parsed) return null;
     const host = await new HostRepository(this.ds.manager).credentialsByTokenPrefix(parsed.prefix);
     if (!host) return null;
-    const check = await verifyToken(parsed.secret, host.tokenHash);
-    if (!check.valid) return null;
-    if (check.upgradedHash !== null) {
-      // Guarded by the old hash: a rotation that landed meanwhile is not undone.
-      await this.ds.manager.update(
-        HostEntity,
-        { id: host.id, tokenHash: host.tokenHash },
-        { tokenHash: check.upgradedHash },
-      );
-    }
+    const valid = await verifyAndUpgrade(parsed.secret, host.tokenHash, (upgraded) =>
+      this.ds.manager.update(HostEntity, { id: host.id, tokenHash: host.tokenHash }, { tokenHash: upgraded }),
+    );
+    if (!valid) return null;
     return { kind: 'agent', hostId: host.id };
   }
 }

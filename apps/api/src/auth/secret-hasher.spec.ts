@@ -1,5 +1,5 @@
 import { legacyScryptHash } from '../testing/legacy-token-hash';
-import { hashToken, verifyToken } from './secret-hasher';
+import { hashToken, verifyAndUpgrade, verifyToken } from './secret-hasher';
 import { issueToken } from './tokens';
 
 describe('token hashes', () => {
@@ -25,5 +25,14 @@ describe('token hashes', () => {
     const check = await verifyToken(secret, legacy);
     expect(check).toEqual({ valid: true, upgradedHash: hashToken(secret) });
     expect(await verifyToken(issueToken('bh').secret, legacy)).toEqual({ valid: false });
+  });
+
+  it('has a legacy hash replaced once it verified, and nothing else', async () => {
+    const replaced: string[] = [];
+    const replace = (h: string) => Promise.resolve(void replaced.push(h));
+    expect(await verifyAndUpgrade(secret, legacyScryptHash(secret), replace)).toBe(true);
+    expect(await verifyAndUpgrade(issueToken('bh').secret, legacyScryptHash(secret), replace)).toBe(false);
+    expect(await verifyAndUpgrade(secret, hashToken(secret), replace)).toBe(true);
+    expect(replaced).toEqual([hashToken(secret)]);
   });
 });

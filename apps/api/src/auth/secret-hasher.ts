@@ -45,6 +45,22 @@ export async function verifyToken(secret: string, stored: string): Promise<Token
   return { valid: true, upgradedHash: hashToken(secret) };
 }
 
+/**
+ * Checks `secret` against its row's `stored` hash and, when a legacy hash verified, has `replace` store
+ * the fast form in its place (the caller's UPDATE, guarded by the old hash so that a rotation landed
+ * meanwhile is not undone). The one place the upgrade-on-use rule is applied: API keys, host tokens and
+ * join tokens all authenticate through it.
+ */
+export async function verifyAndUpgrade(
+  secret: string,
+  stored: string,
+  replace: (upgradedHash: string) => Promise<unknown>,
+): Promise<boolean> {
+  const check = await verifyToken(secret, stored);
+  if (check.valid && check.upgradedHash !== null) await replace(check.upgradedHash);
+  return check.valid;
+}
+
 /** Constant-time comparison for configured tokens (operator, bootstrap join). */
 export function sameSecret(a: string, b: string): boolean {
   const ba = Buffer.from(a);

@@ -14,7 +14,7 @@ import {
 import { DomainError, newId, type HostId, type JoinTokenId } from '@berth/domain';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 import type { JoinPrincipal } from '../auth/principal';
-import { hashToken, sameSecret, verifyToken } from '../auth/secret-hasher';
+import { hashToken, sameSecret, verifyAndUpgrade } from '../auth/secret-hasher';
 import { issueToken, parseToken } from '../auth/tokens';
 import { joinTokenView } from './join-token.view';
 
@@ -131,15 +131,14 @@ export class JoinTokensService {
     if (!parsed) return null;
     const row = await this.ds.manager.findOne(JoinTokenEntity, { where: { prefix: parsed.prefix } });
     if (!row) return null;
-    const check = await verifyToken(parsed.secret, row.secretHash);
-    if (!check.valid) return null;
-    if (check.upgradedHash !== null) {
-      await this.ds.manager.update(
+    const valid = await verifyAndUpgrade(parsed.secret, row.secretHash, (upgraded) =>
+      this.ds.manager.update(
         JoinTokenEntity,
         { id: row.id, secretHash: row.secretHash },
-        { secretHash: check.upgradedHash },
-      );
-    }
+        { secretHash: upgraded },
+      ),
+    );
+    if (!valid) return null;
     if (row.expiresAt <= now) {
       throw new DomainError(
         'auth/token_expired',
