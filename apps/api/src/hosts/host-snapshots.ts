@@ -1,14 +1,6 @@
 import type { EntityManager } from 'typeorm';
-import { HostEntity, HostReservationRepository } from '@berth/db';
+import { HostEntity } from '@berth/db';
 import { hostAcceptsWork, type HostId, type Resources } from '@berth/domain';
-
-/** What each host has reserved (the host_reservations counters). */
-export function reservationsByHost(
-  em: EntityManager,
-  hostIds: readonly HostId[],
-): Promise<Map<HostId, Resources>> {
-  return new HostReservationRepository(em).reservedOn(hostIds);
-}
 
 /** Whether the host exists and accepts work now. */
 export async function hostIsReady(em: EntityManager, hostId: HostId | null): Promise<boolean> {

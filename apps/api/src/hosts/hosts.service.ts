@@ -14,10 +14,10 @@ import {
   DEFAULT_PAGE_LIMIT,
   HostEntity,
   HostRepository,
+  HostReservationRepository,
   inTransaction,
   pageBy,
   pageOf,
-  StoragePoolRepository,
 } from '@berth/db';
 import { DomainError, HOST_STATES, newId, transitionHost, type HostId, type HostState } from '@berth/domain';
 import { agentQueueName } from '@berth/queue';
@@ -27,7 +27,6 @@ import { issueToken } from '../auth/tokens';
 import { onUniqueViolation } from '../common/unique-violation';
 import { AgentRedisUsersService } from './agent-redis-users.service';
 import { JoinTokensService } from './join-tokens.service';
-import { reservationsByHost } from './host-snapshots';
 import { hostView } from './host.view';
 
 /** What a heartbeat makes of each host state (HOST_TRANSITIONS), for the one-statement update. */
@@ -200,14 +199,10 @@ export class HostsService {
       ...(after ? { after } : {}),
     });
     const items = page.items;
-    const reserved = await reservationsByHost(
-      this.ds.manager,
-      items.map((h) => h.id),
-    );
-    const pools = await new StoragePoolRepository(this.ds.manager).reservedByHost(items.map((h) => h.id));
+    const reserved = await new HostReservationRepository(this.ds.manager).reservedOn(items.map((h) => h.id));
     return pageOf(
       page,
-      (h) => hostView(h, reserved.get(h.id), pools.get(h.id)),
+      (h) => hostView(h, reserved.get(h.id)?.resources, reserved.get(h.id)?.volumeGib),
       (h) => h.id,
     );
   }

@@ -79,32 +79,31 @@ export class HostReservationRepository {
     return row ? snapshotOf(row) : null;
   }
 
-  /** GiB each of these hosts' volume pools has reserved; a host with nothing reserved may be absent. */
-  async volumeGibOn(hostIds: readonly HostId[]): Promise<Map<HostId, number>> {
-    const out = new Map<HostId, number>();
+  /**
+   * What each of these hosts has reserved, in one read; a host with nothing reserved is absent. `volumeGib`
+   * is what live volumes and snapshots hold on its pool: a volume its size (it may fill up), a snapshot
+   * what it stores once made (only the data it copied), its source's size while being made
+   * (snapshotPoolGib), as the volumes' and snapshots' triggers count it.
+   */
+  async reservedOn(
+    hostIds: readonly HostId[],
+  ): Promise<Map<HostId, { resources: Resources; volumeGib: number }>> {
+    const out = new Map<HostId, { resources: Resources; volumeGib: number }>();
     if (hostIds.length === 0) return out;
-    const rows: { host_id: HostId; volume_gib: string }[] = await this.em.query(
-      `SELECT host_id, volume_gib FROM host_reservations WHERE host_id = ANY($1)`,
+    const rows: {
+      host_id: HostId;
+      vcpu: string;
+      memory_mib: string;
+      disk_gib: string;
+      volume_gib: string;
+    }[] = await this.em.query(
+      `SELECT host_id, vcpu, memory_mib, disk_gib, volume_gib FROM host_reservations WHERE host_id = ANY($1)`,
       [hostIds],
     );
-    for (const r of rows) out.set(r.host_id, Number(r.volume_gib));
-    return out;
-  }
-
-  /** What each of these hosts has reserved; a host with nothing reserved is absent. */
-  async reservedOn(hostIds: readonly HostId[]): Promise<Map<HostId, Resources>> {
-    const out = new Map<HostId, Resources>();
-    if (hostIds.length === 0) return out;
-    const rows: { host_id: HostId; vcpu: string; memory_mib: string; disk_gib: string }[] =
-      await this.em.query(
-        `SELECT host_id, vcpu, memory_mib, disk_gib FROM host_reservations WHERE host_id = ANY($1)`,
-        [hostIds],
-      );
     for (const r of rows) {
       out.set(r.host_id, {
-        vcpu: Number(r.vcpu),
-        memoryMib: Number(r.memory_mib),
-        diskGib: Number(r.disk_gib),
+        resources: { vcpu: Number(r.vcpu), memoryMib: Number(r.memory_mib), diskGib: Number(r.disk_gib) },
+        volumeGib: Number(r.volume_gib),
       });
     }
     return out;

@@ -9,7 +9,6 @@ import {
   type TenantId,
 } from '@berth/domain';
 import { SnapshotEntity } from '../entities/snapshot.entity';
-import { HostReservationRepository } from './host-reservation.repository';
 import { VolumeEntity } from '../entities/volume.entity';
 import { pageBy, type PageRequest, type PageResult } from '../pagination';
 import { locked, type RowLock } from '../row-lock';
@@ -174,20 +173,5 @@ export class SnapshotRepository extends StorageRepository<SnapshotEntity> {
       [volumeId],
     );
     return copying.length > 0;
-  }
-}
-
-/** What volumes and snapshots hold on each host's pool (hosts' capacity is in HostRepository). */
-export class StoragePoolRepository {
-  constructor(private readonly em: EntityManager) {}
-
-  /**
-   * GiB that live volumes and snapshots hold on each host's pool: a volume its size (it may fill up), a
-   * snapshot what it stores once made (only the data it copied), its source's size while being made
-   * (snapshotPoolGib). Read from the counters the volumes' and snapshots' triggers keep by that rule
-   * (host_reservations.volume_gib), one row per host.
-   */
-  reservedByHost(hostIds: readonly HostId[]): Promise<Map<HostId, number>> {
-    return new HostReservationRepository(this.em).volumeGibOn(hostIds);
   }
 }

@@ -6,7 +6,6 @@ import { createTestDatabase, inAnotherTransaction } from '@berth/testing';
 import { dataSourceOptions } from '../data-source-options';
 import { inTransaction } from '../transaction';
 import { HostReservationRepository, isPlacementRefused, isPoolRefused } from './host-reservation.repository';
-import { StoragePoolRepository } from './storage.repository';
 
 jest.setTimeout(60_000);
 
@@ -82,7 +81,7 @@ describe('volume pool reservations', () => {
   }
 
   /**
-   * What the counter says, and a recount by the rule StoragePoolRepository.reservedByHost summed before
+   * What the counter says, and a recount by the rule the pools' reads summed before
    * there was a counter (a live volume its size; a live snapshot its source's size until it has stored
    * bytes, then those in whole GiB, at least one).
    */
@@ -153,7 +152,8 @@ describe('volume pool reservations', () => {
     await expectCounted(b, 0);
     // The pools' reads are the counters.
     const mine = await volume(b, 7);
-    expect(await new StoragePoolRepository(ds.manager).reservedByHost([a, b])).toEqual(
+    const reserved = await new HostReservationRepository(ds.manager).reservedOn([a, b]);
+    expect(new Map([...reserved].map(([host, r]) => [host, r.volumeGib]))).toEqual(
       new Map([
         [a, 0],
         [b, 7],
