@@ -450,7 +450,10 @@ export interface AgentContainerWork {
   readonly spec: AgentContainerSpec;
   /** The tenant's login for the image's registry, for work that pulls (under the registry-credentials rule). */
   readonly registryCredentials: RegistryCredentials | null;
-  /** This host's data plane as of the same snapshot, for work that wires interfaces; null otherwise. */
+  /**
+   * The container's part of this host's data plane (scoped to it) as of the same snapshot, for work
+   * that wires interfaces; null otherwise.
+   */
   readonly dataplane: AgentDataplane | null;
 }
 
@@ -597,6 +600,13 @@ export interface AgentDataplane {
    * has applied already (a claim's snapshot can reach it after a fresher poll).
    */
   readonly readAt: string;
+  /**
+   * What the reading covers: absent for the host's whole data plane; else only these containers (their
+   * ports and floating IPs) and every network they are on, whole. A claim carries its own container's
+   * part, so that its cost does not grow with everything else on the host (issue 15); the agent merges
+   * it into the data plane it holds, part by part, newest reading of each part winning.
+   */
+  readonly scope?: { readonly containerIds: readonly string[] };
   readonly networks: AgentNetwork[];
   readonly ports: AgentPort[];
   readonly floatingIps: AgentFloatingIp[];

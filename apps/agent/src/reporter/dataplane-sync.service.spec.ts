@@ -3,6 +3,7 @@ import type { ApiClientService } from '../api-client/api-client.service';
 import type { AgentConfig } from '../config.provider';
 import type { Driver } from '../drivers/driver';
 import type { LinuxNetworkDriver } from '../drivers/network/linux-network.driver';
+import { tapName } from '../drivers/network/device-names';
 import { DataplaneSyncService } from './dataplane-sync.service';
 
 /** The API's data-plane reads, answered by hand: each GET waits until the test answers it. */
@@ -16,12 +17,20 @@ function harness() {
         answers.push(resolve);
       }),
   };
+  const linked: string[][] = [];
+  const prepared: string[][] = [];
   const net = {
     publicIface: null,
-    convergeLinks: () => Promise.resolve(),
+    convergeLinks: (networks: AgentDataplane['networks'], taps: Set<string>) => {
+      linked.push([...networks.map((n) => n.id), ...[...taps].sort()]);
+      return Promise.resolve();
+    },
     convergeFirewall: () => Promise.resolve(),
     setFloatingAddresses: () => Promise.resolve(),
-    prepareTaps: () => Promise.resolve(),
+    prepareTaps: (make: { tap: string }[]) => {
+      prepared.push(make.map((m) => m.tap));
+      return Promise.resolve();
+    },
   };
   const config = {
     driver: 'qemu',
@@ -30,14 +39,14 @@ function harness() {
   const sync = new DataplaneSyncService(
     config,
     net as unknown as LinuxNetworkDriver,
-    {} as Driver,
+    { status: () => Promise.resolve({ state: 'stopped' }) } as unknown as Driver,
     api as unknown as ApiClientService,
   );
   const answer = (n: number) => {
     const readAt = new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString();
     answers[n - 1]!({ hostId: 'hst_x', readAt, networks: [], ports: [], floatingIps: [] });
   };
-  return { sync, answer, reads: () => reads };
+  return { sync, answer, reads: () => reads, answers, linked, prepared };
 }
 
 const turn = () => new Promise((r) => setImmediate(r));
@@ -80,5 +89,107 @@ describe('DataplaneSyncService.syncNow', () => {
     answer(3);
     await turn();
     expect([secondDone, thirdDone, reads()]).toEqual([true, true, 3]);
+  });
+});
+
+describe('DataplaneSyncService.applyNow', () => {
+  const net = (id: string) => ({
+    id,
+    vni: 7,
+    cidr: '10.0.0.0/24',
+    gateway: '10.0.0.1',
+    mtu: 1450,
+    peers: [],
+    members: [],
+  });
+  const port = (containerId: string, networkId: string) => ({
+    containerId,
+    networkId,
+    ip: '10.0.0.10',
+    mac: '52:54:00:00:00:01',
+    ingress: [],
+    egress: [],
+  });
+
+  it("converges to the host's held data plane with a claim's part merged in, not to the claim's part alone", async () => {
+    const { sync, answers, linked, prepared, reads } = harness();
+    const first = sync.syncNow();
+    await turn();
+    answers[0]!({
+      hostId: 'hst_x',
+      readAt: '2026-01-01T00:00:01.000Z',
+      networks: [net('net_a')],
+      ports: [port('ctr_1', 'net_a')],
+      floatingIps: [],
+    });
+    await first;
+    const claim = (readAt: string): AgentDataplane => ({
+      hostId: 'hst_x',
+      readAt,
+      scope: { containerIds: ['ctr_2'] },
+      networks: [net('net_b')],
+      ports: [port('ctr_2', 'net_b')],
+      floatingIps: [],
+    });
+    await sync.applyNow(claim('2026-01-01T00:00:02.000Z'), [{ tap: 'tap-ctr2', mtu: 1450 }]);
+    // ctr_1's tap and network stay: the claim covered only ctr_2.
+    expect(linked.at(-1)).toEqual([
+      'net_a',
+      'net_b',
+      ...[tapName('ctr_1', 'net_a'), tapName('ctr_2', 'net_b')].sort(),
+    ]);
+    // A claim read before the last full reading is not applied: only its taps are made.
+    expect(reads()).toBe(1);
+    const passes = linked.length;
+    const second = sync.syncNow();
+    await turn();
+    answers[1]!({
+      hostId: 'hst_x',
+      readAt: '2026-01-01T00:00:05.000Z',
+      networks: [],
+      ports: [],
+      floatingIps: [],
+    });
+    await second;
+    await sync.applyNow(claim('2026-01-01T00:00:03.000Z'), [{ tap: 'tap-late', mtu: 1450 }]);
+    expect(linked.length).toBe(passes + 1);
+    expect(prepared).toEqual([['tap-late']]);
+  });
+});
+
+describe('DataplaneSyncService.applyNow before any full pass', () => {
+  it("reads the host's whole data plane before it applies a claim's part (else other containers lose their taps)", async () => {
+    const { sync, answers, linked, reads } = harness();
+    const claimed = sync.applyNow({
+      hostId: 'hst_x',
+      readAt: '2026-01-01T00:00:02.000Z',
+      scope: { containerIds: ['ctr_2'] },
+      networks: [],
+      ports: [],
+      floatingIps: [],
+    });
+    await turn();
+    expect(reads()).toBe(1);
+    expect(linked).toEqual([]);
+    answers[0]!({
+      hostId: 'hst_x',
+      readAt: '2026-01-01T00:00:01.000Z',
+      networks: [
+        { id: 'net_a', vni: 7, cidr: '10.0.0.0/24', gateway: '10.0.0.1', mtu: 1450, peers: [], members: [] },
+      ],
+      ports: [
+        {
+          containerId: 'ctr_1',
+          networkId: 'net_a',
+          ip: '10.0.0.10',
+          mac: '52:54:00:00:00:01',
+          ingress: [],
+          egress: [],
+        },
+      ],
+      floatingIps: [],
+    });
+    await claimed;
+    expect(linked).toEqual([['net_a', tapName('ctr_1', 'net_a')]]);
   });
 });

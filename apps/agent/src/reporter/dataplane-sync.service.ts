@@ -8,7 +8,7 @@ import { tapName } from '../drivers/network/device-names';
 import type { LinuxNetworkDriver, TapWanted } from '../drivers/network/linux-network.driver';
 import { renderRuleset } from '../drivers/network/nft-ruleset';
 import { hostsFileFor } from '../runner/hosts-file';
-import { DataplaneRecency } from './dataplane-recency';
+import { HeldDataplane } from './held-dataplane';
 
 /**
  * Makes the host's data plane what the API says it should be: networks (bridges, VXLAN flood lists),
@@ -25,7 +25,8 @@ export class DataplaneSyncService {
   private again = false;
   /** Every pass runs after the one before it, never two at once (polls, nudges and claims alike). */
   private tail: Promise<void> = Promise.resolve();
-  private readonly recency = new DataplaneRecency();
+  /** Every reading merged part by part (a claim's covers only its container and networks). */
+  private readonly held = new HeldDataplane();
   private readonly lastHosts = new Map<ContainerId, string>();
 
   constructor(
@@ -79,12 +80,12 @@ export class DataplaneSyncService {
   }
 
   /**
-   * One pass with a data plane the caller already holds (a job's claim read it in the same snapshot as
-   * the container's spec), so that the network hook needs no second read. Skipped when a data plane the
-   * API read later has been applied already: it covers everything this one does that still exists.
-   * Makes the taps in `make` too (down, on no bridge), in the same run as the links it changes, or
-   * alone when the pass is skipped. Trusts the flood lists it saw last (a launch's pass spares that
-   * read; the periodic passes read them).
+   * One pass with a data plane the caller already holds (a job's claim read its container's part in
+   * the same snapshot as the container's spec), so that the network hook needs no second read. Merged
+   * into the held data plane part by part; skipped when readings the API took later have been applied
+   * already for everything it covers. Makes the taps in `make` too (down, on no bridge), in the same
+   * run as the links it changes, or alone when the pass is skipped. Trusts the flood lists it saw last
+   * (a launch's pass spares that read; the periodic passes read them).
    */
   applyNow(dp: AgentDataplane, make: readonly TapWanted[] = []): Promise<void> {
     if (this.config.driver === 'hollow') return Promise.resolve();
@@ -102,12 +103,14 @@ export class DataplaneSyncService {
     make: readonly TapWanted[],
     trustFlood: boolean,
   ): Promise<void> {
-    if (this.recency.isStale(dp.readAt)) {
+    // A claim's part alone is not the host: after a restart whose first pass failed, read the whole
+    // first, or the pass would remove every other container's taps and rules.
+    if (dp.scope && !this.held.coversHost) this.held.merge(await this.api.dataplane());
+    if (!this.held.merge(dp)) {
       if (make.length > 0) await this.net.prepareTaps(make);
       return;
     }
-    await this.apply(dp, make, trustFlood);
-    this.recency.applied(dp.readAt);
+    await this.apply(this.held.view(), make, trustFlood);
   }
 
   private async apply(dp: AgentDataplane, make: readonly TapWanted[], trustFlood: boolean): Promise<void> {

@@ -186,6 +186,35 @@ describe('data plane (in-process api)', () => {
     expect((await dataplane(hostA)).floatingIps.map((f: any) => f.address)).not.toContain(fip.body.address);
   });
 
+  it("a claim carries only its container's part: its networks whole, its own port, none of the host's other containers", async () => {
+    const peer = await runningOn(hostB, { name: 'peer' });
+    const other = await api.newTenant();
+    const neighbour = await runningOn(hostA, { name: 'neighbour' }, other);
+    await api.hostsTakingWork(hostA);
+    const res = await tenant.http.post('/v1/containers', { image: 'alpine:3.20', name: 'fresh' });
+    expect(res.status).toBe(202);
+    const claim = await hostA.agent.post(`/v1/agent/operations/${res.body.operation.id}/claim`, {
+      at: new Date().toISOString(),
+      generation: res.body.data.generation,
+    });
+    expect(claim.status).toBe(200);
+    const part = claim.body.dataplane;
+    expect(part.scope).toEqual({ containerIds: [res.body.data.id] });
+    expect(part.networks).toEqual([
+      expect.objectContaining({
+        id: peer.networks[0].networkId,
+        peers: [hostB.address],
+        members: [
+          { name: 'fresh', ip: res.body.data.networks[0].ip },
+          { name: 'peer', ip: peer.networks[0].ip },
+        ],
+      }),
+    ]);
+    expect(part.ports.map((p: any) => p.containerId)).toEqual([res.body.data.id]);
+    // The host's whole data plane (what the agent merges the part into) still has the neighbour.
+    expect(portsOf(await dataplane(hostA), [neighbour.id])).toHaveLength(1);
+  });
+
   it('only a host token reads a data plane (401 for a tenant key)', async () => {
     expectError(await tenant.http.get('/v1/agent/dataplane'), 401, 'auth/unauthenticated');
   });

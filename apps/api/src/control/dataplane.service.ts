@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AgentDataplane, AgentFloatingIp, AgentNetwork, AgentPort } from '@berth/contracts';
-import { effectiveRules, type GroupRule, type HostId } from '@berth/domain';
-import { DataplaneRepository, type DataplaneRuleRow } from '@berth/db';
+import { effectiveRules, type ContainerId, type GroupRule, type HostId } from '@berth/domain';
+import { DataplaneRepository, type DataplaneReading, type DataplaneRuleRow } from '@berth/db';
 import { API_CONFIG, type ApiConfig } from '../config.provider';
 
 /**
@@ -19,12 +19,30 @@ export class DataplaneService {
     @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
+  /** The host's whole data plane (the agent's periodic and nudged passes). */
   async forHost(hostId: HostId, em: EntityManager = this.ds.manager): Promise<AgentDataplane> {
     // One statement, so one snapshot even outside a transaction: dated by the database's clock as it ran.
-    const reading = await new DataplaneRepository(em).read(hostId);
+    return this.compose(hostId, await new DataplaneRepository(em).read(hostId), undefined);
+  }
+
+  /**
+   * The part of the host's data plane that concerns these of its containers (a claim's): their ports
+   * and floating IPs and their networks whole. Its cost follows those networks, not the host's load.
+   */
+  async forContainers(
+    hostId: HostId,
+    containerIds: readonly ContainerId[],
+    em: EntityManager = this.ds.manager,
+  ): Promise<AgentDataplane> {
+    const reading = await new DataplaneRepository(em).read(hostId, containerIds);
+    return this.compose(hostId, reading, { containerIds: [...containerIds] });
+  }
+
+  private compose(hostId: HostId, reading: DataplaneReading, scope: AgentDataplane['scope']): AgentDataplane {
     const readAt = reading.at.toISOString();
     const { nics, address: ownAddress } = reading;
-    if (nics.length === 0) return { hostId, readAt, networks: [], ports: [], floatingIps: [] };
+    const head = scope ? { hostId, readAt, scope } : { hostId, readAt };
+    if (nics.length === 0) return { ...head, networks: [], ports: [], floatingIps: [] };
 
     // Members grouped once (a host on many networks has many members: a filter per network was quadratic).
     const membersOf = groupBy(reading.members, (m) => m.network_id);
@@ -82,7 +100,7 @@ export class DataplaneService {
       if (primary)
         floatingIps.push({ address: f.address, containerId: f.container_id, privateIp: primary.ip });
     }
-    return { hostId, readAt, networks, ports, floatingIps };
+    return { ...head, networks, ports, floatingIps };
   }
 }
 

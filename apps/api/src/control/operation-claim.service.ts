@@ -104,7 +104,7 @@ export class OperationClaimService {
         operationKind: kind,
         spec,
         registryCredentials: pulls ? await this.work.loginForImage(em, hostId, c.tenantId, c.image) : null,
-        dataplane: wires ? await this.dataplane.forHost(hostId, em) : null,
+        dataplane: wires ? await this.dataplane.forContainers(hostId, [c.id], em) : null,
       },
       nudge,
     };

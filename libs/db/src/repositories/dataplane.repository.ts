@@ -65,12 +65,19 @@ export interface DataplaneReading {
 export class DataplaneRepository {
   constructor(private readonly em: EntityManager) {}
 
-  async read(hostId: HostId): Promise<DataplaneReading> {
+  /**
+   * The host's whole data plane, or with `only` the part of it that concerns those of its containers:
+   * their NICs, groups, rules and floating IPs, and every network they are on with all its members (so
+   * the cost follows the containers' networks, not the number of containers on the host).
+   */
+  async read(hostId: HostId, only?: readonly ContainerId[]): Promise<DataplaneReading> {
+    // Two statement texts, not one with `$2 IS NULL OR ...`: each keeps a plan of its own shape.
+    const scoped = only !== undefined;
     const [row] = await this.em.query<RawReading[]>(
       `WITH nic AS (
          SELECT a.container_id, a.network_id, a.ip, a.mac, a.nic_index
            FROM ip_allocations a JOIN containers c ON c.id = a.container_id
-          WHERE c.host_id = $1 AND c.state <> 'deleted'
+          WHERE c.host_id = $1 AND c.state <> 'deleted'${scoped ? ' AND c.id = ANY($2::text[])' : ''}
        ),
        att AS (
          SELECT m.container_id, m.group_id FROM container_security_groups m
@@ -108,9 +115,9 @@ export class DataplaneRepository {
            WHERE m.group_id IN (SELECT remote_group_id FROM rul) AND c.state <> 'deleted') AS member_ips,
          (SELECT coalesce(json_agg(json_build_object('address', f.address, 'container_id', f.container_id)
                  ORDER BY f.address), '[]')
-            FROM floating_ips f JOIN containers c ON c.id = f.container_id
-           WHERE f.released_at IS NULL AND c.host_id = $1 AND c.state <> 'deleted') AS floating_ips`,
-      [hostId],
+            FROM floating_ips f
+           WHERE f.released_at IS NULL AND f.container_id IN (SELECT container_id FROM nic)) AS floating_ips`,
+      scoped ? [hostId, only] : [hostId],
     );
     if (!row) throw new Error('the data plane read answered no row');
     return {
