@@ -163,7 +163,6 @@ export class ContainersService {
             const nics = await allocateNics(em, id, networks);
             const groupIds = groups.map((g) => g.id);
             await attachGroups(em, id, groupIds);
-            const nudge = await hostsAffectedByContainers(em, [id]);
             const answer = {
               operation: operationView(op),
               data: containerView(
@@ -174,20 +173,25 @@ export class ContainersService {
             };
             // Committed with the container: a retry after this process died never makes a second one.
             await this.idempotency.completeWithin(em, answer);
-            return { container, op, answer, nudge };
+            return { container, op, answer };
           }),
       );
     // Placed on the fleet's snapshot, without locking it: a container without volumes on any host, one
     // with volumes where its volumes are (or can be made), chosen once they are planned.
-    const { container, op, answer, nudge } =
+    const { container, op, answer } =
       mounts.length === 0
         ? await this.placement.placeAndWrite(resources, (hostId) => write({ kind: 'chosen', hostId }))
         : await this.placement.placeWithin((place) => write({ kind: 'with-volumes', place }));
     await this.queues.enqueue(op);
-    // Its peers learn its name and address, and the hosts whose rules name its groups its address. Its
-    // own host is not nudged: the create job's claim carries that host's data plane, applied before the
+    // Its peers learn its name and address, and the hosts whose rules name its groups its address: found
+    // after the commit (the read is not in the create's transaction) and off the answer. Its own host is
+    // not nudged: the create job's claim carries its part of that host's data plane, applied before the
     // new taps are connected.
-    void this.queues.nudgeHosts(nudge.filter((h) => h !== container.hostId));
+    this.queues.nudgeHostsFound(async () =>
+      (await hostsAffectedByContainers(this.ds.manager, [container.id])).filter(
+        (h) => h !== container.hostId,
+      ),
+    );
     return answer;
   }
 

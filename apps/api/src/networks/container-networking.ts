@@ -39,7 +39,7 @@ export const NO_NETWORKING: ContainerNetworking = Object.freeze({ networks: [], 
  * shows them, in that order. Each NIC gets the lowest
  * free host address (not the network, gateway or broadcast address: its NIC slot, see nicSlots) and a
  * random MAC, in a fixed number of statements whatever the network's size: the slot comes from the
- * network's free list or mark (IpAllocationRepository.takeSlot), and addresses freed by
+ * network's free list or mark (IpAllocationRepository.takeSlotAndInsert), and addresses freed by
  * releaseContainerNetworking are given again, lowest first. The unique constraints still decide races:
  * an insert that collides with another NIC's address (one not written by this allocator) or MAC does
  * nothing, and the address or the MAC is chosen again. A full network is `network/full`. The networks
@@ -67,14 +67,31 @@ async function allocateNic(
   nicIndex: number,
 ): Promise<ContainerNicView> {
   const nics = new IpAllocationRepository(em);
+  const slots = nicSlots(network);
+  const firstAddress = formatIpv4(nicAddressAt(network, slots.first));
   let slot: number | null = null;
   for (let attempt = 0; attempt < ALLOCATION_ATTEMPTS; attempt++) {
-    slot ??= await nics.takeSlot(network.id, nicSlots(network));
-    if (slot === null) throw networkFull(network);
-    const ip = formatIpv4(nicAddressAt(network, slot));
     const mac = newMac();
-    if (await nics.tryInsert({ containerId, networkId: network.id, ip, slot, mac, nicIndex })) {
-      return { networkId: network.id, name: network.name, ip, mac };
+    let ip: string;
+    if (slot === null) {
+      // Usually the whole allocation: a slot taken and the NIC inserted in one statement.
+      const took = await nics.takeSlotAndInsert(
+        { containerId, networkId: network.id, mac, nicIndex },
+        slots,
+        firstAddress,
+      );
+      if (!took) throw networkFull(network);
+      slot = took.slot;
+      ip = formatIpv4(nicAddressAt(network, slot));
+      // The statement counts addresses on from the first slot's; the domain decides what a slot's is.
+      if (took.ip !== ip)
+        throw new Error(`slot ${slot} of ${network.id} is ${ip}, the database said ${took.ip}`);
+      if (took.inserted) return { networkId: network.id, name: network.name, ip, mac };
+    } else {
+      ip = formatIpv4(nicAddressAt(network, slot));
+      if (await nics.tryInsert({ containerId, networkId: network.id, ip, slot, mac, nicIndex })) {
+        return { networkId: network.id, name: network.name, ip, mac };
+      }
     }
     // The MAC collided, or the address is held by a NIC the allocator did not give out (its slot comes
     // back to the free list when that NIC is released): keep the slot only in the first case.

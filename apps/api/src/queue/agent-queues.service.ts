@@ -48,6 +48,8 @@ export class AgentQueuesService implements OnModuleDestroy {
   private readonly nudgeConnection: Redis;
   private readonly nudgeQueues = new Map<string, Queue>();
   private readonly nudgeBatcher: NudgeBatcher;
+  /** nudgeHostsFound's reads in flight (their nudges not yet asked for). */
+  private readonly lookups = new Set<Promise<void>>();
 
   constructor(@Inject(API_CONFIG) private readonly config: ApiConfig) {
     this.connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
@@ -108,9 +110,23 @@ export class AgentQueuesService implements OnModuleDestroy {
     return this.nudgeBatcher.nudge(hostIds);
   }
 
+  /**
+   * nudgeHosts for the hosts `find` answers, once it has: a caller that learns them by a read does it
+   * after its commit and off its answer (a create's peers, issue 15: the read is not in the create's
+   * transaction). A failed read is logged and nudges nobody (the agents also poll). Never throws.
+   */
+  nudgeHostsFound(find: () => Promise<Iterable<HostId | null>>): void {
+    const lookup: Promise<void> = find()
+      .then((hostIds) => this.nudgeHosts(hostIds))
+      .catch((err: unknown) => this.log.warn(`could not find the hosts to nudge: ${String(err)}`))
+      .finally(() => this.lookups.delete(lookup));
+    this.lookups.add(lookup);
+  }
+
   /** Resolves once every nudge asked for so far has left (a spec's assertion on them waits for it). */
-  nudgesSent(): Promise<void> {
-    return this.nudgeBatcher.idle();
+  async nudgesSent(): Promise<void> {
+    while (this.lookups.size > 0) await Promise.all(this.lookups);
+    await this.nudgeBatcher.idle();
   }
 
   private async sendNudges(hostIds: readonly HostId[]): Promise<void> {
@@ -228,6 +244,7 @@ export class AgentQueuesService implements OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     // Nudges still gathering are sent before the connections close: a clean shutdown loses none.
+    while (this.lookups.size > 0) await Promise.all(this.lookups);
     await this.nudgeBatcher.close();
     await Promise.all([...this.queues.values(), ...this.nudgeQueues.values()].map((q) => q.close()));
     this.connection.disconnect();

@@ -31,6 +31,23 @@ export interface WiredNicRow {
   readonly mac: string;
 }
 
+/**
+ * The CTEs that take a NIC slot of network $1 from $2 below $3 (freed, else marked: see takeSlot),
+ * shared by the statements that take one.
+ */
+const TAKE_SLOT = `WITH freed AS (
+         DELETE FROM network_free_slots
+          WHERE ctid = (
+            SELECT ctid FROM network_free_slots
+             WHERE network_id = $1 ORDER BY slot LIMIT 1 FOR UPDATE SKIP LOCKED)
+         RETURNING slot
+       ), marked AS (
+         INSERT INTO network_address_marks AS m (network_id, next_slot)
+         SELECT $1, $2::integer + 1 WHERE NOT EXISTS (SELECT 1 FROM freed) AND $2::integer < $3::integer
+         ON CONFLICT (network_id) DO UPDATE SET next_slot = m.next_slot + 1 WHERE m.next_slot < $3::integer
+         RETURNING m.next_slot - 1 AS slot
+       )`;
+
 /** Containers' NICs: one address and MAC per container and network (ip_allocations). */
 export class IpAllocationRepository {
   constructor(private readonly em: EntityManager) {}
@@ -48,22 +65,39 @@ export class IpAllocationRepository {
     slots: { readonly first: number; readonly end: number },
   ): Promise<number | null> {
     const rows: { slot: number }[] = await this.em.query(
-      `WITH freed AS (
-         DELETE FROM network_free_slots
-          WHERE ctid = (
-            SELECT ctid FROM network_free_slots
-             WHERE network_id = $1 ORDER BY slot LIMIT 1 FOR UPDATE SKIP LOCKED)
-         RETURNING slot
-       ), marked AS (
-         INSERT INTO network_address_marks AS m (network_id, next_slot)
-         SELECT $1, $2::integer + 1 WHERE NOT EXISTS (SELECT 1 FROM freed) AND $2::integer < $3::integer
-         ON CONFLICT (network_id) DO UPDATE SET next_slot = m.next_slot + 1 WHERE m.next_slot < $3::integer
-         RETURNING m.next_slot - 1 AS slot
-       )
+      `${TAKE_SLOT}
        SELECT slot FROM freed UNION ALL SELECT slot FROM marked`,
       [networkId, slots.first, slots.end],
     );
     return rows[0]?.slot ?? null;
+  }
+
+  /**
+   * takeSlot and tryInsert in one statement (the create's usual path, issue 15): takes a slot as
+   * takeSlot does and inserts the NIC at its address, `firstAddress` (the address of slot
+   * `slots.first`) plus the slot's offset from it; answers the slot, the address and whether the
+   * insert happened (a taken address or MAC does nothing: the caller retries with tryInsert, keeping
+   * the slot it now holds). null when the network has no free slot.
+   */
+  async takeSlotAndInsert(
+    nic: Omit<NewNic, 'ip' | 'slot'>,
+    slots: { readonly first: number; readonly end: number },
+    firstAddress: string,
+  ): Promise<{ slot: number; ip: string; inserted: boolean } | null> {
+    const rows: { slot: number; ip: string; inserted: boolean }[] = await this.em.query(
+      `${TAKE_SLOT}, taken AS (
+         SELECT slot, host($4::inet + (slot - $2::integer)) AS ip FROM (
+           SELECT slot FROM freed UNION ALL SELECT slot FROM marked) s
+       ), inserted AS (
+         INSERT INTO ip_allocations (container_id, network_id, ip, slot, mac, nic_index, created_at)
+         SELECT $5, $1, ip, slot, $6, $7, now() FROM taken
+         ON CONFLICT DO NOTHING
+         RETURNING ip
+       )
+       SELECT slot, ip, EXISTS (SELECT 1 FROM inserted) AS inserted FROM taken`,
+      [nic.networkId, slots.first, slots.end, firstAddress, nic.containerId, nic.mac, nic.nicIndex],
+    );
+    return rows[0] ?? null;
   }
 
   /**
