@@ -68,7 +68,6 @@ interface CreatedContainer {
   readonly container: ContainerEntity;
   readonly op: OperationEntity;
   readonly answer: AcceptedView<ContainerView>;
-  readonly nudge: HostId[];
 }
 
 /**
