@@ -81,10 +81,10 @@ describe('a launch, statement by statement (in-process api)', () => {
     const cost = await launch();
     // The create: auth, then one transaction (create-cost.int-spec holds its inside to its own budget).
     expect(cost.create.length).toBeLessThanOrEqual(10);
-    // The claim: auth, a snapshot transaction that reads the operation, locks its container and then
-    // it once each, writes both, and reads the spec, the registry login and the host's data plane.
-    expect(cost.claim.length).toBeLessThanOrEqual(14);
-    expect(cost.claim.filter((q) => /FROM "operations"/.test(q))).toHaveLength(2);
+    // The claim: auth, a snapshot transaction that locks the operation's container (found by the
+    // operation in the same statement) and then the operation, writes both, and reads the spec, the registry login and the host's data plane.
+    expect(cost.claim.length).toBeLessThanOrEqual(13);
+    expect(cost.claim.filter((q) => /FROM "operations"/.test(q))).toHaveLength(1);
     // The report: auth, the container locked with its usage, the operation settled, how it started.
     expect(cost.report.length).toBeLessThanOrEqual(10);
     for (const phase of [cost.create, cost.claim, cost.report]) {
@@ -92,7 +92,7 @@ describe('a launch, statement by statement (in-process api)', () => {
       // The usage history is one statement, wherever it is read.
       expect(phase.filter((q) => /\bFROM usage_intervals\b/.test(q)).length).toBeLessThanOrEqual(1);
     }
-    expect(cost.create.length + cost.claim.length + cost.report.length).toBeLessThanOrEqual(35);
+    expect(cost.create.length + cost.claim.length + cost.report.length).toBeLessThanOrEqual(33);
   });
 
   it("locks the container before its operation, as a tenant's action does (the other order deadlocks with it)", async () => {

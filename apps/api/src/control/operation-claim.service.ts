@@ -1,7 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AgentClaimRequest, AgentContainerWork, AgentWorkBundle } from '@berth/contracts';
-import { HostContainerRepository, inSnapshotTransaction, type OperationEntity } from '@berth/db';
+import {
+  HostContainerRepository,
+  inSnapshotTransaction,
+  type ContainerEntity,
+  type OperationEntity,
+} from '@berth/db';
 import { DomainError, type HostId, type OperationKind, type TenantId } from '@berth/domain';
 import { isStorageJobKind } from '@berth/queue';
 import { ContainerLifecycleExecutor } from '../containers/container-lifecycle.executor';
@@ -50,12 +55,12 @@ export class OperationClaimService {
 
   async claim(hostId: HostId, operationId: string, req: AgentClaimRequest): Promise<AgentWorkBundle> {
     const { bundle, nudge } = await inSnapshotTransaction(this.ds, async (em) => {
-      // Read first, locked after its container: every other writer of a container (a tenant's action,
-      // a report, the reaper) locks the container before its operations, and the other order deadlocks
-      // with them. A change between this read and the locks is a serialization failure: run again.
-      const seen = await operationOnHost(em, hostId, operationId);
-      if (isContainerWorkKind(seen.kind)) return this.claimContainerWork(em, hostId, seen, seen.kind, req);
+      // The container it is about locked first, then the operation: every other writer of a container
+      // (a tenant's action, a report, the reaper) locks the container before its operations, and the
+      // other order deadlocks with them. A change since the snapshot is a serialization failure: run again.
+      const target = await new HostContainerRepository(em).lockTargetOf(hostId, operationId);
       const op = await operationOnHost(em, hostId, operationId, { lock: true });
+      if (isContainerWorkKind(op.kind)) return this.claimContainerWork(em, hostId, target, op, op.kind, req);
       return { bundle: await this.claimOtherWork(em, hostId, op), nudge: [] };
     });
     void this.queues.nudgeHosts(nudge);
@@ -65,12 +70,11 @@ export class OperationClaimService {
   private async claimContainerWork(
     em: EntityManager,
     hostId: HostId,
-    seen: OperationEntity,
+    c: ContainerEntity | null,
+    op: OperationEntity,
     kind: ContainerWorkKind,
     req: AgentClaimRequest,
   ): Promise<{ bundle: AgentWorkBundle; nudge: HostId[] }> {
-    const c = await new HostContainerRepository(em).lockOnHost(hostId, seen.targetId);
-    const op = await operationOnHost(em, hostId, seen.id, { lock: true });
     if (!c || c.state === 'deleted') {
       return { bundle: { kind: 'skip', operationId: op.id, reason: 'gone', generation: null }, nudge: [] };
     }

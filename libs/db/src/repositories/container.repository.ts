@@ -81,6 +81,25 @@ export class HostContainerRepository {
     ).getOne();
   }
 
+  /**
+   * The container the host's operation is about, locked; null when the operation is not about a
+   * container on this host (not container work, gone, another host's). One statement: a claim locks the
+   * container before the operation without reading the operation first.
+   */
+  lockTargetOf(hostId: HostId, operationId: string): Promise<ContainerEntity | null> {
+    return locked(
+      this.em
+        .createQueryBuilder(ContainerEntity, 'c')
+        .where('c.host_id = :hostId', { hostId })
+        .andWhere(
+          'c.id = (SELECT o.target_id FROM operations o WHERE o.id = :operationId AND o.host_id = :hostId)',
+          {
+            operationId,
+          },
+        ),
+    ).getOne();
+  }
+
   listLiveOnHost(hostId: HostId): Promise<ContainerEntity[]> {
     return this.liveOnHost(hostId).getMany();
   }
