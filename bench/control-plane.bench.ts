@@ -48,6 +48,7 @@ import {
 } from '../libs/testing/src';
 import { heartbeatsAndCpu, perLaunch, reading, type CounterReading } from './control-plane/counters';
 import { closedLoop, type LoopResult } from './control-plane/load';
+import { ownCpuSeconds, processTreeCpuSeconds } from './control-plane/process-cpu';
 import {
   formatControlPlaneReport,
   type Latency,
@@ -240,7 +241,35 @@ function startFleet(stack: TestStack, token: string, hosts: number, name: string
   });
 }
 
-async function launchPhase(hosts: number, admin: Redis): Promise<LaunchResult> {
+/** The co-located processes whose CPU a launch phase reads besides the API's and the fleet's. */
+interface MachinePids {
+  readonly postgres: number;
+  readonly redis: number;
+}
+
+/** CPU seconds of Postgres, Redis and the bench's client so far (processTreeCpuSeconds). */
+function machineCpu(pids: MachinePids): { postgres: number; redis: number; client: number } {
+  return {
+    postgres: processTreeCpuSeconds(pids.postgres),
+    redis: processTreeCpuSeconds(pids.redis),
+    client: ownCpuSeconds(),
+  };
+}
+
+/** The difference of two machineCpu readings over `ms`, as cores. */
+function machineCores(
+  a: ReturnType<typeof machineCpu>,
+  b: ReturnType<typeof machineCpu>,
+  ms: number,
+): { postgresCpuCores: number; redisCpuCores: number; clientCpuCores: number } {
+  return {
+    postgresCpuCores: ((b.postgres - a.postgres) * 1000) / ms,
+    redisCpuCores: ((b.redis - a.redis) * 1000) / ms,
+    clientCpuCores: ((b.client - a.client) * 1000) / ms,
+  };
+}
+
+async function launchPhase(hosts: number, admin: Redis, pids: MachinePids): Promise<LaunchResult> {
   const stack = new TestStack(`cp-${hosts}`, API_ENV, API_NODE_ARGS);
   let fleet: FleetProcess | null = null;
   try {
@@ -260,16 +289,19 @@ async function launchPhase(hosts: number, admin: Redis): Promise<LaunchResult> {
 
     const idle0 = await counters(stack, admin);
     const idleFleet0 = fleet.cpuSeconds();
+    const idleMachine0 = machineCpu(pids);
     const i0 = performance.now();
     await sleep(IDLE_MS);
     const idle1 = await counters(stack, admin);
     const idleFleet1 = fleet.cpuSeconds();
+    const idleMachine1 = machineCpu(pids);
     const idleS = (performance.now() - i0) / 1000;
     const idle = perLaunch(idle0, idle1, 1, OWN);
 
     console.error(`[bench] ${LAUNCHES} launches on ${hosts} host(s)...`);
     const before = await counters(stack, admin);
     const fleetCpu0 = fleet.cpuSeconds();
+    const machine0 = machineCpu(pids);
     const accepted = new Map<string, number>();
     const t0 = Date.now();
     const loop = await closedLoop(LAUNCHES, CONCURRENCY, async (_, lane) => {
@@ -283,6 +315,7 @@ async function launchPhase(hosts: number, admin: Redis): Promise<LaunchResult> {
     const lastRunning = Math.max(...runningAt);
     const after = await counters(stack, admin);
     const fleetCpu1 = fleet.cpuSeconds();
+    const machine1 = machineCpu(pids);
     const measuredMs = Date.now() - t0; // the window between the readings `before` and `after`
     const launched = ids.length;
     const toRunning = ids.map((id) => fleet!.runningAt.get(id)! - accepted.get(id)!);
@@ -300,10 +333,12 @@ async function launchPhase(hosts: number, admin: Redis): Promise<LaunchResult> {
       idleBeats: {
         ...heartbeatsAndCpu(idle0, idle1, idleS * 1000),
         fleetCpuCores: (idleFleet1 - idleFleet0) / idleS,
+        ...machineCores(idleMachine0, idleMachine1, idleS * 1000),
       },
       launchBeats: {
         ...heartbeatsAndCpu(before, after, measuredMs),
         fleetCpuCores: ((fleetCpu1 - fleetCpu0) * 1000) / measuredMs,
+        ...machineCores(machine0, machine1, measuredMs),
       },
       fleetSockets: stats?.sockets ?? NaN,
       fleetRssMib: stats?.rssMib ?? NaN,
@@ -470,14 +505,15 @@ async function main(): Promise<void> {
       }
       print();
     };
+    const pids: MachinePids = { postgres: pg.process.pid, redis: redis.process.pid };
     // The small fleets first, then the table sizes, then the large fleets (the slowest to start).
     const small = HOSTS.filter((h) => h < 100);
     const large = HOSTS.filter((h) => h >= 100);
     for (const h of small)
-      await phase(`${h} host(s)`, async () => void launches.push(await launchPhase(h, admin)));
+      await phase(`${h} host(s)`, async () => void launches.push(await launchPhase(h, admin, pids)));
     if (SIZES.length > 0) await phase('table sizes', () => sizePhase(sizes, print));
     for (const h of large)
-      await phase(`${h} host(s)`, async () => void launches.push(await launchPhase(h, admin)));
+      await phase(`${h} host(s)`, async () => void launches.push(await launchPhase(h, admin, pids)));
   } finally {
     admin.disconnect();
     await redis.stop();

@@ -7,8 +7,24 @@ const launch = (hosts: number, launchesPerS: number): LaunchResult => ({
   fleetStartMs: 1000,
   registerP50Ms: 50,
   registerRetries: 0,
-  idleBeats: { heartbeatsPerS: 333, heartbeatMeanMs: 2.5, apiCpuCores: 0.2, fleetCpuCores: 0.5 },
-  launchBeats: { heartbeatsPerS: 330, heartbeatMeanMs: 4, apiCpuCores: 0.9, fleetCpuCores: 0.7 },
+  idleBeats: {
+    heartbeatsPerS: 333,
+    heartbeatMeanMs: 2.5,
+    apiCpuCores: 0.2,
+    fleetCpuCores: 0.5,
+    postgresCpuCores: 0.1,
+    redisCpuCores: 0.05,
+    clientCpuCores: 0.01,
+  },
+  launchBeats: {
+    heartbeatsPerS: 330,
+    heartbeatMeanMs: 4,
+    apiCpuCores: 0.9,
+    fleetCpuCores: 0.7,
+    postgresCpuCores: 0.5,
+    redisCpuCores: 0.1,
+    clientCpuCores: 0.1,
+  },
   fleetSockets: 2 * hosts + 20,
   fleetRssMib: 100,
   redisClients: 2 * hosts + 5,
@@ -66,6 +82,9 @@ describe('formatControlPlaneReport', () => {
     // The idle fleet's share of the window: 10 statements/s x 4 s / 100 launches.
     expect(text).toMatch(/idle fleet per launch window: statements\s+0\.4/);
     expect(text).toMatch(/202 -> running\s+300\.0 \/ 900\.0/);
+    // (0.9 + 0.7 + 0.5 + 0.1 + 0.1) cores x 4 s / 100 launches.
+    expect(text).toMatch(/CPU ms per launch, all processes\s+92\.0/);
+    expect(text).toMatch(/launching: Postgres, Redis, client CPU\s+0\.50, 0\.10, 0\.10/);
   });
 
   it('prints every target as met or MISSED', () => {

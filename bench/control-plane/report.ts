@@ -54,6 +54,10 @@ export interface BeatsAndCpu {
   readonly apiCpuCores: number;
   /** The hollow fleet process's, likewise (the simulation's share of the machine). */
   readonly fleetCpuCores: number;
+  /** Postgres (the postmaster and its backends), Redis and the bench's own client, likewise. */
+  readonly postgresCpuCores: number;
+  readonly redisCpuCores: number;
+  readonly clientCpuCores: number;
 }
 
 export interface SizeResult {
@@ -135,6 +139,13 @@ export function formatControlPlaneReport(r: ControlPlaneResults): string {
         '  launching: API, fleet CPU (cores)',
         (l) => `${f(l.launchBeats.apiCpuCores, 2)}, ${f(l.launchBeats.fleetCpuCores, 2)}`,
       ),
+      row(
+        '  launching: Postgres, Redis, client CPU',
+        (l) =>
+          `${f(l.launchBeats.postgresCpuCores, 2)}, ${f(l.launchBeats.redisCpuCores, 2)}, ${f(l.launchBeats.clientCpuCores, 2)}`,
+      ),
+      // Where a launch's CPU goes, whole machine: the 2 cores divided by it bound launches/s.
+      row('  CPU ms per launch, all processes', (l) => f(cpuMsPerLaunch(l), 1)),
       row('  fleet process sockets, RSS MiB', (l) => `${f(l.fleetSockets)}, ${f(l.fleetRssMib)}`),
       row('  Redis connected clients', (l) => f(l.redisClients)),
       row('  creates/s', (l) => f(l.createsPerS, 1)),
@@ -216,4 +227,11 @@ export function formatControlPlaneReport(r: ControlPlaneResults): string {
   }))
     out.push(pad([`  ${c.label}`, c.measured, c.met ? 'met' : 'MISSED'], TW));
   return out.join('\n');
+}
+
+/** CPU milliseconds the whole co-located machine spent per launch while launching (every process measured). */
+export function cpuMsPerLaunch(l: LaunchResult): number {
+  const b = l.launchBeats;
+  const cores = b.apiCpuCores + b.fleetCpuCores + b.postgresCpuCores + b.redisCpuCores + b.clientCpuCores;
+  return (cores * l.windowMs) / Math.max(l.launches, 1);
 }
