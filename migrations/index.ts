@@ -16,6 +16,7 @@ import { CreateControlPlaneLiveness1763870400000 } from './1763870400000-create-
 import { TrackHostReservations1763877600000 } from './1763877600000-track-host-reservations';
 import { TrackVolumePoolReservations1763899200000 } from './1763899200000-track-volume-pool-reservations';
 import { AddHostLossEpochs1763906400000 } from './1763906400000-add-host-loss-epochs';
+import { AddBillingDeadLetters1763913600000 } from './1763913600000-add-billing-dead-letters';
 
 /** Every migration in order. Listed explicitly so that compiled and test runs load the same classes. */
 export const ALL_MIGRATIONS = [
@@ -37,4 +38,5 @@ export const ALL_MIGRATIONS = [
   AddHostJoinKeys1763884800000,
   TrackVolumePoolReservations1763899200000,
   AddHostLossEpochs1763906400000,
+  AddBillingDeadLetters1763913600000,
 ];

@@ -30,6 +30,7 @@ interface Row {
   min_seconds: number;
   stripe_value: string | null;
   stripe_sent_at: Date | null;
+  stripe_first_attempt_at: Date | null;
 }
 
 interface NewInterval {
@@ -55,6 +56,9 @@ describe('BillingWorker (Postgres + local Stripe)', () => {
   let gateway: StripeGateway;
   let worker: BillingWorker;
   const log = pino({ level: 'silent' });
+  /** Stripe's clock: a little after the last interval of these tests ends. */
+  const STRIPE_NOW = t('2024-05-10T10:02:05Z').getTime();
+  let stripeNow = STRIPE_NOW;
 
   beforeAll(async () => {
     const db = await createTestDatabase();
@@ -70,16 +74,19 @@ describe('BillingWorker (Postgres + local Stripe)', () => {
   beforeEach(async () => {
     // The worker works on every tenant's rows, so each test starts from an empty ledger (its tenants
     // are its own) and a Stripe of its own.
+    await ds.query(`DELETE FROM billing_dead_letters`);
     await ds.query(`DELETE FROM usage_intervals`);
     await ds.query(`DELETE FROM billing_reconciliations`);
-    fake = await startFakeStripe();
+    // Stripe's clock is the tests' (their intervals are in May 2024): its 35-day and 24-hour rules hold.
+    stripeNow = STRIPE_NOW;
+    fake = await startFakeStripe({ now: () => stripeNow });
     gateway = new StripeGateway({
       secretKey: fake.secretKey,
       host: fake.host,
       port: fake.port,
       protocol: 'http',
     });
-    worker = new BillingWorker(ds, gateway, log, 100);
+    worker = new BillingWorker(ds, gateway, log, { batch: 100, summarySettleMs: 0 });
   });
 
   afterEach(async () => {
@@ -407,7 +414,7 @@ describe('BillingWorker (Postgres + local Stripe)', () => {
       expect(rows.map(unitsOf)).toEqual([3, 7]);
 
       expect(await worker.ensureCustomers()).toBe(1);
-      expect(await worker.sendBatch()).toEqual({ sent: 2, duplicates: 0, error: null });
+      expect(await worker.sendBatch()).toEqual({ sent: 2, duplicates: 0, deadLettered: 0, error: null });
       const values = fake
         .meterEvents()
         .filter((e) => rows.some((r) => r.id === e.identifier))
@@ -493,9 +500,9 @@ describe('BillingWorker (Postgres + local Stripe)', () => {
         startedAt: t('2024-05-01T09:00:00Z'),
         endedAt: t('2024-05-01T09:01:00Z'),
       });
-      const ledgerOnly = new BillingWorker(ds, null, log, 100);
+      const ledgerOnly = new BillingWorker(ds, null, log, { batch: 100, summarySettleMs: 0 });
       expect(await ledgerOnly.ensureCustomers()).toBe(0);
-      expect(await ledgerOnly.sendBatch()).toEqual({ sent: 0, duplicates: 0, error: null });
+      expect(await ledgerOnly.sendBatch()).toEqual({ sent: 0, duplicates: 0, deadLettered: 0, error: null });
       expect(await customerOf(a)).toBeNull();
       expect(fake.calls).toEqual([]);
     });
@@ -558,7 +565,7 @@ describe('BillingWorker (Postgres + local Stripe)', () => {
         [b, await customerOf(b)],
       ]);
       const before = Date.now();
-      expect(await worker.sendBatch()).toEqual({ sent: 4, duplicates: 0, error: null });
+      expect(await worker.sendBatch()).toEqual({ sent: 4, duplicates: 0, deadLettered: 0, error: null });
 
       const events = fake.meterEvents();
       expect(events).toHaveLength(4);
@@ -584,7 +591,7 @@ describe('BillingWorker (Postgres + local Stripe)', () => {
 
       // A second pass finds nothing to send and sends nothing.
       const calls = meterEventCalls();
-      expect(await worker.sendBatch()).toEqual({ sent: 0, duplicates: 0, error: null });
+      expect(await worker.sendBatch()).toEqual({ sent: 0, duplicates: 0, deadLettered: 0, error: null });
       expect(meterEventCalls()).toBe(calls);
       expect(fake.meterEvents()).toHaveLength(4);
     });
@@ -624,12 +631,12 @@ describe('BillingWorker (Postgres + local Stripe)', () => {
           }),
         );
       }
-      const small = new BillingWorker(ds, gateway, log, 2);
+      const small = new BillingWorker(ds, gateway, log, { batch: 2, summarySettleMs: 0 });
       await small.ensureCustomers();
-      expect(await small.sendBatch()).toEqual({ sent: 2, duplicates: 0, error: null });
-      expect(await small.sendBatch()).toEqual({ sent: 2, duplicates: 0, error: null });
-      expect(await small.sendBatch()).toEqual({ sent: 1, duplicates: 0, error: null });
-      expect(await small.sendBatch()).toEqual({ sent: 0, duplicates: 0, error: null });
+      expect(await small.sendBatch()).toEqual({ sent: 2, duplicates: 0, deadLettered: 0, error: null });
+      expect(await small.sendBatch()).toEqual({ sent: 2, duplicates: 0, deadLettered: 0, error: null });
+      expect(await small.sendBatch()).toEqual({ sent: 1, duplicates: 0, deadLettered: 0, error: null });
+      expect(await small.sendBatch()).toEqual({ sent: 0, duplicates: 0, deadLettered: 0, error: null });
       // Oldest first (by ended_at).
       expect(fake.meterEvents().map((e) => e.identifier)).toEqual(ids);
     });
@@ -643,10 +650,10 @@ describe('BillingWorker (Postgres + local Stripe)', () => {
         startedAt: t('2024-05-01T09:00:00Z'),
         endedAt: t('2024-05-01T09:01:00Z'),
       });
-      expect(await worker.sendBatch()).toEqual({ sent: 0, duplicates: 0, error: null });
+      expect(await worker.sendBatch()).toEqual({ sent: 0, duplicates: 0, deadLettered: 0, error: null });
       expect((await row(id)).stripe_sent_at).toBeNull();
       await worker.ensureCustomers();
-      expect(await worker.sendBatch()).toEqual({ sent: 1, duplicates: 0, error: null });
+      expect(await worker.sendBatch()).toEqual({ sent: 1, duplicates: 0, deadLettered: 0, error: null });
     });
 
     it('treats an identifier Stripe already has as sent, without a second event', async () => {
@@ -674,7 +681,7 @@ describe('BillingWorker (Postgres + local Stripe)', () => {
       ).toBe('sent');
       expect(fake.meterEvents()).toHaveLength(1);
 
-      expect(await worker.sendBatch()).toEqual({ sent: 0, duplicates: 1, error: null });
+      expect(await worker.sendBatch()).toEqual({ sent: 0, duplicates: 1, deadLettered: 0, error: null });
 
       expect(fake.meterEvents()).toHaveLength(1);
       expect(fake.rejectedDuplicates()).toEqual([id]);
@@ -682,7 +689,7 @@ describe('BillingWorker (Postgres + local Stripe)', () => {
       expect(r.stripe_sent_at).toBeInstanceOf(Date);
       expect(r.stripe_value).toBe('42');
       // And it is not tried again.
-      expect(await worker.sendBatch()).toEqual({ sent: 0, duplicates: 0, error: null });
+      expect(await worker.sendBatch()).toEqual({ sent: 0, duplicates: 0, deadLettered: 0, error: null });
       expect(fake.rejectedDuplicates()).toEqual([id]);
     });
 
@@ -719,26 +726,118 @@ describe('BillingWorker (Postgres + local Stripe)', () => {
       expect(fake.calls.some((c) => c.path === '/v1/billing/meter_events' && c.status === 503)).toBe(true);
 
       fake.setDown(false);
-      expect(await worker.sendBatch()).toEqual({ sent: 2, duplicates: 0, error: null });
+      expect(await worker.sendBatch()).toEqual({ sent: 2, duplicates: 0, deadLettered: 0, error: null });
       expect(fake.meterEvents().map((e) => e.value)).toEqual([60, 600]);
       for (const id of ids) expect((await row(id)).stripe_sent_at).toBeInstanceOf(Date);
+    });
+
+    async function deadLetters(): Promise<
+      { interval_id: string; reason: string; stripe_status: number | null; value: string; message: string }[]
+    > {
+      return ds.query(
+        `SELECT interval_id, reason, stripe_status, value, message FROM billing_dead_letters ORDER BY id`,
+      );
+    }
+
+    it('gives an event Stripe refuses for good (older than its 35 days) to the operator, and sends the rest', async () => {
+      const a = await tenant();
+      // Ended 40 days before Stripe's clock: Stripe refuses its timestamp, today and every day after.
+      const tooOld = await insert({
+        tenantId: a,
+        resourceId: newId('ctr'),
+        meter: cm(),
+        startedAt: t('2024-03-31T09:00:00Z'),
+        endedAt: t('2024-03-31T09:00:30Z'),
+      });
+      const fine = await insert({
+        tenantId: a,
+        resourceId: newId('ctr'),
+        meter: cm(),
+        startedAt: t('2024-05-01T09:00:00Z'),
+        endedAt: t('2024-05-01T09:01:00Z'),
+      });
+      await worker.ensureCustomers();
+      expect(await worker.sendBatch()).toEqual({ sent: 1, duplicates: 0, deadLettered: 1, error: null });
+      expect(fake.meterEvents().map((e) => e.identifier)).toEqual([fine]);
+      expect(await deadLetters()).toEqual([
+        {
+          interval_id: tooOld,
+          reason: 'refused',
+          stripe_status: 400,
+          value: '30',
+          message: expect.stringMatching(/35 calendar days/),
+        },
+      ]);
+      expect((await row(tooOld)).stripe_sent_at).toBeNull();
+      // Not tried again, and not counted as waiting.
+      const calls = meterEventCalls();
+      expect(await worker.sendBatch()).toEqual({ sent: 0, duplicates: 0, deadLettered: 0, error: null });
+      expect(meterEventCalls()).toBe(calls);
+      expect((await worker.reconcile(new Date(STRIPE_NOW))).unsent).toBe(0);
+    });
+
+    it('never sends again an interval first tried longer ago than Stripe keeps identifiers', async () => {
+      const a = await tenant();
+      const id = await insert({
+        tenantId: a,
+        resourceId: newId('ctr'),
+        meter: cm(),
+        startedAt: t('2024-05-01T09:00:00Z'),
+        endedAt: t('2024-05-01T09:01:00Z'),
+      });
+      await worker.ensureCustomers();
+      // Tried 25 hours ago (by the database's clock) and never acknowledged: Stripe may hold it, and a
+      // second event with its identifier would now be counted again.
+      await ds.query(
+        `UPDATE usage_intervals SET stripe_first_attempt_at = now() - interval '25 hours' WHERE id = $1`,
+        [id],
+      );
+      expect(await worker.sendBatch()).toEqual({ sent: 0, duplicates: 0, deadLettered: 1, error: null });
+      expect(meterEventCalls()).toBe(0);
+      expect(await deadLetters()).toEqual([
+        expect.objectContaining({ interval_id: id, reason: 'identifier_window_passed', stripe_status: null }),
+      ]);
+    });
+
+    it('records the first attempt before sending, so a retry within the window is recognised as one', async () => {
+      const a = await tenant();
+      const id = await insert({
+        tenantId: a,
+        resourceId: newId('ctr'),
+        meter: cm(),
+        startedAt: t('2024-05-01T09:00:00Z'),
+        endedAt: t('2024-05-01T09:01:00Z'),
+      });
+      await worker.ensureCustomers();
+      await gateway.ensureMeters(); // an earlier pass found the meters; then Stripe goes down
+      fake.setDown('503');
+      expect((await worker.sendBatch()).error).toEqual(expect.stringMatching(/unavailable/));
+      expect(meterEventCalls()).toBe(1);
+      const first = (await row(id)).stripe_first_attempt_at;
+      expect(first).toBeInstanceOf(Date);
+      fake.setDown(false);
+      expect(await worker.sendBatch()).toEqual({ sent: 1, duplicates: 0, deadLettered: 0, error: null });
+      // The first attempt stays the first: the window is counted from it, not from the retry.
+      expect((await row(id)).stripe_first_attempt_at).toEqual(first);
     });
   });
 
   describe('reconcile', () => {
-    // Intervals end inside May; `now` a few seconds later, so the window [May 1, now - 2 s) holds them.
+    // Intervals end inside May; `now` two minutes later, so the minute-aligned window [May 1, 10:01)
+    // holds them (the last minute is left out).
     const ENDED = t('2024-05-10T10:00:00Z');
-    const NOW = t('2024-05-10T10:00:05Z');
+    const NOW = t('2024-05-10T10:02:05Z');
+    const WINDOW_END = t('2024-05-10T10:01:00Z');
 
     async function reconciliations(): Promise<
-      { window_start: Date; window_end: Date; checked: number; resent: number; drift: unknown }[]
+      { window_start: Date; window_end: Date; checked: number; unsettled: number; drift: unknown }[]
     > {
       return ds.query(
-        `SELECT window_start, window_end, checked, resent, drift FROM billing_reconciliations ORDER BY id`,
+        `SELECT window_start, window_end, checked, unsettled, drift FROM billing_reconciliations ORDER BY id`,
       );
     }
 
-    it('records a pass with no drift when Stripe has what Postgres marked sent', async () => {
+    it('records a pass with no drift when Stripe summed what it acknowledged, on minute-aligned windows', async () => {
       const a = await tenant();
       await insert({
         tenantId: a,
@@ -757,22 +856,26 @@ describe('BillingWorker (Postgres + local Stripe)', () => {
         endedAt: ENDED,
       });
       await worker.ensureCustomers();
-      expect(await worker.sendBatch()).toEqual({ sent: 2, duplicates: 0, error: null });
+      expect(await worker.sendBatch()).toEqual({ sent: 2, duplicates: 0, deadLettered: 0, error: null });
 
-      expect(await worker.reconcile(NOW)).toEqual({ checked: 2, resent: 0, unsent: 0, drift: [] });
+      expect(await worker.reconcile(NOW)).toEqual({ checked: 2, unsettled: 0, unsent: 0, drift: [] });
       expect(await reconciliations()).toEqual([
         {
           window_start: t('2024-05-01T00:00:00Z'),
-          window_end: t('2024-05-10T10:00:03Z'),
+          window_end: WINDOW_END,
           checked: 2,
-          resent: 0,
+          unsettled: 0,
           drift: [],
         },
       ]);
+      // The summaries were asked on minute boundaries (the fake refuses any other, as Stripe does).
+      const asked = fake.calls.filter((c) => c.path.endsWith('/event_summaries'));
+      expect(asked).toHaveLength(2);
+      for (const c of asked) expect(c.status).toBe(200);
       expect(fake.rejectedDuplicates()).toEqual([]);
     });
 
-    it('resends an interval marked sent that Stripe lacks, and records the drift', async () => {
+    it('records a deficit for the operator and sends nothing again (never twice)', async () => {
       const a = await tenant();
       const sent = await insert({
         tenantId: a,
@@ -783,10 +886,9 @@ describe('BillingWorker (Postgres + local Stripe)', () => {
         minSeconds: 10,
       });
       await worker.ensureCustomers();
-      const customer = (await customerOf(a))!;
-      expect(await worker.sendBatch()).toEqual({ sent: 1, duplicates: 0, error: null });
-      // Marked sent in Postgres, but lost on the way to Stripe.
-      const lost = await insert({
+      expect(await worker.sendBatch()).toEqual({ sent: 1, duplicates: 0, deadLettered: 0, error: null });
+      // Marked acknowledged in Postgres, but Stripe does not count it (lost, or summed late).
+      await insert({
         tenantId: a,
         resourceId: newId('ctr'),
         meter: cm(),
@@ -795,61 +897,58 @@ describe('BillingWorker (Postgres + local Stripe)', () => {
         minSeconds: 10,
         sentValue: 30,
       });
-      // Still unsent, to be counted.
-      await insert({
-        tenantId: a,
-        resourceId: newId('ctr'),
-        meter: cm(),
-        startedAt: t('2024-05-10T09:40:00Z'),
-        endedAt: t('2024-05-10T09:40:30Z'),
-      });
+      const calls = meterEventCalls();
+      const drift = [{ tenantId: a, meter: 'container.s1', postgres: 130, stripe: 100 }];
+      expect(await worker.reconcile(NOW)).toEqual({ checked: 1, unsettled: 0, unsent: 0, drift });
+      expect(await worker.reconcile(NOW)).toEqual({ checked: 1, unsettled: 0, unsent: 0, drift });
+      expect(meterEventCalls()).toBe(calls);
       expect(fake.meterEvents().map((e) => e.identifier)).toEqual([sent]);
-
-      const result = await worker.reconcile(NOW);
-      expect(result).toEqual({
-        checked: 1,
-        resent: 1,
-        unsent: 1,
-        drift: [{ tenantId: a, meter: 'container.s1', postgres: 130, stripe: 100 }],
-      });
-      // The lost one lands; the one Stripe had is refused as a duplicate.
-      expect(fake.meterEvents()).toEqual([
-        expect.objectContaining({ identifier: sent, value: 100 }),
-        {
-          identifier: lost,
-          event_name: 'berth_container_s1_seconds',
-          customer,
-          value: 30,
-          timestamp: Math.floor(t('2024-05-10T09:30:30Z').getTime() / 1000),
-        },
-      ]);
-      expect(fake.rejectedDuplicates()).toEqual([sent]);
-      expect(await reconciliations()).toEqual([
-        {
-          window_start: t('2024-05-01T00:00:00Z'),
-          window_end: t('2024-05-10T10:00:03Z'),
-          checked: 1,
-          resent: 1,
-          drift: [{ tenantId: a, meter: 'container.s1', postgres: 130, stripe: 100 }],
-        },
-      ]);
-
-      // Now they agree.
-      expect(await worker.reconcile(NOW)).toEqual({ checked: 1, resent: 0, unsent: 1, drift: [] });
-      expect(fake.meterEvents()).toHaveLength(2);
-      expect(await reconciliations()).toHaveLength(2);
+      expect((await reconciliations()).map((r) => r.drift)).toEqual([drift, drift]);
     });
 
-    it('leaves intervals that ended within the last 2 seconds, or before the month, out of the window', async () => {
+    it('leaves a pair whose events Stripe may not have summed yet for a later pass', async () => {
+      // Stripe's summaries lag by a minute here; the worker allows two.
+      await fake.stop();
+      fake = await startFakeStripe({ now: () => stripeNow, summaryLagMs: 60_000 });
+      gateway = new StripeGateway({
+        secretKey: fake.secretKey,
+        host: fake.host,
+        port: fake.port,
+        protocol: 'http',
+      });
+      const patient = new BillingWorker(ds, gateway, log, { batch: 100, summarySettleMs: 120_000 });
       const a = await tenant();
       await insert({
         tenantId: a,
         resourceId: newId('ctr'),
         meter: cm(),
-        startedAt: t('2024-05-10T10:00:00Z'),
-        endedAt: t('2024-05-10T10:00:04Z'),
+        startedAt: t('2024-05-10T09:58:20Z'),
+        endedAt: ENDED,
         minSeconds: 10,
-        sentValue: 10,
+      });
+      await patient.ensureCustomers();
+      expect((await patient.sendBatch()).sent).toBe(1);
+      // Stripe has not summed it yet, and berth knows it may not have: no drift is recorded.
+      expect(await gateway.summed(cm(), (await customerOf(a))!, t('2024-05-01T00:00:00Z'), WINDOW_END)).toBe(
+        0,
+      );
+      expect(await patient.reconcile(NOW)).toEqual({ checked: 0, unsettled: 1, unsent: 0, drift: [] });
+      // Once settled (acknowledged long enough ago, and summed at Stripe), the pair is compared.
+      await ds.query(`UPDATE usage_intervals SET stripe_sent_at = stripe_sent_at - interval '3 minutes'`);
+      stripeNow += 60_000;
+      expect(await patient.reconcile(NOW)).toEqual({ checked: 1, unsettled: 0, unsent: 0, drift: [] });
+    });
+
+    it('leaves intervals that ended within the last minute, or before the month, out of the window', async () => {
+      const a = await tenant();
+      await insert({
+        tenantId: a,
+        resourceId: newId('ctr'),
+        meter: cm(),
+        startedAt: t('2024-05-10T10:01:00Z'),
+        endedAt: t('2024-05-10T10:01:30Z'),
+        minSeconds: 10,
+        sentValue: 30,
       });
       await insert({
         tenantId: a,
@@ -860,10 +959,10 @@ describe('BillingWorker (Postgres + local Stripe)', () => {
         sentValue: 3599,
       });
       await ds.query(`UPDATE tenants SET stripe_customer_id = $2 WHERE id = $1`, [a, `cus_nowhere_${a}`]);
-      expect(await worker.reconcile(NOW)).toEqual({ checked: 0, resent: 0, unsent: 0, drift: [] });
+      expect(await worker.reconcile(NOW)).toEqual({ checked: 0, unsettled: 0, unsent: 0, drift: [] });
       expect(fake.meterEvents()).toEqual([]);
       expect(await reconciliations()).toEqual([
-        expect.objectContaining({ checked: 0, resent: 0, drift: [] }),
+        expect.objectContaining({ checked: 0, unsettled: 0, drift: [] }),
       ]);
     });
   });

@@ -20,7 +20,10 @@ async function main(): Promise<void> {
   });
   const ds = await new DataSource(dataSourceOptions(config.databaseUrl)).initialize();
   const stripe = config.stripe ? new StripeGateway(config.stripe) : null;
-  const worker = new BillingWorker(ds, stripe, log.child({ part: 'worker' }), config.batch);
+  const worker = new BillingWorker(ds, stripe, log.child({ part: 'worker' }), {
+    batch: config.batch,
+    summarySettleMs: config.summarySettleMs,
+  });
   log.info(
     { stripe: stripe !== null, pollMs: config.pollMs },
     stripe ? 'billing worker started' : 'billing worker started without Stripe: ledger only',
@@ -52,10 +55,14 @@ async function main(): Promise<void> {
       await worker.ensureCustomers();
       for (;;) {
         const r = await worker.sendBatch();
-        if (r.sent + r.duplicates > 0)
-          log.info({ sent: r.sent, duplicates: r.duplicates }, 'meter events sent');
+        const done = r.sent + r.duplicates + r.deadLettered;
+        if (done > 0)
+          log.info(
+            { sent: r.sent, duplicates: r.duplicates, deadLettered: r.deadLettered },
+            'meter events sent',
+          );
         if (r.error) throw new Error(r.error);
-        if (r.sent + r.duplicates < config.batch) break;
+        if (done < config.batch) break;
       }
       if (Date.now() - lastReconcile >= config.reconcileMs) {
         lastReconcile = Date.now();

@@ -16,7 +16,28 @@ function displayName(meter: UsageMeter): string {
   return 'Floating IP seconds';
 }
 
-export type SendOutcome = 'sent' | 'duplicate';
+/**
+ * What Stripe did with a meter event: took it, already had its identifier, or refused it for a lasting
+ * reason (the same request would be refused again: a 4xx other than a duplicate, a rate limit or a
+ * refused key). Failures that may pass (5xx, timeouts, 429, a refused key) are thrown instead.
+ */
+export type SendOutcome =
+  | 'sent'
+  | 'duplicate'
+  | {
+      readonly refused: {
+        readonly status: number | null;
+        readonly code: string | null;
+        readonly message: string;
+      };
+    };
+
+/**
+ * Stripe keeps a meter event's identifier unique "within a rolling period of at least 24 hours"; after
+ * that a second event with it is a second charge. berth sends an interval again only within this much
+ * of its first attempt (an hour of margin under Stripe's 24), and gives the rest to the operator.
+ */
+export const IDENTIFIER_RESEND_LIMIT_MS = 23 * 3_600_000;
 
 export interface MeterEventToSend {
   /** The usage interval's id: Stripe refuses a second event with it. */
@@ -99,6 +120,13 @@ export class StripeGateway {
       // through, its acknowledgement did not). That is success, exactly once.
       if (err instanceof Stripe.errors.StripeInvalidRequestError && err.code === 'resource_already_exists') {
         return 'duplicate';
+      }
+      // A 400 or 404 on this event (a timestamp outside Stripe's window, a customer that is gone, a
+      // value refused): sending it again would be refused again.
+      if (err instanceof Stripe.errors.StripeInvalidRequestError) {
+        return {
+          refused: { status: err.statusCode ?? null, code: err.code ?? null, message: err.message },
+        };
       }
       throw err;
     }

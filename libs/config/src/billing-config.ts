@@ -12,6 +12,7 @@ const billingSchema = z.object({
   BERTH_BILLING_BATCH: intFromEnv(100, 1),
   BERTH_BILLING_RECONCILE_MS: intFromEnv(60_000, 100),
   BERTH_BILLING_MAX_BACKOFF_MS: intFromEnv(30_000, 100),
+  BERTH_BILLING_SUMMARY_SETTLE_MS: intFromEnv(300_000, 0),
   BERTH_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -31,6 +32,11 @@ export interface BillingConfig {
   readonly reconcileMs: number;
   /** The longest wait between attempts while Stripe fails. */
   readonly maxBackoffMs: number;
+  /**
+   * How long Stripe's event summaries may leave out an event it acknowledged (Stripe: seconds to
+   * minutes); reconciliation does not compare pairs with events that recent.
+   */
+  readonly summarySettleMs: number;
   readonly logLevel: string;
 }
 
@@ -50,6 +56,7 @@ export function loadBillingConfig(env: Env = processEnv()): BillingConfig {
     batch: e.BERTH_BILLING_BATCH,
     reconcileMs: e.BERTH_BILLING_RECONCILE_MS,
     maxBackoffMs: e.BERTH_BILLING_MAX_BACKOFF_MS,
+    summarySettleMs: e.BERTH_BILLING_SUMMARY_SETTLE_MS,
     logLevel: e.BERTH_LOG_LEVEL,
   };
 }

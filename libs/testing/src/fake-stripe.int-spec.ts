@@ -29,8 +29,13 @@ describe('fake Stripe server, driven by the official stripe package', () => {
     throw new Error('expected the call to fail');
   }
 
+  /** The fake's clock: ten minutes after the events these tests send (at 1,800,000,000 s and on). */
+  const CLOCK_START = (1_800_000_000 + 600) * 1000;
+  let clock = CLOCK_START;
+
   beforeEach(async () => {
-    fake = await startFakeStripe();
+    clock = CLOCK_START;
+    fake = await startFakeStripe({ now: () => clock });
     stripe = client(fake.secretKey);
   });
 
@@ -198,7 +203,7 @@ describe('fake Stripe server, driven by the official stripe package', () => {
     });
 
     it('refuses a reused identifier with resource_already_exists and lists it', async () => {
-      const ts = Math.floor(Date.now() / 1000);
+      const ts = 1_800_000_000;
       await send('run-9:0', '5', ts);
       const dup = await rejection(send('run-9:0', '5', ts));
       expect(dup).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
@@ -208,6 +213,72 @@ describe('fake Stripe server, driven by the official stripe package', () => {
       expect(dup.requestId).toMatch(/^req_/);
       expect(fake.rejectedDuplicates()).toEqual(['run-9:0']);
       expect(fake.meterEvents()).toHaveLength(1);
+    });
+
+    it('keeps an identifier for 24 hours only: a day later the same identifier is a second event', async () => {
+      const ts = 1_800_000_000;
+      await send('run-8:0', '5', ts);
+      clock += 24 * 3_600_000 - 1000;
+      expect((await rejection(send('run-8:0', '5', ts))).code).toBe('resource_already_exists');
+      clock += 1000;
+      // Stripe promises "at least 24 hours"; the fake gives exactly that, never more.
+      await send('run-8:0', '5', ts + 86_400);
+      expect(fake.meterEvents().map((e) => e.identifier)).toEqual(['run-8:0', 'run-8:0']);
+    });
+
+    it('refuses timestamps more than 35 days old or more than 5 minutes ahead', async () => {
+      const now = Math.floor(clock / 1000);
+      await send('edge-past', '1', now - 35 * 86_400);
+      await send('edge-future', '1', now + 300);
+      for (const [id, ts] of [
+        ['too-old', now - 35 * 86_400 - 1],
+        ['too-new', now + 301],
+      ] as const) {
+        const err = await rejection(send(id, '1', ts));
+        expect(err).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+        expect(err.statusCode).toBe(400);
+        expect(err.param).toBe('timestamp');
+      }
+      expect(fake.meterEvents().map((e) => e.identifier)).toEqual(['edge-past', 'edge-future']);
+    });
+
+    it('sums only on minute-aligned windows', async () => {
+      const err = await rejection(
+        stripe.billing.meters.listEventSummaries(meterId, {
+          customer,
+          start_time: 1_800_000_000 - (1_800_000_000 % 60) + 1,
+          end_time: 1_800_000_000 - (1_800_000_000 % 60) + 120,
+        }),
+      );
+      expect(err.statusCode).toBe(400);
+      expect(err.param).toBe('start_time');
+    });
+
+    it('lags its summaries behind accepted events by summaryLagMs', async () => {
+      await fake.stop();
+      fake = await startFakeStripe({ now: () => clock, summaryLagMs: 30_000 });
+      stripe = client(fake.secretKey);
+      customer = (await stripe.customers.create({ name: 'tenant' })).id;
+      meterId = (
+        await stripe.billing.meters.create({
+          display_name: 'vCPU seconds',
+          event_name: 'vcpu_seconds',
+          default_aggregation: { formula: 'sum' },
+        })
+      ).id;
+      const t0 = 1_800_000_000 - (1_800_000_000 % 60);
+      await send('lag-1', '7', t0);
+      const summed = async () =>
+        (
+          await stripe.billing.meters.listEventSummaries(meterId, {
+            customer,
+            start_time: t0,
+            end_time: t0 + 60,
+          })
+        ).data[0]?.aggregated_value;
+      expect(await summed()).toBe(0);
+      clock += 30_000;
+      expect(await summed()).toBe(7);
     });
 
     it('replays a repeated Idempotency-Key instead of calling it a duplicate', async () => {

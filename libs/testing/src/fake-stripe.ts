@@ -38,10 +38,13 @@ import Stripe from 'stripe';
  *   - Real Stripe processes meter events asynchronously and reports some problems (no such meter,
  *     no such customer) later via error-report webhooks; this fake refuses them synchronously with
  *     a 400, which is stricter and easier to assert on.
- *   - Event summaries are immediately consistent here; in Stripe they lag by seconds to minutes.
- *     `value_grouping_window` is not supported (400), and start/end need not be minute aligned.
- *   - The 35-days-past / 5-minutes-future window on meter-event timestamps is not enforced.
- *   - Identifier uniqueness is enforced forever (Stripe: "a rolling period of at least 24 hours").
+ *   - Event summaries lag accepted events by `summaryLagMs` (default 0; Stripe: seconds to minutes,
+ *     so tests of reconciliation set it). `value_grouping_window` is not supported (400). Their
+ *     start_time and end_time must be minute aligned, as Stripe requires (400 otherwise).
+ *   - Meter-event timestamps must be within the past 35 days and at most 5 minutes ahead, by the
+ *     fake's clock (`now`); Stripe's error code for that is undocumented, so the 400 carries none.
+ *   - Identifiers are unique for exactly 24 hours (Stripe: "a rolling period of at least 24 hours"):
+ *     the same identifier a day later is a second event, as it may be at Stripe.
  *   - A 401 carries `type: 'invalid_request_error'`, as the real API sends it (the library turns any
  *     401 into StripeAuthenticationError by status code).
  *
@@ -89,6 +92,19 @@ export interface FakeStripeMeterEvent {
   timestamp: number;
 }
 
+export interface FakeStripeOptions {
+  /** The fake's clock in ms (default Date.now): the identifier window and timestamp rules use it. */
+  readonly now?: () => number;
+  /** How long an accepted event stays out of event summaries (Stripe: seconds to minutes). Default 0. */
+  readonly summaryLagMs?: number;
+}
+
+/** Stripe keeps meter-event identifiers unique for at least this long (the fake: exactly this long). */
+export const IDENTIFIER_WINDOW_MS = 24 * 3_600_000;
+/** Meter-event timestamps: at most 35 calendar days in the past, 5 minutes in the future. */
+const EVENT_PAST_WINDOW_S = 35 * 86_400;
+const EVENT_FUTURE_WINDOW_S = 5 * 60;
+
 export interface FakeStripe {
   /** '127.0.0.1' */
   readonly host: string;
@@ -103,7 +119,7 @@ export interface FakeStripe {
   meters(): FakeStripeMeter[];
   /** Accepted meter events, in order. value is a number. */
   meterEvents(): FakeStripeMeterEvent[];
-  /** Meter-event creates refused because their identifier was used before. */
+  /** Meter-event creates refused because their identifier was used within the last 24 hours. */
   rejectedDuplicates(): string[];
   /** While down, every request is answered 503 (error type api_error) — or, with 'reset', the socket is destroyed. */
   setDown(mode: false | '503' | 'reset'): void;
@@ -334,8 +350,6 @@ function randomId(prefix: string, length = 24): string {
   return `${prefix}${s}`;
 }
 
-const nowSeconds = (): number => Math.floor(Date.now() / 1000);
-
 function header(req: IncomingMessage, name: string): string | null {
   const v = req.headers[name];
   if (Array.isArray(v)) return v[0] ?? null;
@@ -434,16 +448,20 @@ function list(url: string, data: unknown[]): Reply {
 // ---------------------------------------------------------------------------------------------
 
 /** Starts the fake on 127.0.0.1 on a free port; resolves once it is listening. */
-export async function startFakeStripe(): Promise<FakeStripe> {
+export async function startFakeStripe(options: FakeStripeOptions = {}): Promise<FakeStripe> {
   const host = '127.0.0.1';
+  const clock = options.now ?? (() => Date.now());
+  const nowSeconds = (): number => Math.floor(clock() / 1000);
+  const summaryLagMs = options.summaryLagMs ?? 0;
   const secretKey = randomId('sk_test_fake_');
   const webhookSecret = randomId('whsec_', 32);
 
   const calls: FakeStripeCall[] = [];
   const customers = new Map<string, CustomerObject>();
   const meters = new Map<string, MeterObject>();
-  const events: FakeStripeMeterEvent[] = [];
-  const identifiers = new Set<string>();
+  const events: (FakeStripeMeterEvent & { acceptedAtMs: number })[] = [];
+  /** When each identifier was last accepted (the fake's clock, ms): kept IDENTIFIER_WINDOW_MS only. */
+  const identifiers = new Map<string, number>();
   const duplicates: string[] = [];
   const idempotent = new Map<string, StoredIdempotentResult>();
   let down: false | '503' | 'reset' = false;
@@ -623,6 +641,23 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       throw invalidRequest('identifier must be 1 to 100 characters long.', undefined, 'identifier');
     }
     const timestamp = optTimestamp(params, 'timestamp') ?? nowSeconds();
+    // "Must be within the past 35 calendar days or up to 5 minutes in the future." Stripe's error code
+    // for either is not documented: the fake answers a 400 on `timestamp` without a code, and berth
+    // treats any such 400 as a lasting refusal.
+    if (timestamp < nowSeconds() - EVENT_PAST_WINDOW_S) {
+      throw invalidRequest(
+        `timestamp ${timestamp} is too far in the past: it must be within the past 35 calendar days.`,
+        undefined,
+        'timestamp',
+      );
+    }
+    if (timestamp > nowSeconds() + EVENT_FUTURE_WINDOW_S) {
+      throw invalidRequest(
+        `timestamp ${timestamp} is too far in the future: it may be at most 5 minutes ahead.`,
+        undefined,
+        'timestamp',
+      );
+    }
 
     const meter = [...meters.values()].find((m) => m.event_name === event_name && m.status === 'active');
     if (!meter) {
@@ -671,7 +706,10 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       value = Number(rawValue);
     }
 
-    if (identifiers.has(identifier)) {
+    const seenAt = identifiers.get(identifier);
+    // Stripe enforces uniqueness "within a rolling period of at least 24 hours": the fake forgets an
+    // identifier after exactly 24 hours (the least Stripe promises), and then counts it again.
+    if (seenAt !== undefined && clock() - seenAt < IDENTIFIER_WINDOW_MS) {
       duplicates.push(identifier);
       throw invalidRequest(
         `A meter event with identifier ${identifier} already exists.`,
@@ -679,8 +717,8 @@ export async function startFakeStripe(): Promise<FakeStripe> {
         'identifier',
       );
     }
-    identifiers.add(identifier);
-    events.push({ identifier, event_name, customer, value, timestamp });
+    identifiers.set(identifier, clock());
+    events.push({ identifier, event_name, customer, value, timestamp, acceptedAtMs: clock() });
     const body: MeterEventObject = {
       object: 'billing.meter_event',
       created: nowSeconds(),
@@ -705,10 +743,23 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     const customer = reqString(params, 'customer');
     const start_time = reqTimestamp(params, 'start_time');
     const end_time = reqTimestamp(params, 'end_time');
+    // Stripe: start_time and end_time "must be aligned with minute boundaries" (its error code for a
+    // misaligned one is not documented: a 400 on the parameter, without a code).
+    for (const [name, value] of [
+      ['start_time', start_time],
+      ['end_time', end_time],
+    ] as const) {
+      if (value % 60 !== 0) {
+        throw invalidRequest(`${name} must be aligned with minute boundaries.`, undefined, name);
+      }
+    }
     if (start_time >= end_time)
       throw invalidRequest('start_time must be before end_time.', undefined, 'start_time');
+    // Summaries lag the events they count (Stripe: seconds to minutes; here summaryLagMs).
+    const summedBy = clock() - summaryLagMs;
     const matching = events.filter(
       (e) =>
+        e.acceptedAtMs <= summedBy &&
         e.event_name === meter.event_name &&
         e.customer === customer &&
         e.timestamp >= start_time &&
@@ -925,7 +976,14 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       })),
     meters: () =>
       [...meters.values()].map((m) => ({ id: m.id, event_name: m.event_name, display_name: m.display_name })),
-    meterEvents: () => events.map((e) => ({ ...e })),
+    meterEvents: () =>
+      events.map((e) => ({
+        identifier: e.identifier,
+        event_name: e.event_name,
+        customer: e.customer,
+        value: e.value,
+        timestamp: e.timestamp,
+      })),
     rejectedDuplicates: () => [...duplicates],
     setDown: (mode) => {
       down = mode;

@@ -256,6 +256,8 @@ export class TestStack {
         BERTH_BILLING_POLL_MS: '200',
         BERTH_BILLING_RECONCILE_MS: '1000',
         BERTH_BILLING_MAX_BACKOFF_MS: '1000',
+        // The local Stripe sums events as it takes them (its summaryLagMs is 0 unless a test sets it).
+        BERTH_BILLING_SUMMARY_SETTLE_MS: '1000',
         ...(opts.stripe
           ? {
               STRIPE_SECRET_KEY: opts.stripe.secretKey,

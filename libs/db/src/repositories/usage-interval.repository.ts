@@ -32,13 +32,31 @@ export interface OpenUsageInterval extends UsageResource {
 export interface UnsentUsageInterval extends OpenUsageInterval {
   readonly endedAt: Date;
   readonly customer: string;
+  /**
+   * Its first attempt was longer ago than the resend limit given to lockUnsent (by the database's
+   * clock): Stripe may hold it already and no longer refuse its identifier, so it is not sent again.
+   */
+  readonly pastResendLimit: boolean;
 }
 
-/** A sent interval as reconciliation resends it. */
-export interface SentUsageInterval {
-  readonly id: string;
-  readonly stripeValue: number;
-  readonly endedAt: Date;
+/** Per tenant and meter, what berth saw Stripe acknowledge for intervals that ended in a window. */
+export interface AcknowledgedTotal {
+  readonly tenantId: string;
+  readonly customer: string;
+  readonly meter: string;
+  readonly total: number;
+  /** Some of it was acknowledged so recently that Stripe's summaries may not count it yet. */
+  readonly unsettled: boolean;
+}
+
+/** Why an interval was given up on (billing_dead_letters.reason). */
+export type DeadLetterReason = 'refused' | 'identifier_window_passed';
+
+/** What Stripe said when it refused an event for good (null fields: it said nothing of the kind). */
+export interface StripeRefusal {
+  readonly status: number | null;
+  readonly code: string | null;
+  readonly message: string;
 }
 
 /**
@@ -109,18 +127,50 @@ export class UsageIntervalRepository {
     return rows.map(toInterval);
   }
 
-  /** Closed, unsent intervals of tenants that have a Stripe customer, locked; ones locked elsewhere are skipped. */
-  async lockUnsent(limit: number): Promise<UnsentUsageInterval[]> {
-    const rows: (RawInterval & { ended_at: Date; customer: string })[] = await this.em.query(
-      `SELECT ${COLUMNS}, u.ended_at, t.stripe_customer_id AS customer
-         FROM usage_intervals u JOIN tenants t ON t.id = u.tenant_id
-        WHERE u.ended_at IS NOT NULL AND u.stripe_sent_at IS NULL AND t.stripe_customer_id IS NOT NULL
-        ORDER BY u.ended_at, u.id
-        LIMIT $1
-        FOR UPDATE OF u SKIP LOCKED`,
+  /**
+   * Records a first attempt on up to `limit` closed intervals never tried (oldest first, of tenants
+   * with a Stripe customer), committed before anything is sent: the identifier window is counted from
+   * it (lockUnsent). Rows another worker holds are skipped. Run it outside the sending transaction.
+   */
+  async stampFirstAttempts(limit: number): Promise<number> {
+    const rows: unknown[] = await this.em.query(
+      `UPDATE usage_intervals SET stripe_first_attempt_at = now()
+        WHERE id IN (
+          SELECT u.id FROM usage_intervals u JOIN tenants t ON t.id = u.tenant_id
+           WHERE u.ended_at IS NOT NULL AND u.stripe_sent_at IS NULL AND u.stripe_dead_lettered_at IS NULL
+             AND u.stripe_first_attempt_at IS NULL AND t.stripe_customer_id IS NOT NULL
+           ORDER BY u.ended_at, u.id LIMIT $1
+           FOR UPDATE OF u SKIP LOCKED)
+        RETURNING id`,
       [limit],
     );
-    return rows.map((r) => ({ ...toInterval(r), endedAt: r.ended_at, customer: r.customer }));
+    return rows.length;
+  }
+
+  /**
+   * Closed intervals with a first attempt recorded, neither acknowledged nor given up on, of tenants
+   * that have a Stripe customer, locked (ones locked elsewhere are skipped); each says whether its
+   * first attempt is older than `resendLimitMs`.
+   */
+  async lockUnsent(limit: number, resendLimitMs: number): Promise<UnsentUsageInterval[]> {
+    const rows: (RawInterval & { ended_at: Date; customer: string; past_limit: boolean })[] =
+      await this.em.query(
+        `SELECT ${COLUMNS}, u.ended_at, t.stripe_customer_id AS customer,
+                u.stripe_first_attempt_at < now() - $2::bigint * interval '1 millisecond' AS past_limit
+           FROM usage_intervals u JOIN tenants t ON t.id = u.tenant_id
+          WHERE u.ended_at IS NOT NULL AND u.stripe_sent_at IS NULL AND u.stripe_dead_lettered_at IS NULL
+            AND u.stripe_first_attempt_at IS NOT NULL AND t.stripe_customer_id IS NOT NULL
+          ORDER BY u.ended_at, u.id
+          LIMIT $1
+          FOR UPDATE OF u SKIP LOCKED`,
+        [limit, resendLimitMs],
+      );
+    return rows.map((r) => ({
+      ...toInterval(r),
+      endedAt: r.ended_at,
+      customer: r.customer,
+      pastResendLimit: r.past_limit,
+    }));
   }
 
   async markSent(id: string, value: number): Promise<void> {
@@ -130,42 +180,64 @@ export class UsageIntervalRepository {
     );
   }
 
+  /**
+   * Gives the interval up to the operator (billing_dead_letters) with why, in one statement: it is
+   * never sent again by the worker, and later batches go on without it.
+   */
+  async deadLetter(
+    r: UnsentUsageInterval,
+    value: number,
+    reason: DeadLetterReason,
+    refusal: StripeRefusal,
+  ): Promise<void> {
+    await this.em.query(
+      `WITH given_up AS (
+         UPDATE usage_intervals SET stripe_dead_lettered_at = now()
+          WHERE id = $1 AND stripe_sent_at IS NULL AND stripe_dead_lettered_at IS NULL
+          RETURNING id, tenant_id, meter)
+       INSERT INTO billing_dead_letters
+         (interval_id, tenant_id, meter, value, event_timestamp, reason, stripe_status, stripe_code, message)
+       SELECT id, tenant_id, meter, $2, $3, $4, $5, $6, $7 FROM given_up`,
+      [r.id, value, r.endedAt, reason, refusal.status, refusal.code, refusal.message],
+    );
+  }
+
+  /** Closed intervals not yet acknowledged by Stripe nor given up on. */
   async countUnsent(): Promise<number> {
     const rows: { n: string }[] = await this.em.query(
-      `SELECT count(*) AS n FROM usage_intervals WHERE ended_at IS NOT NULL AND stripe_sent_at IS NULL`,
+      `SELECT count(*) AS n FROM usage_intervals
+        WHERE ended_at IS NOT NULL AND stripe_sent_at IS NULL AND stripe_dead_lettered_at IS NULL`,
     );
     return Number(rows[0]?.n ?? 0);
   }
 
-  /** Per tenant (with a Stripe customer) and meter, what was sent for intervals that ended in [from, to). */
-  async sentTotals(
-    from: Date,
-    to: Date,
-  ): Promise<{ tenantId: string; customer: string; meter: string; total: number }[]> {
-    const rows: { tenant_id: string; customer: string; meter: string; total: string }[] = await this.em.query(
-      `SELECT u.tenant_id, t.stripe_customer_id AS customer, u.meter, SUM(u.stripe_value) AS total
-         FROM usage_intervals u JOIN tenants t ON t.id = u.tenant_id
-        WHERE u.stripe_sent_at IS NOT NULL AND u.ended_at >= $1 AND u.ended_at < $2 AND t.stripe_customer_id IS NOT NULL
-        GROUP BY u.tenant_id, t.stripe_customer_id, u.meter ORDER BY u.tenant_id, u.meter`,
-      [from, to],
-    );
+  /**
+   * Per tenant (with a Stripe customer) and meter, what Stripe acknowledged for intervals that ended in
+   * [from, to); `unsettled` when any of it was acknowledged less than `settleMs` ago (by the database's
+   * clock, which dated the acknowledgements), or is being sent (tried, not yet acknowledged: Stripe may
+   * count it already).
+   */
+  async acknowledgedTotals(from: Date, to: Date, settleMs: number): Promise<AcknowledgedTotal[]> {
+    const rows: { tenant_id: string; customer: string; meter: string; total: string; unsettled: boolean }[] =
+      await this.em.query(
+        `SELECT u.tenant_id, t.stripe_customer_id AS customer, u.meter,
+                COALESCE(SUM(u.stripe_value) FILTER (WHERE u.stripe_sent_at IS NOT NULL), 0) AS total,
+                bool_or(u.stripe_sent_at > now() - $3::bigint * interval '1 millisecond'
+                        OR u.stripe_sent_at IS NULL) AS unsettled
+           FROM usage_intervals u JOIN tenants t ON t.id = u.tenant_id
+          WHERE u.ended_at >= $1 AND u.ended_at < $2 AND t.stripe_customer_id IS NOT NULL
+            AND (u.stripe_sent_at IS NOT NULL
+                 OR (u.stripe_first_attempt_at IS NOT NULL AND u.stripe_dead_lettered_at IS NULL))
+          GROUP BY u.tenant_id, t.stripe_customer_id, u.meter ORDER BY u.tenant_id, u.meter`,
+        [from, to, settleMs],
+      );
     return rows.map((r) => ({
       tenantId: r.tenant_id,
       customer: r.customer,
       meter: r.meter,
       total: Number(r.total),
+      unsettled: r.unsettled,
     }));
-  }
-
-  /** A tenant's intervals on `meter` sent for what ended in [from, to), in the order they ended. */
-  async sentOf(tenantId: string, meter: UsageMeter, from: Date, to: Date): Promise<SentUsageInterval[]> {
-    const rows: { id: string; stripe_value: string; ended_at: Date }[] = await this.em.query(
-      `SELECT id, stripe_value, ended_at FROM usage_intervals
-        WHERE tenant_id = $1 AND meter = $2 AND stripe_sent_at IS NOT NULL AND ended_at >= $3 AND ended_at < $4
-        ORDER BY ended_at, id`,
-      [tenantId, meter, from, to],
-    );
-    return rows.map((r) => ({ id: r.id, stripeValue: Number(r.stripe_value), endedAt: r.ended_at }));
   }
 
   /**
