@@ -31,7 +31,7 @@ export class AddBillingDeadLetters1763913600000 implements MigrationInterface {
     );
     await q.query(`
       CREATE TABLE billing_dead_letters (
-        id bigserial PRIMARY KEY,
+        id text PRIMARY KEY,
         interval_id text NOT NULL UNIQUE REFERENCES usage_intervals(id),
         tenant_id text NOT NULL REFERENCES tenants(id),
         meter text NOT NULL,
@@ -43,7 +43,6 @@ export class AddBillingDeadLetters1763913600000 implements MigrationInterface {
         message text NOT NULL,
         created_at timestamptz NOT NULL DEFAULT now()
       )`);
-    await q.query(`CREATE INDEX billing_dead_letters_created_idx ON billing_dead_letters (created_at, id)`);
     await q.query(
       `ALTER TABLE billing_reconciliations ADD COLUMN unsettled integer NOT NULL DEFAULT 0 CHECK (unsettled >= 0)`,
     );

@@ -28,6 +28,8 @@ import { FloatingIpsController } from './floating-ips/floating-ips.controller';
 import { FloatingIpsService } from './floating-ips/floating-ips.service';
 import { HealthController } from './health/health.controller';
 import { HostsController } from './hosts/hosts.controller';
+import { BillingAdminController } from './billing/billing-admin.controller';
+import { BillingAdminService } from './billing/billing-admin.service';
 import { JoinTokensController } from './hosts/join-tokens.controller';
 import { JoinTokensService } from './hosts/join-tokens.service';
 import { AgentRedisUsersService } from './hosts/agent-redis-users.service';
@@ -93,6 +95,7 @@ export class AppModule {
         ApiKeysController,
         HostsController,
         JoinTokensController,
+        BillingAdminController,
         ContainersController,
         ContainerSecurityGroupsController,
         NetworksController,
@@ -134,6 +137,7 @@ export class AppModule {
         HostsService,
         FleetPlacementService,
         JoinTokensService,
+        BillingAdminService,
         AgentRedisUsersService,
         ContainerLifecycleExecutor,
         ContainersService,

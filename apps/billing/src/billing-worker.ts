@@ -7,7 +7,7 @@ import {
   UsageIntervalRepository,
   type UnsentUsageInterval,
 } from '@berth/db';
-import { isUsageMeter, monthOf, planUsageCut, totalUnits } from '@berth/domain';
+import { isUsageMeter, monthOf, newId, planUsageCut, totalUnits } from '@berth/domain';
 import { IDENTIFIER_RESEND_LIMIT_MS, type StripeGateway } from './stripe-gateway';
 
 export interface PassResult {
@@ -155,7 +155,7 @@ export class BillingWorker {
     if (r.pastResendLimit) {
       // Tried before and never acknowledged, longer ago than Stripe remembers identifiers: it may be
       // there already. The operator decides (Stripe's dashboard shows the customer's events).
-      await usage.deadLetter(r, value, 'identifier_window_passed', {
+      await usage.deadLetter(newId('bdl'), r, value, 'identifier_window_passed', {
         status: null,
         code: null,
         message: `first sent more than ${IDENTIFIER_RESEND_LIMIT_MS / 3_600_000} hours ago and never acknowledged: Stripe may hold it and would no longer refuse it as a duplicate`,
@@ -171,7 +171,7 @@ export class BillingWorker {
       timestamp: Math.floor(r.endedAt.getTime() / 1000),
     });
     if (typeof outcome === 'object') {
-      await usage.deadLetter(r, value, 'refused', outcome.refused);
+      await usage.deadLetter(newId('bdl'), r, value, 'refused', outcome.refused);
       this.log.warn({ interval: r.id, tenantId: r.tenantId, ...outcome.refused }, 'meter event refused');
       return 'dead-lettered';
     }

@@ -27,6 +27,8 @@ import { registerInvoices } from './commands/invoices/ls';
 import { registerInvoicesShow } from './commands/invoices/show';
 import { registerPull } from './commands/image/pull';
 import { registerRmi } from './commands/image/rm';
+import { registerBillingDeadLetters } from './commands/billing-admin/dead-letters';
+import { registerBillingDrift } from './commands/billing-admin/drift';
 import { registerJoinTokensCreate } from './commands/join-tokens/create';
 import { registerJoinTokensLs } from './commands/join-tokens/ls';
 import { registerJoinTokensRm } from './commands/join-tokens/rm';
@@ -184,7 +186,7 @@ export function buildProgram(ctx: CliContext): Command {
   const admin = group(
     program,
     'admin',
-    'operator commands: tenants, hosts and join tokens (needs the operator token)',
+    'operator commands: tenants, hosts, join tokens and billing (needs the operator token)',
   );
   const tenants = group(admin, 'tenants', 'create, list and suspend tenants');
   registerTenantsCreate(tenants, ctx);
@@ -199,6 +201,9 @@ export function buildProgram(ctx: CliContext): Command {
   registerJoinTokensCreate(joinTokens, ctx);
   registerJoinTokensLs(joinTokens, ctx);
   registerJoinTokensRm(joinTokens, ctx);
+  const billing = group(admin, 'billing', "berth's usage against Stripe: dead letters and drift");
+  registerBillingDeadLetters(billing, ctx);
+  registerBillingDrift(billing, ctx);
 
   registerCompletion(program, ctx, program);
   return program;

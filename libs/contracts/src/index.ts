@@ -81,6 +81,50 @@ export interface JoinTokenView {
   readonly lastUsedAt: string | null;
 }
 
+/**
+ * A usage interval the billing worker gave up on, for the operator: Stripe refused its meter event for
+ * good (`refused`, with Stripe's status, code and message), or it was first sent longer ago than Stripe
+ * keeps identifiers and never acknowledged (`identifier_window_passed`: it may be at Stripe already).
+ */
+export interface BillingDeadLetterView {
+  readonly id: string;
+  readonly intervalId: string;
+  readonly tenantId: string;
+  readonly meter: string;
+  /** The meter event's value: seconds, or GB-seconds for the storage meters. */
+  readonly value: number;
+  /** The event's time (when the interval ended). */
+  readonly eventTimestamp: string;
+  readonly reason: 'refused' | 'identifier_window_passed';
+  readonly stripeStatus: number | null;
+  readonly stripeCode: string | null;
+  readonly message: string;
+  readonly createdAt: string;
+}
+
+/** Where Stripe's sum and what it acknowledged to berth differ, for one tenant and meter. */
+export interface BillingDriftView {
+  readonly tenantId: string;
+  readonly meter: string;
+  /** What Stripe acknowledged to berth (berth's ledger), in the meter's units. */
+  readonly postgres: number;
+  /** What Stripe's event summary counts. */
+  readonly stripe: number;
+}
+
+/** One reconciliation pass of the billing worker: what it compared, and any drift it found. */
+export interface BillingReconciliationView {
+  readonly id: string;
+  readonly ranAt: string;
+  /** The minute-aligned window compared: [windowStart, windowEnd). */
+  readonly windowStart: string;
+  readonly windowEnd: string;
+  readonly checked: number;
+  /** Pairs left for a later pass: Stripe may not have summed their latest events yet. */
+  readonly unsettled: number;
+  readonly drift: BillingDriftView[];
+}
+
 /** Returned once, when a join or re-admission token is made: `token` is never shown again. */
 export interface CreatedJoinTokenView extends JoinTokenView {
   readonly token: string;

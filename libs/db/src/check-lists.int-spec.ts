@@ -19,6 +19,7 @@ import {
 import { createTestDatabase } from '@berth/testing';
 import type { ImageState } from './entities';
 import type { BillingStatus, TenantState } from './entities/tenant.entity';
+import type { DeadLetterReason } from './repositories/usage-interval.repository';
 
 /** The members of a string union, spelled once as keys TypeScript checks are all there (and no more). */
 function members<T extends string>(all: Record<T, true>): readonly string[] {
@@ -40,6 +41,7 @@ const CODE_LISTS: Record<string, readonly string[]> = {
   'tenants.state': members<TenantState>({ active: true, suspended: true }),
   'tenants.billing_status': members<BillingStatus>({ active: true, past_due: true }),
   'images.state': members<ImageState>({ pulling: true, ready: true, failed: true }),
+  'billing_dead_letters.reason': members<DeadLetterReason>({ refused: true, identifier_window_passed: true }),
 };
 
 // How Postgres prints `col IN ('a', 'b')` back: CHECK (((col = ANY (ARRAY['a'::text, 'b'::text])))).

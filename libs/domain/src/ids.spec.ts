@@ -51,6 +51,7 @@ describe('ID_PREFIXES', () => {
       'op',
       'use',
       'jtk',
+      'bdl',
     ]);
     expect(new Set(ID_PREFIXES).size).toBe(ID_PREFIXES.length);
   });

@@ -20,6 +20,7 @@ export const ID_PREFIXES = [
   'op',
   'use',
   'jtk',
+  'bdl',
 ] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 
@@ -41,6 +42,8 @@ export type OperationId = Id<'op'>;
 export type UsageId = Id<'use'>;
 /** A join token (or a host's re-admission token) an agent registers with. */
 export type JoinTokenId = Id<'jtk'>;
+/** A usage interval the billing worker gave up on (billing_dead_letters). */
+export type BillingDeadLetterId = Id<'bdl'>;
 
 // Crockford base32, which leaves out i, l and o (misread as 1 and 0) and u. Lowercase because ids
 // are typed into URLs and shell commands.

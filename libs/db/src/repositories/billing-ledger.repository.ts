@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import type { PageRequest, PageResult } from '../pagination';
 
 /** The Stripe events berth has received (stripe_events): each is acted on once, however often it comes. */
 export class StripeEventRepository {
@@ -29,9 +30,42 @@ export interface BillingReconciliation {
   readonly drift: readonly unknown[];
 }
 
+/** A recorded reconciliation pass, as the operator reads it. */
+export interface RecordedReconciliation extends BillingReconciliation {
+  readonly id: string;
+  readonly ranAt: Date;
+}
+
 /** The billing worker's reconciliation passes (billing_reconciliations), kept for operators. */
 export class BillingReconciliationRepository {
   constructor(private readonly em: EntityManager) {}
+
+  /** The latest `limit` passes, newest first; with `withDrift`, only those that found drift. */
+  async latest(limit: number, withDrift: boolean): Promise<RecordedReconciliation[]> {
+    const rows: {
+      id: string;
+      ran_at: Date;
+      window_start: Date;
+      window_end: Date;
+      checked: number;
+      unsettled: number;
+      drift: unknown[];
+    }[] = await this.em.query(
+      `SELECT id, ran_at, window_start, window_end, checked, unsettled, drift FROM billing_reconciliations
+        WHERE NOT $2::boolean OR jsonb_array_length(drift) > 0
+        ORDER BY id DESC LIMIT $1`,
+      [limit, withDrift],
+    );
+    return rows.map((r) => ({
+      id: String(r.id),
+      ranAt: r.ran_at,
+      from: r.window_start,
+      to: r.window_end,
+      checked: r.checked,
+      unsettled: r.unsettled,
+      drift: r.drift,
+    }));
+  }
 
   async record(r: BillingReconciliation): Promise<void> {
     await this.em.query(
@@ -61,8 +95,8 @@ export interface BillingDeadLetter {
 export class BillingDeadLetterRepository {
   constructor(private readonly em: EntityManager) {}
 
-  /** Newest first, `limit` of them, after the one with id `before` when given (a page's cursor). */
-  async page(limit: number, before?: string): Promise<BillingDeadLetter[]> {
+  /** A page, newest first (ids sort by creation), after the id `after` when given. */
+  async page(page: PageRequest): Promise<PageResult<BillingDeadLetter>> {
     const rows: {
       id: string;
       interval_id: string;
@@ -79,12 +113,12 @@ export class BillingDeadLetterRepository {
       `SELECT id, interval_id, tenant_id, meter, value, event_timestamp, reason, stripe_status, stripe_code,
               message, created_at
          FROM billing_dead_letters
-        WHERE $2::bigint IS NULL OR id < $2::bigint
+        WHERE $2::text IS NULL OR id < $2::text
         ORDER BY id DESC LIMIT $1`,
-      [limit, before ?? null],
+      [page.limit + 1, page.after ?? null],
     );
-    return rows.map((r) => ({
-      id: String(r.id),
+    const items = rows.slice(0, page.limit).map((r) => ({
+      id: r.id,
       intervalId: r.interval_id,
       tenantId: r.tenant_id,
       meter: r.meter,
@@ -96,5 +130,6 @@ export class BillingDeadLetterRepository {
       message: r.message,
       createdAt: r.created_at,
     }));
+    return { items, more: rows.length > page.limit };
   }
 }

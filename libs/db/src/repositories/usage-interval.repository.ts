@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import {
   isUsageMeter,
+  type BillingDeadLetterId,
   type TenantId,
   type UsageCut,
   type UsageEffect,
@@ -185,6 +186,7 @@ export class UsageIntervalRepository {
    * never sent again by the worker, and later batches go on without it.
    */
   async deadLetter(
+    id: BillingDeadLetterId,
     r: UnsentUsageInterval,
     value: number,
     reason: DeadLetterReason,
@@ -196,9 +198,9 @@ export class UsageIntervalRepository {
           WHERE id = $1 AND stripe_sent_at IS NULL AND stripe_dead_lettered_at IS NULL
           RETURNING id, tenant_id, meter)
        INSERT INTO billing_dead_letters
-         (interval_id, tenant_id, meter, value, event_timestamp, reason, stripe_status, stripe_code, message)
-       SELECT id, tenant_id, meter, $2, $3, $4, $5, $6, $7 FROM given_up`,
-      [r.id, value, r.endedAt, reason, refusal.status, refusal.code, refusal.message],
+         (id, interval_id, tenant_id, meter, value, event_timestamp, reason, stripe_status, stripe_code, message)
+       SELECT $8, id, tenant_id, meter, $2, $3, $4, $5, $6, $7 FROM given_up`,
+      [r.id, value, r.endedAt, reason, refusal.status, refusal.code, refusal.message, id],
     );
   }
 
