@@ -52,6 +52,22 @@ describe('UsageIntervalRepository', () => {
     expect(await rows(r.resourceId)).toEqual([{ started_at: T0, ended_at: null }]);
   });
 
+  it('fails loudly instead of skipping an open it cannot make', async () => {
+    const r = resource();
+    const usage = new UsageIntervalRepository(ds.manager);
+    await usage.apply(r, datedUsage('open', VOLUME, NO_USAGE_HISTORY, { at: T0, clock: 'api' }));
+    // Another interval of the same resource and meter while one is open: the unique index says so.
+    await expect(
+      usage.apply(r, datedUsage('open', VOLUME, NO_USAGE_HISTORY, { at: T1, clock: 'api' })),
+    ).rejects.toThrow(/usage_intervals_open_uq/);
+    // The same start again once that interval is closed: not a duplicate delivery, an error.
+    await usage.apply(r, { kind: 'close', at: T1, clock: 'api' });
+    await expect(
+      usage.apply(r, datedUsage('open', VOLUME, NO_USAGE_HISTORY, { at: T0, clock: 'api' })),
+    ).rejects.toThrow(/was not opened: it was closed/);
+    expect(await rows(r.resourceId)).toEqual([{ started_at: T0, ended_at: T1 }]);
+  });
+
   it('reads the history the planner dates by, and writes what it planned from it', async () => {
     const r = resource();
     await inTransaction(ds, async (em) => {

@@ -323,23 +323,34 @@ export class UsageIntervalRepository {
     return out;
   }
 
+  /**
+   * Opens the interval, or finds it open already (the same effect applied twice: its id is derived from
+   * resource, meter and start). Anything else fails loudly (issue 16: an insert either opens the
+   * interval or fails): another open interval of the resource and meter is the unique index's error,
+   * and an interval of that id that is closed already is an error here, never a silent skip.
+   */
   private async open(
     u: UsageResource & { meter: UsageMeter; quantity: number; at: Date; minSeconds: number },
   ): Promise<void> {
-    await this.em.query(
+    const id = usageIntervalId(u.resourceId, u.meter, u.at);
+    const inserted: unknown[] = await this.em.query(
       `INSERT INTO usage_intervals (id, tenant_id, resource_type, resource_id, meter, quantity, started_at, ended_at, min_seconds, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, now())
-       ON CONFLICT DO NOTHING`,
-      [
-        usageIntervalId(u.resourceId, u.meter, u.at),
-        u.tenantId,
-        u.resourceType,
-        u.resourceId,
-        u.meter,
-        u.quantity,
-        u.at,
-        u.minSeconds,
-      ],
+       ON CONFLICT (id) DO NOTHING
+       RETURNING id`,
+      [id, u.tenantId, u.resourceType, u.resourceId, u.meter, u.quantity, u.at, u.minSeconds],
+    );
+    if (inserted.length === 1) return;
+    const [existing] = await this.em.query<{ ended_at: Date | null }[]>(
+      `SELECT ended_at FROM usage_intervals WHERE id = $1`,
+      [id],
+    );
+    if (existing && existing.ended_at === null) return;
+    throw new Error(
+      `usage interval ${id} (${u.resourceId}, ${u.meter} from ${u.at.toISOString()}) was not opened: ` +
+        (existing
+          ? `it was closed at ${existing.ended_at?.toISOString() ?? '?'} already`
+          : 'its insert did nothing'),
     );
   }
 
