@@ -17,6 +17,7 @@ import { TrackHostReservations1763877600000 } from './1763877600000-track-host-r
 import { TrackVolumePoolReservations1763899200000 } from './1763899200000-track-volume-pool-reservations';
 import { AddHostLossEpochs1763906400000 } from './1763906400000-add-host-loss-epochs';
 import { AddBillingDeadLetters1763913600000 } from './1763913600000-add-billing-dead-letters';
+import { AddTenantSubscriptions1763920800000 } from './1763920800000-add-tenant-subscriptions';
 
 /** Every migration in order. Listed explicitly so that compiled and test runs load the same classes. */
 export const ALL_MIGRATIONS = [
@@ -39,4 +40,5 @@ export const ALL_MIGRATIONS = [
   TrackVolumePoolReservations1763899200000,
   AddHostLossEpochs1763906400000,
   AddBillingDeadLetters1763913600000,
+  AddTenantSubscriptions1763920800000,
 ];

@@ -260,6 +260,28 @@ describe('per-second metering and billing (api + hosts + billing worker + local 
     for (const c of stripe.customers()) expect([a.id, b.id]).toContain(c.metadata.berth_tenant_id);
   });
 
+  it("subscribes each tenant with usage to berth's metered prices, one per meter, so that Stripe invoices it", async () => {
+    const rows = await waitFor('both tenants to be subscribed', async () => {
+      const r = await stack.sql<{
+        id: string;
+        stripe_customer_id: string;
+        stripe_subscription_id: string | null;
+      }>(`SELECT id, stripe_customer_id, stripe_subscription_id FROM tenants WHERE id = ANY($1)`, [
+        [a.id, b.id],
+      ]);
+      return r.length === 2 && r.every((t) => t.stripe_subscription_id) ? r : undefined;
+    });
+    const prices = new Set(stripe.prices().map((p) => p.id));
+    for (const t of rows) {
+      const sub = stripe.subscriptions().find((s) => s.id === t.stripe_subscription_id);
+      expect(sub).toMatchObject({ customer: t.stripe_customer_id, status: 'active' });
+      expect(new Set(sub!.prices)).toEqual(prices);
+    }
+    // Each price is metered and tied to one of the meters the events go to.
+    const meters = new Set(stripe.meters().map((m) => m.id));
+    for (const p of stripe.prices()) expect(meters.has(p.recurring!.meter!)).toBe(true);
+  });
+
   it('reconciles: an event Stripe never counted is shown to the operator as drift, never sent again', async () => {
     // The worker is stopped so that it cannot send the interval the ordinary way first.
     await stack.billing?.stop();

@@ -1,10 +1,12 @@
 import 'reflect-metadata';
 import pino from 'pino';
+import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions, usageIntervalId } from '@berth/db';
 import {
   containerMeter,
   newId,
+  stripeUnitAmountDecimal,
   totalUnits,
   USAGE_METERS,
   type SizeName,
@@ -13,7 +15,7 @@ import {
 } from '@berth/domain';
 import { createTestDatabase, startFakeStripe, type FakeStripe } from '@berth/testing';
 import { BillingWorker } from './billing-worker';
-import { StripeGateway, stripeEventName } from './stripe-gateway';
+import { priceLookupKey, StripeGateway, stripeEventName } from './stripe-gateway';
 
 jest.setTimeout(60_000);
 
@@ -819,6 +821,109 @@ describe('BillingWorker (Postgres + local Stripe)', () => {
       expect(await worker.sendBatch()).toEqual({ sent: 1, duplicates: 0, deadLettered: 0, error: null });
       // The first attempt stays the first: the window is counted from it, not from the retry.
       expect((await row(id)).stripe_first_attempt_at).toEqual(first);
+    });
+  });
+
+  describe('ensureSubscriptions', () => {
+    beforeEach(async () => {
+      // Earlier tests' customers live in earlier Stripes: each test here starts from none.
+      await ds.query(`UPDATE tenants SET stripe_customer_id = NULL, stripe_subscription_id = NULL`);
+    });
+
+    async function subscriptionOf(tenantId: string): Promise<string | null> {
+      const [r] = await ds.query<{ stripe_subscription_id: string | null }[]>(
+        `SELECT stripe_subscription_id FROM tenants WHERE id = $1`,
+        [tenantId],
+      );
+      return r?.stripe_subscription_id ?? null;
+    }
+
+    async function customerWithUsage(): Promise<string> {
+      const a = await tenant();
+      await insert({
+        tenantId: a,
+        resourceId: newId('ctr'),
+        meter: cm(),
+        startedAt: t('2024-05-01T09:00:00Z'),
+        endedAt: t('2024-05-01T09:01:00Z'),
+      });
+      await worker.ensureCustomers();
+      return a;
+    }
+
+    it("makes a product and a metered price per meter at berth's prices, and subscribes a tenant to all, once", async () => {
+      const a = await customerWithUsage();
+      expect(await worker.ensureSubscriptions()).toBe(1);
+      expect(await worker.ensureSubscriptions()).toBe(0);
+      expect(
+        fake
+          .products()
+          .map((p) => p.id)
+          .sort(),
+      ).toEqual(USAGE_METERS.map((m) => `berth_${m.replace('.gib', '_gb').replace('.', '_')}`).sort());
+      const prices = fake.prices();
+      expect(prices).toHaveLength(USAGE_METERS.length);
+      const meters = new Map(fake.meters().map((m) => [m.id, m.event_name]));
+      for (const meter of USAGE_METERS) {
+        const { decimal } = stripeUnitAmountDecimal(meter);
+        const price = prices.find((p) => p.lookup_key === priceLookupKey(meter, decimal));
+        expect(price).toMatchObject({
+          currency: 'usd',
+          unit_amount_decimal: decimal,
+          recurring: { interval: 'month', usage_type: 'metered' },
+        });
+        expect(meters.get(price!.recurring!.meter!)).toBe(stripeEventName(meter));
+      }
+      const subscription = await subscriptionOf(a);
+      expect(fake.subscriptions()).toEqual([
+        {
+          id: subscription,
+          customer: await customerOf(a),
+          status: 'active',
+          prices: expect.arrayContaining(prices.map((p) => p.id)),
+        },
+      ]);
+      expect(fake.subscriptions()[0]!.prices).toHaveLength(USAGE_METERS.length);
+    });
+
+    it('replaces a subscription canceled at Stripe, and records the new one', async () => {
+      const a = await customerWithUsage();
+      await worker.ensureSubscriptions();
+      const first = (await subscriptionOf(a))!;
+      const stripe = new Stripe(fake.secretKey, { host: fake.host, port: fake.port, protocol: 'http' });
+      await stripe.subscriptions.cancel(first);
+      expect(await worker.ensureSubscriptions()).toBe(0); // only repair passes look at existing ones
+      expect(await worker.ensureSubscriptions(true)).toBe(1);
+      const second = await subscriptionOf(a);
+      expect(second).not.toBe(first);
+      expect(fake.subscriptions().map((s) => [s.id, s.status])).toEqual([
+        [first, 'canceled'],
+        [second, 'active'],
+      ]);
+    });
+
+    it('moves an item back to the current price, keeping the other price as it was (never edited)', async () => {
+      const a = await customerWithUsage();
+      await worker.ensureSubscriptions();
+      const stripe = new Stripe(fake.secretKey, { host: fake.host, port: fake.port, protocol: 'http' });
+      const sub = await stripe.subscriptions.retrieve((await subscriptionOf(a))!);
+      const item = sub.items.data.find((i) => i.price.lookup_key?.startsWith('berth_container.s1_'))!;
+      // As if s1's price had been another one when the tenant subscribed.
+      const old = await stripe.prices.create({
+        product: item.price.product as string,
+        currency: 'usd',
+        unit_amount_decimal: Stripe.Decimal.from('0.00003'),
+        recurring: { interval: 'month', usage_type: 'metered', meter: item.price.recurring!.meter! },
+        lookup_key: 'berth_container.s1_0.00003',
+      });
+      await stripe.subscriptionItems.update(item.id, { price: old.id });
+      expect(await worker.ensureSubscriptions(true)).toBe(0);
+      const after = await stripe.subscriptions.retrieve(sub.id);
+      expect(after.items.data.find((i) => i.id === item.id)!.price.id).toBe(item.price.id);
+      expect(fake.prices().find((p) => p.id === old.id)).toMatchObject({
+        unit_amount_decimal: '0.00003',
+        active: true,
+      });
     });
   });
 

@@ -105,6 +105,38 @@ export class BillingWorker {
   }
 
   /**
+   * Subscribes tenants with a Stripe customer to berth's prices (StripeGateway.ensureSubscription):
+   * those without a subscription, or with `repair` every one (a canceled or missing subscription is
+   * replaced, an item moved to a changed price). Returns how many subscriptions it made.
+   */
+  async ensureSubscriptions(repair = false): Promise<number> {
+    const stripe = this.stripe;
+    if (!stripe) return 0;
+    const tenants = new TenantRepository(this.ds.manager);
+    let made = 0;
+    let after: string | undefined;
+    for (;;) {
+      const page = await tenants.withCustomer({
+        withoutSubscription: !repair,
+        limit: 100,
+        ...(after ? { after } : {}),
+      });
+      for (const t of page) {
+        const id = await stripe.ensureSubscription({ id: t.id, customer: t.customer, known: t.subscription });
+        if (id === t.subscription) continue;
+        await tenants.setSubscription(t.id, id, t.subscription);
+        made++;
+        this.log.info(
+          { tenantId: t.id, subscription: id, replaced: t.subscription },
+          'stripe subscription made',
+        );
+      }
+      if (page.length < 100) return made;
+      after = page[page.length - 1]!.id;
+    }
+  }
+
+  /**
    * Sends one batch of closed, unsent intervals: first attempts recorded first (committed), then the
    * batch locked, sent and marked. Stops at the first failure that may pass; what Stripe refuses for
    * good, and what is past the identifier window, is dead-lettered and the batch goes on.

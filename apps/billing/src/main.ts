@@ -53,6 +53,7 @@ async function main(): Promise<void> {
     try {
       await worker.roll();
       await worker.ensureCustomers();
+      await worker.ensureSubscriptions();
       for (;;) {
         const r = await worker.sendBatch();
         const done = r.sent + r.duplicates + r.deadLettered;
@@ -66,6 +67,8 @@ async function main(): Promise<void> {
       }
       if (Date.now() - lastReconcile >= config.reconcileMs) {
         lastReconcile = Date.now();
+        // Subscriptions canceled or changed at Stripe, and prices changed in berth, are repaired here.
+        await worker.ensureSubscriptions(true);
         const rec = await worker.reconcile();
         log.info(rec, 'reconciled with Stripe');
       }

@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { sizeOfMeter, USAGE_METERS, type UsageMeter } from '@berth/domain';
+import { CURRENCY, sizeOfMeter, stripeUnitAmountDecimal, USAGE_METERS, type UsageMeter } from '@berth/domain';
 import type { BillingConfig } from '@berth/config';
 
 /** Stripe's event name for each berth meter; one Stripe billing meter per metered resource. */
@@ -21,6 +21,11 @@ function displayName(meter: UsageMeter): string {
  * reason (the same request would be refused again: a 4xx other than a duplicate, a rate limit or a
  * refused key). Failures that may pass (5xx, timeouts, 429, a refused key) are thrown instead.
  */
+/** The lookup key of a meter's price at an amount: a new amount is a new key, so a new Price. */
+export function priceLookupKey(meter: UsageMeter, unitAmountDecimal: string): string {
+  return `berth_${meter}_${unitAmountDecimal}`;
+}
+
 export type SendOutcome =
   | 'sent'
   | 'duplicate'
@@ -56,6 +61,7 @@ export interface MeterEventToSend {
 export class StripeGateway {
   private readonly stripe: Stripe;
   private meterIds: Map<UsageMeter, string> | null = null;
+  private priceIds: Map<UsageMeter, string> | null = null;
 
   constructor(config: NonNullable<BillingConfig['stripe']>) {
     this.stripe = new Stripe(config.secretKey, {
@@ -95,6 +101,100 @@ export class StripeGateway {
     }
     this.meterIds = ids;
     return ids;
+  }
+
+  /**
+   * Per meter a Product (its id berth's: `berth_container_s1`, made once) and a metered monthly Price
+   * tied to the meter, at berth's price from libs/domain (stripeUnitAmountDecimal). A price is found by
+   * its lookup key, which holds the amount: a change of price in libs/domain makes a new Price (the
+   * old one stays, with its history), never an edit. Once per process.
+   */
+  async ensurePrices(): Promise<Map<UsageMeter, string>> {
+    if (this.priceIds) return this.priceIds;
+    const meterIds = await this.ensureMeters();
+    const ids = new Map<UsageMeter, string>();
+    for (const meter of USAGE_METERS) {
+      const productId = `berth_${stripeEventName(meter)
+        .replace(/^berth_/, '')
+        .replace(/_seconds$/, '')}`;
+      await this.ensureProduct(productId, displayName(meter));
+      const { decimal } = stripeUnitAmountDecimal(meter);
+      const lookupKey = priceLookupKey(meter, decimal);
+      const [found] = (await this.stripe.prices.list({ lookup_keys: [lookupKey], limit: 1 })).data;
+      const price =
+        found ??
+        (await this.stripe.prices.create(
+          {
+            product: productId,
+            currency: CURRENCY,
+            unit_amount_decimal: Stripe.Decimal.from(decimal),
+            recurring: { interval: 'month', usage_type: 'metered', meter: meterIds.get(meter) ?? '' },
+            lookup_key: lookupKey,
+            nickname: `${displayName(meter)} at ${decimal} cents`,
+          },
+          { idempotencyKey: `berth-price-${lookupKey}` },
+        ));
+      ids.set(meter, price.id);
+    }
+    this.priceIds = ids;
+    return ids;
+  }
+
+  private async ensureProduct(id: string, name: string): Promise<void> {
+    try {
+      await this.stripe.products.create({ id, name }, { idempotencyKey: `berth-product-${id}` });
+    } catch (err) {
+      // Made before (by this worker or another): the id is berth's, so it is the same product.
+      if (err instanceof Stripe.errors.StripeInvalidRequestError && err.code === 'resource_already_exists')
+        return;
+      throw err;
+    }
+  }
+
+  /**
+   * The tenant's live subscription to every current price, made or repaired: `known` (the one berth
+   * recorded) is kept when it is still active, with an item moved to the current price where the price
+   * changed and an item added for a meter it lacks; a canceled or missing one is replaced by a new one.
+   * Answers the subscription's id (new or the same).
+   */
+  async ensureSubscription(tenant: { id: string; customer: string; known: string | null }): Promise<string> {
+    const prices = await this.ensurePrices();
+    const current = await this.liveSubscription(tenant.known);
+    if (!current) {
+      const created = await this.stripe.subscriptions.create(
+        {
+          customer: tenant.customer,
+          items: [...prices.values()].map((price) => ({ price })),
+          metadata: { berth_tenant_id: tenant.id },
+        },
+        // One per tenant and replaced subscription: a retried create returns the same one.
+        { idempotencyKey: `berth-subscription-${tenant.id}-${tenant.known ?? 'first'}` },
+      );
+      return created.id;
+    }
+    const meterOfPrice = new Map<string, string | null>();
+    for (const item of current.items.data) meterOfPrice.set(item.id, item.price.recurring?.meter ?? null);
+    const meterIds = await this.ensureMeters();
+    for (const [meter, priceId] of prices) {
+      const meterId = meterIds.get(meter);
+      const item = current.items.data.find((i) => i.price.recurring?.meter === meterId);
+      if (!item) await this.stripe.subscriptionItems.create({ subscription: current.id, price: priceId });
+      else if (item.price.id !== priceId)
+        await this.stripe.subscriptionItems.update(item.id, { price: priceId });
+    }
+    return current.id;
+  }
+
+  private async liveSubscription(id: string | null): Promise<Stripe.Subscription | null> {
+    if (!id) return null;
+    try {
+      const sub = await this.stripe.subscriptions.retrieve(id);
+      return sub.status === 'canceled' || sub.status === 'incomplete_expired' ? null : sub;
+    } catch (err) {
+      if (err instanceof Stripe.errors.StripeInvalidRequestError && err.code === 'resource_missing')
+        return null;
+      throw err;
+    }
   }
 
   /** The tenant's Stripe customer; the idempotency key makes a retried create return the same one. */

@@ -14,6 +14,7 @@ import {
   SECONDS_PER_MONTH,
   sizeOfMeter,
   SNAPSHOT_PRICE_PER_GB_MONTH,
+  stripeUnitAmountDecimal,
   USAGE_METERS,
   USAGE_RESOURCE_TYPES,
   VOLUME_PRICE_PER_GB_MONTH,
@@ -417,5 +418,32 @@ describe('formatUsd', () => {
   it('drops a fraction of a nano-dollar toward zero', () => {
     expect(formatUsd(1.9)).toBe('0.000000001');
     expect(formatUsd(1_000_000_000.5)).toBe('1.000000000');
+  });
+});
+
+describe('stripeUnitAmountDecimal', () => {
+  it("gives containers' and floating IPs' per-second prices in cents exactly", () => {
+    // 400 nano-dollars = 0.00004 cents.
+    expect(stripeUnitAmountDecimal('container.s1')).toEqual({ decimal: '0.00004', exact: true });
+    expect(stripeUnitAmountDecimal('container.l3')).toEqual({ decimal: '0.0192', exact: true });
+    expect(stripeUnitAmountDecimal('fip')).toEqual({ decimal: '0.00004', exact: true });
+  });
+
+  it('rounds storage per GB-second to 12 places, half up, and says it is not exact', () => {
+    // $0.10 per GB-month over 2,592,000 s = 3.858024691358...e-6 cents.
+    expect(stripeUnitAmountDecimal('volume.gib')).toEqual({ decimal: '0.000003858025', exact: false });
+    expect(stripeUnitAmountDecimal('snapshot.gib')).toEqual({ decimal: '0.000001929012', exact: false });
+  });
+
+  it('agrees with amountFor on every exact meter, for a large quantity', () => {
+    for (const meter of USAGE_METERS) {
+      const { decimal, exact } = stripeUnitAmountDecimal(meter);
+      expect(decimal.split('.')[1]?.length ?? 0).toBeLessThanOrEqual(12);
+      if (!exact) continue;
+      // cents per unit x 1e7 = nano-dollars per unit
+      const [whole, frac = ''] = decimal.split('.');
+      const nano = (BigInt(whole!) * 10n ** 12n + BigInt(frac.padEnd(12, '0'))) / 10n ** 5n;
+      expect(Number(nano) * 1_000_000).toBe(amountFor(meter, 1_000_000));
+    }
   });
 });

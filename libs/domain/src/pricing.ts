@@ -100,3 +100,42 @@ export function formatUsd(nanoUsd: number): string {
   const frac = (abs % BigInt(NANO_USD_PER_USD)).toString().padStart(9, '0');
   return `${sign}${whole.toString()}.${frac}`;
 }
+
+/** Stripe's unit_amount_decimal takes at most this many decimal places (of the currency's cents). */
+export const STRIPE_UNIT_AMOUNT_DECIMALS = 12;
+
+/**
+ * A meter's price per unit (second, or GB-second) in US cents as Stripe's `unit_amount_decimal`
+ * takes it: at most 12 decimal places, rounded half up. `exact` says whether that is berth's price to
+ * the nano-dollar: it is for containers and floating IPs (whole nano-dollars a second); storage is
+ * priced per GB-month and pro-rated per second (1/2,592,000 of it), which no 12-place decimal holds,
+ * so Stripe's unit price there is off by less than 5e-13 cents a GB-second.
+ */
+export function stripeUnitAmountDecimal(meter: UsageMeter): {
+  readonly decimal: string;
+  readonly exact: boolean;
+} {
+  // nano-dollars per unit as num / den; a cent is 1e7 nano-dollars.
+  let num: bigint;
+  let den = 1n;
+  switch (meter) {
+    case 'volume.gib':
+      num = BigInt(VOLUME_PRICE_PER_GB_MONTH);
+      den = BigInt(SECONDS_PER_MONTH);
+      break;
+    case 'snapshot.gib':
+      num = BigInt(SNAPSHOT_PRICE_PER_GB_MONTH);
+      den = BigInt(SECONDS_PER_MONTH);
+      break;
+    default:
+      num = BigInt(amountFor(meter, 1));
+  }
+  den *= 10_000_000n;
+  const scale = 10n ** BigInt(STRIPE_UNIT_AMOUNT_DECIMALS);
+  const scaled = num * scale;
+  const exact = scaled % den === 0n;
+  const units = (scaled + den / 2n) / den; // half up
+  const whole = units / scale;
+  const frac = (units % scale).toString().padStart(STRIPE_UNIT_AMOUNT_DECIMALS, '0').replace(/0+$/, '');
+  return { decimal: frac === '' ? whole.toString() : `${whole.toString()}.${frac}`, exact };
+}

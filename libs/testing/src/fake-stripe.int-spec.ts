@@ -332,6 +332,82 @@ describe('fake Stripe server, driven by the official stripe package', () => {
     });
   });
 
+  describe('products, prices and subscriptions', () => {
+    let customer: string;
+    let meterId: string;
+
+    beforeEach(async () => {
+      customer = (await stripe.customers.create({ name: 'tenant' })).id;
+      meterId = (
+        await stripe.billing.meters.create({
+          display_name: 'vCPU seconds',
+          event_name: 'vcpu_seconds',
+          default_aggregation: { formula: 'sum' },
+        })
+      ).id;
+      await stripe.products.create({ id: 'berth_vcpu', name: 'vCPU seconds' });
+    });
+
+    const metered = (decimal: string, extra: Partial<Stripe.PriceCreateParams> = {}) =>
+      stripe.prices.create({
+        product: 'berth_vcpu',
+        currency: 'usd',
+        unit_amount_decimal: Stripe.Decimal.from(decimal),
+        recurring: { interval: 'month', usage_type: 'metered', meter: meterId },
+        ...extra,
+      });
+
+    it('makes a product with its own id once', async () => {
+      const again = await rejection(stripe.products.create({ id: 'berth_vcpu', name: 'x' }));
+      expect(again.code).toBe('resource_already_exists');
+      expect((await stripe.products.retrieve('berth_vcpu')).name).toBe('vCPU seconds');
+    });
+
+    it('keeps prices to Stripe’s rules: a meter for metered, 12 decimal places, one holder per lookup key', async () => {
+      const p = await metered('0.00004', { lookup_key: 'vcpu_0.00004' });
+      // The library hands decimals back as its Decimal; the wire carries the string.
+      expect(String(p.unit_amount_decimal)).toBe('0.00004');
+      expect(p.recurring).toMatchObject({ meter: meterId, usage_type: 'metered' });
+      const noMeter = await rejection(
+        stripe.prices.create({
+          product: 'berth_vcpu',
+          currency: 'usd',
+          unit_amount_decimal: Stripe.Decimal.from('1'),
+          recurring: { interval: 'month', usage_type: 'metered' },
+        }),
+      );
+      expect(noMeter.param).toBe('recurring[meter]');
+      expect((await rejection(metered('0.0000000000001'))).param).toBe('unit_amount_decimal');
+      expect((await rejection(metered('0.00005', { lookup_key: 'vcpu_0.00004' }))).param).toBe('lookup_key');
+      const listed = await stripe.prices.list({ lookup_keys: ['vcpu_0.00004'] });
+      expect(listed.data.map((x) => x.id)).toEqual([p.id]);
+    });
+
+    it('subscribes a customer to recurring prices, each once; a canceled subscription takes no changes', async () => {
+      const a = await metered('0.00004');
+      const b = await metered('0.00008');
+      const dup = await rejection(
+        stripe.subscriptions.create({ customer, items: [{ price: a.id }, { price: a.id }] }),
+      );
+      expect(dup.statusCode).toBe(400);
+      const sub = await stripe.subscriptions.create({ customer, items: [{ price: a.id }] });
+      expect(sub).toMatchObject({ status: 'active', customer });
+      const item = sub.items.data[0]!;
+      await stripe.subscriptionItems.update(item.id, { price: b.id });
+      expect((await stripe.subscriptions.retrieve(sub.id)).items.data[0]!.price.id).toBe(b.id);
+      expect((await stripe.subscriptions.list({ customer })).data.map((x) => x.id)).toEqual([sub.id]);
+      await stripe.subscriptions.cancel(sub.id);
+      expect((await stripe.subscriptions.list({ customer })).data).toEqual([]);
+      expect((await rejection(stripe.subscriptionItems.update(item.id, { price: a.id }))).statusCode).toBe(
+        400,
+      );
+      const ghost = await rejection(
+        stripe.subscriptions.create({ customer: 'cus_ghost', items: [{ price: a.id }] }),
+      );
+      expect(ghost.statusCode).toBe(404);
+    });
+  });
+
   it('answers a wrong key with 401 (StripeAuthenticationError)', async () => {
     const err = await rejection(client('sk_test_wrong_key_0000').customers.list());
     expect(err).toBeInstanceOf(Stripe.errors.StripeAuthenticationError);

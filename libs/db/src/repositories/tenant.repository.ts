@@ -46,6 +46,33 @@ export class TenantRepository {
     );
   }
 
+  /**
+   * Tenants with a Stripe customer, by id after `after`, `limit` of them: with `withoutSubscription`
+   * only those that have no subscription recorded yet.
+   */
+  async withCustomer(opts: {
+    readonly withoutSubscription: boolean;
+    readonly after?: string;
+    readonly limit: number;
+  }): Promise<{ id: TenantId; customer: string; subscription: string | null }[]> {
+    return this.em.query(
+      `SELECT id, stripe_customer_id AS customer, stripe_subscription_id AS subscription FROM tenants
+        WHERE stripe_customer_id IS NOT NULL AND (NOT $1::boolean OR stripe_subscription_id IS NULL)
+          AND ($2::text IS NULL OR id > $2::text)
+        ORDER BY id LIMIT $3`,
+      [opts.withoutSubscription, opts.after ?? null, opts.limit],
+    );
+  }
+
+  /** Records the tenant's Stripe subscription in place of `replacing` (null: it had none). */
+  async setSubscription(tenantId: TenantId, subscription: string, replacing: string | null): Promise<void> {
+    await this.em.query(
+      `UPDATE tenants SET stripe_subscription_id = $2
+        WHERE id = $1 AND stripe_subscription_id IS NOT DISTINCT FROM $3`,
+      [tenantId, subscription, replacing],
+    );
+  }
+
   /** Records the tenant's Stripe customer, unless it already has one (the first one stays). */
   async setCustomerOnce(tenantId: TenantId, customer: string): Promise<void> {
     await this.em.query(
