@@ -172,8 +172,6 @@ export class StripeGateway {
       );
       return created.id;
     }
-    const meterOfPrice = new Map<string, string | null>();
-    for (const item of current.items.data) meterOfPrice.set(item.id, item.price.recurring?.meter ?? null);
     const meterIds = await this.ensureMeters();
     for (const [meter, priceId] of prices) {
       const meterId = meterIds.get(meter);
