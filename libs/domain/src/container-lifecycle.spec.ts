@@ -415,6 +415,34 @@ describe('planContainerLifecycle: an agent report', () => {
   });
 });
 
+describe('planContainerLifecycle: a host back from being lost', () => {
+  it('bills only from its return: usage opens when its report arrives, with no new start minimum', () => {
+    // Lost at its last heartbeat T1 (usage closed there); back, it reports the machine's start T0 at NOW.
+    const p = planContainerLifecycle(
+      container({ state: 'lost', usageOpenSince: null, usageLastEndedAt: T1 }),
+      input('agent.running', { at: T0 }),
+    );
+    expect(p).toMatchObject({ applied: true, to: 'running' });
+    expect(p.usage).toEqual({
+      kind: 'open',
+      meter: 'container.s1',
+      quantity: 1,
+      at: NOW,
+      closeOpenAt: null,
+      minSeconds: 0,
+      clock: 'api',
+    });
+  });
+
+  it('still starts a container that was not lost with its minimum, by the host’s clock', () => {
+    const p = planContainerLifecycle(
+      container({ state: 'creating', usageOpenSince: null }),
+      input('agent.running'),
+    );
+    expect(p.usage).toMatchObject({ kind: 'open', at: T1, minSeconds: 10, clock: 'host' });
+  });
+});
+
 describe("planContainerLifecycle: a tenant's action", () => {
   it('start: raises the generation, clears the last exit, asks for standing and capacity checks', () => {
     const p = planContainerLifecycle(container({ state: 'exited' }), input('start'));

@@ -33,7 +33,15 @@ import {
 import { OPERATION_KINDS, type OperationKind } from './operation-state';
 import { containerMeter, MIN_SECONDS_PER_START } from './pricing';
 import type { SizeName } from './sizes';
-import { datedUsage, NO_USAGE, type UsageClock, type UsageEffect, type UsageSubject } from './usage-dating';
+import {
+  datedUsage,
+  NO_USAGE,
+  returnedUsage,
+  type UsageClock,
+  type UsageEffect,
+  type UsageHistory,
+  type UsageSubject,
+} from './usage-dating';
 
 /** Which machine's clock dated an event: the API's (a tenant's request) or the container's host's. */
 export type LifecycleClock = UsageClock;
@@ -244,14 +252,16 @@ function containerUsageSubject(size: SizeName): UsageSubject {
   };
 }
 
+function usageHistoryOf(c: LifecycleContainer): UsageHistory {
+  return { openSince: c.usageOpenSince, lastEndedAt: c.usageLastEndedAt };
+}
+
 /** The container's usage change, dated by the one rule (usage-dating.ts). */
 function containerUsage(change: 'open' | 'close', c: LifecycleContainer, input: LifecycleInput): UsageEffect {
-  return datedUsage(
-    change,
-    containerUsageSubject(c.size),
-    { openSince: c.usageOpenSince, lastEndedAt: c.usageLastEndedAt },
-    { at: input.at, clock: input.clock },
-  );
+  return datedUsage(change, containerUsageSubject(c.size), usageHistoryOf(c), {
+    at: input.at,
+    clock: input.clock,
+  });
 }
 
 /**
@@ -325,8 +335,12 @@ function planAgentReport(
       lastReportAt: input.at,
       updatedAt: input.now,
     },
-    // Usage follows what the host saw: running opens it, every other change closes it.
-    usage: containerUsage(to === 'running' ? 'open' : 'close', c, input),
+    // Usage follows what the host saw: running opens it, every other change closes it; but a host back
+    // from being lost vouches only from its return (usage-dating.ts, returnedUsage).
+    usage:
+      c.state === 'lost' && to === 'running'
+        ? returnedUsage(containerUsageSubject(c.size), usageHistoryOf(c), input.now)
+        : containerUsage(to === 'running' ? 'open' : 'close', c, input),
     release: to === 'deleted' ? RELEASE_ALL : NO_RELEASE,
     operations,
     newOperation: null,

@@ -10,6 +10,7 @@ import {
   NO_USAGE_HISTORY,
   planReservedUsage,
   planUsageCut,
+  returnedUsage,
   type UsageSubject,
 } from './usage-dating';
 import { USAGE_RESOURCE_TYPES } from './pricing';
@@ -59,7 +60,7 @@ describe('datedUsage: the one rule that dates usage', () => {
       minSeconds: 10,
       clock: 'host',
     });
-    // A host back from being lost reports the machine's original start: the seconds away are not billed.
+    // An event dated before the last interval ended opens where it ended: no second is billed twice.
     expect(datedUsage('open', CONTAINER, { ...none, lastEndedAt: T2 }, at)).toMatchObject({ at: T2 });
     expect(datedUsage('open', CONTAINER, { ...none, openSince: T0 }, at)).toMatchObject({
       at: T1,
@@ -70,6 +71,21 @@ describe('datedUsage: the one rule that dates usage', () => {
       at: T2,
       closeOpenAt: T2,
     });
+  });
+
+  it("opens a returning host's machine from the report's receipt, without a start's minimum", () => {
+    // Closed at T1 (the host's last heartbeat); back, its report received at T2.
+    expect(returnedUsage(CONTAINER, { ...none, lastEndedAt: T1 }, T2)).toEqual({
+      kind: 'open',
+      meter: 'container.s2',
+      quantity: 1,
+      at: T2,
+      closeOpenAt: null,
+      minSeconds: 0,
+      clock: 'api',
+    });
+    // Never before the last interval ended, even by a clock behind.
+    expect(returnedUsage(CONTAINER, { ...none, lastEndedAt: T2 }, T1)).toMatchObject({ at: T2 });
   });
 
   it("dates reserved capacity by the API's commit only: a host's clock there is a bug", () => {

@@ -17,9 +17,10 @@
  *   what is possible (container-lifecycle.ts, boundedHostTime): not before the API made the container,
  *   not after the API received the report.
  *
- *   Known gap (issue 16): a host back from being lost reports the machine's original start, which
- *   reopens usage at the end of the interval the reaper closed (its last heartbeat), so the time it was
- *   away is billed although nobody vouched for it, with a fresh start minimum.
+ *   Only vouched seconds are billed. A host back from being lost reports the machine's original start,
+ *   but nobody vouched for the time between its last heartbeat (where the reaper closed its intervals)
+ *   and its return: usage opens again at the moment the API received that report (returnedUsage), with
+ *   no start minimum (the machine did not start again).
  *
  * The billing worker's hourly cut does not date anything: it splits an open interval at an hour
  * boundary (planUsageCut), keeping its start and its end.
@@ -108,6 +109,15 @@ export function datedUsage(
     minSeconds: subject.minSeconds,
     clock,
   };
+}
+
+/**
+ * A machine whose host was lost and is back: running again as of `receivedAt` (the API's clock when
+ * the returning host's report arrived, the first moment anyone vouches for it since its last
+ * heartbeat), never before its last interval ended, and without a new start's minimum.
+ */
+export function returnedUsage(subject: UsageSubject, history: UsageHistory, receivedAt: Date): UsageEffect {
+  return datedUsage('open', { ...subject, minSeconds: 0 }, history, { at: receivedAt, clock: 'api' });
 }
 
 /**
