@@ -272,6 +272,32 @@ describe('host loss that heals (in-process api)', () => {
     expect(await usage(id)).toEqual([{ started_at: hostClock(0), ended_at: hostClock(100) }]);
   });
 
+  it('bills a container still running on a returning host only from the report that vouches for it again', async () => {
+    const lost = await soleHost();
+    const { id } = await runningOn(lost);
+    await api.silenceHost(lost);
+    expect(await reap()).toContain(lost.id);
+    expect(await heartbeat(lost, hostClock(400))).toMatchObject({ state: 'ready', resync: true });
+    // Its agent reports the machine as it is: running since its original start.
+    const before = new Date();
+    expect((await report(lost, id, 'agent.running', hostClock(0))).body).toEqual({
+      applied: true,
+      state: 'running',
+    });
+    const after = new Date();
+    const rows = await api.rows<{ started_at: Date; ended_at: Date | null; min_seconds: number }>(
+      `SELECT started_at, ended_at, min_seconds FROM usage_intervals WHERE resource_id = $1 ORDER BY started_at`,
+      [id],
+    );
+    // Closed at its last heartbeat; the time away is not billed, nor a second start's minimum.
+    expect(rows[0]).toMatchObject({ started_at: hostClock(0), ended_at: hostClock(100), min_seconds: 10 });
+    expect(rows).toHaveLength(2);
+    expect(rows[1]!.ended_at).toBeNull();
+    expect(rows[1]!.min_seconds).toBe(0);
+    expect(rows[1]!.started_at.getTime()).toBeGreaterThanOrEqual(before.getTime() - 1000);
+    expect(rows[1]!.started_at.getTime()).toBeLessThanOrEqual(after.getTime());
+  });
+
   it('asks a returning host to resync in every heartbeat until its agent says it has, loss after loss', async () => {
     const host = await soleHost();
     expect(await heartbeat(host, hostClock(0), 0)).toMatchObject({ resync: false, lossEpoch: 0 });
