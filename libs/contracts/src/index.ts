@@ -390,6 +390,11 @@ export interface AgentEventReport {
   readonly error?: { code: string; message: string };
   /** With `agent.running` after a start: how the machine was started. */
   readonly start?: StartPath;
+  /**
+   * With `agent.running` after a restart on the host: when the machine it replaces stopped (the host's
+   * clock). The old run's usage ends there, so the reboot between the two is not billed.
+   */
+  readonly stoppedAt?: string;
 }
 
 /**

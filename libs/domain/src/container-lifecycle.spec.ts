@@ -415,6 +415,17 @@ describe('planContainerLifecycle: an agent report', () => {
   });
 });
 
+describe('planContainerLifecycle: a restart on the host', () => {
+  it("ends the old run's usage when its machine stopped, so the reboot is not billed", () => {
+    const p = planContainerLifecycle(
+      container({ state: 'restarting', usageOpenSince: T0 }),
+      input('agent.running', { at: T2, stoppedAt: T1 }),
+    );
+    expect(p).toMatchObject({ applied: true, to: 'running' });
+    expect(p.usage).toMatchObject({ kind: 'open', closeOpenAt: T1, at: T2, minSeconds: 10, clock: 'host' });
+  });
+});
+
 describe('planContainerLifecycle: a host back from being lost', () => {
   it('bills only from its return: usage opens when its report arrives, with no new start minimum', () => {
     // Lost at its last heartbeat T1 (usage closed there); back, it reports the machine's start T0 at NOW.

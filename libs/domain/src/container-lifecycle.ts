@@ -36,6 +36,7 @@ import type { SizeName } from './sizes';
 import {
   datedUsage,
   NO_USAGE,
+  restartedUsage,
   returnedUsage,
   type UsageClock,
   type UsageEffect,
@@ -85,6 +86,11 @@ export interface LifecycleInput {
   readonly reason?: LifecycleReason | null;
   /** agent.exited and agent.stopped: the workload's exit code, when the host knows it. */
   readonly exitCode?: number | null;
+  /**
+   * agent.running after a restart on the host: when the machine it replaces stopped, by the host's
+   * clock. The old run's usage ends there, not at the new start (the reboot is not billed).
+   */
+  readonly stoppedAt?: Date | null;
   /** delete: kill a container that still holds its host's capacity. */
   readonly force?: boolean;
   /**
@@ -340,7 +346,13 @@ function planAgentReport(
     usage:
       c.state === 'lost' && to === 'running'
         ? returnedUsage(containerUsageSubject(c.size), usageHistoryOf(c), input.now)
-        : containerUsage(to === 'running' ? 'open' : 'close', c, input),
+        : to === 'running'
+          ? restartedUsage(containerUsageSubject(c.size), usageHistoryOf(c), {
+              at: input.at,
+              clock: input.clock,
+              stoppedAt: input.stoppedAt ? boundedHostTime(c, { ...input, at: input.stoppedAt }) : null,
+            })
+          : containerUsage('close', c, input),
     release: to === 'deleted' ? RELEASE_ALL : NO_RELEASE,
     operations,
     newOperation: null,

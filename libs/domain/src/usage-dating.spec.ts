@@ -10,6 +10,7 @@ import {
   NO_USAGE_HISTORY,
   planReservedUsage,
   planUsageCut,
+  restartedUsage,
   returnedUsage,
   type UsageSubject,
 } from './usage-dating';
@@ -70,6 +71,36 @@ describe('datedUsage: the one rule that dates usage', () => {
     expect(datedUsage('open', CONTAINER, { ...none, openSince: T2 }, at)).toMatchObject({
       at: T2,
       closeOpenAt: T2,
+    });
+  });
+
+  it("ends a restarted machine's run when it stopped, not when the new one started: the reboot is not billed", () => {
+    // Open since T0; stopped at T1 for a restart; the new machine started at T2.
+    expect(
+      restartedUsage(CONTAINER, { ...none, openSince: T0 }, { at: T2, clock: 'host', stoppedAt: T1 }),
+    ).toEqual({
+      kind: 'open',
+      meter: 'container.s2',
+      quantity: 1,
+      at: T2,
+      closeOpenAt: T1,
+      minSeconds: 10,
+      clock: 'host',
+    });
+    // A stop time after the new start, or before the run began, is held to what is possible.
+    expect(
+      restartedUsage(CONTAINER, { ...none, openSince: T0 }, { at: T1, clock: 'host', stoppedAt: T2 }),
+    ).toMatchObject({ closeOpenAt: T1, at: T1 });
+    expect(
+      restartedUsage(CONTAINER, { ...none, openSince: T1 }, { at: T2, clock: 'host', stoppedAt: T0 }),
+    ).toMatchObject({ closeOpenAt: T1, at: T2 });
+    // Without a stop time, or with nothing open, it is an ordinary open.
+    expect(
+      restartedUsage(CONTAINER, { ...none, openSince: T0 }, { at: T2, clock: 'host', stoppedAt: null }),
+    ).toEqual(datedUsage('open', CONTAINER, { ...none, openSince: T0 }, { at: T2, clock: 'host' }));
+    expect(restartedUsage(CONTAINER, none, { at: T2, clock: 'host', stoppedAt: T1 })).toMatchObject({
+      closeOpenAt: null,
+      at: T2,
     });
   });
 

@@ -17,6 +17,9 @@
  *   what is possible (container-lifecycle.ts, boundedHostTime): not before the API made the container,
  *   not after the API received the report.
  *
+ *   A restart on the host ends the run before it when its machine stopped (the agent says when, with
+ *   the new run's report: restartedUsage), so the reboot between the two runs is not billed.
+ *
  *   Only vouched seconds are billed. A host back from being lost reports the machine's original start,
  *   but nobody vouched for the time between its last heartbeat (where the reaper closed its intervals)
  *   and its return: usage opens again at the moment the API received that report (returnedUsage), with
@@ -112,6 +115,26 @@ export function datedUsage(
 }
 
 /**
+ * A machine restarted on its host: the run before ended when that machine stopped (`stoppedAt`), the
+ * new run began at `startedAt`, both by the host's clock; the reboot between them is not billed, and the
+ * new run is a start like any other (its minimum). Without a stop time this is datedUsage('open').
+ */
+export function restartedUsage(
+  subject: UsageSubject,
+  history: UsageHistory,
+  observed: UsageObservation & { readonly stoppedAt: Date | null },
+): UsageEffect {
+  const opened = datedUsage('open', subject, history, observed);
+  if (opened.kind !== 'open' || opened.closeOpenAt === null || observed.stoppedAt === null) return opened;
+  // Not after the new start, never before the open interval began.
+  const closeOpenAt = latest(
+    earliest(observed.stoppedAt, observed.at),
+    history.openSince ?? observed.stoppedAt,
+  );
+  return { ...opened, closeOpenAt, at: latest(observed.at, closeOpenAt) };
+}
+
+/**
  * A machine whose host was lost and is back: running again as of `receivedAt` (the API's clock when
  * the returning host's report arrived, the first moment anyone vouches for it since its last
  * heartbeat), never before its last interval ended, and without a new start's minimum.
@@ -161,6 +184,10 @@ export function planUsageCut(
 
 function latest(a: Date, b: Date): Date {
   return b > a ? b : a;
+}
+
+function earliest(a: Date, b: Date): Date {
+  return b < a ? b : a;
 }
 
 function latestOf(a: Date, b: Date | null): Date {

@@ -14,6 +14,8 @@ export interface ObservedChange {
   readonly error?: { code: string; message: string };
   /** With `agent.running` after a start: how the driver started the machine. */
   readonly start?: StartPath;
+  /** With `agent.running` after a restart: when the machine it replaces stopped (the host's clock). */
+  readonly stoppedAt?: Date;
 }
 
 /**
@@ -40,6 +42,7 @@ export class EventReporterService {
       ...(change.exitCode !== undefined && change.exitCode !== null ? { exitCode: change.exitCode } : {}),
       ...(change.error ? { error: change.error } : {}),
       ...(change.start ? { start: change.start } : {}),
+      ...(change.stoppedAt ? { stoppedAt: change.stoppedAt.toISOString() } : {}),
     });
     this.log.log(`${id}: reported ${change.event}${result.applied ? '' : ' (no change)'} -> ${result.state}`);
     return result;

@@ -151,10 +151,15 @@ export class ContainerRunnerService {
     work?: AgentContainerWork,
   ): Promise<AgentEventResult | null> {
     let started: StartPath | null = null;
+    let stoppedAt: Date | null = null;
     switch (goal.kind) {
       case 'up':
         if (!work) throw new Error(`bringing ${id} up needs the work its job claimed`);
-        if (goal.restart) await this.driver.stop(id, this.config.stopTimeoutMs);
+        if (goal.restart) {
+          await this.driver.stop(id, this.config.stopTimeoutMs);
+          // The old run ends here: the reboot that follows is not billed (reported with the start).
+          stoppedAt = new Date();
+        }
         // A user's start begins the restart policy's count again.
         await this.restarts.reset(id);
         started = await this.bringUp(work);
@@ -174,7 +179,14 @@ export class ContainerRunnerService {
       case 'observe':
         break;
     }
-    const report = reportAfter(goal, await this.driver.status(id), new Date(), this.driver.name, started);
+    const report = reportAfter(
+      goal,
+      await this.driver.status(id),
+      new Date(),
+      this.driver.name,
+      started,
+      stoppedAt,
+    );
     if (!report) return null;
     // Whoever sees the stop or the exit also sees the workload's last lines.
     if (report.event === 'agent.exited' || report.event === 'agent.stopped') await this.logs.flush(id);

@@ -72,6 +72,17 @@ describe('reportAfter: the one decision of what the API is told', () => {
     expect(reportAfter(up, STATUSES.stopped, now, 'qemu', template)).not.toHaveProperty('start');
   });
 
+  it('a running report after a restart says when the old machine stopped (the run before is billed to there)', () => {
+    const restart = { kind: 'up', restart: true } as const;
+    const stoppedAt = new Date(startedAt.getTime() - 2000);
+    expect(reportAfter(restart, STATUSES.running, now, 'qemu', { path: 'cold' }, stoppedAt)).toEqual({
+      event: 'agent.running',
+      at: startedAt,
+      start: { path: 'cold' },
+      stoppedAt,
+    });
+  });
+
   it("a fallback's reason is cut to what the API takes", () => {
     const long = { path: 'cold', template: 'k1', fallback: 'x'.repeat(5000) } as const;
     const r = reportAfter({ kind: 'up', restart: false }, STATUSES.running, now, 'qemu', long);

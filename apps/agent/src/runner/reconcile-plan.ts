@@ -46,7 +46,12 @@ export function resyncGoal(state: ContainerState): ReconcileGoal | null {
 
 /** A state change to report, dated by the host's clock (the runner adds the generation and operation). */
 export type PlannedReport =
-  | { readonly event: 'agent.running'; readonly at: Date; readonly start?: StartPath }
+  | {
+      readonly event: 'agent.running';
+      readonly at: Date;
+      readonly start?: StartPath;
+      readonly stoppedAt?: Date;
+    }
   | { readonly event: 'agent.exited' | 'agent.stopped'; readonly at: Date; readonly exitCode: number | null }
   | { readonly event: 'agent.deleted'; readonly at: Date }
   | { readonly event: 'agent.failed'; readonly at: Date; readonly error: { code: string; message: string } };
@@ -66,6 +71,7 @@ export function reportAfter(
   now: Date,
   driver: string,
   started: StartPath | null = null,
+  stoppedAt: Date | null = null,
 ): PlannedReport | null {
   switch (goal.kind) {
     case 'up':
@@ -75,6 +81,8 @@ export function reportAfter(
           event: 'agent.running',
           at: status.startedAt,
           ...(started ? { start: bounded(started) } : {}),
+          // A restart's stop: the run before it is billed up to here, not up to this start.
+          ...(stoppedAt ? { stoppedAt } : {}),
         };
       }
       // The workload started and already exited: the start succeeded, the container is exited.

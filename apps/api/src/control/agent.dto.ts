@@ -238,6 +238,14 @@ export class AgentEventDto {
   @ValidateNested()
   @Type(() => StartPathDto)
   start?: StartPathDto;
+
+  @ApiPropertyOptional({
+    description:
+      "With agent.running after a restart on the host: when the machine it replaces stopped, by the host's clock",
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  stoppedAt?: string;
 }
 
 export class AgentCredentialsQueryDto {

@@ -145,6 +145,30 @@ describe('agent reports (in-process api)', () => {
     ]);
   });
 
+  it("a restart's running report ends the run before at the old machine's stop: the reboot is not billed", async () => {
+    const { id, op } = await create();
+    await applied(id, 'agent.running', hostClock(0), { operationId: op });
+    const restart = await tenant.http.post(`/v1/containers/${id}/restart`);
+    expect(restart.status).toBe(202);
+    // The host stopped the old machine at 30 and the new one was up at 33.
+    expect(
+      await report(id, 'agent.running', hostClock(33), {
+        operationId: restart.body.operation.id,
+        stoppedAt: hostClock(30).toISOString(),
+        generation: restart.body.data.generation,
+      }).then((r) => r.body),
+    ).toEqual({ applied: true, state: 'running' });
+    expect(await usage(id)).toEqual([
+      { meter: 'container.s2', started_at: hostClock(0), ended_at: hostClock(30) },
+      { meter: 'container.s2', started_at: hostClock(33), ended_at: null },
+    ]);
+    expectError(
+      await report(id, 'agent.running', hostClock(40), { stoppedAt: 'yesterday' }),
+      400,
+      'request/invalid',
+    );
+  });
+
   it('stopped after a stop succeeds the stop operation and closes usage at the host time', async () => {
     const { id, op } = await create();
     await applied(id, 'agent.running', hostClock(0), { operationId: op });

@@ -87,6 +87,7 @@ export class ContainerReportsService {
         now: new Date(),
         reason: r.error ?? null,
         exitCode: r.exitCode ?? null,
+        stoppedAt: r.stoppedAt !== undefined ? new Date(r.stoppedAt) : null,
         operationId: r.operationId ?? null,
       });
       if (plan.applied) {
