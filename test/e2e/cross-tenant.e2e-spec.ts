@@ -421,6 +421,12 @@ function foreignRoutes(
       method: 'DELETE',
       path: '/v1/admin/join-tokens/jtk_01j9z6w2m4q8r7t5v3x1y0b2c4',
     },
+    { route: 'GET /v1/admin/billing/dead-letters', method: 'GET', path: '/v1/admin/billing/dead-letters' },
+    {
+      route: 'GET /v1/admin/billing/reconciliations',
+      method: 'GET',
+      path: '/v1/admin/billing/reconciliations',
+    },
     {
       route: 'POST /v1/agent/register',
       method: 'POST',
