@@ -172,6 +172,20 @@ describe('BillingWorker (Postgres + local Stripe)', () => {
     });
   }
 
+  /** A tenant with one closed container minute (May 1, 09:00-09:01) and a Stripe customer for it. */
+  async function closedIntervalWithCustomer(): Promise<{ tenantId: string; id: string }> {
+    const tenantId = await tenant();
+    const id = await insert({
+      tenantId,
+      resourceId: newId('ctr'),
+      meter: cm(),
+      startedAt: t('2024-05-01T09:00:00Z'),
+      endedAt: t('2024-05-01T09:01:00Z'),
+    });
+    await worker.ensureCustomers();
+    return { tenantId, id };
+  }
+
   const meterEventCalls = (): number =>
     fake.calls.filter((c) => c.method === 'POST' && c.path === '/v1/billing/meter_events').length;
 
@@ -779,15 +793,7 @@ describe('BillingWorker (Postgres + local Stripe)', () => {
     });
 
     it('never sends again an interval first tried longer ago than Stripe keeps identifiers', async () => {
-      const a = await tenant();
-      const id = await insert({
-        tenantId: a,
-        resourceId: newId('ctr'),
-        meter: cm(),
-        startedAt: t('2024-05-01T09:00:00Z'),
-        endedAt: t('2024-05-01T09:01:00Z'),
-      });
-      await worker.ensureCustomers();
+      const { id } = await closedIntervalWithCustomer();
       // Tried 25 hours ago (by the database's clock) and never acknowledged: Stripe may hold it, and a
       // second event with its identifier would now be counted again.
       await ds.query(
@@ -802,15 +808,7 @@ describe('BillingWorker (Postgres + local Stripe)', () => {
     });
 
     it('records the first attempt before sending, so a retry within the window is recognised as one', async () => {
-      const a = await tenant();
-      const id = await insert({
-        tenantId: a,
-        resourceId: newId('ctr'),
-        meter: cm(),
-        startedAt: t('2024-05-01T09:00:00Z'),
-        endedAt: t('2024-05-01T09:01:00Z'),
-      });
-      await worker.ensureCustomers();
+      const { id } = await closedIntervalWithCustomer();
       await gateway.ensureMeters(); // an earlier pass found the meters; then Stripe goes down
       fake.setDown('503');
       expect((await worker.sendBatch()).error).toEqual(expect.stringMatching(/unavailable/));
@@ -838,18 +836,7 @@ describe('BillingWorker (Postgres + local Stripe)', () => {
       return r?.stripe_subscription_id ?? null;
     }
 
-    async function customerWithUsage(): Promise<string> {
-      const a = await tenant();
-      await insert({
-        tenantId: a,
-        resourceId: newId('ctr'),
-        meter: cm(),
-        startedAt: t('2024-05-01T09:00:00Z'),
-        endedAt: t('2024-05-01T09:01:00Z'),
-      });
-      await worker.ensureCustomers();
-      return a;
-    }
+    const customerWithUsage = async (): Promise<string> => (await closedIntervalWithCustomer()).tenantId;
 
     it("makes a product and a metered price per meter at berth's prices, and subscribes a tenant to all, once", async () => {
       const a = await customerWithUsage();

@@ -43,6 +43,17 @@ describe('fake Stripe server, driven by the official stripe package', () => {
     await fake.stop();
   });
 
+  /** A customer and a summing `vcpu_seconds` meter on the current fake. */
+  async function customerAndMeter(): Promise<{ customer: string; meterId: string }> {
+    const customer = (await stripe.customers.create({ name: 'tenant' })).id;
+    const meter = await stripe.billing.meters.create({
+      display_name: 'vCPU seconds',
+      event_name: 'vcpu_seconds',
+      default_aggregation: { formula: 'sum' },
+    });
+    return { customer, meterId: meter.id };
+  }
+
   it('creates and retrieves customers, and replays an Idempotency-Key', async () => {
     const created = await stripe.customers.create(
       { name: 'Ada', email: 'ada@example.com', metadata: { tenant: 't-1' } },
@@ -133,14 +144,7 @@ describe('fake Stripe server, driven by the official stripe package', () => {
     let meterId: string;
 
     beforeEach(async () => {
-      customer = (await stripe.customers.create({ name: 'tenant' })).id;
-      meterId = (
-        await stripe.billing.meters.create({
-          display_name: 'vCPU seconds',
-          event_name: 'vcpu_seconds',
-          default_aggregation: { formula: 'sum' },
-        })
-      ).id;
+      ({ customer, meterId } = await customerAndMeter());
     });
 
     const send = (identifier: string, value: string, timestamp: number) =>
@@ -258,14 +262,7 @@ describe('fake Stripe server, driven by the official stripe package', () => {
       await fake.stop();
       fake = await startFakeStripe({ now: () => clock, summaryLagMs: 30_000 });
       stripe = client(fake.secretKey);
-      customer = (await stripe.customers.create({ name: 'tenant' })).id;
-      meterId = (
-        await stripe.billing.meters.create({
-          display_name: 'vCPU seconds',
-          event_name: 'vcpu_seconds',
-          default_aggregation: { formula: 'sum' },
-        })
-      ).id;
+      ({ customer, meterId } = await customerAndMeter());
       const t0 = 1_800_000_000 - (1_800_000_000 % 60);
       await send('lag-1', '7', t0);
       const summed = async () =>
@@ -337,14 +334,7 @@ describe('fake Stripe server, driven by the official stripe package', () => {
     let meterId: string;
 
     beforeEach(async () => {
-      customer = (await stripe.customers.create({ name: 'tenant' })).id;
-      meterId = (
-        await stripe.billing.meters.create({
-          display_name: 'vCPU seconds',
-          event_name: 'vcpu_seconds',
-          default_aggregation: { formula: 'sum' },
-        })
-      ).id;
+      ({ customer, meterId } = await customerAndMeter());
       await stripe.products.create({ id: 'berth_vcpu', name: 'vCPU seconds' });
     });
 

@@ -1,22 +1,13 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags, PickType } from '@nestjs/swagger';
+import { IsIn, IsOptional } from 'class-validator';
 import type { BillingDeadLetterView, BillingReconciliationView, Page } from '@berth/contracts';
-import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from '@berth/db';
+import { DEFAULT_PAGE_LIMIT } from '@berth/db';
 import { OperatorAuthGuard } from '../auth/guards';
 import { PageQueryDto } from '../common/pagination.dto';
 import { BillingAdminService } from './billing-admin.service';
 
-export class ReconciliationsQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_LIMIT, default: DEFAULT_PAGE_LIMIT })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE_LIMIT)
-  limit?: number;
-
+export class ReconciliationsQueryDto extends PickType(PageQueryDto, ['limit'] as const) {
   @ApiPropertyOptional({ description: 'only passes that found drift', enum: ['true', 'false'] })
   @IsOptional()
   @IsIn(['true', 'false'])
