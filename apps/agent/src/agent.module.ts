@@ -26,6 +26,7 @@ import { HostIdentityStore } from './state/host-identity.store';
 import { AgentRedis } from './state/agent-redis';
 import { RedisLoginStore } from './state/redis-login.store';
 import { RestartCountStore } from './state/restart-count.store';
+import { VouchStore } from './state/vouch.store';
 
 @Module({})
 export class AgentModule {
@@ -76,6 +77,7 @@ export class AgentModule {
         HostIdentityStore,
         RedisLoginStore,
         RestartCountStore,
+        VouchStore,
         AgentRedis,
         ApiClientService,
         EventReporterService,

@@ -20,7 +20,9 @@
  *   A restart on the host ends the run before it when its machine stopped (the agent says when, with
  *   the new run's report: restartedUsage), so the reboot between the two runs is not billed.
  *
- *   Only vouched seconds are billed. A host back from being lost reports the machine's original start,
+ *   Only vouched seconds are billed. A machine that ended while no agent watched (found ended or gone
+ *   when the agent starts again) is reported ended no later than the host's last heartbeat before (the
+ *   agent keeps it: apps/agent/src/state/vouch.store.ts). A host back from being lost reports the machine's original start,
  *   but nobody vouched for the time between its last heartbeat (where the reaper closed its intervals)
  *   and its return: usage opens again at the moment the API received that report (returnedUsage), with
  *   no start minimum (the machine did not start again).

@@ -72,7 +72,16 @@ export type MachineStatus =
   | { readonly state: 'absent' }
   | { readonly state: 'created' }
   | { readonly state: 'running'; readonly startedAt: Date }
-  | { readonly state: 'stopped'; readonly exitCode: number | null; readonly finishedAt: Date };
+  | {
+      readonly state: 'stopped';
+      readonly exitCode: number | null;
+      readonly finishedAt: Date;
+      /**
+       * The end was not seen: the machine was found ended when the agent started (it died while no agent
+       * watched), and `finishedAt` is only when it was found.
+       */
+      readonly endUnknown?: boolean;
+    };
 
 export interface LogLine {
   readonly at: Date;

@@ -3,6 +3,7 @@ import type { ApiClientService } from '../api-client/api-client.service';
 import type { AgentConfig } from '../config.provider';
 import type { Driver } from '../drivers/driver';
 import type { VolumeBackend } from '../volumes/volume-backend';
+import type { VouchStore } from '../state/vouch.store';
 import { HeartbeatService } from './heartbeat.service';
 
 const INTERVAL = 1_000;
@@ -25,16 +26,24 @@ function harness() {
   } as unknown as ApiClientService;
   const driver = { list: () => Promise.resolve([]) } as unknown as Driver;
   const volumes = { capacityGib: () => Promise.resolve(0) } as unknown as VolumeBackend;
+  const vouched: Date[] = [];
+  const vouch = {
+    record: (at: Date) => {
+      vouched.push(at);
+      return Promise.resolve();
+    },
+  } as unknown as VouchStore;
   const service = new HeartbeatService(
     { heartbeatIntervalMs: INTERVAL } as AgentConfig,
     driver,
     api,
     volumes,
+    vouch,
   );
   const resyncs: (() => void)[] = [];
   const onLost = jest.fn(() => new Promise<void>((resolve) => resyncs.push(resolve)));
   service.start(() => undefined, onLost);
-  return { service, sent, answers, onLost, resyncs };
+  return { service, sent, answers, onLost, resyncs, vouched, api };
 }
 
 describe('HeartbeatService and losses', () => {
@@ -81,6 +90,22 @@ describe('HeartbeatService and losses', () => {
     expect(onLost).not.toHaveBeenCalled();
     await jest.advanceTimersByTimeAsync(INTERVAL);
     expect(onLost).toHaveBeenCalledTimes(1);
+    await service.stop();
+  });
+});
+
+describe('HeartbeatService and what the host vouched for', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('records each heartbeat the API took, at the time it said, and none it did not take', async () => {
+    const { service, sent, vouched, api } = harness();
+    await jest.advanceTimersByTimeAsync(INTERVAL);
+    expect(vouched.map((d) => d.toISOString())).toEqual(sent.map((r) => r.at));
+    const refused = jest.spyOn(api, 'heartbeat').mockRejectedValueOnce(new Error('API away'));
+    await jest.advanceTimersByTimeAsync(INTERVAL);
+    expect(refused).toHaveBeenCalled();
+    expect(vouched).toHaveLength(1);
     await service.stop();
   });
 });

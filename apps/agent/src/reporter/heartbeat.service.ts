@@ -4,6 +4,7 @@ import { ApiError } from '../api-client/api-error';
 import { AGENT_CONFIG, DRIVER, VOLUME_BACKEND, type AgentConfig } from '../config.provider';
 import type { VolumeBackend } from '../volumes/volume-backend';
 import type { Driver } from '../drivers/driver';
+import { VouchStore } from '../state/vouch.store';
 import { heartbeatTemplates } from './host-templates';
 
 /** Tells the API every few seconds that the host is alive, with the host's own clock. */
@@ -22,6 +23,7 @@ export class HeartbeatService {
     @Inject(DRIVER) private readonly driver: Driver,
     private readonly api: ApiClientService,
     @Inject(VOLUME_BACKEND) private readonly volumes: VolumeBackend,
+    private readonly vouch: VouchStore,
   ) {}
 
   /**
@@ -53,14 +55,19 @@ export class HeartbeatService {
    */
   private async beat(onTokenRefused: () => void, onLost: () => Promise<void>): Promise<void> {
     try {
+      const at = new Date();
       const res = await this.api.heartbeat({
-        at: new Date().toISOString(),
+        at: at.toISOString(),
         machines: (await this.driver.list()).length,
         volumeGib: await this.volumes.capacityGib(),
         // The host's VM templates, so that GET /v1/admin/hosts shows them; none for drivers without.
         templates: heartbeatTemplates(this.driver.templateStatus?.() ?? []),
         resyncedEpoch: this.resyncedEpoch,
       });
+      // Vouched for up to here: a machine found ended after an agent restart is billed no further.
+      await this.vouch
+        .record(at)
+        .catch((err: unknown) => this.log.warn(`could not record the heartbeat: ${String(err)}`));
       if (res.resync && !this.resyncing) {
         // An API from before loss epochs answers none: it says `resync` once, and 0 acknowledges nothing.
         const epoch = res.lossEpoch ?? 0;

@@ -16,8 +16,8 @@ const STATUSES: Record<MachineStatus['state'], MachineStatus> = {
 describe('resyncGoal: what the start-up resync makes of each state the API holds', () => {
   it.each(CONTAINER_STATES.map((s) => [s]))('%s', (state) => {
     const expected: Record<string, ReconcileGoal | null> = {
-      running: { kind: 'observe', apiState: 'running' },
-      lost: { kind: 'observe', apiState: 'lost' },
+      running: { kind: 'observe', apiState: 'running', vouchedUntil: null },
+      lost: { kind: 'observe', apiState: 'lost', vouchedUntil: null },
       deleting: { kind: 'gone' },
       stopped: { kind: 'down', report: false },
       exited: { kind: 'down', report: false },
@@ -80,6 +80,32 @@ describe('reportAfter: the one decision of what the API is told', () => {
       at: startedAt,
       start: { path: 'cold' },
       stoppedAt,
+    });
+  });
+
+  it("dates an end nobody saw (found at start-up) no later than the host's last heartbeat before", () => {
+    const vouchedUntil = new Date(now.getTime() - 60_000);
+    const observe = { kind: 'observe', apiState: 'running', vouchedUntil } as const;
+    const foundDead = { state: 'stopped', exitCode: null, finishedAt: now, endUnknown: true } as const;
+    expect(reportAfter(observe, foundDead, now, 'qemu')).toEqual({
+      event: 'agent.exited',
+      at: vouchedUntil,
+      exitCode: null,
+    });
+    // An end the driver dated stands.
+    expect(reportAfter(observe, STATUSES.stopped, now, 'qemu')).toEqual({
+      event: 'agent.exited',
+      at: finishedAt,
+      exitCode: 3,
+    });
+    // A machine gone altogether: failed as of the last heartbeat, not as of now.
+    expect(reportAfter(observe, STATUSES.absent, now, 'qemu')).toMatchObject({
+      event: 'agent.failed',
+      at: vouchedUntil,
+    });
+    // Nothing vouched for (a first start, or after a loss): as found.
+    expect(reportAfter({ ...observe, vouchedUntil: null }, foundDead, now, 'qemu')).toMatchObject({
+      at: now,
     });
   });
 

@@ -19,15 +19,23 @@ export type ReconcileGoal =
   | { readonly kind: 'gone' }
   /** The driver saw the workload exit by itself. */
   | { readonly kind: 'exited'; readonly exit: MachineExit }
-  /** The agent started: tell the API what became of a container it believes is `apiState`. */
-  | { readonly kind: 'observe'; readonly apiState: 'running' | 'lost' };
+  /**
+   * The agent started: tell the API what became of a container it believes is `apiState`. An end
+   * nobody saw (the machine found ended, or gone) is dated no later than `vouchedUntil`, the host's last
+   * heartbeat before (null: unknown, dated when found).
+   */
+  | {
+      readonly kind: 'observe';
+      readonly apiState: 'running' | 'lost';
+      readonly vouchedUntil?: Date | null;
+    };
 
 /** The start-up resync's goal for a container the API holds in `state`; null: its queued work owns it. */
-export function resyncGoal(state: ContainerState): ReconcileGoal | null {
+export function resyncGoal(state: ContainerState, vouchedUntil: Date | null = null): ReconcileGoal | null {
   switch (state) {
     case 'running':
     case 'lost':
-      return { kind: 'observe', apiState: state };
+      return { kind: 'observe', apiState: state, vouchedUntil };
     case 'deleting':
       return { kind: 'gone' };
     case 'stopped':
@@ -97,20 +105,26 @@ export function reportAfter(
       return { event: 'agent.deleted', at: now };
     case 'exited':
       return { event: 'agent.exited', at: goal.exit.at, exitCode: goal.exit.exitCode };
-    case 'observe':
+    case 'observe': {
       if (status.state === 'running') {
         return goal.apiState === 'lost' ? { event: 'agent.running', at: status.startedAt } : null;
       }
-      if (status.state === 'stopped') return exited(status);
+      // What ended while no agent watched ended at a moment nobody saw: at most the last one vouched for.
+      const unseen = (found: Date): Date =>
+        goal.vouchedUntil && goal.vouchedUntil < found ? goal.vouchedUntil : found;
+      if (status.state === 'stopped') {
+        return status.endUnknown ? { ...exited(status), at: unseen(status.finishedAt) } : exited(status);
+      }
       return {
         event: 'agent.failed',
-        at: now,
+        at: unseen(now),
         error: new AgentFault(
           'host/machine_missing',
           `the machine was not on the host when its agent started (driver ${driver})`,
           true,
         ).report,
       };
+    }
   }
 }
 

@@ -3,11 +3,19 @@ import type { ApiClientService } from '../api-client/api-client.service';
 import type { Driver } from '../drivers/driver';
 import { ReportGate } from '../reporter/report-gate';
 import type { ContainerRunnerService } from './container-runner.service';
+import type { VouchStore } from '../state/vouch.store';
 import { ResyncService } from './resync.service';
 
 /** What the resync did, in order: machines removed, reconciles, and reports (which wait on the gate). */
-function fixture(opts: { listed: string[]; machines: string[]; onHostNow?: string[]; deleted?: string[] }) {
+function fixture(opts: {
+  listed: string[];
+  machines: string[];
+  onHostNow?: string[];
+  deleted?: string[];
+  previousRun?: Date | null;
+}) {
   const log: string[] = [];
+  const goals: unknown[] = [];
   const gate = new ReportGate();
   const spec = (id: string) => ({ id, state: 'running', generation: 1 }) as AgentContainerSpec;
   const api = {
@@ -28,7 +36,8 @@ function fixture(opts: { listed: string[]; machines: string[]; onHostNow?: strin
       return Promise.resolve();
     },
     // The runner reports what it found: a report waits until the gate is open.
-    reconcile: async (id: string) => {
+    reconcile: async (id: string, goal: unknown) => {
+      goals.push(goal);
       await gate.open();
       log.push(`reported ${id}`);
       return null;
@@ -39,8 +48,9 @@ function fixture(opts: { listed: string[]; machines: string[]; onHostNow?: strin
     api as unknown as ApiClientService,
     runner as unknown as ContainerRunnerService,
     gate,
+    { previousRun: opts.previousRun ?? null } as VouchStore,
   );
-  return { service, log, gate };
+  return { service, log, gate, goals };
 }
 
 describe('ResyncService', () => {
@@ -82,5 +92,21 @@ describe('ResyncService', () => {
     await Promise.all([service.resyncAfterLoss(), service.resyncAfterLoss()]);
     expect(calls).toBe(2);
     expect(log).toEqual(['removed ctr_moved']);
+  });
+});
+
+describe('ResyncService and what the host vouched for', () => {
+  const lastBeat = new Date('2026-01-01T00:00:00.000Z');
+
+  it("dates ends found at start-up by the previous agent's last heartbeat", async () => {
+    const { service, goals } = fixture({ listed: ['ctr_a'], machines: ['ctr_a'], previousRun: lastBeat });
+    await service.resync();
+    expect(goals).toEqual([{ kind: 'observe', apiState: 'running', vouchedUntil: lastBeat }]);
+  });
+
+  it('leaves them to the driver after a loss (the agent watched all along)', async () => {
+    const { service, goals } = fixture({ listed: ['ctr_a'], machines: ['ctr_a'], previousRun: lastBeat });
+    await service.resyncAfterLoss();
+    expect(goals).toEqual([{ kind: 'observe', apiState: 'running', vouchedUntil: null }]);
   });
 });

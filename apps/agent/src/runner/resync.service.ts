@@ -6,6 +6,7 @@ import { ApiClientService } from '../api-client/api-client.service';
 import { DRIVER } from '../config.provider';
 import type { Driver } from '../drivers/driver';
 import { ReportGate } from '../reporter/report-gate';
+import { VouchStore } from '../state/vouch.store';
 import { ContainerRunnerService } from './container-runner.service';
 import { resyncGoal } from './reconcile-plan';
 
@@ -29,12 +30,17 @@ export class ResyncService {
     private readonly api: ApiClientService,
     private readonly runner: ContainerRunnerService,
     private readonly gate: ReportGate,
+    private readonly vouch: VouchStore,
   ) {}
 
-  async resync(): Promise<void> {
+  /**
+   * `vouchedUntil`: the last moment the host vouched for its machines before this resync, when an end
+   * found now was not seen (an agent restart): such ends are dated no later (reportAfter).
+   */
+  async resync(vouchedUntil: Date | null = this.vouch.previousRun): Promise<void> {
     const specs = await this.gate.holdWhile(() => this.stopUnwanted());
     for (const spec of specs) {
-      const goal = resyncGoal(spec.state);
+      const goal = resyncGoal(spec.state, vouchedUntil);
       if (goal) await this.runner.reconcile(spec.id as ContainerId, goal, { generation: spec.generation });
     }
     this.log.log(`resync done: ${specs.length} containers on this host`);
@@ -48,7 +54,8 @@ export class ResyncService {
     this.afterLoss ??= (async () => {
       for (;;) {
         try {
-          return await this.resync();
+          // The agent ran all along: every end it did not report itself, it finds dated by its driver.
+          return await this.resync(null);
         } catch (err) {
           this.log.warn(
             `resync after loss failed, retrying: ${err instanceof Error ? err.message : String(err)}`,

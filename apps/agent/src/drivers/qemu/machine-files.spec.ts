@@ -40,12 +40,13 @@ describe('statusOf', () => {
     ).toEqual({ state: 'stopped', exitCode: 3, finishedAt: new Date('2026-01-02T04:00:00.000Z') });
   });
 
-  it('dates from now a machine still booting, or an end nobody dated', () => {
+  it('dates from now a machine still booting, or an end nobody dated (and says nobody saw that end)', () => {
     expect(statusOf({ ...running, startedAt: null }, now)).toEqual({ state: 'running', startedAt: now });
     expect(statusOf({ ...running, phase: 'stopped' }, now)).toEqual({
       state: 'stopped',
       exitCode: null,
       finishedAt: now,
+      endUnknown: true,
     });
   });
 });

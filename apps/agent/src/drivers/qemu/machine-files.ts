@@ -49,7 +49,8 @@ export function parseMachineState(text: string): MachineState | null {
 
 /**
  * The machine's status as the Driver interface reports it. A running machine that has not reached
- * its workload yet, or a stopped one whose end was not dated, counts from `now`.
+ * its workload yet counts from `now`; a stopped one whose end was not dated (found dead by adopt())
+ * says so (`endUnknown`), and counts from `now` too.
  */
 export function statusOf(s: MachineState, now: Date): MachineStatus {
   switch (s.phase) {
@@ -58,11 +59,9 @@ export function statusOf(s: MachineState, now: Date): MachineStatus {
     case 'running':
       return { state: 'running', startedAt: s.startedAt ? new Date(s.startedAt) : now };
     case 'stopped':
-      return {
-        state: 'stopped',
-        exitCode: s.exitCode,
-        finishedAt: s.finishedAt ? new Date(s.finishedAt) : now,
-      };
+      return s.finishedAt
+        ? { state: 'stopped', exitCode: s.exitCode, finishedAt: new Date(s.finishedAt) }
+        : { state: 'stopped', exitCode: s.exitCode, finishedAt: now, endUnknown: true };
   }
 }
 

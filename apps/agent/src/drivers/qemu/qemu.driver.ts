@@ -293,13 +293,8 @@ export class QemuDriver implements Driver {
           ended.push(id);
         }
       } else {
-        await this.save(m, {
-          ...m.state,
-          phase: 'stopped',
-          finishedAt: new Date().toISOString(),
-          exitCode: null,
-          pid: null,
-        });
+        // It died while no agent watched: when is not known (null), and not the moment it was found.
+        await this.save(m, { ...m.state, phase: 'stopped', finishedAt: null, exitCode: null, pid: null });
         ended.push(id);
       }
     }
