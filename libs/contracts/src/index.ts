@@ -395,6 +395,12 @@ export interface AgentEventReport {
    * clock). The old run's usage ends there, so the reboot between the two is not billed.
    */
   readonly stoppedAt?: string;
+  /**
+   * The host did not see this end (it found the machine ended, or gone, when its agent started): `at`
+   * is the last moment it vouched for the machine, its last heartbeat before. Never before the host's
+   * last report of the machine, which vouched for it too.
+   */
+  readonly unseen?: boolean;
 }
 
 /**

@@ -426,6 +426,25 @@ describe('planContainerLifecycle: a restart on the host', () => {
   });
 });
 
+describe('planContainerLifecycle: an end the host did not see', () => {
+  it("is dated at the host's last heartbeat, but never before its last report of the machine (not stale)", () => {
+    // Reported running at T2; the agent's last heartbeat before it died was T1 (earlier).
+    const p = planContainerLifecycle(
+      container({ state: 'running', lastReportAt: T2, usageOpenSince: T2 }),
+      input('agent.failed', { at: T1, unseen: true }),
+    );
+    expect(p).toMatchObject({ applied: true, to: 'failed' });
+    expect(p.usage).toMatchObject({ kind: 'close', at: T2 });
+    // The same date without the flag is an older report than the last one: it changes nothing.
+    expect(
+      planContainerLifecycle(
+        container({ state: 'running', lastReportAt: T2, usageOpenSince: T2 }),
+        input('agent.failed', { at: T1 }),
+      ),
+    ).toMatchObject({ applied: false });
+  });
+});
+
 describe('planContainerLifecycle: a host back from being lost', () => {
   it('bills only from its return: usage opens when its report arrives, with no new start minimum', () => {
     // Lost at its last heartbeat T1 (usage closed there); back, it reports the machine's start T0 at NOW.

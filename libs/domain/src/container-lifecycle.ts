@@ -91,6 +91,12 @@ export interface LifecycleInput {
    * clock. The old run's usage ends there, not at the new start (the reboot is not billed).
    */
   readonly stoppedAt?: Date | null;
+  /**
+   * An agent report of an end its host did not see (found at the agent's start): `at` is the host's
+   * last heartbeat before, and the end is dated no earlier than the host's last report of it (which
+   * vouched for it too), so it is never taken for a stale report.
+   */
+  readonly unseen?: boolean;
   /** delete: kill a container that still holds its host's capacity. */
   readonly force?: boolean;
   /**
@@ -276,7 +282,11 @@ function containerUsage(change: 'open' | 'close', c: LifecycleContainer, input: 
  * yields a plan that changes nothing.
  */
 export function planContainerLifecycle(c: LifecycleContainer, given: LifecycleInput): LifecyclePlan {
-  const input = given.clock === 'host' ? { ...given, at: boundedHostTime(c, given) } : given;
+  const vouched =
+    given.unseen === true && c.lastReportAt !== null && given.at < c.lastReportAt
+      ? { ...given, at: c.lastReportAt }
+      : given;
+  const input = vouched.clock === 'host' ? { ...vouched, at: boundedHostTime(c, vouched) } : vouched;
   const event = input.event;
   if (isUserEvent(event)) return planUserAction(c, event, input);
   if (event === 'host.lost') return planHostLost(c, input);

@@ -16,6 +16,8 @@ export interface ObservedChange {
   readonly start?: StartPath;
   /** With `agent.running` after a restart: when the machine it replaces stopped (the host's clock). */
   readonly stoppedAt?: Date;
+  /** An end the host did not see: `at` is its last heartbeat before (see AgentEventReport.unseen). */
+  readonly unseen?: boolean;
 }
 
 /**
@@ -43,6 +45,7 @@ export class EventReporterService {
       ...(change.error ? { error: change.error } : {}),
       ...(change.start ? { start: change.start } : {}),
       ...(change.stoppedAt ? { stoppedAt: change.stoppedAt.toISOString() } : {}),
+      ...(change.unseen ? { unseen: true } : {}),
     });
     this.log.log(`${id}: reported ${change.event}${result.applied ? '' : ' (no change)'} -> ${result.state}`);
     return result;

@@ -91,6 +91,7 @@ describe('reportAfter: the one decision of what the API is told', () => {
       event: 'agent.exited',
       at: vouchedUntil,
       exitCode: null,
+      unseen: true,
     });
     // An end the driver dated stands.
     expect(reportAfter(observe, STATUSES.stopped, now, 'qemu')).toEqual({
@@ -102,6 +103,7 @@ describe('reportAfter: the one decision of what the API is told', () => {
     expect(reportAfter(observe, STATUSES.absent, now, 'qemu')).toMatchObject({
       event: 'agent.failed',
       at: vouchedUntil,
+      unseen: true,
     });
     // Nothing vouched for (a first start, or after a loss): as found.
     expect(reportAfter({ ...observe, vouchedUntil: null }, foundDead, now, 'qemu')).toMatchObject({

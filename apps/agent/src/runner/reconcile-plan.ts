@@ -60,9 +60,19 @@ export type PlannedReport =
       readonly start?: StartPath;
       readonly stoppedAt?: Date;
     }
-  | { readonly event: 'agent.exited' | 'agent.stopped'; readonly at: Date; readonly exitCode: number | null }
+  | {
+      readonly event: 'agent.exited' | 'agent.stopped';
+      readonly at: Date;
+      readonly exitCode: number | null;
+      readonly unseen?: boolean;
+    }
   | { readonly event: 'agent.deleted'; readonly at: Date }
-  | { readonly event: 'agent.failed'; readonly at: Date; readonly error: { code: string; message: string } };
+  | {
+      readonly event: 'agent.failed';
+      readonly at: Date;
+      readonly error: { code: string; message: string };
+      readonly unseen?: boolean;
+    };
 
 /** The longest fallback reason sent: the API takes a bounded one, and a QEMU error can run long. */
 export const MAX_FALLBACK_CHARS = 300;
@@ -109,15 +119,17 @@ export function reportAfter(
       if (status.state === 'running') {
         return goal.apiState === 'lost' ? { event: 'agent.running', at: status.startedAt } : null;
       }
-      // What ended while no agent watched ended at a moment nobody saw: at most the last one vouched for.
-      const unseen = (found: Date): Date =>
-        goal.vouchedUntil && goal.vouchedUntil < found ? goal.vouchedUntil : found;
+      // What ended while no agent watched ended at a moment nobody saw: at most the last one vouched for
+      // (`unseen` tells the API so: it holds the date to no earlier than the host's last report).
+      const vouched = goal.vouchedUntil ?? null;
+      const unseen = (found: Date): { at: Date; unseen?: true } =>
+        vouched && vouched < found ? { at: vouched, unseen: true } : { at: found };
       if (status.state === 'stopped') {
-        return status.endUnknown ? { ...exited(status), at: unseen(status.finishedAt) } : exited(status);
+        return status.endUnknown ? { ...exited(status), ...unseen(status.finishedAt) } : exited(status);
       }
       return {
         event: 'agent.failed',
-        at: unseen(now),
+        ...unseen(now),
         error: new AgentFault(
           'host/machine_missing',
           `the machine was not on the host when its agent started (driver ${driver})`,

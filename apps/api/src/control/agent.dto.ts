@@ -246,6 +246,14 @@ export class AgentEventDto {
   @IsOptional()
   @IsISO8601({ strict: true })
   stoppedAt?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'The host did not see this end: `at` is its last heartbeat before (never before its last report)',
+  })
+  @IsOptional()
+  @IsBoolean()
+  unseen?: boolean;
 }
 
 export class AgentCredentialsQueryDto {

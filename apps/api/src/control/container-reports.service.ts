@@ -88,6 +88,7 @@ export class ContainerReportsService {
         reason: r.error ?? null,
         exitCode: r.exitCode ?? null,
         stoppedAt: r.stoppedAt !== undefined ? new Date(r.stoppedAt) : null,
+        unseen: r.unseen === true,
         operationId: r.operationId ?? null,
       });
       if (plan.applied) {
