@@ -38,6 +38,8 @@ export interface BillingWorkerOptions {
 }
 
 const SEND_CONCURRENCY = 8;
+/** Tenants read at a time when subscribing them. */
+const SUBSCRIPTION_PAGE = 100;
 
 /**
  * Moves usage from Postgres to Stripe, never twice and never blocked:
@@ -118,7 +120,7 @@ export class BillingWorker {
     for (;;) {
       const page = await tenants.withCustomer({
         withoutSubscription: !repair,
-        limit: 100,
+        limit: SUBSCRIPTION_PAGE,
         ...(after ? { after } : {}),
       });
       for (const t of page) {
@@ -131,7 +133,7 @@ export class BillingWorker {
           'stripe subscription made',
         );
       }
-      if (page.length < 100) return made;
+      if (page.length < SUBSCRIPTION_PAGE) return made;
       after = page[page.length - 1]!.id;
     }
   }

@@ -2,10 +2,20 @@ import Stripe from 'stripe';
 import { CURRENCY, sizeOfMeter, stripeUnitAmountDecimal, USAGE_METERS, type UsageMeter } from '@berth/domain';
 import type { BillingConfig } from '@berth/config';
 
+/** A meter's name in Stripe's ids: container.s1 -> container_s1; volume.gib -> volume_gb; fip -> fip. */
+function stripeMeterSlug(meter: UsageMeter): string {
+  return meter.replace('.gib', '_gb').replace('.', '_');
+}
+
 /** Stripe's event name for each berth meter; one Stripe billing meter per metered resource. */
 export function stripeEventName(meter: UsageMeter): string {
   // container.s1 -> berth_container_s1_seconds; volume.gib -> berth_volume_gb_seconds; fip -> berth_fip_seconds
-  return `berth_${meter.replace('.gib', '_gb').replace('.', '_')}_seconds`;
+  return `berth_${stripeMeterSlug(meter)}_seconds`;
+}
+
+/** The id berth gives each meter's Stripe Product: berth_container_s1, berth_volume_gb, berth_fip. */
+export function stripeProductId(meter: UsageMeter): string {
+  return `berth_${stripeMeterSlug(meter)}`;
 }
 
 function displayName(meter: UsageMeter): string {
@@ -114,9 +124,7 @@ export class StripeGateway {
     const meterIds = await this.ensureMeters();
     const ids = new Map<UsageMeter, string>();
     for (const meter of USAGE_METERS) {
-      const productId = `berth_${stripeEventName(meter)
-        .replace(/^berth_/, '')
-        .replace(/_seconds$/, '')}`;
+      const productId = stripeProductId(meter);
       await this.ensureProduct(productId, displayName(meter));
       const { decimal } = stripeUnitAmountDecimal(meter);
       const lookupKey = priceLookupKey(meter, decimal);

@@ -92,25 +92,25 @@ describe('DataplaneSyncService.syncNow', () => {
   });
 });
 
-describe('DataplaneSyncService.applyNow', () => {
-  const net = (id: string) => ({
-    id,
-    vni: 7,
-    cidr: '10.0.0.0/24',
-    gateway: '10.0.0.1',
-    mtu: 1450,
-    peers: [],
-    members: [],
-  });
-  const port = (containerId: string, networkId: string) => ({
-    containerId,
-    networkId,
-    ip: '10.0.0.10',
-    mac: '52:54:00:00:00:01',
-    ingress: [],
-    egress: [],
-  });
+const net = (id: string) => ({
+  id,
+  vni: 7,
+  cidr: '10.0.0.0/24',
+  gateway: '10.0.0.1',
+  mtu: 1450,
+  peers: [],
+  members: [],
+});
+const port = (containerId: string, networkId: string) => ({
+  containerId,
+  networkId,
+  ip: '10.0.0.10',
+  mac: '52:54:00:00:00:01',
+  ingress: [],
+  egress: [],
+});
 
+describe('DataplaneSyncService.applyNow', () => {
   it("converges to the host's held data plane with a claim's part merged in, not to the claim's part alone", async () => {
     const { sync, answers, linked, prepared, reads } = harness();
     const first = sync.syncNow();
@@ -174,19 +174,8 @@ describe('DataplaneSyncService.applyNow before any full pass', () => {
     answers[0]!({
       hostId: 'hst_x',
       readAt: '2026-01-01T00:00:01.000Z',
-      networks: [
-        { id: 'net_a', vni: 7, cidr: '10.0.0.0/24', gateway: '10.0.0.1', mtu: 1450, peers: [], members: [] },
-      ],
-      ports: [
-        {
-          containerId: 'ctr_1',
-          networkId: 'net_a',
-          ip: '10.0.0.10',
-          mac: '52:54:00:00:00:01',
-          ingress: [],
-          egress: [],
-        },
-      ],
+      networks: [net('net_a')],
+      ports: [port('ctr_1', 'net_a')],
       floatingIps: [],
     });
     await claimed;

@@ -49,7 +49,7 @@ function deadLetterView(d: BillingDeadLetter): BillingDeadLetterView {
     meter: d.meter,
     value: d.value,
     eventTimestamp: d.eventTimestamp.toISOString(),
-    reason: d.reason === 'identifier_window_passed' ? 'identifier_window_passed' : 'refused',
+    reason: d.reason,
     stripeStatus: d.stripeStatus,
     stripeCode: d.stripeCode,
     message: d.message,

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { PageRequest, PageResult } from '../pagination';
+import type { DeadLetterReason } from './usage-interval.repository';
 
 /** The Stripe events berth has received (stripe_events): each is acted on once, however often it comes. */
 export class StripeEventRepository {
@@ -84,7 +85,7 @@ export interface BillingDeadLetter {
   readonly meter: string;
   readonly value: number;
   readonly eventTimestamp: Date;
-  readonly reason: string;
+  readonly reason: DeadLetterReason;
   readonly stripeStatus: number | null;
   readonly stripeCode: string | null;
   readonly message: string;
@@ -104,7 +105,7 @@ export class BillingDeadLetterRepository {
       meter: string;
       value: string;
       event_timestamp: Date;
-      reason: string;
+      reason: DeadLetterReason;
       stripe_status: number | null;
       stripe_code: string | null;
       message: string;

@@ -61,6 +61,13 @@ export interface StripeRefusal {
 }
 
 /**
+ * An interval (alias `u`) the billing worker still owes Stripe: closed, neither acknowledged nor given
+ * up on (dead-lettered). The partial index usage_intervals_unsent_idx has the same predicate.
+ */
+const AWAITING_STRIPE =
+  'u.ended_at IS NOT NULL AND u.stripe_sent_at IS NULL AND u.stripe_dead_lettered_at IS NULL';
+
+/**
  * The one writer of `usage_intervals`, for the API and the billing worker alike. The API writes the
  * effects its planners dated (datedUsage in @berth/domain) inside the transaction that changes the
  * resource, so a resource's state and its usage never disagree; the worker cuts, sends and reconciles.
@@ -138,8 +145,7 @@ export class UsageIntervalRepository {
       `UPDATE usage_intervals SET stripe_first_attempt_at = now()
         WHERE id IN (
           SELECT u.id FROM usage_intervals u JOIN tenants t ON t.id = u.tenant_id
-           WHERE u.ended_at IS NOT NULL AND u.stripe_sent_at IS NULL AND u.stripe_dead_lettered_at IS NULL
-             AND u.stripe_first_attempt_at IS NULL AND t.stripe_customer_id IS NOT NULL
+           WHERE ${AWAITING_STRIPE} AND u.stripe_first_attempt_at IS NULL AND t.stripe_customer_id IS NOT NULL
            ORDER BY u.ended_at, u.id LIMIT $1
            FOR UPDATE OF u SKIP LOCKED)
         RETURNING id`,
@@ -159,8 +165,7 @@ export class UsageIntervalRepository {
         `SELECT ${COLUMNS}, u.ended_at, t.stripe_customer_id AS customer,
                 u.stripe_first_attempt_at < now() - $2::bigint * interval '1 millisecond' AS past_limit
            FROM usage_intervals u JOIN tenants t ON t.id = u.tenant_id
-          WHERE u.ended_at IS NOT NULL AND u.stripe_sent_at IS NULL AND u.stripe_dead_lettered_at IS NULL
-            AND u.stripe_first_attempt_at IS NOT NULL AND t.stripe_customer_id IS NOT NULL
+          WHERE ${AWAITING_STRIPE} AND u.stripe_first_attempt_at IS NOT NULL AND t.stripe_customer_id IS NOT NULL
           ORDER BY u.ended_at, u.id
           LIMIT $1
           FOR UPDATE OF u SKIP LOCKED`,
@@ -207,8 +212,7 @@ export class UsageIntervalRepository {
   /** Closed intervals not yet acknowledged by Stripe nor given up on. */
   async countUnsent(): Promise<number> {
     const rows: { n: string }[] = await this.em.query(
-      `SELECT count(*) AS n FROM usage_intervals
-        WHERE ended_at IS NOT NULL AND stripe_sent_at IS NULL AND stripe_dead_lettered_at IS NULL`,
+      `SELECT count(*) AS n FROM usage_intervals u WHERE ${AWAITING_STRIPE}`,
     );
     return Number(rows[0]?.n ?? 0);
   }
